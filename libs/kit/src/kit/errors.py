@@ -1,0 +1,183 @@
+"""The one error shape: ``{"error": {"code", "message", "details"}}``; never a stack trace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger("kit.errors")
+
+
+class AppError(Exception):
+    status_code = 400
+    code = "bad_request"
+    message = "请求有误"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.message = message or self.message
+        self.code = code or self.code
+        self.details = details
+        self.headers = headers
+        super().__init__(self.message)
+
+
+class Invalid(AppError):
+    status_code = 422
+    code = "invalid"
+    message = "提交的数据不正确"
+
+
+class BadRequest(AppError):
+    status_code = 400
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    code = "unauthorized"
+    message = "请先登录"
+
+    def __init__(self, message: str | None = None, **kw: Any) -> None:
+        kw.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(message, **kw)
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+    message = "无权进行此操作"
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+    message = "资源不存在"
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+    message = "当前状态不允许此操作"
+
+
+class TooLarge(AppError):
+    status_code = 413
+    code = "too_large"
+    message = "上传内容过大"
+
+
+class UnsupportedMedia(AppError):
+    status_code = 415
+    code = "unsupported_media"
+    message = "文件类型不受支持"
+
+
+class RateLimited(AppError):
+    status_code = 429
+    code = "rate_limited"
+    message = "操作过于频繁，请稍后再试"
+
+    def __init__(self, message: str | None = None, *, retry_after: int, **kw: Any) -> None:
+        kw.setdefault("headers", {"Retry-After": str(max(1, int(retry_after)))})
+        kw.setdefault("details", {"retry_after": max(1, int(retry_after))})
+        super().__init__(message, **kw)
+
+
+class Unavailable(AppError):
+    status_code = 503
+    code = "unavailable"
+    message = "服务暂时不可用，请稍后再试"
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
+_HTTP_MESSAGES = {
+    400: ("bad_request", "请求有误"),
+    401: ("unauthorized", "请先登录"),
+    403: ("forbidden", "无权进行此操作"),
+    404: ("not_found", "资源不存在"),
+    405: ("method_not_allowed", "不支持的请求方式"),
+    406: ("not_acceptable", "不支持的响应格式"),
+    409: ("conflict", "当前状态不允许此操作"),
+    413: ("too_large", "上传内容过大"),
+    415: ("unsupported_media", "内容类型不受支持"),
+    422: ("invalid", "提交的数据不正确"),
+    429: ("rate_limited", "操作过于频繁，请稍后再试"),
+}
+
+_FIELD_MESSAGES = {
+    "missing": "必填项缺失",
+    "string_type": "应为文本",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "float_parsing": "应为数字",
+    "decimal_parsing": "应为数字",
+    "bool_parsing": "应为是或否",
+    "uuid_parsing": "编号格式不正确",
+    "string_too_short": "内容过短",
+    "string_too_long": "内容过长",
+    "string_pattern_mismatch": "格式不正确",
+    "enum": "取值不在允许范围内",
+    "literal_error": "取值不在允许范围内",
+    "json_invalid": "JSON 格式不正确",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "extra_forbidden": "不允许的字段",
+    "model_attributes_type": "格式不正确",
+    "dict_type": "应为对象",
+    "list_type": "应为列表",
+}
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        kind = err.get("type", "")
+        msg = _FIELD_MESSAGES.get(kind)
+        if msg is None:
+            # pydantic custom errors (ValueError in validators) carry a Chinese message already
+            raw = str(err.get("msg", ""))
+            msg = raw.removeprefix("Value error, ") if any("\u4e00" <= c <= "\u9fff" for c in raw) else "格式不正确"
+        out.append({"field": ".".join(loc), "type": kind, "message": msg})
+    return out
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(_: Request, exc: AppError) -> JSONResponse:
+        return JSONResponse(
+            error_body(exc.code, exc.message, exc.details), status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        details = _validation_details(exc)
+        first = details[0] if details else None
+        message = f"提交的数据不正确：{first['field']} {first['message']}" if first and first["field"] else "提交的数据不正确"
+        return JSONResponse(error_body("invalid", message, details), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, message = _HTTP_MESSAGES.get(exc.status_code, ("error", "请求无法完成"))
+        return JSONResponse(
+            error_body(code, message), status_code=exc.status_code, headers=getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled_error", path=request.url.path, error_type=type(exc).__name__, exc_info=exc)
+        return JSONResponse(error_body("internal_error", "系统繁忙，请稍后再试"), status_code=500)

@@ -1,0 +1,236 @@
+"""Access tokens (EdDSA JWT): issuing (auth only holds the private key), verification in every service,
+revocation of sessions through Redis, and the FastAPI dependencies that turn a request into a Principal."""
+
+from __future__ import annotations
+
+import hmac
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import Depends, Header, Request
+from redis.asyncio import Redis
+
+from kit.errors import Forbidden, NotFound, Unauthorized
+
+ALGORITHMS = ["EdDSA"]
+OrgType = Literal["enterprise", "agency", "working_group", "operator"]
+ORG_TYPES: tuple[str, ...] = ("enterprise", "agency", "working_group", "operator")
+
+REVOKED_SESSION = "lp:revoked:sid:{sid}"
+REVOKED_BEFORE = "lp:revoked:acct:{account_id}"
+
+
+@dataclass(frozen=True)
+class Principal:
+    account_id: uuid.UUID
+    org_id: uuid.UUID
+    org_type: str
+    org_name: str
+    session_id: str
+    forerunner_verified: bool = False
+    must_change_password: bool = False
+    claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_enterprise(self) -> bool:
+        return self.org_type == "enterprise"
+
+
+def generate_keypair() -> tuple[bytes, bytes]:
+    key = Ed25519PrivateKey.generate()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private, public
+
+
+def ensure_keypair(private_path: str | Path, public_path: str | Path) -> None:
+    """Development helper: create the signing key pair once."""
+    private_path, public_path = Path(private_path), Path(public_path)
+    if private_path.exists() and public_path.exists():
+        return
+    private, public = generate_keypair()
+    private_path.parent.mkdir(parents=True, exist_ok=True)
+    private_path.write_bytes(private)
+    private_path.chmod(0o600)
+    public_path.write_bytes(public)
+
+
+class TokenIssuer:
+    def __init__(self, private_key_pem: bytes, *, issuer: str, audience: str, access_ttl: int = 900) -> None:
+        self._key = serialization.load_pem_private_key(private_key_pem, password=None)
+        self.issuer = issuer
+        self.audience = audience
+        self.access_ttl = access_ttl
+
+    def access_token(
+        self,
+        *,
+        account_id: uuid.UUID,
+        org_id: uuid.UUID,
+        org_type: str,
+        org_name: str,
+        session_id: str,
+        forerunner_verified: bool = False,
+        must_change_password: bool = False,
+        now: float | None = None,
+    ) -> str:
+        iat = int(now if now is not None else time.time())
+        claims = {
+            "sub": str(account_id),
+            "org": str(org_id),
+            "org_type": org_type,
+            "name": org_name,
+            "fv": forerunner_verified,
+            "mcp": must_change_password,
+            "sid": session_id,
+            "typ": "access",
+            "iss": self.issuer,
+            "aud": self.audience,
+            "iat": iat,
+            "exp": iat + self.access_ttl,
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, self._key, algorithm="EdDSA")
+
+
+class TokenVerifier:
+    def __init__(self, public_key_pem: bytes, *, issuer: str, audience: str, redis: Redis | None) -> None:
+        self._key = serialization.load_pem_public_key(public_key_pem)
+        self.issuer = issuer
+        self.audience = audience
+        self.redis = redis
+
+    @classmethod
+    def from_file(cls, path: str | Path, **kw: Any) -> TokenVerifier:
+        return cls(Path(path).read_bytes(), **kw)
+
+    def decode(self, token: str) -> dict[str, Any]:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=ALGORITHMS,
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "iat", "sub", "iss", "aud", "typ", "sid", "org", "org_type"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("登录已过期，请重新登录", code="token_expired") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid") from exc
+        if claims.get("typ") != "access" or claims.get("org_type") not in ORG_TYPES:
+            raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid")
+        return claims
+
+    async def verify(self, token: str) -> Principal:
+        claims = self.decode(token)
+        if self.redis is not None:
+            sid_key = REVOKED_SESSION.format(sid=claims["sid"])
+            acct_key = REVOKED_BEFORE.format(account_id=claims["sub"])
+            revoked_sid, revoked_before = await self.redis.mget(sid_key, acct_key)
+            if revoked_sid is not None or (revoked_before is not None and claims["iat"] < float(revoked_before)):
+                raise Unauthorized("登录已失效，请重新登录", code="token_revoked")
+        try:
+            return Principal(
+                account_id=uuid.UUID(claims["sub"]),
+                org_id=uuid.UUID(claims["org"]),
+                org_type=claims["org_type"],
+                org_name=claims.get("name", ""),
+                session_id=claims["sid"],
+                forerunner_verified=bool(claims.get("fv")),
+                must_change_password=bool(claims.get("mcp")),
+                claims=claims,
+            )
+        except ValueError as exc:
+            raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid") from exc
+
+
+async def revoke_session(redis: Redis, session_id: str, ttl_seconds: int) -> None:
+    await redis.set(REVOKED_SESSION.format(sid=session_id), "1", ex=max(1, ttl_seconds))
+
+
+async def revoke_account_sessions(redis: Redis, account_id: uuid.UUID | str, ttl_seconds: int) -> None:
+    """Every access token of the account issued up to now is refused (password change, reset)."""
+    await redis.set(REVOKED_BEFORE.format(account_id=account_id), str(int(time.time()) + 1), ex=max(1, ttl_seconds))
+
+
+def _bearer(authorization: str | None) -> str:
+    if not authorization:
+        raise Unauthorized()
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("登录凭证格式不正确", code="token_invalid")
+    return token.strip()
+
+
+async def _principal(request: Request, authorization: str | None) -> Principal:
+    verifier: TokenVerifier = request.app.state.runtime.verifier
+    return await verifier.verify(_bearer(authorization))
+
+
+async def principal_pending_change(
+    request: Request, authorization: Annotated[str | None, Header(include_in_schema=False)] = None
+) -> Principal:
+    """A principal that may still carry the generated password (only /me, the change itself and logout)."""
+    return await _principal(request, authorization)
+
+
+async def current_principal(
+    request: Request, authorization: Annotated[str | None, Header(include_in_schema=False)] = None
+) -> Principal:
+    principal = await _principal(request, authorization)
+    if principal.must_change_password:
+        raise Forbidden("请先修改初始密码", code="password_change_required")
+    return principal
+
+
+async def optional_principal(
+    request: Request, authorization: Annotated[str | None, Header(include_in_schema=False)] = None
+) -> Principal | None:
+    if not authorization:
+        return None
+    principal = await _principal(request, authorization)
+    return None if principal.must_change_password else principal
+
+
+def require_org(*org_types: str):
+    """Dependency factory: the caller must belong to one of these organisation types (403 otherwise)."""
+
+    async def _dep(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.org_type not in org_types:
+            raise Forbidden()
+        return principal
+
+    return _dep
+
+
+def require_forerunner_verified(principal: Principal) -> None:
+    if principal.org_type == "enterprise" and not principal.forerunner_verified:
+        raise Forbidden("请先完成领跑者企业身份认证", code="forerunner_auth_required")
+
+
+async def require_internal(
+    request: Request, x_internal_token: Annotated[str | None, Header(include_in_schema=False)] = None
+) -> None:
+    expected = request.app.state.runtime.settings.internal_token
+    if not x_internal_token or not hmac.compare_digest(x_internal_token, expected):
+        raise NotFound()
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+PendingPrincipal = Annotated[Principal, Depends(principal_pending_change)]
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+EnterprisePrincipal = Annotated[Principal, Depends(require_org("enterprise"))]
+AgencyPrincipal = Annotated[Principal, Depends(require_org("agency"))]
+WorkingGroupPrincipal = Annotated[Principal, Depends(require_org("working_group"))]
+OperatorPrincipal = Annotated[Principal, Depends(require_org("operator"))]

@@ -1,0 +1,95 @@
+"""Validated settings shared by every service (environment variables with the ``LP_`` prefix)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development defaults: usable on a laptop, refused in production (see ``_refuse_default_secrets``).
+DEV_INTERNAL_TOKEN = "dev-internal-token-not-for-production"
+DEV_PII_KEY = base64.b64encode(b"lp-dev-pii-key-not-for-prod-0000").decode()
+DEV_DOWNLOAD_SECRET = "dev-download-secret-not-for-production"
+DEV_S3_KEY = "lpdevaccess"
+DEV_S3_SECRET = "lpdevsecret"
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LP_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    service_name: str = "service"
+    log_level: str = "INFO"
+
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    db_pool_size: int = 10
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_access_key: str = DEV_S3_KEY
+    s3_secret_key: str = DEV_S3_SECRET
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+
+    bus_namespace: str = "lp"
+    run_workers: bool = True
+    consumer_delivery_limit: int = 5
+    consumer_prefetch: int = 32
+
+    jwt_public_key_file: str = "var/keys/jwt-public.pem"
+    jwt_issuer: str = "lp-auth"
+    jwt_audience: str = "lp-platform"
+
+    internal_token: str = DEV_INTERNAL_TOKEN
+    pii_key: str = DEV_PII_KEY
+    download_secret: str = DEV_DOWNLOAD_SECRET
+    download_link_seconds: int = Field(default=600, le=900)
+
+    sms_provider: Literal["capture", "http"] = "capture"
+    sms_http_url: str = ""
+    sms_http_key: str = ""
+    sms_sign: str = "企业标准领跑者"
+
+    clock_adjustable: bool = False
+    max_body_bytes: int = 25 * 1024 * 1024
+    public_base_url: str = "http://localhost:8000"
+
+    auth_url: str = "http://127.0.0.1:8001"
+    benchmark_url: str = "http://127.0.0.1:8002"
+    declaration_url: str = "http://127.0.0.1:8003"
+    certificate_url: str = "http://127.0.0.1:8004"
+    mall_url: str = "http://127.0.0.1:8005"
+    notify_url: str = "http://127.0.0.1:8006"
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> ServiceSettings:
+        if self.env != "production":
+            return self
+        defaults = {
+            "LP_INTERNAL_TOKEN": self.internal_token == DEV_INTERNAL_TOKEN,
+            "LP_PII_KEY": self.pii_key == DEV_PII_KEY,
+            "LP_DOWNLOAD_SECRET": self.download_secret == DEV_DOWNLOAD_SECRET,
+            "LP_S3_SECRET_KEY": self.s3_secret_key == DEV_S3_SECRET,
+        }
+        bad = [name for name, is_default in defaults.items() if is_default]
+        if bad:
+            raise ValueError(f"production refuses development secrets: {', '.join(bad)}")
+        if self.clock_adjustable:
+            raise ValueError("LP_CLOCK_ADJUSTABLE is for development and tests only")
+        if self.sms_provider == "capture":
+            raise ValueError("production needs a real SMS provider (LP_SMS_PROVIDER=http)")
+        return self
+
+    @property
+    def exchange_name(self) -> str:
+        return f"{self.bus_namespace}.events"
+
+    @property
+    def dead_letter_exchange(self) -> str:
+        return f"{self.bus_namespace}.dlx"
+
+    def queue_name(self, consumer: str) -> str:
+        return f"{self.bus_namespace}.{consumer}"

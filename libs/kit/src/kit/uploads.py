@@ -1,0 +1,153 @@
+"""Checking uploaded files by their content: size while reading, type by magic bytes and a full decode,
+images re-encoded without metadata under a pixel cap, PDFs refused when encrypted or scripted."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from dataclasses import dataclass
+
+from fastapi import UploadFile
+from PIL import Image, UnidentifiedImageError
+
+from kit.errors import Invalid, TooLarge, UnsupportedMedia
+
+CHUNK = 64 * 1024
+DEFAULT_MAX_PIXELS = 25_000_000
+
+_SIGNATURES = {
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "pdf": (b"%PDF-",),
+}
+# Markers of another format hidden inside an image or a PDF (polyglots).
+_FOREIGN_MARKERS = (b"<script", b"<?php", b"<html", b"<svg", b"<!doctype html")
+_PDF_ACTIVE = (b"/JavaScript", b"/JS ", b"/JS(", b"/JS<", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
+
+LABELS = {"png": "PNG 图片", "jpeg": "JPG 图片", "pdf": "PDF 文件"}
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    data: bytes
+    kind: str  # png | jpeg | pdf
+    content_type: str
+    width: int | None = None
+    height: int | None = None
+
+
+async def read_limited(upload: UploadFile, max_bytes: int, *, what: str = "文件") -> bytes:
+    """Read an upload, stopping as soon as it passes ``max_bytes``."""
+    buf = bytearray()
+    while chunk := await upload.read(CHUNK):
+        buf.extend(chunk)
+        if len(buf) > max_bytes:
+            raise TooLarge(
+                f"{what}不能超过 {_human(max_bytes)}",
+                code="file_too_large",
+                details={"max_bytes": max_bytes},
+            )
+    if not buf:
+        raise Invalid(f"{what}为空", code="file_empty")
+    return bytes(buf)
+
+
+def _human(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:g} MB"
+    return f"{n / 1024:g} KB"
+
+
+def sniff(data: bytes) -> str | None:
+    for kind, sigs in _SIGNATURES.items():
+        if any(data.startswith(s) for s in sigs):
+            return kind
+    return None
+
+
+def _refuse_type(allowed: set[str], what: str) -> UnsupportedMedia:
+    names = "、".join(LABELS[k] for k in sorted(allowed))
+    return UnsupportedMedia(f"{what}格式不正确，仅支持 {names}", code="file_type_not_allowed")
+
+
+def _check_image(data: bytes, kind: str, max_pixels: int, what: str) -> CheckedFile:
+    lowered = data[:4096].lower() + data[-4096:].lower()
+    if b"%PDF-" in data or any(m in lowered for m in _FOREIGN_MARKERS):
+        raise UnsupportedMedia(f"{what}内容异常（疑似伪装文件）", code="file_polyglot")
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            width, height = probe.size
+            if width * height > max_pixels:
+                raise Invalid(f"{what}像素过大", code="image_too_many_pixels")
+            if (probe.format or "").lower() not in ("png", "jpeg"):
+                raise UnsupportedMedia(f"{what}格式不正确", code="file_type_not_allowed")
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+            # Re-encode from pixels only: no EXIF, no text chunks, no trailing payload survives.
+            clean = Image.frombytes(img.mode, img.size, img.tobytes())
+            if img.mode == "P" and img.getpalette():
+                clean.putpalette(img.getpalette())
+            out = io.BytesIO()
+            if kind == "jpeg":
+                if clean.mode not in ("RGB", "L"):
+                    clean = clean.convert("RGB")
+                clean.save(out, format="JPEG", quality=90)
+            else:
+                clean.save(out, format="PNG", optimize=False)
+    except (Invalid, UnsupportedMedia):
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise Invalid(f"{what}已损坏或无法识别", code="image_corrupt") from exc
+    return CheckedFile(out.getvalue(), kind, f"image/{kind}", width, height)
+
+
+def _check_pdf(data: bytes, what: str) -> CheckedFile:
+    if not data.startswith(b"%PDF-"):
+        raise _refuse_type({"pdf"}, what)
+    if any(m in data for m in _PDF_ACTIVE):
+        raise UnsupportedMedia(f"{what}包含脚本或嵌入内容，不予接收", code="pdf_active_content")
+    if b"/Encrypt" in data:
+        raise UnsupportedMedia(f"{what}已加密，请上传未加密的 PDF", code="pdf_encrypted")
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise UnsupportedMedia(f"{what}已加密，请上传未加密的 PDF", code="pdf_encrypted")
+        if len(reader.pages) < 1:
+            raise Invalid(f"{what}没有页面", code="pdf_empty")
+        root = reader.trailer["/Root"]
+        names = root.get("/Names")
+        if "/OpenAction" in root or "/AA" in root or (names is not None and "/JavaScript" in names.get_object()):
+            raise UnsupportedMedia(f"{what}包含自动执行的动作，不予接收", code="pdf_active_content")
+    except (Invalid, UnsupportedMedia):
+        raise
+    except (PyPdfError, KeyError, ValueError, TypeError, AttributeError, RecursionError) as exc:
+        raise Invalid(f"{what}已损坏或无法识别", code="pdf_corrupt") from exc
+    return CheckedFile(data, "pdf", "application/pdf")
+
+
+def check_file_sync(
+    data: bytes, allowed: set[str], *, what: str = "文件", max_pixels: int = DEFAULT_MAX_PIXELS
+) -> CheckedFile:
+    kind = sniff(data)
+    if kind is None or kind not in allowed:
+        raise _refuse_type(allowed, what)
+    if kind == "pdf":
+        return _check_pdf(data, what)
+    return _check_image(data, kind, max_pixels, what)
+
+
+async def check_upload(
+    upload: UploadFile,
+    *,
+    allowed: set[str],
+    max_bytes: int,
+    what: str = "文件",
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> CheckedFile:
+    """Read (bounded), then check by content in a worker thread: decoding is CPU work."""
+    data = await read_limited(upload, max_bytes, what=what)
+    return await asyncio.to_thread(check_file_sync, data, allowed, what=what, max_pixels=max_pixels)

@@ -1,0 +1,192 @@
+"""Building a service's FastAPI app: lifespan around the Runtime, error shape, request ids, metrics,
+body-size limit, /healthz, /readyz and /metrics."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kit import metrics
+from kit.errors import error_body, install_error_handlers
+from kit.logging import request_id_var
+from kit.runtime import Runtime
+
+_SKIP_METRICS = {"/metrics", "/healthz", "/readyz"}
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class RequestContextMiddleware:
+    """Request id in and out, latency and status metrics, and a body-size cap enforced while reading."""
+
+    def __init__(self, app: ASGIApp, *, service: str, max_body_bytes: int) -> None:
+        self.app = app
+        self.service = service
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        rid = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
+        token = request_id_var.set(rid)
+        started = time.perf_counter()
+        status = {"code": 500, "sent": False}
+        try:
+            declared = headers.get(b"content-length")
+            if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+                await self._too_large(send, rid)
+                status["code"], status["sent"] = 413, True
+                return
+            received = 0
+
+            async def limited_receive() -> Message:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > self.max_body_bytes:
+                        raise _BodyTooLarge
+                return message
+
+            async def send_with_id(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    status["code"] = message["status"]
+                    status["sent"] = True
+                    message.setdefault("headers", [])
+                    message["headers"] = [*message["headers"], (b"x-request-id", rid.encode("latin-1"))]
+                await send(message)
+
+            try:
+                await self.app(scope, limited_receive, send_with_id)
+            except _BodyTooLarge:
+                if not status["sent"]:
+                    await self._too_large(send, rid)
+                    status["code"], status["sent"] = 413, True
+        finally:
+            request_id_var.reset(token)
+            path = scope.get("path", "")
+            if path not in _SKIP_METRICS:
+                route = scope.get("route")
+                template = getattr(route, "path", None) or "unmatched"
+                method = scope.get("method", "")
+                metrics.HTTP_REQUESTS.labels(self.service, method, template, str(status["code"])).inc()
+                metrics.HTTP_LATENCY.labels(self.service, method, template).observe(time.perf_counter() - started)
+                if status["code"] >= 500:
+                    metrics.HTTP_ERRORS.labels(self.service, template).inc()
+
+    async def _too_large(self, send: Send, rid: str) -> None:
+        import json
+
+        body = json.dumps(
+            error_body("too_large", f"请求内容过大，不能超过 {self.max_body_bytes // (1024 * 1024)} MB"),
+            ensure_ascii=False,
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"x-request-id", rid.encode("latin-1")),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def create_service_app(
+    *,
+    runtime: Runtime,
+    title: str,
+    route_name: str,
+    routers: Sequence[APIRouter],
+    description: str = "",
+    version: str = "0.1.0",
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        openapi_url=f"/api/{route_name}/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.add_middleware(
+        RequestContextMiddleware, service=runtime.service, max_body_bytes=runtime.settings.max_body_bytes
+    )
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        checks = await runtime.readiness()
+        ok = all(checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.runtime.db.session() as session:
+        yield session
+
+
+def client_ip(request: Request) -> str:
+    """The client's address as the gateway saw it (the gateway sets X-Forwarded-For)."""
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded:
+        return forwarded.split(",")[0].strip()[:64]
+    return request.client.host if request.client else "unknown"
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def page_params(page: int = 1, page_size: int = 20) -> dict[str, Any]:
+    from kit.errors import Invalid
+
+    if page < 1 or page_size < 1 or page_size > 100:
+        raise Invalid("分页参数不正确：page ≥ 1，page_size 为 1-100", code="invalid_page")
+    return {"page": page, "page_size": page_size, "offset": (page - 1) * page_size}
+
+
+PageDep = Annotated[dict[str, Any], Depends(page_params)]

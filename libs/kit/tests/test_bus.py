@@ -1,0 +1,148 @@
+"""The bus guarantees, against the real PostgreSQL and RabbitMQ: a rolled-back event is never published; an
+event committed before a relay crash is published after restart; a redelivered event has no second effect;
+a message that always fails lands in the dead-letter queue."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import aio_pika
+import pytest
+from sqlalchemy import Column, Integer, Table, Text, func, insert, select, text
+
+from kit.bus import Consumer, Envelope, OutboxRelay, bus_metadata, emit, outbox
+from kit.db import Database, new_metadata
+from kit.settings import ServiceSettings
+from kit.testing.fixtures import PG_BASE, create_database, drop_database, wait_until
+
+effects_md = new_metadata()
+effects = Table("effects", effects_md, Column("id", Integer, primary_key=True), Column("tag", Text))
+
+
+@pytest.fixture
+async def db():
+    name = f"lpt_kitbus_{uuid.uuid4().hex[:8]}"
+    await create_database(name)
+    url = f"{PG_BASE}/{name}"
+    database = Database(url, pool_size=3)
+    async with database.engine.begin() as conn:
+        await conn.run_sync(bus_metadata.create_all)
+        await conn.run_sync(effects_md.create_all)
+    database.url = url
+    yield database
+    await database.dispose()
+    await drop_database(name)
+
+
+@pytest.fixture
+def settings(bus_namespace: str) -> ServiceSettings:
+    return ServiceSettings(env="test", bus_namespace=f"{bus_namespace}k{uuid.uuid4().hex[:4]}", consumer_delivery_limit=2)
+
+
+async def _listen(settings: ServiceSettings, key: str):
+    connection = await aio_pika.connect_robust(settings.amqp_url)
+    channel = await connection.channel()
+    exchange = await channel.declare_exchange(settings.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
+    queue = await channel.declare_queue(exclusive=True)
+    await queue.bind(exchange, routing_key=key)
+    return connection, queue
+
+
+def _relay(db: Database, settings: ServiceSettings) -> OutboxRelay:
+    return OutboxRelay(db=db, database_url=db.url, amqp_url=settings.amqp_url,
+                       exchange_name=settings.exchange_name, service="kit-test", claim_seconds=0.5)
+
+
+async def test_rolled_back_event_is_never_published(db, settings):
+    connection, queue = await _listen(settings, "thing.#")
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as session:
+            await emit(session, "thing.rolled_back", {"n": 1})
+            raise RuntimeError("use case failed after writing the event")
+    async with db.transaction() as session:
+        await emit(session, "thing.committed", {"n": 2})
+    relay = _relay(db, settings)
+    assert await relay.publish_pending() == 1
+    message = await queue.get(timeout=5)
+    assert json.loads(message.body)["type"] == "thing.committed"
+    await asyncio.sleep(0.2)
+    assert await queue.get(fail=False) is None
+    await relay.stop()
+    await connection.close()
+
+
+async def test_event_committed_before_relay_crash_is_published_after_restart(db, settings):
+    connection, queue = await _listen(settings, "thing.#")
+    async with db.transaction() as session:
+        envelope = await emit(session, "thing.happened", {"n": 3})
+    # A relay claims the row and dies before publishing: the claim goes stale, the next relay resends.
+    async with db.transaction() as session:
+        await session.execute(text("UPDATE outbox SET claimed_until = now() + interval '1 second'"))
+    fresh = _relay(db, settings)
+    assert await fresh.publish_pending() == 0  # still claimed by the dead relay
+    await asyncio.sleep(1.2)
+    task = asyncio.create_task(fresh.run())
+    message = await wait_until(lambda: queue.get(fail=False), timeout=10)
+    assert json.loads(message.body)["id"] == str(envelope.id)
+    async with db.session() as session:
+        sent = (await session.execute(select(outbox.c.sent_at))).scalar_one()
+    assert sent is not None
+    await fresh.stop()
+    task.cancel()
+    await connection.close()
+
+
+async def test_redelivered_event_has_no_second_effect(db, settings):
+    async def handler(session, event: Envelope) -> None:
+        await session.execute(insert(effects).values(tag=event.payload["tag"]))
+
+    consumer = Consumer(name="kitdedup", db=db, settings=settings, handlers={"thing.happened.v1": handler})
+    event = Envelope(type="thing.happened", producer="test", payload={"tag": "once"})
+    assert await consumer.handle(event) is True
+    assert await consumer.handle(event) is False
+    async with db.session() as session:
+        assert (await session.execute(select(func.count()).select_from(effects))).scalar_one() == 1
+
+
+async def test_handler_failure_rolls_back_its_effects_and_inbox(db, settings):
+    async def handler(session, event: Envelope) -> None:
+        await session.execute(insert(effects).values(tag="partial"))
+        raise ValueError("downstream refused")
+
+    consumer = Consumer(name="kitfail", db=db, settings=settings, handlers={"thing.happened.v1": handler})
+    with pytest.raises(ValueError):
+        await consumer.handle(Envelope(type="thing.happened", producer="test", payload={}))
+    async with db.session() as session:
+        assert (await session.execute(select(func.count()).select_from(effects))).scalar_one() == 0
+        assert (await session.execute(text("SELECT count(*) FROM inbox"))).scalar_one() == 0
+
+
+async def test_message_that_always_fails_is_dead_lettered(db, settings):
+    calls = 0
+
+    async def handler(session, event: Envelope) -> None:
+        nonlocal calls
+        calls += 1
+        raise ValueError("always fails")
+
+    consumer = Consumer(name="kitdlq", db=db, settings=settings, handlers={"thing.poison.v1": handler},
+                        max_backoff=0.05)
+    connection = await aio_pika.connect_robust(settings.amqp_url)
+    await consumer.start(connection)
+    async with db.transaction() as session:
+        envelope = await emit(session, "thing.poison", {"n": 4})
+    relay = _relay(db, settings)
+    await relay.publish_pending()
+    channel = await connection.channel()
+    dlq = await channel.declare_queue(f"{settings.queue_name('kitdlq')}.dlq", passive=True)
+    message = await wait_until(lambda: dlq.get(fail=False), timeout=20)
+    assert json.loads(message.body)["id"] == str(envelope.id)
+    await message.ack()
+    assert calls == settings.consumer_delivery_limit + 1
+    await consumer.stop()
+    await relay.stop()
+    await channel.queue_delete(settings.queue_name("kitdlq"))
+    await channel.queue_delete(f"{settings.queue_name('kitdlq')}.dlq")
+    await connection.close()
