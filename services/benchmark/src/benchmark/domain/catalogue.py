@@ -1,0 +1,91 @@
+"""Rules of the reference data: designation notices, plan statuses, and when a key-field product is
+open for self-declaration (the seed's FAQ 为什么……无法进行自主申报？)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from benchmark.domain.errors import TransitionNotAllowed
+
+NOTICE_PERIOD = timedelta(days=14)
+
+
+def notice_ends(starts_at: datetime) -> datetime:
+    """A designation is shown publicly for 14 days from the moment it is made."""
+    return starts_at + NOTICE_PERIOD
+
+
+class PlanStatus(StrEnum):
+    DRAFT = "draft"
+    FINAL = "final"
+    SUPERSEDED = "superseded"
+
+    @property
+    def label(self) -> str:
+        return {"draft": "草稿", "final": "终稿", "superseded": "已被新版本取代"}[self.value]
+
+
+def plan_transition(previous: PlanStatus, new: PlanStatus) -> PlanStatus:
+    """The legal moves of an assessment plan. A final plan is never edited: the agency drafts the
+    next version, and finalising it supersedes the old one, so every earlier result keeps pointing
+    at the exact version it was computed against."""
+    match (previous, new):
+        case (PlanStatus.DRAFT, PlanStatus.FINAL) | (PlanStatus.FINAL, PlanStatus.SUPERSEDED):
+            return new
+        case _:
+            raise TransitionNotAllowed(f"评估方案不能从“{previous.label}”变为“{new.label}”")
+
+
+class ClosedReason(StrEnum):
+    NO_AGENCY = "no_agency"
+    NOTICE_RUNNING = "notice_running"
+    NO_FINAL_PLAN = "no_final_plan"
+
+    @property
+    def label(self) -> str:
+        return {
+            "no_agency": "该重点领域产品尚未确定评估机构",
+            "notice_running": "评估机构尚未完成14天的公示",
+            "no_final_plan": "评估机构尚未在平台上传评估方案终稿",
+        }[self.value]
+
+
+# The seed's FAQ answer, shown whenever a product is closed.
+CLOSED_EXPLANATION = (
+    "重点领域产品可以进行自主申报的前提：1. 该重点领域产品已确定评估机构，且评估机构已完成14天的公示；"
+    "2. 评估机构已在平台上传评估方案终稿。若未同时达到以上两个条件，则企业暂时无法自主申报企标领跑者。"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Openness:
+    open: bool
+    reasons: tuple[ClosedReason, ...]
+    notice_ends_at: datetime | None
+
+    @property
+    def message(self) -> str | None:
+        if self.open:
+            return None
+        parts = []
+        for reason in self.reasons:
+            if reason is ClosedReason.NOTICE_RUNNING and self.notice_ends_at is not None:
+                parts.append(f"{reason.label}（公示至 {self.notice_ends_at:%Y-%m-%d %H:%M} UTC）")
+            else:
+                parts.append(reason.label)
+        return "；".join(parts) + "。" + CLOSED_EXPLANATION
+
+
+def openness(*, notice_ends_at: datetime | None, has_final_plan: bool, now: datetime) -> Openness:
+    """Open only when the designation notice has ended (the end instant itself counts as ended)
+    and a final plan exists; otherwise every missing condition is named."""
+    reasons: list[ClosedReason] = []
+    if notice_ends_at is None:
+        reasons.append(ClosedReason.NO_AGENCY)
+    elif now < notice_ends_at:
+        reasons.append(ClosedReason.NOTICE_RUNNING)
+    if not has_final_plan:
+        reasons.append(ClosedReason.NO_FINAL_PLAN)
+    return Openness(open=not reasons, reasons=tuple(reasons), notice_ends_at=notice_ends_at)
