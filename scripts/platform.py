@@ -1,0 +1,308 @@
+"""The local runner: starts the whole platform on this host (no Docker) against the local PostgreSQL,
+RabbitMQ and Redis, an S3-compatible server (a ``minio`` binary on PATH, else moto's server), every service
+and the gateway, loads demo data and prints the demo accounts.
+
+    python scripts/platform.py up        # start (idempotent), print URL and accounts
+    python scripts/platform.py down      # stop what `up` started
+    python scripts/platform.py status
+
+The same ``Platform`` class starts an isolated copy for end-to-end tests (other ports, databases, namespace)."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+
+# name, package, port offset, S3 buckets used (for documentation), has demo data
+SERVICES: list[tuple[str, int]] = [
+    ("auth", 1),
+    ("benchmark", 2),
+    ("declaration", 3),
+    ("certificate", 4),
+    ("mall", 5),
+    ("notify", 6),
+]
+DEMO_ORDER = ("auth", "benchmark", "declaration", "certificate", "mall", "notify")
+
+
+def _port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.3)
+        return s.connect_ex((host, port)) == 0
+
+
+def _wait_http(url: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:  # noqa: S310 - our own local URL
+                if r.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.25)
+    return False
+
+
+def ensure_infrastructure() -> None:
+    """PostgreSQL, Redis and RabbitMQ are started by this kind of machine; restart any that stopped."""
+    starts = {
+        5432: "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+        6379: 'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no '
+        "--dir /var/lib/redis --logfile /var/log/redis/ci.log",
+        5672: "rabbitmq-server -detached",
+    }
+    for port, cmd in starts.items():
+        if not _port_open(port):
+            print(f"  starting the service on port {port}: {cmd.split()[0]}")
+            subprocess.run(cmd, shell=True, check=False)  # noqa: S602 - fixed commands
+    for port in starts:
+        deadline = time.monotonic() + 60
+        while not _port_open(port):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"port {port} is not answering; start PostgreSQL/Redis/RabbitMQ first")
+            time.sleep(0.5)
+
+
+@dataclass
+class Platform:
+    base_port: int = 8000
+    s3_port: int = 9000
+    db_prefix: str = "lp_"
+    namespace: str = "lp"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    state_dir: Path = ROOT / "var"
+    env: str = "development"
+    extra_env: dict[str, str] = field(default_factory=dict)
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.base_port}"
+
+    def service_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.base_port + dict(SERVICES)[name]}"
+
+    def database_url(self, name: str) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{self.db_prefix}{name}"
+
+    @property
+    def keys(self) -> dict[str, Path]:
+        return {"private": self.state_dir / "keys" / "jwt-private.pem", "public": self.state_dir / "keys" / "jwt-public.pem"}
+
+    def _secrets(self) -> dict[str, str]:
+        path = self.state_dir / "secrets.json"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(
+                json.dumps(
+                    {
+                        "LP_INTERNAL_TOKEN": base64.urlsafe_b64encode(os.urandom(24)).decode(),
+                        "LP_PII_KEY": base64.b64encode(os.urandom(32)).decode(),
+                        "LP_DOWNLOAD_SECRET": base64.urlsafe_b64encode(os.urandom(24)).decode(),
+                    }
+                )
+            )
+            path.chmod(0o600)
+        return json.loads(path.read_text())
+
+    def common_env(self) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "LP_ENV": self.env,
+            "LP_AMQP_URL": "amqp://guest:guest@127.0.0.1:5672/",
+            "LP_REDIS_URL": self.redis_url,
+            "LP_S3_ENDPOINT": f"127.0.0.1:{self.s3_port}",
+            "LP_BUS_NAMESPACE": self.namespace,
+            "LP_JWT_PUBLIC_KEY_FILE": str(self.keys["public"]),
+            "LP_JWT_PRIVATE_KEY_FILE": str(self.keys["private"]),
+            "LP_SMS_PROVIDER": "capture",
+            "LP_CLOCK_ADJUSTABLE": "true",
+            "LP_RUN_WORKERS": "true",
+            "LP_PUBLIC_BASE_URL": self.gateway_url,
+            "PYTHONUNBUFFERED": "1",
+            **self._secrets(),
+        }
+        for name, _ in SERVICES:
+            env[f"LP_{name.upper()}_URL"] = self.service_url(name)
+        env.update(self.extra_env)
+        return env
+
+    def available_services(self) -> list[str]:
+        return [n for n, _ in SERVICES if (ROOT / "services" / n / "src" / n / "main.py").exists()]
+
+    # ---- steps ------------------------------------------------------------------------------------------
+    def prepare(self) -> None:
+        from kit.security import ensure_keypair
+
+        (self.state_dir / "logs").mkdir(parents=True, exist_ok=True)
+        (self.state_dir / "run").mkdir(parents=True, exist_ok=True)
+        ensure_keypair(self.keys["private"], self.keys["public"])
+
+    def start_s3(self) -> None:
+        if _port_open(self.s3_port):
+            print(f"  S3 server already answering on :{self.s3_port}")
+            return
+        from kit.settings import DEV_S3_KEY, DEV_S3_SECRET
+        from kit.testing.s3server import start_s3_server
+
+        proc = start_s3_server(
+            self.s3_port, DEV_S3_KEY, DEV_S3_SECRET, data_dir=str(self.state_dir / "s3"),
+            log_file=self.state_dir / "logs" / "s3.log",
+        )
+        self._remember("s3", proc)
+        print(f"  S3 server on :{self.s3_port} ({'minio' if 'minio' in str(proc.args) else 'moto'})")
+
+    def migrate(self) -> None:
+        env = self.common_env()
+        for name in self.available_services():
+            if not (ROOT / "services" / name / "alembic.ini").exists():
+                continue
+            subprocess.run(
+                [PYTHON, "-m", "kit.migrations", name, "--database-url", self.database_url(name)],
+                env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
+            )
+            print(f"  {name}: database {self.db_prefix}{name} migrated")
+
+    def start_service(self, name: str) -> None:
+        port = self.base_port + dict(SERVICES)[name]
+        env = {**self.common_env(), "LP_DATABASE_URL": self.database_url(name), "LP_SERVICE_NAME": name}
+        self._spawn(name, [PYTHON, "-m", "uvicorn", "--factory", f"{name}.main:create_app", "--host", "127.0.0.1",
+                           "--port", str(port), "--no-access-log", "--log-level", "warning"], env)
+
+    def start_gateway(self) -> None:
+        env = self.common_env()
+        self._spawn("gateway", [PYTHON, "-m", "uvicorn", "--factory", "gateway.main:create_app", "--host", "127.0.0.1",
+                                "--port", str(self.base_port), "--no-access-log", "--log-level", "warning"], env)
+
+    def _spawn(self, name: str, cmd: list[str], env: dict[str, str]) -> None:
+        log = open(self.state_dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self._remember(name, proc)
+
+    def _remember(self, name: str, proc: subprocess.Popen) -> None:
+        self.procs[name] = proc
+        (self.state_dir / "run" / f"{name}.pid").write_text(str(proc.pid))
+
+    def wait_healthy(self, timeout: float = 60) -> None:
+        for name in [*self.available_services(), "gateway"]:
+            url = (self.gateway_url if name == "gateway" else self.service_url(name)) + "/healthz"
+            if not _wait_http(url, timeout):
+                log = self.state_dir / "logs" / f"{name}.log"
+                tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+                raise RuntimeError(f"{name} did not become healthy at {url}\n{tail}")
+            print(f"  {name}: healthy at {url.removesuffix('/healthz')}")
+
+    def load_demo(self) -> list[str]:
+        lines: list[str] = []
+        env = self.common_env()
+        for name in DEMO_ORDER:
+            if name not in self.available_services() or not (ROOT / "services" / name / "src" / name / "demo.py").exists():
+                continue
+            out = subprocess.run(
+                [PYTHON, "-m", f"{name}.demo"], env={**env, "LP_DATABASE_URL": self.database_url(name)},
+                cwd=ROOT, capture_output=True, text=True, check=False,
+            )
+            if out.returncode != 0:
+                raise RuntimeError(f"demo data of {name} failed:\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}")
+            lines.extend(line for line in out.stdout.splitlines() if line.strip())
+        return lines
+
+    def build_portal(self, *, force: bool = False) -> None:
+        web = ROOT / "gateway" / "web"
+        if not (web / "package.json").exists():
+            return
+        if (web / "dist" / "index.html").exists() and not force:
+            print("  portal: already built (gateway/web/dist)")
+            return
+        npm = ["npm", "ci", "--no-audit", "--no-fund"] if (web / "package-lock.json").exists() else ["npm", "install"]
+        subprocess.run(npm, cwd=web, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["npm", "run", "build"], cwd=web, check=True, stdout=subprocess.DEVNULL)
+        print("  portal: built")
+
+    def up(self, *, demo: bool = True, portal: bool = True) -> list[str]:
+        self.prepare()
+        self.start_s3()
+        self.migrate()
+        if portal:
+            self.build_portal()
+        for name in self.available_services():
+            self.start_service(name)
+        self.start_gateway()
+        self.wait_healthy()
+        return self.load_demo() if demo else []
+
+    def down(self) -> None:
+        for name, proc in list(self.procs.items()):
+            _terminate(proc.pid)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                _kill(proc.pid)
+        self.procs.clear()
+        run = self.state_dir / "run"
+        if run.exists():
+            for pidfile in run.glob("*.pid"):
+                pid = int(pidfile.read_text() or 0)
+                if pid:
+                    _terminate(pid)
+                pidfile.unlink()
+
+
+def _terminate(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="质量分级及“领跑者”管理信息平台 — local runner")
+    parser.add_argument("command", choices=["up", "down", "status"])
+    parser.add_argument("--no-demo", action="store_true")
+    args = parser.parse_args()
+    platform = Platform()
+    if args.command == "down":
+        platform.down()
+        print("stopped")
+        return
+    if args.command == "status":
+        for name in ["gateway", *platform.available_services()]:
+            url = (platform.gateway_url if name == "gateway" else platform.service_url(name)) + "/readyz"
+            print(f"{name:12} {'ready' if _wait_http(url, 1) else 'down'}  {url}")
+        return
+    print("质量分级及“领跑者”管理信息平台 — starting on this machine")
+    ensure_infrastructure()
+    platform.down()  # a clean start: stop what an earlier `up` left running
+    lines = platform.up(demo=not args.no_demo)
+    print()
+    print(f"Portal and API: {platform.gateway_url}/   (API docs: {platform.gateway_url}/api/docs)")
+    print("Logs: var/logs/   Stop: make down")
+    if lines:
+        print("Demo data and accounts:")
+        for line in lines:
+            print(f"  {line}")
+
+
+if __name__ == "__main__":
+    main()
