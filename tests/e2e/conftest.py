@@ -98,3 +98,48 @@ def sms(gw) -> Sms:
 
 def random_phone() -> str:
     return "139" + str(uuid.uuid4().int)[:8]
+
+
+def random_credit_code() -> str:
+    """A valid 统一社会信用代码 (GB 32100-2015 checksum) that no other test uses."""
+    import random
+
+    from stdnum.cn import uscc
+
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    body = "91" + "110108" + "".join(random.choice(alphabet) for _ in range(9))
+    return body + uscc.calc_check_digit(body)
+
+
+async def register_enterprise(gw: httpx.AsyncClient, sms: Sms, *, name: str | None = None) -> dict:
+    """Register through the public routes as a new user would; returns login name, phone and the SMS password."""
+    phone = random_phone()
+    credit = random_credit_code()
+    r = await gw.post("/api/auth/sms-codes", json={"phone": phone, "purpose": "register"})
+    assert r.status_code == 202, r.text
+    code = await sms.latest_code(phone)
+    r = await gw.post(
+        "/api/auth/register",
+        json={
+            "enterprise_name": name or f"测试企业{credit[-6:]}有限公司",
+            "credit_code": credit,
+            "contact_name": "张三",
+            "phone": phone,
+            "sms_code": code,
+        },
+    )
+    assert r.status_code == 201, r.text
+    text = (await sms.messages(phone))[0]["text"]
+    password = re.search(r"登录密码为\s*([^\s。，,]+)", text).group(1)
+    return {"login_name": r.json()["login_name"], "phone": phone, "credit_code": credit, "password": password,
+            "sms_text": text}
+
+
+async def login(gw: httpx.AsyncClient, login_name: str, password: str) -> dict:
+    r = await gw.post("/api/auth/login", json={"login_name": login_name, "password": password})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -10,12 +10,11 @@ import uuid
 
 import aio_pika
 import pytest
-from sqlalchemy import Column, Integer, Table, Text, func, insert, select, text
-
 from kit.bus import Consumer, Envelope, OutboxRelay, bus_metadata, emit, outbox
 from kit.db import Database, new_metadata
 from kit.settings import ServiceSettings
 from kit.testing.fixtures import PG_BASE, create_database, drop_database, wait_until
+from sqlalchemy import Column, Integer, Table, Text, func, insert, select, text
 
 effects_md = new_metadata()
 effects = Table("effects", effects_md, Column("id", Integer, primary_key=True), Column("tag", Text))

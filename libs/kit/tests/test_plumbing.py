@@ -1,0 +1,180 @@
+"""Unit tests of the plumbing that guards every service: settings, tokens, uploads, download links, masking."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import uuid
+
+import jwt
+import pytest
+from kit.downloads import sign_download, verify_download
+from kit.errors import Invalid, NotFound, TooLarge, Unauthorized, UnsupportedMedia
+from kit.logging import _scrub
+from kit.phones import mask, mask_in_text
+from kit.pii import Sealer
+from kit.security import TokenIssuer, TokenVerifier, generate_keypair
+from kit.settings import DEV_PII_KEY, ServiceSettings
+from kit.uploads import check_file_sync
+from PIL import Image
+from pydantic import ValidationError
+
+
+def test_production_refuses_development_secrets():
+    with pytest.raises(ValidationError, match="LP_INTERNAL_TOKEN"):
+        ServiceSettings(env="production", sms_provider="http")
+    ok = ServiceSettings(
+        env="production", sms_provider="http", internal_token="x" * 32, pii_key="QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVoxMjM0NTY=",
+        download_secret="y" * 32, s3_secret_key="z" * 32,
+    )
+    assert ok.env == "production"
+
+
+def test_adjustable_clock_refused_in_production():
+    with pytest.raises(ValidationError, match="CLOCK"):
+        ServiceSettings(env="production", sms_provider="http", internal_token="x" * 32,
+                        pii_key="QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVoxMjM0NTY=", download_secret="y" * 32,
+                        s3_secret_key="z" * 32, clock_adjustable=True)
+
+
+@pytest.fixture(scope="module")
+def keys():
+    return generate_keypair()
+
+
+def _issuer(private: bytes, ttl: int = 900) -> TokenIssuer:
+    return TokenIssuer(private, issuer="lp-auth", audience="lp-platform", access_ttl=ttl)
+
+
+def _verifier(public: bytes) -> TokenVerifier:
+    return TokenVerifier(public, issuer="lp-auth", audience="lp-platform", redis=None)
+
+
+def _token(issuer: TokenIssuer, **kw) -> str:
+    return issuer.access_token(account_id=uuid.uuid4(), org_id=uuid.uuid4(), org_type="enterprise",
+                               org_name="甲公司", session_id="s1", **kw)
+
+
+async def test_token_round_trip(keys):
+    private, public = keys
+    principal = await _verifier(public).verify(_token(_issuer(private), forerunner_verified=True))
+    assert principal.org_type == "enterprise" and principal.forerunner_verified
+
+
+async def test_expired_forged_and_none_alg_tokens_are_refused(keys):
+    private, public = keys
+    verifier = _verifier(public)
+    expired = _issuer(private).access_token(account_id=uuid.uuid4(), org_id=uuid.uuid4(), org_type="agency",
+                                             org_name="x", session_id="s", now=time.time() - 3600)
+    with pytest.raises(Unauthorized) as e:
+        await verifier.verify(expired)
+    assert e.value.code == "token_expired"
+
+    other_private, _ = generate_keypair()
+    with pytest.raises(Unauthorized):
+        await verifier.verify(_token(_issuer(other_private)))
+
+    claims = jwt.decode(_token(_issuer(private)), options={"verify_signature": False})
+    with pytest.raises(Unauthorized):
+        await verifier.verify(jwt.encode(claims, key="", algorithm="none"))
+    with pytest.raises(Unauthorized):
+        await verifier.verify(jwt.encode({**claims, "typ": "refresh"}, key="secret", algorithm="HS256"))
+
+
+def _png(size=(40, 40), mode="RGB", exif=False) -> bytes:
+    out = io.BytesIO()
+    img = Image.new(mode, size, "red")
+    kwargs = {}
+    if exif:
+        e = Image.Exif()
+        e[0x010F] = "SecretCamera"
+        kwargs["exif"] = e.tobytes()
+    img.save(out, format="PNG", **kwargs)
+    return out.getvalue()
+
+
+def _jpeg_with_exif() -> bytes:
+    out = io.BytesIO()
+    e = Image.Exif()
+    e[0x8825] = {2: (39.0, 54.0, 0.0)}  # GPS
+    e[0x010F] = "SecretCamera"
+    Image.new("RGB", (30, 30), "blue").save(out, format="JPEG", exif=e.tobytes())
+    return out.getvalue()
+
+
+def test_image_is_reencoded_without_exif():
+    checked = check_file_sync(_jpeg_with_exif(), {"jpeg", "png"})
+    assert checked.kind == "jpeg" and b"SecretCamera" not in checked.data
+    assert not Image.open(io.BytesIO(checked.data)).getexif()
+
+
+def test_renamed_pdf_is_not_an_image():
+    with pytest.raises(UnsupportedMedia):
+        check_file_sync(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n", {"png", "jpeg"})
+
+
+def test_polyglot_image_with_pdf_inside_is_refused():
+    with pytest.raises(UnsupportedMedia) as e:
+        check_file_sync(_png() + b"%PDF-1.4 hidden", {"png"})
+    assert e.value.code == "file_polyglot"
+
+
+def test_decompression_bomb_is_refused():
+    out = io.BytesIO()
+    Image.new("1", (12000, 12000)).save(out, format="PNG")
+    with pytest.raises(Invalid) as e:
+        check_file_sync(out.getvalue(), {"png"}, max_pixels=25_000_000)
+    assert e.value.code == "image_too_many_pixels"
+
+
+def test_truncated_image_is_refused():
+    with pytest.raises(Invalid):
+        check_file_sync(_png()[:60], {"png"})
+
+
+def _pdf(extra: bytes = b"") -> bytes:
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    c = canvas.Canvas(out)
+    c.drawString(100, 700, "evidence")
+    c.save()
+    data = out.getvalue()
+    return data.replace(b"%%EOF", extra + b"%%EOF") if extra else data
+
+
+def test_plain_pdf_is_accepted_scripted_is_refused():
+    assert check_file_sync(_pdf(), {"pdf"}).kind == "pdf"
+    with pytest.raises(UnsupportedMedia) as e:
+        check_file_sync(_pdf(b"9 0 obj << /S /JavaScript /JS (app.alert(1)) >> endobj\n"), {"pdf"})
+    assert e.value.code == "pdf_active_content"
+
+
+def test_download_links_expire_and_cannot_be_forged():
+    token = sign_download("s3cret", bucket="b", key="k/1", filename="证书.pdf", content_type="application/pdf", ttl=60)
+    assert verify_download("s3cret", token)["key"] == "k/1"
+    with pytest.raises(NotFound):
+        verify_download("other", token)
+    expired = sign_download("s3cret", bucket="b", key="k", filename="a", content_type="x", ttl=-1)
+    with pytest.raises(NotFound) as e:
+        verify_download("s3cret", expired)
+    assert e.value.code == "download_link_expired"
+
+
+def test_phones_masked_and_secrets_dropped_in_logs():
+    assert mask("13812345678") == "138****5678"
+    assert mask_in_text("联系电话13812345678，备用 15900001111") == "联系电话138****5678，备用 159****1111"
+    event = _scrub({"event": "login", "phone": "13812345678", "password": "x", "nested": {"sms_code": "123456"}})
+    assert json.dumps(event, ensure_ascii=False).count("13812345678") == 0
+    assert event["password"] == "***" and event["nested"]["sms_code"] == "***"
+
+
+def test_sealed_phone_round_trip():
+    sealer = Sealer(DEV_PII_KEY)
+    token = sealer.seal("13812345678")
+    assert "13812345678" not in token and sealer.unseal(token) == "13812345678"
+
+
+def test_size_errors_are_chinese():
+    assert "过大" in TooLarge().message

@@ -1,0 +1,73 @@
+"""The error shape and the request middleware, on a bare FastAPI app (no runtime needed)."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+from kit.errors import NotFound, install_error_handlers
+from kit.web import RequestContextMiddleware
+from pydantic import BaseModel, Field
+
+
+class Body(BaseModel):
+    name: str = Field(min_length=1)
+    count: int
+
+
+def _app() -> FastAPI:
+    app = FastAPI()
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, service="kit-test", max_body_bytes=1024)
+
+    @app.post("/things")
+    async def create(body: Body) -> dict:
+        return {"name": body.name}
+
+    @app.get("/things/{thing_id}")
+    async def get(thing_id: int) -> dict:
+        raise NotFound("东西不存在", code="thing_not_found")
+
+    @app.get("/boom")
+    async def boom() -> dict:
+        raise RuntimeError("secret internals /etc/passwd")
+
+    return app
+
+
+async def _client():
+    transport = httpx.ASGITransport(app=_app(), raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://t")
+
+
+async def test_validation_errors_are_422_in_the_shape_with_chinese_text():
+    async with await _client() as c:
+        r = await c.post("/things", json={"name": "", "count": "many"})
+    assert r.status_code == 422
+    err = r.json()["error"]
+    assert err["code"] == "invalid" and "提交的数据不正确" in err["message"]
+    assert {d["field"] for d in err["details"]} == {"name", "count"}
+
+
+async def test_not_found_unknown_route_and_method():
+    async with await _client() as c:
+        assert (await c.get("/things/1")).json()["error"]["code"] == "thing_not_found"
+        r = await c.get("/nowhere")
+        assert r.status_code == 404 and r.json()["error"]["message"] == "资源不存在"
+        r = await c.delete("/things/1")
+        assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
+
+
+async def test_unexpected_error_leaks_nothing():
+    async with await _client() as c:
+        r = await c.get("/boom")
+    assert r.status_code == 500
+    assert "passwd" not in r.text and "Traceback" not in r.text
+    assert r.json()["error"]["code"] == "internal_error"
+
+
+async def test_body_cap_and_request_id():
+    async with await _client() as c:
+        r = await c.post("/things", content=b"x" * 5000, headers={"content-type": "application/json"})
+        assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+        r = await c.post("/things", json={"name": "a", "count": 1}, headers={"X-Request-ID": "abc123"})
+        assert r.status_code == 200 and r.headers["x-request-id"] == "abc123"
