@@ -1,0 +1,59 @@
+"""Shared by the benchmarks: machine description, percentiles, and writing a dated report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def machine() -> str:
+    cpu = "unknown cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, Linux {platform.release()}, Python {platform.python_version()}"
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    k = min(len(s) - 1, max(0, round(q / 100 * (len(s) - 1))))
+    return s[k]
+
+
+def git_rev() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              check=False).stdout.strip()
+    except OSError:
+        return "unknown"
+
+
+def write_report(name: str, title: str, rows: list[tuple[str, str, str, str]], notes: str = "",
+                 raw: dict | None = None) -> Path:
+    """rows: (figure, measured, goal, met?)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+    path = RESULTS / f"{name}-{stamp}.md"
+    lines = [f"# {title}", "", f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit {git_rev()}",
+             f"- machine: {machine()}", "", "| figure | measured | goal | met |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    if notes:
+        lines += ["", notes]
+    if raw is not None:
+        lines += ["", "```json", json.dumps(raw, indent=2, ensure_ascii=False), "```"]
+    path.write_text("\n".join(lines) + "\n")
+    print(path.read_text())
+    return path
