@@ -76,7 +76,9 @@ class Consumer:
         settings: ServiceSettings,
         handlers: dict[str, Handler],
         max_backoff: float = 5.0,
+        outage_patience: float = 300.0,
     ) -> None:
+        self.outage_patience = outage_patience
         self.name = name
         self.db = db
         self.settings = settings
@@ -124,6 +126,21 @@ class Consumer:
                 await handler(session, envelope)
         return True
 
+    async def _handle_outlasting_outages(self, envelope: Envelope) -> bool:
+        """A database outage is not the event's fault: wait for the database instead of spending the
+        event's delivery attempts (which would dead-letter good events during a restart)."""
+        delay = 0.2
+        deadline = asyncio.get_running_loop().time() + self.outage_patience
+        while True:
+            try:
+                return await self.handle(envelope)
+            except Exception as exc:
+                if not _is_outage(exc) or asyncio.get_running_loop().time() > deadline:
+                    raise
+                log.warning("event_handler_waiting_for_database", consumer=self.name, error=type(exc).__name__)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 3.0)
+
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         try:
             envelope = Envelope.model_validate_json(message.body)
@@ -134,7 +151,7 @@ class Consumer:
             return
         token = request_id_var.set(envelope.correlation_id)
         try:
-            handled = await self.handle(envelope)
+            handled = await self._handle_outlasting_outages(envelope)
         except Exception as exc:
             attempts = int((message.headers or {}).get("x-delivery-count", 0) or 0) + 1
             log.warning(
@@ -160,3 +177,23 @@ class Consumer:
         )
         with contextlib.suppress(Exception):
             await message.ack()
+
+
+def _is_outage(exc: BaseException) -> bool:
+    """Connection-level failures of the database (restart, failover), as opposed to a handler's own error."""
+    import asyncpg
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OperationalError | InterfaceError | ConnectionError | OSError | TimeoutError):
+            return True
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, asyncpg.PostgresConnectionError | asyncpg.CannotConnectNowError
+                      | asyncpg.ConnectionDoesNotExistError | asyncpg.AdminShutdownError):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
