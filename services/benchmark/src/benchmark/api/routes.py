@@ -1,0 +1,330 @@
+"""HTTP routes of the benchmark service (public paths under ``/api/benchmark``). Thin: parse, check the
+role, call one use case, shape the answer."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from benchmark import service
+from benchmark.api.schemas import (
+    DesignationIn,
+    ForerunnerCompareIn,
+    InternalForerunnerCompareIn,
+    InternalStarCompareIn,
+    PlanIn,
+    ProductIn,
+    StarCompareIn,
+)
+from benchmark.domain import ProductType, define_indicators
+from benchmark.workbook import XLSX_MEDIA_TYPE, build_template, parse_workbook
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import Response
+from kit.errors import UnsupportedMedia
+from kit.security import (
+    AgencyPrincipal,
+    CurrentPrincipal,
+    Principal,
+    WorkingGroupPrincipal,
+    require_internal,
+    require_org,
+)
+from kit.uploads import read_limited
+from kit.web import PageDep, RuntimeDep
+
+router = APIRouter(prefix="/api/benchmark", tags=["benchmark"])
+internal = APIRouter(
+    prefix="/internal/benchmark", dependencies=[Depends(require_internal)], include_in_schema=False
+)
+
+PlanReader = Annotated[Principal, Depends(require_org("agency", "working_group"))]
+WorkbookFile = Annotated[UploadFile, File(description="由模板填写的 .xlsx 文件")]
+
+
+def _page(items: list[dict[str, Any]], total: int, page: dict[str, Any]) -> dict[str, Any]:
+    return {"items": items, "total": total, "page": page["page"], "page_size": page["page_size"]}
+
+
+# -- public ----------------------------------------------------------------------------------------
+
+
+@router.get("/products", operation_id="list_products", summary="重点领域产品（公开）")
+async def list_products(
+    runtime: RuntimeDep,
+    page: PageDep,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    field: Annotated[str | None, Query(max_length=50)] = None,
+    open: Annotated[bool | None, Query(description="只看可自主申报（true）或暂不可申报（false）")] = None,
+) -> dict[str, Any]:
+    items, total = await service.list_products(
+        runtime.db, now=await runtime.clock.now(), year=year, field=field or None, open_only=open,
+        offset=page["offset"], limit=page["page_size"],
+    )  # fmt: skip
+    return _page(items, total, page)
+
+
+@router.get("/products/{product_id}", operation_id="get_product", summary="重点领域产品详情（公开）")
+async def get_product(runtime: RuntimeDep, product_id: uuid.UUID) -> dict[str, Any]:
+    return await service.get_product(runtime.db, product_id=product_id, now=await runtime.clock.now())
+
+
+@router.get("/products/{product_id}/plan", operation_id="get_final_plan", summary="评估方案终稿（公开）")
+async def get_final_plan(runtime: RuntimeDep, product_id: uuid.UUID) -> dict[str, Any]:
+    return await service.final_plan(runtime.db, product_id=product_id)
+
+
+# -- comparison (any signed-in organisation) --------------------------------------------------------
+
+
+@router.post("/compare/forerunner", operation_id="compare_forerunner", summary="领跑者对标")
+async def compare_forerunner(
+    runtime: RuntimeDep, _: CurrentPrincipal, body: ForerunnerCompareIn
+) -> dict[str, Any]:
+    return await service.compare(runtime.db, product_id=body.product_id, values=body.values)
+
+
+@router.post("/compare/star", operation_id="compare_star", summary="星级对标（自我声明 3 星级、4 星级）")
+async def compare_star(runtime: RuntimeDep, _: CurrentPrincipal, body: StarCompareIn) -> dict[str, Any]:
+    return await service.compare(runtime.db, product_id=body.product_id, values=body.values, star=body.star)
+
+
+@internal.post("/compare/forerunner")
+async def internal_compare_forerunner(
+    runtime: RuntimeDep, body: InternalForerunnerCompareIn
+) -> dict[str, Any]:
+    return await service.compare(
+        runtime.db, product_id=body.product_id, values=body.values, plan_version=body.plan_version
+    )
+
+
+@internal.post("/compare/star")
+async def internal_compare_star(runtime: RuntimeDep, body: InternalStarCompareIn) -> dict[str, Any]:
+    return await service.compare(
+        runtime.db,
+        product_id=body.product_id,
+        values=body.values,
+        star=body.star,
+        plan_version=body.plan_version,
+    )
+
+
+# -- working group: products, designations ---------------------------------------------------------
+
+
+def _product_input(body: ProductIn) -> service.ProductInput:
+    return service.ProductInput(
+        code=body.code,
+        name=body.name,
+        field=body.field,
+        year=body.year,
+        product_type=ProductType(body.product_type),
+    )
+
+
+@router.post(
+    "/products", status_code=201, operation_id="create_product", summary="新增重点领域产品（工作组）"
+)
+async def create_product(runtime: RuntimeDep, _: WorkingGroupPrincipal, body: ProductIn) -> dict[str, Any]:
+    return await service.create_product(runtime.db, now=await runtime.clock.now(), data=_product_input(body))
+
+
+@router.put("/products/{product_id}", operation_id="update_product", summary="修改重点领域产品（工作组）")
+async def update_product(
+    runtime: RuntimeDep, _: WorkingGroupPrincipal, product_id: uuid.UUID, body: ProductIn
+) -> dict[str, Any]:
+    return await service.update_product(
+        runtime.db, now=await runtime.clock.now(), product_id=product_id, data=_product_input(body)
+    )
+
+
+@router.post(
+    "/products/{product_id}/designation", status_code=201, operation_id="designate_agency",
+    summary="确定评估机构并开始 14 天公示（工作组）",
+)  # fmt: skip
+async def designate_agency(
+    runtime: RuntimeDep, principal: WorkingGroupPrincipal, product_id: uuid.UUID, body: DesignationIn
+) -> dict[str, Any]:
+    return await service.designate_agency(
+        runtime.db, now=await runtime.clock.now(), actor=principal, product_id=product_id,
+        agency_id=body.agency_org_id,
+    )  # fmt: skip
+
+
+@router.get("/agencies", operation_id="list_agencies", summary="评估机构列表（工作组）")
+async def list_agencies(runtime: RuntimeDep, _: WorkingGroupPrincipal) -> dict[str, Any]:
+    items = await service.list_agencies(runtime.db)
+    return {"items": items, "total": len(items)}
+
+
+# -- agency: plans ---------------------------------------------------------------------------------
+
+
+@router.get(
+    "/agency/products", operation_id="list_agency_products", summary="本机构负责的重点领域产品（评估机构）"
+)
+async def list_agency_products(
+    runtime: RuntimeDep, principal: AgencyPrincipal, page: PageDep
+) -> dict[str, Any]:
+    items, total = await service.list_products(
+        runtime.db, now=await runtime.clock.now(), year=None, field=None, open_only=None,
+        agency_id=principal.org_id, offset=page["offset"], limit=page["page_size"],
+    )  # fmt: skip
+    return _page(items, total, page)
+
+
+@router.get(
+    "/products/{product_id}/plans", operation_id="list_plans", summary="评估方案各版本（评估机构、工作组）"
+)
+async def list_plans(runtime: RuntimeDep, principal: PlanReader, product_id: uuid.UUID) -> dict[str, Any]:
+    items = await service.list_plans(runtime.db, principal=principal, product_id=product_id)
+    return {"items": items, "total": len(items)}
+
+
+async def _content_from_json(body: PlanIn, product_type: ProductType) -> service.PlanContent:
+    indicators = define_indicators([i.fields() for i in body.indicators], product_type=product_type)
+    return service.PlanContent(title=body.title, group_standard=body.group_standard, indicators=indicators)
+
+
+async def _content_from_workbook(
+    runtime: RuntimeDep, file: UploadFile, product_type: ProductType
+) -> service.PlanContent:
+    data = await read_limited(file, runtime.settings.max_workbook_bytes, what="Excel 文件")
+    if not data.startswith(b"PK\x03\x04"):  # an .xlsx is a zip package; anything else is refused by content
+        raise UnsupportedMedia("请上传 .xlsx 格式的 Excel 文件（由平台模板填写）", code="not_a_workbook")
+    # openpyxl parsing is CPU work: keep it off the event loop
+    parsed = await asyncio.to_thread(parse_workbook, data, product_type=product_type)
+    return service.PlanContent(
+        title=parsed.title, group_standard=parsed.group_standard, indicators=parsed.indicators
+    )
+
+
+async def _product_type(runtime: RuntimeDep, principal: Principal, product_id: uuid.UUID) -> ProductType:
+    # ownership first: another agency's product answers 404 whatever the body holds
+    product = await service.owned_product(runtime.db, principal=principal, product_id=product_id)
+    return ProductType(product.product_type)
+
+
+@router.post(
+    "/products/{product_id}/plans",
+    status_code=201,
+    operation_id="create_plan",
+    summary="新建评估方案草稿（JSON）",
+)
+async def create_plan(
+    runtime: RuntimeDep, principal: AgencyPrincipal, product_id: uuid.UUID, body: PlanIn
+) -> dict[str, Any]:
+    product_type = await _product_type(runtime, principal, product_id)
+    content = await _content_from_json(body, product_type)
+    return await service.create_plan(
+        runtime.db, now=await runtime.clock.now(), principal=principal, product_id=product_id, content=content,
+        source="json",
+    )  # fmt: skip
+
+
+@router.post(
+    "/products/{product_id}/plans/workbook", status_code=201, operation_id="create_plan_from_workbook",
+    summary="上传 Excel 新建评估方案草稿",
+)  # fmt: skip
+async def create_plan_from_workbook(
+    runtime: RuntimeDep, principal: AgencyPrincipal, product_id: uuid.UUID, file: WorkbookFile
+) -> dict[str, Any]:
+    product_type = await _product_type(runtime, principal, product_id)
+    content = await _content_from_workbook(runtime, file, product_type)
+    return await service.create_plan(
+        runtime.db, now=await runtime.clock.now(), principal=principal, product_id=product_id, content=content,
+        source="workbook",
+    )  # fmt: skip
+
+
+def _xlsx(data: bytes, filename: str) -> Response:
+    return Response(
+        content=data, media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": f"attachment; filename=\"plan.xlsx\"; filename*=UTF-8''{quote(filename)}"},
+    )  # fmt: skip
+
+
+@router.get(
+    "/products/{product_id}/plan-template", operation_id="download_plan_template",
+    summary="下载评估方案 Excel 模板（已有方案时预填最新版本）", response_class=Response,
+)  # fmt: skip
+async def download_plan_template(
+    runtime: RuntimeDep, principal: PlanReader, product_id: uuid.UUID
+) -> Response:
+    product, plan = await service.template_source(runtime.db, principal=principal, product_id=product_id)
+    return _xlsx(await _render(product, plan), f"{product.name}评估方案模板.xlsx")
+
+
+async def _render(product: Any, plan: Any) -> bytes:
+    product_type = ProductType(product.product_type)
+    indicators = service.plan_indicators(plan, product_type) if plan is not None else ()
+    return await asyncio.to_thread(
+        build_template, product_name=product.name, title=plan.title if plan else "",
+        group_standard=plan.group_standard if plan else "", indicators=indicators,
+    )  # fmt: skip
+
+
+@router.get("/plans/{plan_id}", operation_id="get_plan", summary="评估方案详情（评估机构、工作组）")
+async def get_plan(runtime: RuntimeDep, principal: PlanReader, plan_id: uuid.UUID) -> dict[str, Any]:
+    return await service.get_plan(runtime.db, principal=principal, plan_id=plan_id)
+
+
+@router.get(
+    "/plans/{plan_id}/workbook", operation_id="download_plan_workbook", summary="下载该版本方案的 Excel",
+    response_class=Response,
+)  # fmt: skip
+async def download_plan_workbook(runtime: RuntimeDep, principal: PlanReader, plan_id: uuid.UUID) -> Response:
+    plan = await service.get_plan(runtime.db, principal=principal, plan_id=plan_id)
+    product, source = await service.template_source(
+        runtime.db, principal=principal, product_id=plan["product_id"], plan_id=plan_id
+    )
+    return _xlsx(await _render(product, source), f"{product.name}评估方案第{plan['version']}版.xlsx")
+
+
+async def _draft_product_type(runtime: RuntimeDep, principal: Principal, plan_id: uuid.UUID) -> ProductType:
+    plan = await service.get_plan(runtime.db, principal=principal, plan_id=plan_id)
+    return ProductType(plan["product_type"])
+
+
+@router.put("/plans/{plan_id}", operation_id="replace_plan", summary="修改评估方案草稿（JSON）")
+async def replace_plan(
+    runtime: RuntimeDep, principal: AgencyPrincipal, plan_id: uuid.UUID, body: PlanIn
+) -> dict[str, Any]:
+    content = await _content_from_json(body, await _draft_product_type(runtime, principal, plan_id))
+    return await service.replace_draft(
+        runtime.db,
+        now=await runtime.clock.now(),
+        principal=principal,
+        plan_id=plan_id,
+        content=content,
+        source="json",
+    )
+
+
+@router.put(
+    "/plans/{plan_id}/workbook",
+    operation_id="replace_plan_from_workbook",
+    summary="上传 Excel 替换评估方案草稿",
+)
+async def replace_plan_from_workbook(
+    runtime: RuntimeDep, principal: AgencyPrincipal, plan_id: uuid.UUID, file: WorkbookFile
+) -> dict[str, Any]:
+    content = await _content_from_workbook(
+        runtime, file, await _draft_product_type(runtime, principal, plan_id)
+    )
+    return await service.replace_draft(
+        runtime.db, now=await runtime.clock.now(), principal=principal, plan_id=plan_id, content=content,
+        source="workbook",
+    )  # fmt: skip
+
+
+@router.post(
+    "/plans/{plan_id}/finalise", operation_id="finalise_plan", summary="上传终稿：将草稿定为终稿（评估机构）"
+)
+async def finalise_plan(
+    runtime: RuntimeDep, principal: AgencyPrincipal, plan_id: uuid.UUID
+) -> dict[str, Any]:
+    return await service.finalise_plan(
+        runtime.db, now=await runtime.clock.now(), principal=principal, plan_id=plan_id
+    )

@@ -1,0 +1,97 @@
+"""Request bodies of the benchmark API. Indicator thresholds and comparison values stay loose here
+(numbers or decimal strings, ranges, yes/no, grades): the domain checks them and reports each fault
+naming its indicator and field, which a generic schema error could not."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from benchmark.domain.indicators import MAX_INDICATORS, STAR_FIELDS
+from benchmark.workbook import GROUP_STANDARD_MAX, TITLE_MAX
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ProductIn(_Body):
+    code: str = Field(
+        min_length=1,
+        max_length=40,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+        description="产品代码，如 JD-2023-01",
+    )
+    name: str = Field(min_length=1, max_length=100, description="重点领域产品名称，如 家用电冰箱")
+    field: str = Field(min_length=1, max_length=50, description="领域/行业，如 家用电器")
+    year: int = Field(ge=2000, le=2100, description="年度（领跑者名单年份）")
+    product_type: Literal["product", "service"] = Field(
+        description="product=产品类, service=服务类（服务类无需对标）"
+    )
+
+
+class DesignationIn(_Body):
+    agency_org_id: uuid.UUID = Field(description="评估机构的组织编号")
+
+
+class IndicatorIn(_Body):
+    code: str = Field(default="", max_length=40, description="指标代码，字母开头，如 down_content")
+    name: str = Field(default="", max_length=100, description="指标名称，如 含绒量")
+    unit: str = Field(default="", max_length=30, description="单位，如 %、mg/kg")
+    direction: str = Field(
+        default="", max_length=20, description="higher | lower | range | bool | grade（或中文：越大越好 …）"
+    )
+    forerunner: Any = Field(
+        default=None, description='领跑者门槛：数值；区间 {min,max} 或 "4.0~8.5"；是/否；等级'
+    )
+    stars: list[Any] | None = Field(
+        default=None, max_length=5, description="1 至 5 星门槛（质量分级），或不填"
+    )
+    lower_bound: Any = Field(default=None, description="取值下限（数值型指标）")
+    upper_bound: Any = Field(default=None, description="取值上限（数值型指标）")
+    grades: list[str] | str | None = Field(default=None, description="等级序列，由差到好（仅等级方向）")
+
+    def fields(self) -> dict[str, Any]:
+        """The loose field names the domain reads (``star_1`` … ``star_5``)."""
+        fields = self.model_dump(exclude={"stars"})
+        stars = self.stars or []
+        for index, field in enumerate(STAR_FIELDS):
+            fields[field] = stars[index] if index < len(stars) else None
+        return fields
+
+
+class PlanIn(_Body):
+    title: str = Field(min_length=1, max_length=TITLE_MAX, description="方案名称")
+    group_standard: str = Field(default="", max_length=GROUP_STANDARD_MAX, description="依据的团体标准编号")
+    indicators: list[IndicatorIn] = Field(default_factory=list, max_length=MAX_INDICATORS)
+
+
+class _CompareBase(_Body):
+    product_id: uuid.UUID
+    values: dict[str, Any] = Field(description="指标代码 → 数值（数字或十进制字符串；是/否；等级）")
+
+    @field_validator("values")
+    @classmethod
+    def _bounded(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if len(values) > MAX_INDICATORS * 2:
+            raise ValueError("指标数值过多")
+        return values
+
+
+class ForerunnerCompareIn(_CompareBase):
+    pass
+
+
+class StarCompareIn(_CompareBase):
+    star: StrictInt = Field(description="申报的星级：3 或 4")
+
+
+class InternalForerunnerCompareIn(ForerunnerCompareIn):
+    plan_version: int | None = Field(
+        default=None, ge=1, description="按指定的方案版本重新对标（默认当前终稿）"
+    )
+
+
+class InternalStarCompareIn(StarCompareIn):
+    plan_version: int | None = Field(default=None, ge=1)

@@ -1,0 +1,95 @@
+"""Tables of the benchmark service. Nobody else reads them: other services learn through catalog.* events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from kit.db import make_base
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+Base = make_base()
+
+
+class Agency(Base):
+    """Local copy of the auth service's agency organisations (fed by ``account.organisation_created`` and
+    by the demo loader), so a designation can name its agency without calling auth."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # the organisation id in auth
+    name: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class KeyFieldProduct(Base):
+    """重点领域产品."""
+
+    __tablename__ = "key_field_products"
+    __table_args__ = (CheckConstraint("product_type IN ('product', 'service')", name="product_type"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    field: Mapped[str] = mapped_column(String(50), index=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    product_type: Mapped[str] = mapped_column(String(16))  # ProductType value
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Designation(Base):
+    """The agency designated for a product and its 14-day public notice. One per product."""
+
+    __tablename__ = "designations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("key_field_products.id"), unique=True)
+    agency_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    agency_name: Mapped[str] = mapped_column(String(200))  # as designated, for the public notice
+    notice_starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    notice_ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    designated_by: Mapped[uuid.UUID]  # working-group account
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AssessmentPlan(Base):
+    """评估方案, one row per version. Indicators are stored as the validated field lists the domain
+    reads back (``indicator_fields``); a final version is never modified."""
+
+    __tablename__ = "assessment_plans"
+    __table_args__ = (
+        UniqueConstraint("product_id", "version"),
+        CheckConstraint("status IN ('draft', 'final', 'superseded')", name="status"),
+        CheckConstraint("version >= 1", name="version"),
+        # at most one draft and one final version per product at any time
+        Index(
+            "uq_assessment_plans_one_draft",
+            "product_id",
+            unique=True,
+            postgresql_where=text("status = 'draft'"),
+        ),
+        Index(
+            "uq_assessment_plans_one_final",
+            "product_id",
+            unique=True,
+            postgresql_where=text("status = 'final'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("key_field_products.id"), index=True)
+    agency_id: Mapped[uuid.UUID]
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # PlanStatus value
+    title: Mapped[str] = mapped_column(String(200))
+    group_standard: Mapped[str] = mapped_column(String(100))
+    indicators: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    source: Mapped[str] = mapped_column(String(16))  # json | workbook
+    created_by: Mapped[uuid.UUID]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finalised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

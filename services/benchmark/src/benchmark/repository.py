@@ -1,0 +1,134 @@
+"""Queries of the benchmark service. Helpers never commit: the service function owns the transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, func, not_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from benchmark.domain import PlanStatus
+from benchmark.models import Agency, AssessmentPlan, Designation, KeyFieldProduct
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    product: KeyFieldProduct
+    designation: Designation | None
+    final_plan: AssessmentPlan | None
+
+
+_final = aliased(AssessmentPlan)
+
+
+def _product_rows() -> Select:
+    return (
+        select(KeyFieldProduct, Designation, _final)
+        .outerjoin(Designation, Designation.product_id == KeyFieldProduct.id)
+        .outerjoin(
+            _final, and_(_final.product_id == KeyFieldProduct.id, _final.status == PlanStatus.FINAL.value)
+        )
+    )
+
+
+def _open_condition(now: datetime):
+    return and_(
+        Designation.notice_ends_at.is_not(None), Designation.notice_ends_at <= now, _final.id.is_not(None)
+    )
+
+
+async def list_products(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    year: int | None = None,
+    field: str | None = None,
+    open_only: bool | None = None,
+    agency_id: uuid.UUID | None = None,
+    offset: int = 0,
+    limit: int = 20,
+) -> tuple[list[ProductRow], int]:
+    query = _product_rows()
+    if year is not None:
+        query = query.where(KeyFieldProduct.year == year)
+    if field:
+        query = query.where(KeyFieldProduct.field == field)
+    if agency_id is not None:
+        query = query.where(Designation.agency_id == agency_id)
+    if open_only is True:
+        query = query.where(_open_condition(now))
+    elif open_only is False:
+        query = query.where(not_(_open_condition(now)))
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.execute(
+        query.order_by(KeyFieldProduct.year.desc(), KeyFieldProduct.code, KeyFieldProduct.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [ProductRow(*r) for r in rows.all()], int(total or 0)
+
+
+async def get_product_row(session: AsyncSession, product_id: uuid.UUID) -> ProductRow | None:
+    row = (await session.execute(_product_rows().where(KeyFieldProduct.id == product_id))).first()
+    return ProductRow(*row) if row else None
+
+
+async def get_product(
+    session: AsyncSession, product_id: uuid.UUID, *, lock: bool = False
+) -> KeyFieldProduct | None:
+    query = select(KeyFieldProduct).where(KeyFieldProduct.id == product_id)
+    if lock:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def product_by_code(session: AsyncSession, code: str) -> KeyFieldProduct | None:
+    return await session.scalar(select(KeyFieldProduct).where(KeyFieldProduct.code == code))
+
+
+async def designation_of(session: AsyncSession, product_id: uuid.UUID) -> Designation | None:
+    return await session.scalar(select(Designation).where(Designation.product_id == product_id))
+
+
+async def get_agency(session: AsyncSession, agency_id: uuid.UUID) -> Agency | None:
+    return await session.get(Agency, agency_id)
+
+
+async def list_agencies(session: AsyncSession) -> list[Agency]:
+    return list((await session.scalars(select(Agency).order_by(Agency.name, Agency.id))).all())
+
+
+async def plans_of(session: AsyncSession, product_id: uuid.UUID) -> list[AssessmentPlan]:
+    query = select(AssessmentPlan).where(AssessmentPlan.product_id == product_id)
+    return list((await session.scalars(query.order_by(AssessmentPlan.version.desc()))).all())
+
+
+async def plan_with_status(
+    session: AsyncSession, product_id: uuid.UUID, status: PlanStatus
+) -> AssessmentPlan | None:
+    query = select(AssessmentPlan).where(
+        AssessmentPlan.product_id == product_id, AssessmentPlan.status == status.value
+    )
+    return await session.scalar(query)
+
+
+async def plan_version(session: AsyncSession, product_id: uuid.UUID, version: int) -> AssessmentPlan | None:
+    query = select(AssessmentPlan).where(
+        AssessmentPlan.product_id == product_id, AssessmentPlan.version == version
+    )
+    return await session.scalar(query)
+
+
+async def get_plan(session: AsyncSession, plan_id: uuid.UUID, *, lock: bool = False) -> AssessmentPlan | None:
+    query = select(AssessmentPlan).where(AssessmentPlan.id == plan_id)
+    if lock:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def latest_version(session: AsyncSession, product_id: uuid.UUID) -> int:
+    query = select(func.max(AssessmentPlan.version)).where(AssessmentPlan.product_id == product_id)
+    return int(await session.scalar(query) or 0)

@@ -1,0 +1,28 @@
+"""Outbox relay and consumers of the benchmark service without HTTP: ``python -m benchmark.worker``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+
+from benchmark.config import Settings
+from benchmark.main import build_runtime
+
+
+async def main() -> None:
+    runtime = build_runtime(Settings())
+    await runtime.start(workers=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runtime.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
