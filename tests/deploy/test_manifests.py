@@ -1,0 +1,184 @@
+"""The static deployment checks (scripts/check_deploy.py) pass on the repository, and each of them
+rejects the kind of mistake it exists for."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+check = _load("lp_check_deploy", REPO / "scripts" / "check_deploy.py")
+make_secrets = _load("lp_make_dev_secrets_test", REPO / "deploy" / "overlays" / "dev" / "make_secrets.py")
+
+
+@pytest.mark.parametrize("title", list(check.CHECKS))
+def test_repository_passes(title):
+    assert check.CHECKS[title]() == []
+
+
+def _prod() -> list[dict]:
+    return copy.deepcopy(list(check.render("overlays/prod")))
+
+
+def _find(docs, kind, name):
+    return next(d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name)
+
+
+def _rules(docs):
+    return check.platform_problems(docs, namespace="lp-platform", secrets_generated=False)
+
+
+def test_schema_validation_rejects_wrong_types_unknown_fields_and_unknown_apis():
+    docs = _prod()
+    deployment = _find(docs, "Deployment", "auth")
+    deployment["spec"]["replicas"] = "three"
+    worker = _find(docs, "Deployment", "auth-worker")
+    worker["spec"]["template"]["spec"]["containers"][0]["imagePullPolice"] = "Always"
+    service = _find(docs, "Service", "mall")
+    service["apiVersion"] = "v9"
+
+    problems = check.schema_problems([deployment, worker, service])
+
+    assert any("Deployment/auth " in p and "replicas" in p for p in problems)
+    assert any("Deployment/auth-worker " in p and "imagePullPolice" in p for p in problems)
+    assert any("Service/mall" in p and "no Kubernetes" in p for p in problems)
+
+
+def test_custom_resources_need_a_known_operator_group():
+    cluster = {
+        "apiVersion": "postgresql.cnpg.io/v1",
+        "kind": "Cluster",
+        "metadata": {"name": "x"},
+        "spec": {},
+    }
+    typo = {**cluster, "apiVersion": "postgresql.cnpg.example/v1"}
+
+    assert check.schema_problems([cluster], operator_groups=check.OPERATOR_GROUPS) == []
+    assert check.schema_problems([typo], operator_groups=check.OPERATOR_GROUPS)
+
+
+def test_platform_rules_catch_a_weakened_deployment():
+    docs = _prod()
+    auth = _find(docs, "Deployment", "auth")["spec"]["template"]["spec"]
+    del auth["containers"][0]["readinessProbe"]
+    mall_worker = _find(docs, "Deployment", "mall-worker")["spec"]["template"]["spec"]
+    mall_worker["containers"][0]["securityContext"]["readOnlyRootFilesystem"] = False
+    del mall_worker["containers"][0]["resources"]["limits"]
+    notify_policy = _find(docs, "NetworkPolicy", "notify-ingress")
+    notify_policy["spec"]["ingress"][0]["from"] = [{"namespaceSelector": {}}]
+    docs.remove(_find(docs, "PodDisruptionBudget", "benchmark"))
+    docs.remove(_find(docs, "Job", "certificate-migrate"))
+
+    problems = _rules(docs)
+
+    assert "Deployment/auth: readinessProbe must GET /readyz" in problems
+    assert any("Deployment/mall-worker" in p and "readOnlyRootFilesystem" in p for p in problems)
+    assert any("Deployment/mall-worker" in p and "resources.limits.memory" in p for p in problems)
+    assert "NetworkPolicy/notify-ingress: the gateway is not allowed in" in problems
+    assert any(p.startswith("NetworkPolicy/notify-ingress: unexpected peer") for p in problems)
+    assert any(p.startswith("PodDisruptionBudget/benchmark") for p in problems)
+    assert "certificate: no migration Job certificate-migrate" in problems
+
+
+def test_selectors_must_pick_the_pods():
+    docs = _prod()
+    _find(docs, "Service", "declaration")["spec"]["selector"]["app.kubernetes.io/name"] = "declarations"
+    _find(docs, "HorizontalPodAutoscaler", "mall")["spec"]["scaleTargetRef"]["name"] = "mall-api"
+
+    problems = _rules(docs)
+
+    assert any(p.startswith("Service/declaration: missing, or its selector") for p in problems)
+    assert "HorizontalPodAutoscaler/mall: must scale Deployment/mall" in problems
+
+
+def test_prod_render_must_not_carry_secrets_and_dev_must_generate_all_it_reads():
+    docs = _prod()
+    docs.append(
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "lp-app", "namespace": "lp-platform"}}
+    )
+    assert "Secrets must not be committed, found ['lp-app']" in _rules(docs)
+
+    dev = copy.deepcopy(list(check.render("overlays/dev")))
+    dev = [d for d in dev if not (d["kind"] == "Secret" and d["metadata"]["name"] == "lp-redis")]
+    problems = check.platform_problems(dev, namespace="lp-dev", secrets_generated=True)
+    assert "Secret 'lp-redis' is read by pods but not generated by the overlay" in problems
+
+
+def test_hadolint_flags_a_careless_dockerfile(tmp_path):
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM python\nRUN apt-get update && apt-get install -y curl\nCMD python app.py\n")
+
+    problems = check.hadolint_problems([dockerfile])
+
+    assert any("DL3006" in p for p in problems)  # untagged base image
+    assert any("DL3025" in p for p in problems)  # shell-form CMD
+
+
+def test_compose_schema_and_start_up_order(tmp_path):
+    unknown_key = tmp_path / "bad-schema.yml"
+    unknown_key.write_text("services:\n  web:\n    image: nginx\n    restartt: always\n")
+    assert check.compose_problems(unknown_key)
+
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))
+    del compose["services"]["auth"]["depends_on"]["auth-migrate"]
+    compose["services"]["mall-worker"]["environment"] = {
+        **compose["services"]["mall-worker"]["environment"],
+        "LP_RUN_WORKERS": "true",
+    }
+    del compose["services"]["redis"]["healthcheck"]
+    broken = tmp_path / "docker-compose.yml"
+    broken.write_text(yaml.safe_dump(compose))
+
+    problems = check.compose_problems(broken)
+
+    assert "auth: containers must wait for auth-migrate to complete" in problems
+    assert any(p.startswith("mall: LP_RUN_WORKERS") for p in problems)
+    assert "redis: missing, or without a healthcheck" in problems
+
+
+def test_dashboard_must_query_exported_metrics(tmp_path):
+    dashboard = json.loads((REPO / "deploy" / "grafana" / "lp-platform.json").read_text(encoding="utf-8"))
+    panel = next(p for p in dashboard["panels"] if p.get("targets"))
+    panel["targets"][0]["expr"] = 'sum(rate(http_request_total{service="auth"}[5m]))'
+    path = tmp_path / "dashboard.json"
+    path.write_text(json.dumps(dashboard))
+
+    problems = check.dashboard_problems([path])
+
+    assert len(problems) == 1 and "http_request_total" in problems[0]
+
+
+def test_dev_secrets_are_usable_and_never_rotated_by_a_second_run(tmp_path):
+    written = make_secrets.main(tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    assert len(written) == len(before) and make_secrets.main(tmp_path) == []
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+    app = dict(line.split("=", 1) for line in before["app.env"].decode().splitlines())
+    assert len(base64.b64decode(app["LP_PII_KEY"])) == 32  # kit.pii wants 32 raw bytes
+    private = serialization.load_pem_private_key(before["jwt-private.pem"], password=None)
+    public = serialization.load_pem_public_key(before["jwt-public.pem"])
+    assert isinstance(private, Ed25519PrivateKey) and isinstance(public, Ed25519PublicKey)
+    public.verify(private.sign(b"lp"), b"lp")  # the two files are one pair
+    for name in check.SERVICES:
+        pg = dict(line.split("=", 1) for line in before[f"pg-{name}.env"].decode().splitlines())
+        assert pg["dbname"] == f"lp_{name}" and pg["password"].isalnum()
