@@ -1,0 +1,48 @@
+"""Gateway settings: the kit's shared ones (upstream URLs, Redis, JWT public key, body cap) plus routing,
+rate-limit and pool knobs, all overridable by ``LP_GATEWAY_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kit.settings import ServiceSettings
+from pydantic import Field
+
+# gateway/src/gateway/config.py -> gateway/web/dist (the layout is kept in the image too).
+DEFAULT_PORTAL_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
+
+
+class Settings(ServiceSettings):
+    service_name: str = "gateway"
+
+    gateway_portal_dist: str = str(DEFAULT_PORTAL_DIST)
+
+    # Rate limits are a coarse first line against floods; the sensitive routes (login, SMS codes) carry
+    # their own tighter limits inside auth. Benchmarks from one address raise these or switch them off.
+    gateway_rate_limit_enabled: bool = True
+    gateway_rate_limit_window_seconds: int = Field(default=60, ge=1, le=3600)
+    gateway_rate_limit_per_ip: int = Field(default=6000, ge=1)
+    gateway_rate_limit_per_account: int = Field(default=3000, ge=1)
+    gateway_rate_limit_prefix: str = "lp:gw:rl"
+
+    # How many proxies in front of the gateway append to X-Forwarded-For (0: the gateway is the edge and
+    # a client-sent X-Forwarded-For is ignored, so nobody picks their own rate-limit bucket).
+    gateway_trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
+
+    gateway_connect_timeout: float = Field(default=2.0, gt=0)
+    gateway_read_timeout: float = Field(default=30.0, gt=0)
+    gateway_pool_size: int = Field(default=256, ge=1)
+    # Below uvicorn's 5 s keep-alive on the services, so the pool never reuses a socket the peer is closing.
+    gateway_keepalive_seconds: float = Field(default=4.0, gt=0)
+    gateway_readiness_timeout: float = Field(default=2.0, gt=0)
+
+    @property
+    def upstreams(self) -> dict[str, str]:
+        return {
+            "auth": self.auth_url,
+            "benchmark": self.benchmark_url,
+            "declaration": self.declaration_url,
+            "certificate": self.certificate_url,
+            "mall": self.mall_url,
+            "notify": self.notify_url,
+        }

@@ -1,0 +1,268 @@
+"""The API gateway: a plain ASGI application (no framework on the hot path) that routes ``/api/<service>/...``
+to the services, checks tokens and rate limits first, and serves the portal at ``/``.
+
+    uvicorn --factory gateway.main:create_app --port 8000
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+import uuid
+from typing import Any
+
+import aiohttp
+import structlog
+from kit import metrics
+from kit.errors import AppError
+from kit.logging import configure_logging, request_id_var
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from redis.asyncio import Redis
+from starlette.types import Receive, Scope, Send
+
+from gateway import proxy
+from gateway.config import Settings
+from gateway.guard import Guard
+from gateway.portal import Portal, docs_page, send_html
+from gateway.responses import send_error, send_json
+from gateway.routes import TOKEN_EXEMPT, match_upstream
+
+log = structlog.get_logger("gateway")
+
+_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,64}$")
+_LOCAL_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+class Gateway:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.upstreams = {name: url.rstrip("/") for name, url in settings.upstreams.items()}
+        self.portal = Portal(settings.gateway_portal_dist)
+        self.docs = docs_page()
+        self.session: aiohttp.ClientSession | None = None
+        self.redis: Redis | None = None
+        self.guard: Guard | None = None
+        # Pre-bound metric children: a labels() lookup per request is measurable at this rate.
+        self._latency = {name: metrics.HTTP_LATENCY.labels("gateway", "proxy", name) for name in self.upstreams}
+        self._counters: dict[tuple[str, int], Any] = {}
+
+    # ------------------------------------------------------------------ lifecycle
+    async def startup(self) -> None:
+        s = self.settings
+        configure_logging("gateway", s.log_level)
+        self.redis = Redis.from_url(
+            s.redis_url, decode_responses=True, socket_timeout=0.5, socket_connect_timeout=0.5,
+            health_check_interval=30,
+        )
+        self.guard = Guard(s, self.redis)
+        connector = aiohttp.TCPConnector(
+            limit=s.gateway_pool_size,
+            limit_per_host=0,
+            keepalive_timeout=s.gateway_keepalive_seconds,
+            ttl_dns_cache=300,
+        )
+        self.session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(
+                total=None, connect=s.gateway_connect_timeout, sock_read=s.gateway_read_timeout
+            ),
+            # Pass bodies through as the service encoded them; never add an encoding the client did not ask for.
+            auto_decompress=False,
+            skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
+            # Cookies belong to the browser, never to the gateway's shared client.
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trust_env=False,
+        )
+        log.info("gateway_started", upstreams=self.upstreams)
+
+    async def shutdown(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+        if self.redis is not None:
+            await self.redis.aclose()
+
+    # ------------------------------------------------------------------ ASGI
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self.http(scope, receive, send)
+        elif kind == "lifespan":
+            await self.lifespan(receive, send)
+        else:  # websockets are not part of the platform
+            await send({"type": "websocket.close", "code": 1008})
+
+    async def lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:
+                    await send({"type": "lifespan.startup.failed", "message": f"{type(exc).__name__}: {exc}"})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        rid = b""
+        authorization = None
+        declared = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                rid = value
+            elif name == b"authorization":
+                authorization = value
+            elif name == b"content-length":
+                declared = value
+        request_id = rid.decode("latin-1") if rid and _REQUEST_ID.match(rid) else uuid.uuid4().hex
+        rid_header = (b"x-request-id", request_id.encode("latin-1"))
+
+        async def send_local(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), rid_header]
+            await send(message)
+
+        path: str = scope["path"]
+        token = request_id_var.set(request_id)
+        try:
+            if path.startswith("/api/"):
+                upstream = match_upstream(path)
+                if upstream is None:
+                    if path in ("/api/docs", "/api/docs/"):
+                        await send_html(send_local, self.docs)
+                    else:
+                        await send_error(send_local, 404, "not_found", "接口不存在")
+                    return
+                await self.proxy(scope, receive, send_local, upstream, request_id, authorization, declared)
+            elif path in _LOCAL_PATHS:
+                await self.local(path, send_local)
+            elif path == "/internal" or path.startswith("/internal/") or path == "/api":
+                # Service-to-service routes are never reachable from outside.
+                await send_error(send_local, 404, "not_found", "接口不存在")
+            else:
+                await self.portal(scope, receive, send_local)
+        finally:
+            request_id_var.reset(token)
+
+    async def proxy(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        upstream: str,
+        request_id: str,
+        authorization: bytes | None,
+        declared: bytes | None,
+    ) -> None:
+        started = time.perf_counter()
+        s = self.settings
+        assert self.guard is not None and self.session is not None
+        ip, forwarded_for = self.client_address(scope)
+        try:
+            if declared is not None and declared.isdigit() and int(declared) > s.max_body_bytes:
+                # Refused before a byte of the body is read.
+                await send_error(
+                    send, 413, "too_large", f"请求内容过大，不能超过 {s.max_body_bytes // (1024 * 1024)} MB",
+                    headers=[(b"connection", b"close")],
+                )
+                status = 413
+            else:
+                claims = None
+                if authorization is not None and scope["path"] not in TOKEN_EXEMPT:
+                    claims = self.guard.claims(authorization.decode("latin-1"))
+                await self.guard.admit(ip, claims)
+                status = await proxy.forward(
+                    self.session,
+                    base_url=self.upstreams[upstream],
+                    scope=scope,
+                    receive=receive,
+                    send=send,
+                    request_id=request_id,
+                    client_ip=ip,
+                    forwarded_for=forwarded_for,
+                    max_body=s.max_body_bytes,
+                )
+        except AppError as exc:
+            headers = [(k.lower().encode(), v.encode()) for k, v in (exc.headers or {}).items()]
+            await send_error(send, exc.status_code, exc.code, exc.message, details=exc.details, headers=headers)
+            status = exc.status_code
+        self._count(upstream, status)
+        self._latency[upstream].observe(time.perf_counter() - started)
+
+    def _count(self, upstream: str, status: int) -> None:
+        key = (upstream, status)
+        counter = self._counters.get(key)
+        if counter is None:
+            counter = self._counters[key] = metrics.HTTP_REQUESTS.labels("gateway", "proxy", upstream, str(status))
+        counter.inc()
+        if status >= 500:
+            metrics.HTTP_ERRORS.labels("gateway", upstream).inc()
+
+    def client_address(self, scope: Scope) -> tuple[str, str]:
+        """The client's address for rate limits, and the X-Forwarded-For to pass on. With no trusted proxy
+        in front, whatever the client wrote in X-Forwarded-For is discarded (it would pick its own bucket)."""
+        peer = scope.get("client")
+        peer_ip = peer[0] if peer else "unknown"
+        hops = self.settings.gateway_trusted_proxy_hops
+        if hops == 0:
+            return peer_ip, peer_ip
+        chain: list[str] = []
+        for name, value in scope["headers"]:
+            if name == b"x-forwarded-for":
+                chain.extend(p.strip() for p in value.decode("latin-1").split(",") if p.strip())
+        chain.append(peer_ip)
+        # The last `hops` entries were added by our own proxies; the one before them is the client.
+        index = max(0, len(chain) - 1 - hops)
+        ip = chain[index][:64]
+        return ip, ", ".join(chain[index:])
+
+    # ------------------------------------------------------------------ health
+    async def local(self, path: str, send: Send) -> None:
+        if path == "/healthz":
+            await send_json(send, 200, {"status": "ok"})
+        elif path == "/readyz":
+            checks = await self.readiness()
+            ok = all(checks.values())
+            await send_json(send, 200 if ok else 503, {"status": "ok" if ok else "unavailable", "checks": checks})
+        else:
+            body = generate_latest()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", CONTENT_TYPE_LATEST.encode()), (b"content-length", str(len(body)).encode())],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+
+    async def readiness(self) -> dict[str, bool]:
+        assert self.redis is not None and self.session is not None
+        timeout = self.settings.gateway_readiness_timeout
+
+        async def redis_ok() -> bool:
+            try:
+                return bool(await asyncio.wait_for(self.redis.ping(), timeout))
+            except Exception:
+                return False
+
+        async def upstream_ok(url: str) -> bool:
+            try:
+                async with self.session.get(
+                    f"{url}/healthz", timeout=aiohttp.ClientTimeout(total=timeout)
+                ) as response:
+                    await response.read()
+                    return response.status == 200
+            except Exception:
+                return False
+
+        names = list(self.upstreams)
+        results = await asyncio.gather(redis_ok(), *(upstream_ok(self.upstreams[n]) for n in names))
+        return {"redis": results[0], **dict(zip(names, results[1:], strict=True))}
+
+
+def create_app(settings: Settings | None = None) -> Gateway:
+    return Gateway(settings or Settings())

@@ -1,0 +1,47 @@
+"""Which service answers a public path. Paths are forwarded unchanged (services mount their full paths)."""
+
+from __future__ import annotations
+
+# (prefix, upstream). A prefix matches the path itself or the path followed by "/" so that
+# ``/api/declarationsX`` never reaches the declaration service by accident.
+ROUTES: tuple[tuple[str, str], ...] = (
+    ("/api/auth", "auth"),
+    ("/api/dev", "auth"),
+    ("/api/benchmark", "benchmark"),
+    ("/api/declarations", "declaration"),
+    ("/api/certificates", "certificate"),
+    ("/api/mall", "mall"),
+    ("/api/notify", "notify"),
+)
+
+# OpenAPI documents as the services publish them (route-name per docs/CONVENTIONS.md), with a label.
+OPENAPI: tuple[tuple[str, str], ...] = (
+    ("auth", "账号与身份（auth）"),
+    ("benchmark", "关键领域产品与评价方案（benchmark）"),
+    ("declarations", "领跑者申报（declarations）"),
+    ("certificates", "证书与标识（certificates）"),
+    ("mall", "领跑者商城（mall）"),
+    ("notify", "消息通知（notify）"),
+)
+
+# Public routes where a stale token must not stand in the way: the portal may still attach an expired
+# access token while it logs in again or refreshes. The services decide about these on their own.
+TOKEN_EXEMPT: frozenset[str] = frozenset(
+    {
+        "/api/auth/login",
+        "/api/auth/refresh",
+        "/api/auth/register",
+        "/api/auth/sms-codes",
+        "/api/auth/password/reset",
+    }
+)
+
+
+def match_upstream(path: str) -> str | None:
+    """The upstream name for an ``/api/...`` path, or None when no service owns it."""
+    for prefix, upstream in ROUTES:
+        if path.startswith(prefix):
+            rest = len(prefix)
+            if len(path) == rest or path[rest] == "/":
+                return upstream
+    return None
