@@ -1,0 +1,115 @@
+"""The public mall (领跑者供需对接平台): categories, search, product pages and pictures. No login needed."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Response
+from kit.security import OptionalPrincipal
+from kit.web import PageDep, RuntimeDep
+
+from mall import service
+from mall.api.schemas import (
+    BrandOut,
+    CatalogueItem,
+    CataloguePage,
+    CategoryField,
+    PictureOut,
+    ProductDetail,
+    VerifyLink,
+)
+from mall.domain.labels import Source
+from mall.domain.search import MAX_QUERY_CHARS
+
+router = APIRouter(prefix="/api/mall", tags=["商城"])
+
+
+@router.get("/categories", response_model=list[CategoryField], operation_id="mall_categories")
+async def categories(runtime: RuntimeDep, include_empty: bool = False) -> list[dict]:
+    """Fields (领域) and their key-field products with the number of listed products."""
+    return await service.categories(runtime, include_empty=include_empty)
+
+
+@router.get("/products", response_model=CataloguePage, operation_id="mall_search_products")
+async def search_products(
+    runtime: RuntimeDep,
+    page: PageDep,
+    category: Annotated[str | None, Query(max_length=100, description="领域")] = None,
+    product_id: Annotated[uuid.UUID | None, Query(description="重点领域产品")] = None,
+    star: Annotated[int | None, Query(ge=1, le=5)] = None,
+    brand: Annotated[str | None, Query(max_length=100)] = None,
+    region: Annotated[str | None, Query(max_length=12, description="行政区划代码（GB/T 2260）")] = None,
+    q: Annotated[str | None, Query(max_length=MAX_QUERY_CHARS, description="关键词，支持中文")] = None,
+    sort: Literal["latest", "oldest", "star", "name"] = "latest",
+) -> CataloguePage:
+    query = service.CatalogueQuery(
+        category=category or None,
+        product_id=product_id,
+        star=star,
+        brand=brand or None,
+        region=region or None,
+        q=(q or "").strip() or None,
+        sort=sort,
+    )
+    rows, total = await service.search_catalogue(runtime, query, page)
+    return CataloguePage(
+        items=[CatalogueItem.of(p) for p in rows], total=total, page=page["page"], page_size=page["page_size"]
+    )
+
+
+def _link(code: str | None) -> VerifyLink | None:
+    return VerifyLink(verify_code=code, verify_url=f"/verify/{code}") if code else None
+
+
+@router.get("/products/{model_id}", response_model=ProductDetail, operation_id="mall_get_product")
+async def get_product(model_id: uuid.UUID, runtime: RuntimeDep) -> ProductDetail:
+    found = await service.public_product(runtime, model_id)
+    p = found.product
+    return ProductDetail(
+        **CatalogueItem.of(p).model_dump(),
+        source_label=Source(p.source).label,
+        standard_no=p.standard_no,
+        standard_name=p.standard_name,
+        group_standard=found.group_standard,
+        plan_version=found.plan_version,
+        introduction=p.introduction,
+        pictures=[PictureOut.of(x) for x in found.pictures],
+        brand=BrandOut.of(found.brand) if found.brand else None,
+        indicators=found.indicators,
+        certificate=_link(found.certificate_verify_code),
+        label=_link(p.label_verify_code),
+    )
+
+
+@router.get(
+    "/pictures/{picture_id}",
+    operation_id="mall_get_picture",
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}, 304: {"description": "未修改"}},
+)
+async def get_picture(
+    picture_id: uuid.UUID,
+    runtime: RuntimeDep,
+    principal: OptionalPrincipal,
+    size: Literal["full", "thumb"] = "full",
+    if_none_match: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Response:
+    """A listed product's picture for anyone; an unlisted product's only for its own enterprise."""
+    viewer = principal.org_id if principal is not None else None
+    found = await service.picture_file(
+        runtime, picture_id, thumb=size == "thumb", viewer_org=viewer, if_none_match=if_none_match
+    )
+    headers = {
+        "ETag": found.etag,
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": (
+            f"public, max-age={runtime.settings.mall_picture_cache_seconds}"
+            if found.public
+            else "private, no-cache"
+        ),
+        "Vary": "Authorization",
+    }
+    if found.data is None:
+        return Response(status_code=304, headers=headers)
+    return Response(content=found.data, media_type=found.content_type, headers=headers)

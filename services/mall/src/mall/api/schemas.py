@@ -1,0 +1,208 @@
+"""Request and response bodies of the mall's API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mall.domain.labels import ListingStatus, Source
+from mall.domain.richtext import MAX_INTRODUCTION_CHARS, picture_url
+from mall.models import Brand, Picture, Product
+from mall.service import missing_of
+
+
+class PromotionIn(BaseModel):
+    """Fields left out stay as they are; ``brand_id: null`` clears the brand."""
+
+    model_config = ConfigDict(extra="forbid")
+    introduction: str | None = Field(default=None, max_length=MAX_INTRODUCTION_CHARS * 2)
+    brand_id: uuid.UUID | None = None
+
+
+class PictureOrderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    picture_ids: list[uuid.UUID] = Field(max_length=20)
+
+
+class PictureOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    position: int
+    url: str
+    thumb_url: str
+    width: int
+    height: int
+    size: int
+    content_type: str
+
+    @classmethod
+    def of(cls, p: Picture) -> PictureOut:
+        return cls(
+            id=p.id,
+            kind=p.kind,
+            position=p.position,
+            url=picture_url(p.id),
+            thumb_url=picture_url(p.id, thumb=True),
+            width=p.width,
+            height=p.height,
+            size=p.size,
+            content_type=p.content_type,
+        )
+
+
+class BrandOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    story: str
+    has_logo: bool
+
+    @classmethod
+    def of(cls, b: Brand) -> BrandOut:
+        return cls(id=b.brand_id, name=b.name, story=b.story, has_logo=bool(b.logo_key))
+
+
+class MissingItem(BaseModel):
+    code: str
+    label: str
+
+
+class PromotionSummary(BaseModel):
+    model_id: uuid.UUID
+    source: str
+    source_label: str
+    star: int
+    product_id: uuid.UUID | None
+    product_name: str
+    field: str
+    name: str
+    model: str
+    standard_no: str | None
+    status: str
+    status_label: str
+    withdrawn_reason: str | None
+    complete: bool
+    missing: list[MissingItem]
+    picture_count: int
+    brand_id: uuid.UUID | None
+    brand_name: str | None
+    listed_at: datetime | None
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, p: Product) -> PromotionSummary:
+        missing = missing_of(p)
+        return cls(
+            model_id=p.model_id,
+            source=p.source,
+            source_label=Source(p.source).label,
+            star=p.star,
+            product_id=p.product_id,
+            product_name=p.product_name,
+            field=p.field,
+            name=p.name,
+            model=p.model,
+            standard_no=p.standard_no,
+            status=p.status,
+            status_label=ListingStatus(p.status).label,
+            withdrawn_reason=p.withdrawn_reason,
+            complete=not missing,
+            missing=[MissingItem(code=m.value, label=m.label) for m in missing],
+            picture_count=p.picture_count,
+            brand_id=p.brand_id,
+            brand_name=p.brand_name,
+            listed_at=p.listed_at,
+            updated_at=p.updated_at,
+        )
+
+
+class PromotionOut(PromotionSummary):
+    introduction: str
+    pictures: list[PictureOut]
+    intro_pictures: list[PictureOut]
+    brands: list[BrandOut]  # the enterprise's brands to choose from
+
+
+class PromotionPage(BaseModel):
+    items: list[PromotionSummary]
+    total: int
+    page: int
+    page_size: int
+
+
+class CatalogueItem(BaseModel):
+    id: uuid.UUID
+    source: str
+    star: int
+    product_id: uuid.UUID | None
+    product_name: str
+    field: str
+    name: str
+    model: str
+    enterprise_name: str
+    region_code: str | None
+    brand_name: str | None
+    cover_url: str | None
+    cover_thumb_url: str | None
+    listed_at: datetime | None
+
+    @classmethod
+    def of(cls, p: Product) -> CatalogueItem:
+        return cls(
+            id=p.model_id,
+            source=p.source,
+            star=p.star,
+            product_id=p.product_id,
+            product_name=p.product_name,
+            field=p.field,
+            name=p.name,
+            model=p.model,
+            enterprise_name=p.enterprise_name,
+            region_code=p.region_code,
+            brand_name=p.brand_name,
+            cover_url=picture_url(p.cover_picture_id) if p.cover_picture_id else None,
+            cover_thumb_url=picture_url(p.cover_picture_id, thumb=True) if p.cover_picture_id else None,
+            listed_at=p.listed_at,
+        )
+
+
+class CataloguePage(BaseModel):
+    items: list[CatalogueItem]
+    total: int
+    page: int
+    page_size: int
+
+
+class CategoryProduct(BaseModel):
+    product_id: uuid.UUID
+    code: str
+    name: str
+    year: int | None
+    count: int
+
+
+class CategoryField(BaseModel):
+    field: str
+    count: int
+    products: list[CategoryProduct]
+
+
+class VerifyLink(BaseModel):
+    verify_code: str
+    verify_url: str
+
+
+class ProductDetail(CatalogueItem):
+    source_label: str
+    standard_no: str | None
+    standard_name: str | None
+    group_standard: str | None
+    plan_version: int | None
+    introduction: str
+    pictures: list[PictureOut]
+    brand: BrandOut | None
+    indicators: list[dict[str, Any]]
+    certificate: VerifyLink | None  # the forerunner certificate's public verification page
+    label: VerifyLink | None  # the model's own label (forerunner or star)

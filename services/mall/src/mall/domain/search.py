@@ -1,0 +1,79 @@
+"""Keyword search that works for Chinese text without an external engine.
+
+Chinese has no spaces, so word tokenisers find nothing to index. Every product keeps ``search_text``
+(its searchable fields, normalised) and ``search_grams``: every character and every pair of adjacent
+characters within a run of letters, digits or ideographs. A GIN index on the grams array answers
+``grams @> query_grams`` quickly; the candidates are then confirmed with a plain substring match on
+``search_text``, so "冰箱" finds 家用电冰箱 and "bcd-520" finds BCD-520WKPZM, and a query never needs more
+than the index plus a recheck of the candidates.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+MAX_QUERY_CHARS = 50
+MAX_TERMS = 5
+_SEPARATORS = re.compile(r"[^\w]+|_+")
+
+
+def normalise(text: str) -> str:
+    """NFKC folds full-width letters and digits (ＢＣＤ５２０) to ASCII; case is ignored."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _runs(text: str) -> list[str]:
+    return [r for r in _SEPARATORS.split(text) if r]
+
+
+def grams_of(text: str) -> set[str]:
+    """All characters and adjacent pairs of each run of word characters of the normalised text."""
+    out: set[str] = set()
+    for run in _runs(normalise(text)):
+        out.update(run)
+        out.update(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def document(fields: Iterable[str | None]) -> tuple[str, list[str]]:
+    """``search_text`` and ``search_grams`` for a product's searchable fields."""
+    parts = [normalise(f.strip()) for f in fields if f and f.strip()]
+    text = " | ".join(parts)
+    return text, sorted(grams_of(text))
+
+
+def query_terms(q: str) -> list[tuple[str, list[str]]]:
+    """Each whitespace-separated term of the query with the grams a matching document must contain.
+    A term needs its pairs (or its single character); the substring check then confirms adjacency."""
+    terms: list[tuple[str, list[str]]] = []
+    for raw in normalise(q[:MAX_QUERY_CHARS]).split():
+        needed: set[str] = set()
+        for run in _runs(raw):
+            if len(run) == 1:
+                needed.add(run)
+            else:
+                needed.update(run[i : i + 2] for i in range(len(run) - 1))
+        if needed:
+            terms.append((raw, sorted(needed)))
+        if len(terms) == MAX_TERMS:
+            break
+    return terms
+
+
+def like_pattern(term: str) -> str:
+    """A LIKE pattern matching ``term`` anywhere, with LIKE's wildcards escaped."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def region_prefix(code: str) -> str | None:
+    """GB/T 2260 codes are 6 digits, province-city-county; 110000 means all of Beijing, 440300 all of
+    Shenzhen. The trailing zero pairs are dropped to filter by prefix."""
+    code = code.strip()
+    if not re.fullmatch(r"\d{2}(\d{2}){0,2}", code):
+        return None
+    while len(code) > 2 and code.endswith("00"):
+        code = code[:-2]
+    return code
