@@ -213,6 +213,11 @@ def secret_names(docs: Iterable[Doc]) -> set[str]:
     return names
 
 
+def _migrate_command(name: str) -> list[str]:
+    # The databases are provisioned (operator, compose init script): the migration only upgrades.
+    return ["python", "-m", "kit.migrations", name, "--no-create"]
+
+
 def _pod_spec(doc: Doc) -> dict[str, Any] | None:
     if doc.get("kind") in ("Deployment", "Job", "StatefulSet", "DaemonSet"):
         return doc["spec"]["template"]["spec"]
@@ -341,13 +346,8 @@ def platform_problems(docs: Iterable[Doc], *, namespace: str, secrets_generated:
         job = index.get(("Job", f"{name}-migrate"))
         if job is None:
             problems.append(f"{name}: no migration Job {name}-migrate")
-        elif job["spec"]["template"]["spec"]["containers"][0].get("command") != [
-            "python",
-            "-m",
-            "kit.migrations",
-            name,
-        ]:
-            problems.append(f"Job/{name}-migrate: command must be python -m kit.migrations {name}")
+        elif job["spec"]["template"]["spec"]["containers"][0].get("command") != _migrate_command(name):
+            problems.append(f"Job/{name}-migrate: command must be {' '.join(_migrate_command(name))}")
 
     problems += _api_problems(
         "gateway",
@@ -471,8 +471,8 @@ def compose_problems(path: Path = REPO / "docker-compose.yml") -> list[str]:
         if migrate is None or api is None or worker is None:
             problems.append(f"{name}: needs the services {name}-migrate, {name} and {name}-worker")
             continue
-        if migrate.get("command") != ["python", "-m", "kit.migrations", name]:
-            problems.append(f"{name}-migrate: command must be python -m kit.migrations {name}")
+        if migrate.get("command") != _migrate_command(name):
+            problems.append(f"{name}-migrate: command must be {' '.join(_migrate_command(name))}")
         if worker.get("command") != ["python", "-m", f"{name}.worker"]:
             problems.append(f"{name}-worker: command must be python -m {name}.worker")
         for started in (api, worker):
