@@ -1,0 +1,412 @@
+"""HTTP routes of the certificate service. Thin: access and input here, rules in ``service``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Path, Query, Request, UploadFile, status
+from fastapi.responses import HTMLResponse, Response
+from kit.downloads import content_disposition, sign_download, verify_download
+from kit.errors import Forbidden
+from kit.ratelimit import enforce
+from kit.runtime import Runtime
+from kit.security import CurrentPrincipal, EnterprisePrincipal, WorkingGroupPrincipal
+from kit.uploads import check_upload
+from kit.web import PageDep, RuntimeDep, SessionDep, client_ip
+
+from certificate import service
+from certificate.api.pages import verify_page
+from certificate.api.schemas import (
+    CertificateOut,
+    CertificatePage,
+    DownloadLink,
+    HistoryOut,
+    LabelApplyIn,
+    LabelOut,
+    LabelPage,
+    ModelOut,
+    RevokeIn,
+    VerifyOut,
+)
+from certificate.config import BUCKET, Settings
+from certificate.domain import numbers
+from certificate.domain.status import CertificateStatus, LabelKind
+from certificate.models import Certificate, Label
+
+router = APIRouter(prefix="/api/certificates", tags=["certificates"])
+public_router = APIRouter(tags=["verification"])
+
+NOT_FOUND = {404: {"description": "不存在或无权查看（他人的证书、标识一律 404）"}}
+
+
+def _settings(runtime: Runtime) -> Settings:
+    settings = runtime.settings
+    assert isinstance(settings, Settings)
+    return settings
+
+
+async def _context(runtime: Runtime) -> service.Context:
+    assert runtime.storage is not None
+    return service.Context(
+        settings=_settings(runtime), storage=runtime.storage, now=await runtime.clock.now()
+    )
+
+
+def _certificate_out(cert: Certificate, runtime: Runtime) -> CertificateOut:
+    return CertificateOut(
+        id=cert.id,
+        number=cert.number,
+        verify_url=numbers.verify_url(runtime.settings.public_base_url, cert.verify_code),
+        declaration_id=cert.declaration_id,
+        enterprise_name=cert.enterprise_name,
+        credit_code=cert.credit_code,
+        key_field_product=cert.key_field_product,
+        field=cert.field,
+        year=cert.year,
+        standard_no=cert.standard_no,
+        standard_name=cert.standard_name,
+        agency_name=cert.agency_name,
+        models=[
+            ModelOut(model_id=m.model_id, name=m.name, spec=m.spec, appended=m.appended) for m in cert.models
+        ],
+        issued_on=cert.issued_on,
+        valid_until=cert.valid_until,
+        status=cert.status.value,
+        status_label=cert.status.label,
+        stamped=cert.stamped_key is not None,
+        stamped_at=cert.stamped_at,
+        ended_at=cert.ended_at,
+        end_reason=cert.end_reason,
+    )
+
+
+def _label_out(label: Label, runtime: Runtime) -> LabelOut:
+    state = service.label_status(label)
+    return LabelOut(
+        id=label.id,
+        kind=label.kind.value,
+        kind_label=label.kind.label,
+        number=label.number,
+        verify_url=numbers.verify_url(runtime.settings.public_base_url, label.verify_code),
+        certificate_id=label.certificate_id,
+        model_id=label.model_id,
+        star=label.star,
+        enterprise_name=label.enterprise_name,
+        key_field_product=label.key_field_product,
+        product_name=label.product_name,
+        model=label.model,
+        standard=label.standard,
+        year=label.year,
+        status=state.value,
+        status_label=state.label,
+        created_at=label.created_at,
+    )
+
+
+async def _deliver(runtime: Runtime, stored: service.StoredFile, *, link: bool) -> Response | DownloadLink:
+    """Either a short-lived link (for a browser's plain <a href>) or the bytes themselves.
+
+    Both come only after the caller's access check; the link is HMAC-signed and expires within
+    LP_DOWNLOAD_LINK_SECONDS (≤ 15 minutes).
+    """
+    settings = runtime.settings
+    if link:
+        ttl = settings.download_link_seconds
+        token = sign_download(
+            settings.download_secret,
+            bucket=BUCKET,
+            key=stored.key,
+            filename=stored.filename,
+            content_type=stored.content_type,
+            ttl=ttl,
+        )
+        return DownloadLink(
+            url=f"/api/certificates/downloads/{token}", expires_in=ttl, filename=stored.filename
+        )
+    assert runtime.storage is not None
+    data = await runtime.storage.get(BUCKET, stored.key)
+    return Response(
+        content=data,
+        media_type=stored.content_type,
+        headers={
+            "Content-Disposition": content_disposition(stored.filename),
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+FILE_RESPONSES = {
+    200: {
+        "description": "文件内容；link=true 时为短时下载链接",
+        "content": {"application/pdf": {}, "image/png": {}, "application/json": {}},
+    },
+    **NOT_FOUND,
+}
+
+
+# --- certificates ----------------------------------------------------------------------------------
+
+
+@router.get("", response_model=CertificatePage, operation_id="listCertificates", summary="证书列表")
+async def list_certificates(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    page: PageDep,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    status_: Annotated[CertificateStatus | None, Query(alias="status")] = None,
+    keyword: Annotated[str | None, Query(max_length=100, description="证书编号、企业名称或标准号")] = None,
+) -> CertificatePage:
+    rows, total = await service.list_certificates(
+        session,
+        principal,
+        offset=page["offset"],
+        limit=page["page_size"],
+        year=year,
+        status=status_,
+        keyword=keyword.strip() if keyword else None,
+    )
+    return CertificatePage(
+        items=[_certificate_out(c, runtime) for c in rows],
+        total=total,
+        page=page["page"],
+        page_size=page["page_size"],
+    )
+
+
+# --- labels (declared before /{certificate_id} so "labels" is never read as an id) -------------------
+
+
+@router.get("/labels", response_model=LabelPage, operation_id="listLabels", summary="标识列表")
+async def list_labels(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    page: PageDep,
+    kind: LabelKind | None = None,
+    certificate_id: uuid.UUID | None = None,
+) -> LabelPage:
+    rows, total = await service.list_labels(
+        session,
+        principal,
+        offset=page["offset"],
+        limit=page["page_size"],
+        kind=kind,
+        certificate_id=certificate_id,
+    )
+    return LabelPage(
+        items=[_label_out(label, runtime) for label in rows],
+        total=total,
+        page=page["page"],
+        page_size=page["page_size"],
+    )
+
+
+@router.post(
+    "/labels",
+    response_model=LabelOut,
+    status_code=status.HTTP_201_CREATED,
+    operation_id="applyLabel",
+    summary="申领领跑者标识（按型号）",
+    responses={
+        200: {"description": "该型号已申领过，返回已有标识", "model": LabelOut},
+        **NOT_FOUND,
+        409: {"description": "证书已撤销或已过期"},
+    },
+)
+async def apply_label(
+    body: LabelApplyIn, principal: EnterprisePrincipal, runtime: RuntimeDep, response: Response
+) -> LabelOut:
+    async with runtime.db.transaction() as session:
+        label, created = await service.apply_label(session, await _context(runtime), principal, body.model_id)
+        out = _label_out(label, runtime)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return out
+
+
+@router.get(
+    "/labels/{label_id}",
+    response_model=LabelOut,
+    operation_id="getLabel",
+    summary="标识详情",
+    responses=NOT_FOUND,
+)
+async def get_label(
+    label_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep
+) -> LabelOut:
+    return _label_out(await service.get_label(session, principal, label_id), runtime)
+
+
+@router.get(
+    "/labels/{label_id}/file",
+    operation_id="downloadLabel",
+    summary="下载标识（PDF 或 PNG）",
+    response_model=None,
+    responses=FILE_RESPONSES,
+)
+async def download_label(
+    label_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    format: Literal["pdf", "png"] = "pdf",
+    link: bool = False,
+) -> Response | DownloadLink:
+    label = await service.get_label(session, principal, label_id)
+    return await _deliver(runtime, service.label_file(label, format), link=link)
+
+
+# --- public verification and signed downloads --------------------------------------------------------
+
+
+async def _verify(request: Request, session: SessionDep, runtime: Runtime, code: str) -> VerifyOut:
+    await enforce(
+        runtime.redis,
+        f"lp:rl:verify:{client_ip(request)}",
+        limit=_settings(runtime).verify_rate_per_minute,
+        window_seconds=60,
+    )
+    return VerifyOut(**await service.verify(session, code))
+
+
+@router.get(
+    "/verify/{code}",
+    response_model=VerifyOut,
+    operation_id="verifyDocument",
+    summary="公开查验证书或标识状态（有效、已撤销、已过期、未找到）",
+)
+async def verify_document(
+    code: Annotated[str, Path(max_length=64)], request: Request, session: SessionDep, runtime: RuntimeDep
+) -> VerifyOut:
+    return await _verify(request, session, runtime, code)
+
+
+@public_router.get("/verify/{code}", response_class=HTMLResponse, include_in_schema=False)
+async def verify_html(code: str, request: Request, session: SessionDep, runtime: RuntimeDep) -> HTMLResponse:
+    """The page a phone opens from the QR code: readable without the portal's JavaScript."""
+    result = await _verify(request, session, runtime, code[:64])
+    return HTMLResponse(verify_page(result), headers={"Cache-Control": "no-store"})
+
+
+@router.get(
+    "/downloads/{token}",
+    operation_id="downloadByLink",
+    summary="通过短时链接下载",
+    response_model=None,
+    responses={
+        200: {"content": {"application/pdf": {}, "image/png": {}}},
+        404: {"description": "链接无效或已过期"},
+    },
+)
+async def download_by_link(token: Annotated[str, Path(max_length=2048)], runtime: RuntimeDep) -> Response:
+    found = verify_download(runtime.settings.download_secret, token)
+    if found["bucket"] != BUCKET:
+        raise Forbidden()
+    assert runtime.storage is not None
+    data = await runtime.storage.get(BUCKET, found["key"])
+    return Response(
+        content=data,
+        media_type=found["content_type"],
+        headers={
+            "Content-Disposition": content_disposition(found["filename"]),
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+# --- one certificate ------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/{certificate_id}",
+    response_model=CertificateOut,
+    operation_id="getCertificate",
+    summary="证书详情",
+    responses=NOT_FOUND,
+)
+async def get_certificate(
+    certificate_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep
+) -> CertificateOut:
+    return _certificate_out(await service.get_certificate(session, principal, certificate_id), runtime)
+
+
+@router.get(
+    "/{certificate_id}/history",
+    response_model=list[HistoryOut],
+    operation_id="certificateHistory",
+    summary="证书记录（签发、盖章、撤销、过期）",
+    responses=NOT_FOUND,
+)
+async def certificate_history(
+    certificate_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> list[HistoryOut]:
+    cert = await service.get_certificate(session, principal, certificate_id)
+    return [
+        HistoryOut(action=h.action.value, actor_role=h.actor_role, reason=h.reason, at=h.at)
+        for h in await service.history(session, cert)
+    ]
+
+
+@router.get(
+    "/{certificate_id}/file",
+    operation_id="downloadCertificate",
+    summary="下载证书（有盖章版时下载盖章版）",
+    response_model=None,
+    responses=FILE_RESPONSES,
+)
+async def download_certificate(
+    certificate_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    link: bool = False,
+) -> Response | DownloadLink:
+    cert = await service.get_certificate(session, principal, certificate_id)
+    return await _deliver(runtime, service.certificate_file(cert, principal), link=link)
+
+
+@router.post(
+    "/{certificate_id}/stamped",
+    response_model=CertificateOut,
+    operation_id="uploadStampedCertificate",
+    summary="评估机构上传盖章版证书（PDF）",
+    responses={
+        **NOT_FOUND,
+        409: {"description": "证书已撤销或已过期"},
+        413: {"description": "文件过大"},
+        415: {"description": "不是 PDF"},
+    },
+)
+async def upload_stamped(
+    certificate_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    runtime: RuntimeDep,
+    file: Annotated[UploadFile, File(description="盖章版证书 PDF")],
+) -> CertificateOut:
+    if principal.org_type != "agency":
+        raise Forbidden("仅评估机构可上传盖章版证书", code="agency_only")
+    checked = await check_upload(
+        file, allowed={"pdf"}, max_bytes=_settings(runtime).stamped_max_bytes, what="盖章版证书"
+    )
+    async with runtime.db.transaction() as session:
+        cert = await service.upload_stamped(
+            session, await _context(runtime), principal, certificate_id, checked.data
+        )
+        return _certificate_out(cert, runtime)
+
+
+@router.post(
+    "/{certificate_id}/revoke",
+    response_model=CertificateOut,
+    operation_id="revokeCertificate",
+    summary="工作组撤销证书（须填写原因）",
+    responses={**NOT_FOUND, 409: {"description": "证书已撤销或已过期"}},
+)
+async def revoke_certificate(
+    certificate_id: uuid.UUID, body: RevokeIn, principal: WorkingGroupPrincipal, runtime: RuntimeDep
+) -> CertificateOut:
+    async with runtime.db.transaction() as session:
+        cert = await service.revoke(session, await _context(runtime), principal, certificate_id, body.reason)
+        return _certificate_out(cert, runtime)

@@ -1,0 +1,37 @@
+"""The certificate service: forerunner certificates, stamped uploads, labels, star labels and
+public verification (uvicorn --factory certificate.main:create_app)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from kit.runtime import Runtime
+from kit.web import create_service_app
+
+from certificate import consumers, workers
+from certificate.api.routes import public_router, router
+from certificate.config import BUCKET, Settings
+from certificate.rendering import register_fonts
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    runtime = Runtime(
+        settings, service="certificate", buckets=(BUCKET,), background=(workers.expire_certificates,)
+    )
+    # The handlers need the runtime (storage, clock), so they are bound after it exists.
+    runtime.handlers = consumers.make_handlers(runtime)
+    return runtime
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    # Fail at start-up, not at the first certificate, when the CJK font is missing; and pay the
+    # 17 MB font load once here instead of inside the first request.
+    register_fonts()
+    runtime = build_runtime(settings)
+    return create_service_app(
+        runtime=runtime,
+        title="证书服务",
+        description="企业标准“领跑者”证书、盖章版回传、领跑者标识、星级产品标识与公开查验",
+        route_name="certificates",
+        routers=[router, public_router],
+    )

@@ -1,0 +1,440 @@
+"""Certificates, stamped uploads, labels, star labels and verification, through events and HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from certificate import workers
+from certificate.config import Settings
+from kit.downloads import sign_download
+from kit.testing.fixtures import wait_until
+from pypdf import PdfReader
+from reportlab.pdfgen.canvas import Canvas
+
+
+def pdf_text(data: bytes) -> str:
+    return "".join(PdfReader(io.BytesIO(data)).pages[0].extract_text().split())
+
+
+def stamped_scan() -> bytes:
+    """What an agency uploads: a PDF (here a one-page stand-in for the scanned, stamped certificate)."""
+    buffer = io.BytesIO()
+    c = Canvas(buffer)
+    c.drawString(100, 700, "stamped certificate scan")
+    c.showPage()
+    c.save()
+    return buffer.getvalue()
+
+
+def code_of(verify_url: str) -> str:
+    return verify_url.rsplit("/", 1)[1]
+
+
+# --- issuing --------------------------------------------------------------------------------------------
+
+
+async def test_publication_issues_one_certificate_even_when_the_event_comes_again(
+    org, published, bus, client
+):
+    enterprise, agency = org("enterprise"), org("agency")
+    payload, cert = await published(enterprise, agency, product_code="JD-01")
+    assert re.fullmatch(r"LP-2025-JD01-\d{5}", cert["number"])
+    assert cert["status"] == "valid" and cert["status_label"] == "有效"
+    assert cert["issued_on"] == "2026-03-01"
+    assert cert["valid_until"] == "2029-02-28"  # 36 months, the last day in force
+    assert [m["spec"] for m in cert["models"]] == ["BCD-500WDPD", "BCD-501WDPD"]
+    assert cert["verify_url"].startswith("https://lp.example.cn/verify/")
+
+    # The declaration service publishes once more (a new event id), and the broker redelivers that
+    # very event (same id): neither may issue a second certificate.
+    again = await bus.publish("declaration.published", payload)
+    await bus.publish("declaration.published", payload, event_id=again.id)
+    await wait_until(
+        lambda: len(bus.emitted("certificate.issued", declaration_id=payload["declaration_id"])) >= 1
+    )
+    await asyncio.sleep(1.0)  # give the duplicates every chance to be (wrongly) handled
+    r = await client.get("/api/certificates", headers=enterprise.headers)
+    assert r.json()["total"] == 1
+    assert len(bus.emitted("certificate.issued", declaration_id=payload["declaration_id"])) == 1
+
+
+async def test_certificate_pdf_holds_the_declaration(org, published, client):
+    enterprise, agency = org("enterprise", "青岛海尔电冰箱有限公司"), org("agency", "中国家用电器研究院")
+    _, cert = await published(enterprise, agency)
+    r = await client.get(f"/api/certificates/{cert['id']}/file", headers=enterprise.headers)
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/pdf"
+    assert "attachment" in r.headers["content-disposition"]
+    text = pdf_text(r.content)
+    for expected in (
+        "企业标准“领跑者”证书",
+        cert["number"],
+        "青岛海尔电冰箱有限公司",
+        "Q/HR102-2024",
+        "家用电冰箱能效与保鲜",
+        "BCD-500WDPD、BCD-501WDPD",
+        "中国家用电器研究院",
+        "2025年度",
+        "评估机构盖章",
+    ):
+        assert expected in text, expected
+
+
+# --- access ---------------------------------------------------------------------------------------------
+
+
+async def test_other_tenants_get_404(org, published, client):
+    a, b, agency, other_agency = org("enterprise"), org("enterprise"), org("agency"), org("agency")
+    _, cert = await published(a, agency)
+    for who in (b, other_agency):
+        for path in (
+            f"/api/certificates/{cert['id']}",
+            f"/api/certificates/{cert['id']}/file",
+            f"/api/certificates/{cert['id']}/file?link=true",
+            f"/api/certificates/{cert['id']}/history",
+        ):
+            r = await client.get(path, headers=who.headers)
+            assert r.status_code == 404, (who.type, path, r.text)
+            assert r.json()["error"]["code"] == "certificate_not_found"
+    listed = await client.get("/api/certificates", headers=b.headers)
+    assert all(c["id"] != cert["id"] for c in listed.json()["items"])
+    # The product's own agency and the working group see it.
+    assert (await client.get(f"/api/certificates/{cert['id']}", headers=agency.headers)).status_code == 200
+    assert (
+        await client.get(f"/api/certificates/{cert['id']}", headers=org("working_group").headers)
+    ).status_code == 200
+    assert (await client.get("/api/certificates")).status_code == 401
+
+
+async def test_download_links_are_short_lived_and_signed(org, published, client, settings: Settings):
+    enterprise, agency = org("enterprise"), org("agency")
+    _, cert = await published(enterprise, agency)
+    r = await client.get(f"/api/certificates/{cert['id']}/file?link=true", headers=enterprise.headers)
+    assert r.status_code == 200
+    link = r.json()
+    assert 0 < link["expires_in"] <= 900
+    # The link itself needs no token: it is the proof of the access check.
+    direct = await client.get(link["url"])
+    assert direct.status_code == 200 and direct.content.startswith(b"%PDF-")
+
+    token = link["url"].rsplit("/", 1)[1]
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    assert (await client.get(f"/api/certificates/downloads/{tampered}")).status_code == 404
+    expired = sign_download(
+        settings.download_secret,
+        bucket="lp-certificates",
+        key=f"certificates/unstamped/{uuid.uuid4()}.pdf",
+        filename="x.pdf",
+        content_type="application/pdf",
+        ttl=-1,
+    )
+    r = await client.get(f"/api/certificates/downloads/{expired}")
+    assert r.status_code == 404
+    assert r.json()["error"]["code"] == "download_link_expired"
+
+
+# --- stamped version ------------------------------------------------------------------------------------
+
+
+async def test_agency_uploads_the_stamped_version_which_is_then_served(org, published, client, bus):
+    enterprise, agency, other_agency = org("enterprise"), org("agency"), org("agency")
+    _, cert = await published(enterprise, agency)
+    scan = stamped_scan()
+    files = {"file": ("盖章版.pdf", scan, "application/pdf")}
+
+    r = await client.post(
+        f"/api/certificates/{cert['id']}/stamped", files=files, headers=other_agency.headers
+    )
+    assert r.status_code == 404
+    r = await client.post(f"/api/certificates/{cert['id']}/stamped", files=files, headers=enterprise.headers)
+    assert r.status_code == 403
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+    r = await client.post(
+        f"/api/certificates/{cert['id']}/stamped",
+        files={"file": ("scan.pdf", png, "application/pdf")},
+        headers=agency.headers,
+    )
+    assert r.status_code == 415, r.text
+    r = await client.post(
+        f"/api/certificates/{cert['id']}/stamped",
+        files={"file": ("scan.pdf", b"%PDF-1.4 garbage", "application/pdf")},
+        headers=agency.headers,
+    )
+    assert r.status_code == 422, r.text
+
+    r = await client.post(f"/api/certificates/{cert['id']}/stamped", files=files, headers=agency.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["stamped"] is True
+    served = await client.get(f"/api/certificates/{cert['id']}/file", headers=enterprise.headers)
+    assert served.content == scan
+    assert "%E7%9B%96%E7%AB%A0%E7%89%88" in served.headers["content-disposition"]  # 盖章版
+    await wait_until(lambda: bus.emitted("certificate.stamped", certificate_id=cert["id"]))
+    history = (await client.get(f"/api/certificates/{cert['id']}/history", headers=enterprise.headers)).json()
+    assert [h["action"] for h in history] == ["issued", "stamped"]
+
+
+# --- labels ---------------------------------------------------------------------------------------------
+
+
+async def test_enterprise_applies_for_labels_per_model(org, published, client, bus, decode_qr):
+    a, b, agency = org("enterprise"), org("enterprise"), org("agency")
+    payload, cert = await published(a, agency)
+    model_id = cert["models"][1]["model_id"]
+
+    r = await client.post("/api/certificates/labels", json={"model_id": model_id}, headers=a.headers)
+    assert r.status_code == 201, r.text
+    label = r.json()
+    assert label["number"] == f"{cert['number']}-002"
+    assert label["model"] == "BCD-501WDPD" and label["status"] == "valid"
+    again = await client.post("/api/certificates/labels", json={"model_id": model_id}, headers=a.headers)
+    assert again.status_code == 200 and again.json()["id"] == label["id"]
+    assert (
+        await client.post("/api/certificates/labels", json={"model_id": model_id}, headers=b.headers)
+    ).status_code == 404
+    assert (
+        await client.post("/api/certificates/labels", json={"model_id": str(uuid.uuid4())}, headers=a.headers)
+    ).status_code == 404
+    assert (
+        await client.post("/api/certificates/labels", json={"model_id": "nope"}, headers=a.headers)
+    ).status_code == 422
+    assert (
+        await client.post("/api/certificates/labels", json={"model_id": model_id}, headers=agency.headers)
+    ).status_code == 403
+
+    pdf = await client.get(f"/api/certificates/labels/{label['id']}/file?format=pdf", headers=a.headers)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert "BCD-501WDPD" in pdf_text(pdf.content)
+    png = await client.get(f"/api/certificates/labels/{label['id']}/file?format=png", headers=a.headers)
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    from PIL import Image
+
+    assert decode_qr(Image.open(io.BytesIO(png.content)).convert("RGB")) == [label["verify_url"]]
+    assert (
+        await client.get(f"/api/certificates/labels/{label['id']}/file?format=gif", headers=a.headers)
+    ).status_code == 422
+    for path in (f"/api/certificates/labels/{label['id']}", f"/api/certificates/labels/{label['id']}/file"):
+        assert (await client.get(path, headers=b.headers)).status_code == 404
+    listed = (await client.get("/api/certificates/labels", headers=a.headers)).json()
+    assert [x["id"] for x in listed["items"]] == [label["id"]]
+    assert len(bus.emitted("label.issued", label_id=label["id"])) <= 1
+    await wait_until(lambda: bus.emitted("label.issued", label_id=label["id"]))
+
+    # A model appended after publication can have its label too.
+    appended = {
+        "model_id": str(uuid.uuid4()),
+        "name": "海尔牌家用电冰箱",
+        "spec": "BCD-650WDPD",
+        "intro": "新款",
+    }
+    await bus.publish(
+        "declaration.model_appended",
+        {"declaration_id": payload["declaration_id"], "org_id": a.id, "model": appended},
+    )
+
+    async def _appended():
+        r = await client.get(f"/api/certificates/{cert['id']}", headers=a.headers)
+        return [m for m in r.json()["models"] if m["appended"]]
+
+    assert (await wait_until(_appended))[0]["spec"] == "BCD-650WDPD"
+    r = await client.post(
+        "/api/certificates/labels", json={"model_id": appended["model_id"]}, headers=a.headers
+    )
+    assert r.status_code == 201 and r.json()["number"] == f"{cert['number']}-003"
+
+
+# --- verification, revocation, expiry ------------------------------------------------------------------
+
+
+async def test_verification_shows_valid_then_revoked(org, published, client, bus):
+    enterprise, agency, group = org("enterprise"), org("agency"), org("working_group")
+    _, cert = await published(enterprise, agency)
+    label = (
+        await client.post(
+            "/api/certificates/labels",
+            json={"model_id": cert["models"][0]["model_id"]},
+            headers=enterprise.headers,
+        )
+    ).json()
+
+    r = await client.get(f"/api/certificates/verify/{code_of(cert['verify_url'])}")
+    assert r.status_code == 200
+    assert r.json()["status"] == "valid" and r.json()["number"] == cert["number"]
+    r = await client.get(f"/api/certificates/verify/{code_of(label['verify_url'])}")
+    assert r.json()["status"] == "valid" and r.json()["kind"] == "forerunner_label"
+
+    assert (
+        await client.post(
+            f"/api/certificates/{cert['id']}/revoke",
+            json={"reason": "企业标准已废止"},
+            headers=enterprise.headers,
+        )
+    ).status_code == 403
+    assert (
+        await client.post(
+            f"/api/certificates/{cert['id']}/revoke", json={"reason": " "}, headers=group.headers
+        )
+    ).status_code == 422
+    r = await client.post(
+        f"/api/certificates/{cert['id']}/revoke", json={"reason": "企业标准已废止"}, headers=group.headers
+    )
+    assert r.status_code == 200 and r.json()["status"] == "revoked"
+    again = await client.post(
+        f"/api/certificates/{cert['id']}/revoke", json={"reason": "重复撤销"}, headers=group.headers
+    )
+    assert again.status_code == 409 and again.json()["error"]["code"] == "certificate_revoked"
+
+    shown = (await client.get(f"/api/certificates/verify/{code_of(cert['verify_url'])}")).json()
+    assert shown["status"] == "revoked" and shown["status_label"] == "已撤销"
+    assert shown["revoked_reason"] == "企业标准已废止"
+    assert (await client.get(f"/api/certificates/verify/{code_of(label['verify_url'])}")).json()[
+        "status"
+    ] == "revoked"
+    page = await client.get(f"/verify/{code_of(cert['verify_url'])}")
+    assert page.status_code == 200 and "已撤销" in page.text and "企业标准已废止" in page.text
+
+    revoked = await wait_until(lambda: bus.emitted("certificate.revoked", certificate_id=cert["id"]))
+    assert sorted(revoked[0]["model_ids"]) == sorted(m["model_id"] for m in cert["models"])
+    # No new labels, no download for the enterprise, no stamping on a revoked certificate.
+    r = await client.post(
+        "/api/certificates/labels",
+        json={"model_id": cert["models"][1]["model_id"]},
+        headers=enterprise.headers,
+    )
+    assert r.status_code == 409
+    assert (
+        await client.get(f"/api/certificates/{cert['id']}/file", headers=enterprise.headers)
+    ).status_code == 409
+    r = await client.post(
+        f"/api/certificates/{cert['id']}/stamped",
+        files={"file": ("s.pdf", stamped_scan(), "application/pdf")},
+        headers=agency.headers,
+    )
+    assert r.status_code == 409
+
+
+@pytest.mark.parametrize("code", ["AAAAAAAAAAAAAAAAAAAAAA", "short", "LP-2025-JD01-00001", "%3Cscript%3E"])
+async def test_verification_of_unknown_codes(code, client):
+    r = await client.get(f"/api/certificates/verify/{code}")
+    assert r.status_code == 200
+    assert r.json() == {**r.json(), "status": "unknown", "number": None}
+    page = await client.get(f"/verify/{code}")
+    assert page.status_code == 200 and "未查询到" in page.text and "<script>" not in page.text
+
+
+async def test_expiry_poller_is_idempotent(org, published, client, clock, runtime, bus):
+    enterprise, agency = org("enterprise"), org("agency")
+    _, cert = await published(enterprise, agency)
+    saved = clock.at
+    try:
+        # Still valid on its last day (Beijing time), expired the day after.
+        clock.at = saved + timedelta(days=365 * 3 - 2)
+        await workers.expire_once(runtime)
+        assert (await client.get(f"/api/certificates/{cert['id']}", headers=enterprise.headers)).json()[
+            "status"
+        ] == "valid"
+        clock.at = saved + timedelta(days=365 * 3 + 1)
+        assert await workers.expire_once(runtime) >= 1
+        assert await workers.expire_once(runtime) == 0
+    finally:
+        clock.at = saved
+    shown = (await client.get(f"/api/certificates/verify/{code_of(cert['verify_url'])}")).json()
+    assert shown["status"] == "expired" and shown["status_label"] == "已过期"
+    await wait_until(lambda: bus.emitted("certificate.expired", certificate_id=cert["id"]))
+    await asyncio.sleep(0.3)
+    assert len(bus.emitted("certificate.expired", certificate_id=cert["id"])) == 1
+    history = (await client.get(f"/api/certificates/{cert['id']}/history", headers=enterprise.headers)).json()
+    assert [h["action"] for h in history] == ["issued", "expired"]
+
+
+# --- star labels ----------------------------------------------------------------------------------------
+
+
+async def test_star_label_once_promotion_is_complete(org, bus, client, decode_qr):
+    enterprise = org("enterprise", "波司登羽绒服装有限公司")
+    product_id, star_product_id = uuid.uuid4(), uuid.uuid4()
+    await bus.publish(
+        "catalog.product_saved",
+        {
+            "product_id": product_id,
+            "code": "FZ03",
+            "name": "羽绒服",
+            "field": "纺织服装",
+            "year": 2026,
+            "product_type": "product",
+        },
+        producer="benchmark",
+    )
+    await bus.publish(
+        "catalog.plan_finalised",
+        {
+            "product_id": product_id,
+            "plan_id": uuid.uuid4(),
+            "version": 1,
+            "title": "羽绒服评估方案",
+            "group_standard": "T/CNTAC 8-2018",
+            "product_type": "product",
+            "graded": True,
+            "finalised_at": "2026-01-01T00:00:00Z",
+            "indicators": [],
+        },
+        producer="benchmark",
+    )
+    await bus.publish(
+        "star_product.declared",
+        {
+            "star_product_id": star_product_id,
+            "org_id": enterprise.id,
+            "enterprise_name": enterprise.name,
+            "product_id": product_id,
+            "product_name": "羽绒服",
+            "field": "纺织服装",
+            "name": "极寒系列羽绒服",
+            "model": "B20145021",
+            "star": 4,
+            "plan_version": 1,
+            "results": [],
+            "declared_at": "2026-02-01T00:00:00Z",
+        },
+    )
+    await asyncio.sleep(0.5)
+    completed = {
+        "model_id": star_product_id,
+        "org_id": enterprise.id,
+        "source": "star",
+        "star_product_id": star_product_id,
+        "star": 4,
+        "product_name": "极寒系列羽绒服",
+        "model": "B20145021",
+        "enterprise_name": enterprise.name,
+    }
+    event = await bus.publish("mall.promotion_completed", completed, producer="mall")
+    await bus.publish("mall.promotion_completed", completed, event_id=event.id, producer="mall")
+    # A forerunner product's promotion does not make a star label (it has the forerunner label).
+    await bus.publish(
+        "mall.promotion_completed",
+        {**completed, "model_id": uuid.uuid4(), "source": "forerunner", "star": 5, "star_product_id": None},
+        producer="mall",
+    )
+
+    async def _labels():
+        r = await client.get("/api/certificates/labels?kind=star", headers=enterprise.headers)
+        return r.json()["items"]
+
+    labels = await wait_until(_labels, timeout=20)
+    await asyncio.sleep(1.0)
+    labels = await _labels()
+    assert len(labels) == 1
+    label = labels[0]
+    assert re.fullmatch(r"XJ-2026-FZ03-\d{5}", label["number"])
+    assert label["star"] == 4 and label["standard"] == "T/CNTAC 8-2018"
+    pdf = await client.get(f"/api/certificates/labels/{label['id']}/file", headers=enterprise.headers)
+    text = pdf_text(pdf.content)
+    assert "四星级" in text and "T/CNTAC8-2018" in text and "B20145021" in text
+    shown = (await client.get(f"/api/certificates/verify/{code_of(label['verify_url'])}")).json()
+    assert shown["status"] == "valid" and shown["kind"] == "star_label" and shown["star"] == 4
+    assert len(bus.emitted("label.issued", model_id=star_product_id)) <= 1
