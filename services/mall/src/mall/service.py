@@ -20,7 +20,7 @@ from kit.runtime import Runtime
 from kit.storage import new_key
 from kit.uploads import check_upload
 from PIL import Image
-from sqlalchemy import func, or_, select
+from sqlalchemy import any_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mall.domain import search
@@ -111,7 +111,7 @@ async def take_off(session: AsyncSession, product: Product, reason: UnlistReason
 async def certificate_blocks(session: AsyncSession, product: Product) -> str | None:
     """The reason a revoked or expired certificate keeps this model off the mall, if any. A newer valid
     certificate of the same declaration lifts it."""
-    ended = Certificate.model_ids.any(product.model_id)
+    ended = product.model_id == any_(Certificate.model_ids)
     if product.declaration_id is not None:
         ended = or_(Certificate.declaration_id == product.declaration_id, ended)
     rows = (
@@ -491,7 +491,11 @@ def catalogue_filters(query: CatalogueQuery) -> list[Any]:
             raise Invalid("行政区划代码格式不正确，应为 2、4 或 6 位数字", code="invalid_region")
         where.append(Product.region_code.like(prefix + "%"))
     if query.q:
-        for term, grams in search.query_terms(query.q):
+        terms = search.query_terms(query.q)
+        if not terms:
+            # Only punctuation: nothing can match it (rather than everything).
+            where.append(false())
+        for term, grams in terms:
             where.append(Product.search_grams.contains(grams))
             where.append(Product.search_text.like(search.like_pattern(term)))
     return where

@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-
 from mall.domain.richtext import picture_url, sanitise_introduction
 
 OWN = uuid.uuid4()
@@ -34,8 +33,22 @@ OTHER = uuid.uuid4()
 )
 def test_nothing_executable_survives(raw: str) -> None:
     clean = sanitise_introduction(raw, own_pictures=[OWN]).html.lower()
-    for marker in ("<script", "onerror", "onclick", "onload", "javascript:", "<iframe", "<svg", "style", "data:",
-                   "<form", "<input", "<object", "<embed", "@import"):
+    for marker in (
+        "<script",
+        "onerror",
+        "onclick",
+        "onload",
+        "javascript:",
+        "<iframe",
+        "<svg",
+        "style",
+        "data:",
+        "<form",
+        "<input",
+        "<object",
+        "<embed",
+        "@import",
+    ):
         assert marker not in clean, (raw, clean)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-
 from mall.domain.completeness import describe_missing, missing_requirements
 from mall.domain.labels import Requirement
 from mall.domain.search import document, grams_of, like_pattern, normalise, query_terms, region_prefix
@@ -36,8 +35,12 @@ def test_like_wildcards_in_a_query_are_literal() -> None:
     assert like_pattern("50%_off") == "%50\\%\\_off%"
 
 
-@given(st.text(alphabet=st.characters(codec="utf-8", categories=["Lo", "Lu", "Ll", "Nd", "Zs", "Pd"]), max_size=40),
-       st.data())
+@given(
+    st.text(
+        alphabet=st.characters(codec="utf-8", categories=["Lo", "Lu", "Ll", "Nd", "Zs", "Pd"]), max_size=40
+    ),
+    st.data(),
+)
 def test_every_substring_of_a_document_is_findable(text: str, data) -> None:
     doc_text, grams = document([text])
     if not doc_text:

