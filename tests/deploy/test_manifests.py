@@ -182,3 +182,27 @@ def test_dev_secrets_are_usable_and_never_rotated_by_a_second_run(tmp_path):
     for name in check.SERVICES:
         pg = dict(line.split("=", 1) for line in before[f"pg-{name}.env"].decode().splitlines())
         assert pg["dbname"] == f"lp_{name}" and pg["password"].isalnum()
+
+
+def test_a_service_calling_another_needs_the_caller_label():
+    docs = _prod()
+    labels = _find(docs, "Deployment", "declaration-worker")["spec"]["template"]["metadata"]["labels"]
+    del labels["lp-platform/calls-benchmark"]
+
+    problems = check.platform_problems(
+        docs,
+        namespace="lp-platform",
+        secrets_generated=False,
+        calls={"declaration": {"benchmark"}, "mall": {"auth"}},
+    )
+
+    assert any(p.startswith("Deployment/declaration-worker: calls benchmark") for p in problems)
+    assert any(p.startswith("Deployment/mall: calls auth") for p in problems)
+    assert not any(p.startswith("Deployment/declaration: calls") for p in problems)
+    assert "benchmark" in check.internal_calls()["declaration"]  # read from declaration's code
+
+
+def test_optional_secrets_need_not_be_generated():
+    dev = list(check.render("overlays/dev"))
+    assert "lp-smtp" in check.secret_names(dev)
+    assert "lp-smtp" not in check.secret_names(dev, include_optional=False)
