@@ -1,0 +1,1 @@
+"""HTTP routes of the auth service: thin, they validate input and call the use cases."""

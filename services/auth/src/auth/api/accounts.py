@@ -1,0 +1,99 @@
+"""Registration, SMS codes, login, tokens, passwords and ``/me``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response, status
+from kit.errors import Forbidden, Invalid
+from kit.security import PendingPrincipal, current_principal
+
+from auth.api.deps import CtxDep, IpDep
+from auth.api.schemas import (
+    LoginIn,
+    MeOut,
+    PasswordChangeIn,
+    PasswordResetIn,
+    RefreshIn,
+    RegisterIn,
+    RegisterOut,
+    SmsCodeIn,
+    SmsCodeOut,
+    TokensOut,
+)
+from auth.domain.enums import SmsPurpose
+from auth.service import accounts, forerunner
+
+router = APIRouter(prefix="/api/auth", tags=["账号与登录"])
+
+
+@router.post("/sms-codes", status_code=status.HTTP_202_ACCEPTED, response_model=SmsCodeOut,
+             operation_id="auth_request_sms_code")
+async def request_sms_code(
+    body: SmsCodeIn, ctx: CtxDep, ip: IpDep, request: Request,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> dict:
+    """短信验证码：注册、找回密码，或（登录后，携带 ref）领跑者企业身份认证。"""
+    if body.purpose is SmsPurpose.forerunner_auth:
+        principal = await current_principal(request, authorization)
+        if principal.org_type != "enterprise":
+            raise Forbidden("仅企业用户可进行领跑者企业身份认证", code="enterprise_only")
+        if not body.ref:
+            raise Invalid("请选择接收验证码的手机号", code="ref_required")
+        return {"resend_after": await forerunner.request_code(ctx, principal, ref=body.ref, ip=ip)}
+    if body.phone is None:
+        raise Invalid("请填写手机号", code="phone_required")
+    return {"resend_after": await accounts.request_code(ctx, phone=body.phone, purpose=body.purpose, ip=ip)}
+
+
+@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=RegisterOut,
+             operation_id="auth_register")
+async def register(body: RegisterIn, ctx: CtxDep, ip: IpDep) -> dict:
+    """企业注册：密码由平台生成并以短信发送，登录名为统一社会信用代码。"""
+    return await accounts.register(
+        ctx, enterprise_name=body.enterprise_name, credit_code=body.credit_code, contact_name=body.contact_name,
+        phone=body.phone, sms_code=body.sms_code, ip=ip,
+    )
+
+
+@router.post("/login", response_model=TokensOut, operation_id="auth_login")
+async def login(body: LoginIn, ctx: CtxDep, ip: IpDep) -> dict:
+    """以统一社会信用代码（或手机号）和密码登录；连续失败 5 次锁定 15 分钟。"""
+    pair = await accounts.login(ctx, login_name=body.login_name, password=body.password, ip=ip)
+    return pair.as_dict()
+
+
+@router.post("/refresh", response_model=TokensOut, operation_id="auth_refresh")
+async def refresh(body: RefreshIn, ctx: CtxDep, ip: IpDep) -> dict:
+    """以刷新凭证换取新的凭证对；旧刷新凭证被再次使用时整个会话失效。"""
+    return (await accounts.refresh(ctx, refresh_token=body.refresh_token, ip=ip)).as_dict()
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, operation_id="auth_logout")
+async def logout(principal: PendingPrincipal, ctx: CtxDep, ip: IpDep) -> Response:
+    await accounts.logout(ctx, principal, ip=ip)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me", response_model=MeOut, operation_id="auth_me")
+async def me(principal: PendingPrincipal, ctx: CtxDep) -> dict:
+    return await accounts.me(ctx, principal)
+
+
+@router.post("/password", status_code=status.HTTP_204_NO_CONTENT, operation_id="auth_change_password")
+async def change_password(body: PasswordChangeIn, principal: PendingPrincipal, ctx: CtxDep, ip: IpDep) -> Response:
+    """修改密码（首次登录必须修改初始密码）；成功后所有会话失效，需重新登录。"""
+    await accounts.change_password(
+        ctx, principal, current_password=body.current_password, new_password=body.new_password, ip=ip
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/password/reset", status_code=status.HTTP_204_NO_CONTENT, operation_id="auth_reset_password")
+async def reset_password(body: PasswordResetIn, ctx: CtxDep, ip: IpDep) -> Response:
+    """忘记密码：以预留手机号的短信验证码设置新密码。"""
+    await accounts.reset_password(
+        ctx, login_name=body.login_name, phone=body.phone, sms_code=body.sms_code,
+        new_password=body.new_password, ip=ip,
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,79 @@
+"""账号找回 (phone lost, password forgotten): the public request and the operator's review."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Response, UploadFile, status
+from kit.downloads import content_disposition
+from kit.security import OperatorPrincipal
+from kit.uploads import check_upload
+from kit.web import PageDep
+from pydantic import AfterValidator, StringConstraints
+
+from auth.api.deps import CtxDep, IpDep
+from auth.api.schemas import CreatedOut, DecisionIn, RecoveryPage, _credit_code, _phone
+from auth.domain.enums import RecoveryStatus
+from auth.service import recovery
+
+router = APIRouter(prefix="/api/auth", tags=["账号找回"])
+
+
+def _optional_phone(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return _phone(value) if value else None
+
+
+@router.post("/recovery-requests", status_code=status.HTTP_201_CREATED, response_model=CreatedOut,
+             operation_id="auth_submit_recovery")
+async def submit(
+    credit_code: Annotated[str, StringConstraints(max_length=40), AfterValidator(_credit_code), Form()],
+    enterprise_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200), Form()],
+    contact_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), Form()],
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=1000), Form()],
+    letter: Annotated[UploadFile, File(description="授权书扫描件：PDF、JPG 或 PNG，不超过 10 MB")],
+    ctx: CtxDep,
+    ip: IpDep,
+    new_phone: Annotated[str | None, StringConstraints(max_length=20), AfterValidator(_optional_phone),
+                         Form()] = None,
+) -> dict:
+    """原预留手机号不再使用且忘记密码：提交申请，由工作人员审核，结果以短信发送至新手机号（未填写则发送至原手机号）。"""
+    await recovery.guard_rate(ctx, ip)
+    checked = await check_upload(letter, allowed={"pdf", "jpeg", "png"},
+                                 max_bytes=ctx.settings.recovery_letter_max_bytes, what="授权书")
+    request_id = await recovery.submit(
+        ctx, credit_code=credit_code, enterprise_name=enterprise_name, contact_name=contact_name,
+        new_phone=new_phone, reason=reason, letter=checked, ip=ip,
+    )
+    return {"id": request_id}
+
+
+@router.get("/recovery-requests", response_model=RecoveryPage, operation_id="auth_list_recovery")
+async def list_requests(
+    operator: OperatorPrincipal, ctx: CtxDep, page: PageDep, status: RecoveryStatus | None = None
+) -> dict:
+    items, total = await recovery.list_requests(
+        ctx, status=status.value if status else None, offset=page["offset"], limit=page["page_size"]
+    )
+    return {"items": items, "total": total, "page": page["page"], "page_size": page["page_size"]}
+
+
+@router.get("/recovery-requests/{request_id}/letter", operation_id="auth_recovery_letter",
+            responses={200: {"content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}}}})
+async def get_letter(request_id: uuid.UUID, operator: OperatorPrincipal, ctx: CtxDep) -> Response:
+    data, content_type = await recovery.letter(ctx, request_id)
+    suffix = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}.get(content_type, "bin")
+    return Response(data, media_type=content_type, headers={
+        "Content-Disposition": content_disposition(f"授权书-{request_id}.{suffix}"),
+        "Cache-Control": "no-store",
+    })
+
+
+@router.post("/recovery-requests/{request_id}/decision", status_code=status.HTTP_204_NO_CONTENT,
+             operation_id="auth_decide_recovery")
+async def decide(request_id: uuid.UUID, body: DecisionIn, operator: OperatorPrincipal, ctx: CtxDep,
+                 ip: IpDep) -> Response:
+    """审核找回申请：通过时平台生成新密码并以短信发送（工作人员看不到密码）；驳回时短信告知意见。"""
+    await recovery.decide(ctx, operator, request_id, approve=body.approve, opinion=body.opinion, ip=ip)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,283 @@
+"""Request and response bodies. Client input is validated here (422 in the error shape, Chinese messages);
+fields the client may not write (tenant, status, role) do not exist in the request models."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from auth.domain.enums import EnterpriseNature, OrgType, SmsPurpose
+from auth.domain.identifiers import credit_code_error, normalise_credit_code, phone_error, region_code_error
+from auth.domain.passwords import MAX_LENGTH
+
+
+def _credit_code(value: str) -> str:
+    value = normalise_credit_code(value)
+    error = credit_code_error(value)
+    if error:
+        raise ValueError(error)
+    return value
+
+
+def _phone(value: str) -> str:
+    error = phone_error(value)
+    if error:
+        raise ValueError(error)
+    return value
+
+
+def _region(value: str) -> str:
+    error = region_code_error(value)
+    if error:
+        raise ValueError(error)
+    return value
+
+
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError("邮箱格式不正确")
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+CreditCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_credit_code)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_phone)]
+RegionCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=6), AfterValidator(_region)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)]
+SmsCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)]
+# Length is checked by the policy (with a Chinese message) but a hard cap keeps hashing bounded.
+Password = Annotated[str, StringConstraints(min_length=1, max_length=MAX_LENGTH * 4)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SmsCodeIn(_In):
+    phone: Phone | None = None
+    purpose: SmsPurpose
+    ref: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+
+
+class SmsCodeOut(BaseModel):
+    resend_after: int
+
+
+class RegisterIn(_In):
+    enterprise_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+    credit_code: CreditCode
+    contact_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    phone: Phone
+    sms_code: SmsCode
+
+
+class RegisterOut(BaseModel):
+    login_name: str
+    sms_sent: bool
+
+
+class LoginIn(_In):
+    login_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    password: Password
+
+
+class TokensOut(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str
+    expires_in: int
+    must_change_password: bool
+
+
+class RefreshIn(_In):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class PasswordChangeIn(_In):
+    current_password: Password
+    new_password: Password
+
+
+class PasswordResetIn(_In):
+    login_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    phone: Phone
+    sms_code: SmsCode
+    new_password: Password
+
+
+class MeAccount(BaseModel):
+    id: uuid.UUID
+    login_name: str
+    phone: str | None
+
+
+class MeOrganisation(BaseModel):
+    id: uuid.UUID
+    type: OrgType
+    type_label: str
+    name: str
+    credit_code: str | None
+
+
+class MeOut(BaseModel):
+    account: MeAccount
+    organisation: MeOrganisation
+    roles: list[str]
+    forerunner_verified: bool
+    must_change_password: bool
+    password_expires_at: datetime | None
+
+
+class EnterpriseIn(_In):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+    credit_code: str | None = Field(default=None, description="只读；若提交须与现值一致")
+    nature: EnterpriseNature | None = None
+    contact_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    region_code: RegionCode | None = None
+    phone: Phone
+    email: Email | None = None
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    # Read-only fields of the profile answer, accepted back unchanged so a form can PUT what it GOT.
+    org_id: uuid.UUID | None = None
+    nature_label: str | None = None
+    logo_url: str | None = None
+    updated_at: datetime | None = None
+
+
+class EnterpriseOut(BaseModel):
+    org_id: uuid.UUID
+    name: str
+    credit_code: str | None
+    nature: EnterpriseNature | None
+    nature_label: str | None
+    contact_name: str | None
+    region_code: str | None
+    phone: str | None
+    email: str | None
+    address: str | None
+    logo_url: str | None
+    updated_at: datetime
+
+
+class Option(BaseModel):
+    value: str
+    label: str
+
+
+class BrandOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    story: str
+    logo_url: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CreatedOut(BaseModel):
+    id: uuid.UUID
+
+
+class RecoveryOut(BaseModel):
+    id: uuid.UUID
+    credit_code: str
+    enterprise_name: str
+    contact_name: str
+    new_phone: str | None
+    reason: str
+    status: str
+    status_label: str
+    letter_url: str
+    created_at: datetime
+    decided_at: datetime | None
+    decided_by: uuid.UUID | None
+    opinion: str | None
+    account_found: bool | None
+
+
+class RecoveryPage(BaseModel):
+    items: list[RecoveryOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class DecisionIn(_In):
+    approve: bool
+    opinion: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class ListedPhone(BaseModel):
+    ref: str
+    masked: str
+
+
+class ForerunnerStatusOut(BaseModel):
+    eligible: bool
+    verified: bool
+    phones: list[ListedPhone]
+    message: str
+
+
+class ForerunnerVerifyIn(_In):
+    ref: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    sms_code: SmsCode
+
+
+class OrganisationIn(_In):
+    org_type: OrgType
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+    contact_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    contact_phone: Phone
+    login_name: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z][A-Za-z0-9_.\-]{3,31}$")]
+
+
+class OrganisationOut(BaseModel):
+    id: uuid.UUID
+    org_type: OrgType
+    org_type_label: str
+    name: str
+    credit_code: str | None
+    contact_name: str | None
+    contact_phone: str | None
+    created_at: datetime
+
+
+class OrganisationCreatedOut(BaseModel):
+    organisation: OrganisationOut
+    account_id: uuid.UUID
+    login_name: str
+    sms_sent: bool
+
+
+class OrganisationPage(BaseModel):
+    items: list[OrganisationOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    action: str
+    action_label: str
+    result: str
+    actor_account_id: uuid.UUID | None
+    actor_org_id: uuid.UUID | None
+    subject_org_id: uuid.UUID | None
+    ip: str | None
+    detail: dict
+
+
+class AuditPage(BaseModel):
+    items: list[AuditOut]
+    total: int
+    page: int
+    page_size: int

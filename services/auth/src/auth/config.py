@@ -1,0 +1,45 @@
+"""Settings of the auth service (environment, prefix ``LP_``)."""
+
+from __future__ import annotations
+
+from kit.settings import ServiceSettings
+from pydantic import Field, model_validator
+
+DEV_SMS_CODE_SECRET = "dev-sms-code-secret-not-for-production"
+
+
+class Settings(ServiceSettings):
+    service_name: str = "auth"
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/lp_auth"
+
+    # Only auth signs tokens; every service verifies them with the public key.
+    jwt_private_key_file: str = "var/keys/jwt-private.pem"
+    access_token_seconds: int = Field(default=900, ge=60, le=3600)
+    refresh_token_days: int = Field(default=14, ge=1, le=90)
+
+    # SMS codes are kept only as an HMAC under this key (QUALITY 3).
+    sms_code_secret: str = DEV_SMS_CODE_SECRET
+    sms_code_ttl_seconds: int = 300
+    sms_code_max_tries: int = 5
+    sms_resend_gap_seconds: int = 60
+    sms_daily_cap_per_phone: int = 10
+    sms_hourly_cap_per_ip: int = 30
+
+    login_max_failures: int = 5
+    login_lock_seconds: int = 15 * 60
+    generated_password_days: int = 7
+
+    # argon2id, OWASP minimum (m=19 MiB, t=2, p=1); raising them rehashes at the next login.
+    argon2_memory_kib: int = Field(default=19456, ge=19456)
+    argon2_time_cost: int = Field(default=2, ge=2)
+    argon2_parallelism: int = Field(default=1, ge=1)
+
+    logo_max_bytes: int = 2 * 1024 * 1024
+    recovery_letter_max_bytes: int = 10 * 1024 * 1024
+    recovery_requests_per_ip_hour: int = 5
+
+    @model_validator(mode="after")
+    def _refuse_default_sms_secret(self) -> Settings:
+        if self.env == "production" and self.sms_code_secret == DEV_SMS_CODE_SECRET:
+            raise ValueError("production refuses development secrets: LP_SMS_CODE_SECRET")
+        return self

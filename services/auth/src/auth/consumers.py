@@ -1,0 +1,59 @@
+"""Inbound events: the candidate lists of the declaration service feed the read model of phones that may
+authenticate an enterprise (领跑者企业身份认证). The kit wraps each handler in one transaction with the
+inbox row, so a redelivered event changes nothing twice."""
+
+from __future__ import annotations
+
+from contracts.declaration import CandidateListed, CandidatePhoneChanged, CandidateRemoved
+from kit.bus import Envelope
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth.domain.identifiers import normalise_credit_code
+from auth.models import CandidatePhone
+
+
+async def on_candidate_listed(session: AsyncSession, event: Envelope) -> None:
+    data = CandidateListed.model_validate(event.payload)
+    values = {
+        "credit_code": normalise_credit_code(data.credit_code),
+        "enterprise_name": data.enterprise_name,
+        "standard_no": data.standard_no,
+        "phone_ref": data.phone_ref,
+        "phone_masked": data.phone_masked,
+        "phone_sealed": data.phone_sealed,
+    }
+    await session.execute(
+        insert(CandidatePhone)
+        .values(candidate_id=data.candidate_id, **values)
+        .on_conflict_do_update(index_elements=[CandidatePhone.candidate_id], set_=values)
+    )
+
+
+async def on_candidate_phone_changed(session: AsyncSession, event: Envelope) -> None:
+    data = CandidatePhoneChanged.model_validate(event.payload)
+    values = {
+        "credit_code": normalise_credit_code(data.credit_code),
+        "phone_ref": data.phone_ref,
+        "phone_masked": data.phone_masked,
+        "phone_sealed": data.phone_sealed,
+    }
+    # A change that overtakes its listing still creates the row; the listing then fills the names.
+    await session.execute(
+        insert(CandidatePhone)
+        .values(candidate_id=data.candidate_id, **values)
+        .on_conflict_do_update(index_elements=[CandidatePhone.candidate_id], set_=values)
+    )
+
+
+async def on_candidate_removed(session: AsyncSession, event: Envelope) -> None:
+    data = CandidateRemoved.model_validate(event.payload)
+    await session.execute(delete(CandidatePhone).where(CandidatePhone.candidate_id == data.candidate_id))
+
+
+HANDLERS = {
+    "candidate.listed.v1": on_candidate_listed,
+    "candidate.phone_changed.v1": on_candidate_phone_changed,
+    "candidate.removed.v1": on_candidate_removed,
+}

@@ -1,0 +1,1 @@
+"""Rules of accounts and identity, free of I/O."""

@@ -1,0 +1,102 @@
+"""Statuses and kinds of the auth domain, each with its Chinese label (the one place labels live)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OrgType(StrEnum):
+    enterprise = "enterprise"
+    agency = "agency"
+    working_group = "working_group"
+    operator = "operator"
+
+    @property
+    def label(self) -> str:
+        return {"enterprise": "企业", "agency": "评估机构", "working_group": "工作组", "operator": "运营人员"}[self]
+
+
+class EnterpriseNature(StrEnum):
+    """企业性质 (the registration types of the market-regulation statistics)."""
+
+    state_owned = "state_owned"
+    collective = "collective"
+    private = "private"
+    limited_liability = "limited_liability"
+    joint_stock = "joint_stock"
+    foreign_invested = "foreign_invested"
+    hk_mo_tw_invested = "hk_mo_tw_invested"
+    individual = "individual"
+    other = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "state_owned": "国有企业",
+            "collective": "集体企业",
+            "private": "私营企业",
+            "limited_liability": "有限责任公司",
+            "joint_stock": "股份有限公司",
+            "foreign_invested": "外商投资企业",
+            "hk_mo_tw_invested": "港澳台商投资企业",
+            "individual": "个体工商户",
+            "other": "其他",
+        }[self]
+
+
+class SmsPurpose(StrEnum):
+    register = "register"
+    reset_password = "reset_password"
+    forerunner_auth = "forerunner_auth"
+
+    @property
+    def label(self) -> str:
+        return {"register": "注册", "reset_password": "找回密码", "forerunner_auth": "领跑者企业身份认证"}[self]
+
+
+class RecoveryStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "待审核", "approved": "已通过", "rejected": "已驳回"}[self]
+
+
+class AuditAction(StrEnum):
+    register = "register"
+    login = "login"
+    login_failed = "login_failed"
+    logout = "logout"
+    token_refresh_reuse = "token_refresh_reuse"
+    password_changed = "password_changed"
+    password_reset = "password_reset"
+    profile_updated = "profile_updated"
+    logo_changed = "logo_changed"
+    brand_saved = "brand_saved"
+    brand_deleted = "brand_deleted"
+    recovery_requested = "recovery_requested"
+    recovery_decided = "recovery_decided"
+    forerunner_verified = "forerunner_verified"
+    organisation_created = "organisation_created"
+
+    @property
+    def label(self) -> str:
+        return {
+            "register": "企业注册",
+            "login": "登录",
+            "login_failed": "登录失败",
+            "logout": "退出登录",
+            "token_refresh_reuse": "刷新凭证被重复使用",
+            "password_changed": "修改密码",
+            "password_reset": "重置密码",
+            "profile_updated": "修改基本信息",
+            "logo_changed": "更换企业 Logo",
+            "brand_saved": "保存品牌信息",
+            "brand_deleted": "删除品牌信息",
+            "recovery_requested": "提交账号找回申请",
+            "recovery_decided": "审核账号找回申请",
+            "forerunner_verified": "领跑者企业身份认证",
+            "organisation_created": "创建机构账号",
+        }[self]

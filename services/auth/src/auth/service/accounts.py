@@ -1,0 +1,317 @@
+"""Registration, login with lockout, refresh, logout, password change and reset, ``/me``."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from kit.errors import AppError, Conflict, Invalid, RateLimited, Unauthorized
+from kit.phones import is_mobile, mask
+from kit.security import Principal
+from sqlalchemy.exc import IntegrityError
+
+from auth import repository as repo
+from auth.domain import texts
+from auth.domain.enums import AuditAction, OrgType, SmsPurpose
+from auth.domain.identifiers import normalise_credit_code
+from auth.domain.passwords import POLICY_HINT, generate_password, policy_errors
+from auth.models import Account, EnterpriseProfile, Organisation
+from auth.service import codes, events, tokens
+from auth.service.context import AuthContext, audit, fingerprint
+
+log = structlog.get_logger("auth.accounts")
+
+BAD_CREDENTIALS = "登录名或密码错误"
+
+
+def check_policy(password: str, *, login_name: str | None, phone: str | None) -> None:
+    errors = policy_errors(password, login_name=login_name, phone=phone)
+    if errors:
+        raise Invalid(errors[0], code="password_policy", details={"rules": errors, "hint": POLICY_HINT})
+
+
+async def send_sms(ctx: AuthContext, phone: str, text: str) -> bool:
+    """Send after commit. A provider failure must not undo what was committed: it is logged and
+    reported to the caller as ``sms_sent: false`` (the person can use 忘记密码)."""
+    try:
+        await ctx.runtime.sms.send(phone, text)
+    except Exception as exc:
+        log.warning("sms_not_sent", phone=mask(phone), error=type(exc).__name__)
+        return False
+    return True
+
+
+# --- registration ---------------------------------------------------------------------------------
+
+async def register(ctx: AuthContext, *, enterprise_name: str, credit_code: str, contact_name: str, phone: str,
+                   sms_code: str, ip: str) -> dict[str, Any]:
+    await codes.verify(ctx, phone=phone, purpose=SmsPurpose.register, code=sms_code)
+    password = generate_password()
+    password_hash = await ctx.passwords.hash(password)
+    now = await ctx.now()
+    try:
+        async with ctx.db.transaction() as session:
+            if await repo.organisation_by_credit_code(session, credit_code) is not None:
+                raise Conflict("该统一社会信用代码已注册，请直接登录或找回密码", code="credit_code_registered")
+            if await repo.phone_taken(session, phone):
+                raise Conflict("该手机号已被其他账号使用", code="phone_registered")
+            org = Organisation(
+                id=uuid.uuid4(), org_type=OrgType.enterprise.value, name=enterprise_name, credit_code=credit_code,
+                contact_name=contact_name, contact_phone=phone,
+            )
+            session.add(org)
+            await session.flush()  # no ORM relationships: the organisation row must exist before its children
+            session.add(EnterpriseProfile(org_id=org.id))
+            account = Account(
+                id=uuid.uuid4(), org_id=org.id, login_name=credit_code, phone=phone, password_hash=password_hash,
+                password_generated=True, password_set_at=now,
+            )
+            session.add(account)
+            await session.flush()
+            await events.organisation_created(session, org)
+            await events.enterprise_registered(session, ctx, org)
+            audit(session, at=now, action=AuditAction.register, actor_account_id=account.id, actor_org_id=org.id,
+                  subject_org_id=org.id, ip=ip, login_name=credit_code, phone=mask(phone))
+    except IntegrityError as exc:  # a concurrent registration of the same code or phone won the race
+        raise Conflict("该统一社会信用代码或手机号已注册", code="credit_code_registered") from exc
+    sent = await send_sms(ctx, phone, texts.REGISTERED.format(login_name=credit_code, password=password))
+    return {"login_name": credit_code, "sms_sent": sent}
+
+
+# --- login and lockout ----------------------------------------------------------------------------
+
+def _normalise_login(login_name: str) -> tuple[str | None, str | None]:
+    """(login name, phone): a mainland mobile number logs in by phone, anything else by login name."""
+    value = login_name.strip()
+    if is_mobile(value):
+        return None, value
+    return normalise_credit_code(value) if len(value.replace(" ", "")) == 18 else value, None
+
+
+def _lock_keys(subject: str) -> tuple[str, str]:
+    return f"lp:auth:login-fail:{subject}", f"lp:auth:login-lock:{subject}"
+
+
+def _lock_subject(account: Account | None, login_name: str) -> str:
+    # Unknown names are counted and locked too, so the answers never tell which accounts exist.
+    return str(account.id) if account else "n:" + fingerprint(login_name.strip().upper())
+
+
+async def _locked_for(ctx: AuthContext, subject: str) -> int:
+    ttl = await ctx.redis.ttl(_lock_keys(subject)[1])
+    return ttl if ttl and ttl > 0 else 0
+
+
+async def _count_failure(ctx: AuthContext, subject: str) -> int:
+    fail_key, lock_key = _lock_keys(subject)
+    s = ctx.settings
+    async with ctx.redis.pipeline(transaction=True) as pipe:
+        pipe.incr(fail_key).expire(fail_key, s.login_lock_seconds, nx=True)
+        count, _ = await pipe.execute()
+    if int(count) >= s.login_max_failures:
+        async with ctx.redis.pipeline(transaction=True) as pipe:
+            pipe.set(lock_key, "1", ex=s.login_lock_seconds).delete(fail_key)
+            await pipe.execute()
+    return int(count)
+
+
+async def clear_failures(ctx: AuthContext, account_id: uuid.UUID) -> None:
+    await ctx.redis.delete(*_lock_keys(str(account_id)))
+
+
+def _locked_error(ttl: int) -> RateLimited:
+    minutes = max(1, (ttl + 59) // 60)
+    return RateLimited(f"登录失败次数过多，请 {minutes} 分钟后再试", retry_after=ttl, code="login_locked")
+
+
+@dataclass
+class _Outcome:
+    error: AppError | None = None
+    result: Any = None
+
+
+async def login(ctx: AuthContext, *, login_name: str, password: str, ip: str) -> tokens.TokenPair:
+    name, phone = _normalise_login(login_name)
+    outcome = _Outcome()
+    async with ctx.db.transaction() as session:
+        now = await ctx.now()
+        account = await repo.account_by_login(session, login_name=name, phone=phone, for_update=True)
+        subject = _lock_subject(account, login_name)
+        org_id = account.org_id if account else None
+        locked = await _locked_for(ctx, subject)
+        if locked:
+            # The password is still checked so a locked account answers as slowly as any other.
+            await ctx.passwords.verify(account.password_hash if account else None, password)
+            audit(session, at=now, action=AuditAction.login_failed, result="locked", actor_account_id=account and account.id,
+                  actor_org_id=org_id, ip=ip, reason="locked")
+            outcome.error = _locked_error(locked)
+        elif not await ctx.passwords.verify(account.password_hash if account else None, password):
+            failures = await _count_failure(ctx, subject)
+            audit(session, at=now, action=AuditAction.login_failed, result="failure",
+                  actor_account_id=account and account.id, actor_org_id=org_id, ip=ip,
+                  reason="bad_password" if account else "unknown_account", failures=failures)
+            outcome.error = Unauthorized(BAD_CREDENTIALS, code="invalid_credentials")
+        elif tokens.password_expired(ctx, account, now):
+            audit(session, at=now, action=AuditAction.login_failed, result="failure", actor_account_id=account.id,
+                  actor_org_id=org_id, ip=ip, reason="generated_password_expired")
+            outcome.error = Unauthorized(
+                "初始密码已超过 7 天未使用而失效，请通过“忘记密码”重新设置", code="password_expired"
+            )
+        else:
+            if ctx.passwords.needs_rehash(account.password_hash):
+                account.password_hash = await ctx.passwords.hash(password)
+            account.last_login_at = now
+            org = await repo.organisation(session, account.org_id)
+            sid, refresh = await tokens.open_session(session, ctx, account=account, org=org, ip=ip, now=now)
+            audit(session, at=now, action=AuditAction.login, actor_account_id=account.id, actor_org_id=org.id, ip=ip,
+                  session_id=sid)
+            outcome.result = (account, org, sid, refresh)
+    if outcome.error is not None:
+        raise outcome.error
+    account, org, sid, refresh = outcome.result
+    await ctx.redis.delete(_lock_keys(str(account.id))[0])
+    return await tokens.pair(ctx, account=account, org=org, sid=sid, refresh=refresh)
+
+
+# --- refresh and logout ---------------------------------------------------------------------------
+
+async def refresh(ctx: AuthContext, *, refresh_token: str, ip: str) -> tokens.TokenPair:
+    invalid = Unauthorized("登录已失效，请重新登录", code="refresh_invalid")
+    outcome = _Outcome()
+    async with ctx.db.transaction() as session:
+        now = await ctx.now()
+        row = await repo.refresh_token(session, tokens.hash_refresh(refresh_token))
+        if row is None:
+            raise invalid
+        login_session = await repo.login_session(session, row.session_id, for_update=True)
+        account = await repo.account(session, login_session.account_id)
+        if login_session.revoked_at is not None or login_session.expires_at <= now or account is None:
+            raise invalid
+        if row.used_at is not None:
+            # A rotated token came back: someone holds a copy. The whole family dies (ASVS 7.4).
+            login_session.revoked_at, login_session.revoked_reason = now, "refresh_reuse"
+            audit(session, at=now, action=AuditAction.token_refresh_reuse, result="revoked",
+                  actor_account_id=account.id, actor_org_id=account.org_id, ip=ip, session_id=login_session.id)
+            outcome.error = Unauthorized("登录凭证已被重复使用，已强制下线，请重新登录", code="refresh_reused")
+        elif tokens.password_expired(ctx, account, now):
+            raise invalid
+        else:
+            row.used_at = now
+            org = await repo.organisation(session, account.org_id)
+            outcome.result = (account, org, login_session.id, tokens.new_refresh(session, login_session.id, now))
+    if outcome.error is not None:
+        await tokens.refuse_sessions(ctx, [row.session_id])
+        raise outcome.error
+    account, org, sid, new_token = outcome.result
+    return await tokens.pair(ctx, account=account, org=org, sid=sid, refresh=new_token)
+
+
+async def logout(ctx: AuthContext, principal: Principal, *, ip: str) -> None:
+    async with ctx.db.transaction() as session:
+        now = await ctx.now()
+        await repo.revoke_sessions(session, account_id=principal.account_id, at=now, reason="logout",
+                                   only=principal.session_id)
+        audit(session, at=now, action=AuditAction.logout, actor_account_id=principal.account_id,
+              actor_org_id=principal.org_id, ip=ip, session_id=principal.session_id)
+    await tokens.refuse_sessions(ctx, [principal.session_id])
+
+
+# --- passwords ------------------------------------------------------------------------------------
+
+async def _set_password(session, ctx: AuthContext, account: Account, password_hash: str, *, generated: bool,
+                        now, reason: str) -> None:
+    account.password_hash = password_hash
+    account.password_generated = generated
+    account.password_set_at = now
+    await repo.revoke_sessions(session, account_id=account.id, at=now, reason=reason)
+
+
+async def change_password(ctx: AuthContext, principal: Principal, *, current_password: str, new_password: str,
+                          ip: str) -> None:
+    outcome = _Outcome()
+    subject = str(principal.account_id)
+    locked = await _locked_for(ctx, subject)
+    if locked:
+        raise _locked_error(locked)
+    async with ctx.db.transaction() as session:
+        now = await ctx.now()
+        account = await repo.account(session, principal.account_id, for_update=True)
+        if account is None:
+            raise Unauthorized()
+        if not await ctx.passwords.verify(account.password_hash, current_password):
+            failures = await _count_failure(ctx, subject)
+            audit(session, at=now, action=AuditAction.password_changed, result="failure", actor_account_id=account.id,
+                  actor_org_id=account.org_id, ip=ip, reason="bad_current_password", failures=failures)
+            outcome.error = Invalid("当前密码不正确", code="current_password_wrong")
+        else:
+            check_policy(new_password, login_name=account.login_name, phone=account.phone)
+            if new_password == current_password:
+                raise Invalid("新密码不能与当前密码相同", code="password_policy")
+            await _set_password(session, ctx, account, await ctx.passwords.hash(new_password), generated=False,
+                                now=now, reason="password_changed")
+            audit(session, at=now, action=AuditAction.password_changed, actor_account_id=account.id,
+                  actor_org_id=account.org_id, ip=ip)
+    if outcome.error is not None:
+        raise outcome.error
+    await tokens.refuse_account(ctx, principal.account_id)
+    await clear_failures(ctx, principal.account_id)
+
+
+async def reset_password(ctx: AuthContext, *, login_name: str, phone: str, sms_code: str, new_password: str,
+                         ip: str) -> None:
+    """忘记密码 with a phone that still receives SMS. The code proves the phone; the phone must be the
+    account's own."""
+    name, by_phone = _normalise_login(login_name)
+    check_policy(new_password, login_name=name or by_phone, phone=phone)
+    await codes.verify(ctx, phone=phone, purpose=SmsPurpose.reset_password, code=sms_code)
+    password_hash = await ctx.passwords.hash(new_password)
+    async with ctx.db.transaction() as session:
+        now = await ctx.now()
+        account = await repo.account_by_login(session, login_name=name, phone=by_phone, for_update=True)
+        if account is None or account.phone != phone:
+            raise Invalid("登录名与预留手机号不匹配", code="account_phone_mismatch")
+        check_policy(new_password, login_name=account.login_name, phone=phone)
+        await _set_password(session, ctx, account, password_hash, generated=False, now=now, reason="password_reset")
+        audit(session, at=now, action=AuditAction.password_reset, actor_account_id=account.id,
+              actor_org_id=account.org_id, ip=ip, via="sms_code")
+        account_id = account.id
+    await tokens.refuse_account(ctx, account_id)
+    await clear_failures(ctx, account_id)
+
+
+async def request_code(ctx: AuthContext, *, phone: str, purpose: SmsPurpose, ip: str) -> int:
+    """Codes for registration and 忘记密码 (the forerunner code goes through ``forerunner``)."""
+    deliver = True
+    if purpose is SmsPurpose.reset_password:
+        async with ctx.db.session() as session:
+            deliver = await repo.phone_taken(session, phone)
+    return await codes.issue(ctx, phone=phone, purpose=purpose, ip=ip, deliver=deliver)
+
+
+# --- /me ------------------------------------------------------------------------------------------
+
+async def me(ctx: AuthContext, principal: Principal) -> dict[str, Any]:
+    async with ctx.db.session() as session:
+        account = await repo.account(session, principal.account_id)
+        org = await repo.organisation(session, principal.org_id)
+    if account is None or org is None:
+        raise Unauthorized("账号不存在", code="account_not_found")
+    expires = (
+        account.password_set_at + timedelta(days=ctx.settings.generated_password_days)
+        if account.password_generated else None
+    )
+    org_type = OrgType(org.org_type)
+    return {
+        "account": {"id": account.id, "login_name": account.login_name, "phone": account.phone},
+        "organisation": {
+            "id": org.id, "type": org_type.value, "type_label": org_type.label, "name": org.name,
+            "credit_code": org.credit_code,
+        },
+        "roles": [org_type.value],
+        "forerunner_verified": account.forerunner_verified_at is not None,
+        "must_change_password": account.password_generated,
+        "password_expires_at": expires,
+    }

@@ -1,0 +1,202 @@
+"""基本信息, logo and 品牌信息 of the signed-in enterprise. Every query is scoped to the caller's
+organisation, so another tenant's id is simply not found."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from typing import Any
+
+import structlog
+from kit.errors import Conflict, Invalid, NotFound
+from kit.security import Principal
+from kit.storage import new_key
+from kit.uploads import CheckedFile
+
+from auth import repository as repo
+from auth.domain.enums import AuditAction, EnterpriseNature
+from auth.models import Brand, EnterpriseProfile, Organisation
+from auth.service import events
+from auth.service.context import AuthContext, audit
+
+log = structlog.get_logger("auth.enterprise")
+
+LOGO_BUCKET = "lp-logos"
+MAX_BRANDS = 20
+
+
+def _logo_url(key: str | None, path: str) -> str | None:
+    return path if key else None
+
+
+def profile_view(org: Organisation, profile: EnterpriseProfile) -> dict[str, Any]:
+    nature = EnterpriseNature(profile.nature) if profile.nature else None
+    return {
+        "org_id": org.id,
+        "name": org.name,
+        "credit_code": org.credit_code,
+        "nature": nature.value if nature else None,
+        "nature_label": nature.label if nature else None,
+        "contact_name": org.contact_name,
+        "region_code": profile.region_code,
+        "phone": org.contact_phone,  # the owner sees the number in full
+        "email": profile.email,
+        "address": profile.address,
+        "logo_url": _logo_url(profile.logo_key, "/api/auth/enterprise/logo"),
+        "updated_at": org.updated_at,
+    }
+
+
+def brand_view(brand: Brand) -> dict[str, Any]:
+    return {
+        "id": brand.id,
+        "name": brand.name,
+        "story": brand.story,
+        "logo_url": _logo_url(brand.logo_key, f"/api/auth/enterprise/brands/{brand.id}/logo"),
+        "created_at": brand.created_at,
+        "updated_at": brand.updated_at,
+    }
+
+
+async def _own(session, org_id: uuid.UUID) -> tuple[Organisation, EnterpriseProfile]:
+    org = await repo.organisation(session, org_id, for_update=True)
+    if org is None or org.org_type != "enterprise":
+        raise NotFound("企业不存在", code="enterprise_not_found")
+    profile = await repo.profile(session, org_id)
+    if profile is None:
+        profile = EnterpriseProfile(org_id=org_id)
+        session.add(profile)
+    return org, profile
+
+
+async def get_profile(ctx: AuthContext, principal: Principal) -> dict[str, Any]:
+    async with ctx.db.transaction() as session:
+        org, profile = await _own(session, principal.org_id)
+        await session.flush()
+        return profile_view(org, profile)
+
+
+async def update_profile(ctx: AuthContext, principal: Principal, *, data: dict[str, Any], ip: str) -> dict[str, Any]:
+    async with ctx.db.transaction() as session:
+        now = await ctx.now()
+        org, profile = await _own(session, principal.org_id)
+        if data.get("credit_code") not in (None, org.credit_code):
+            raise Invalid("统一社会信用代码不可修改", code="credit_code_read_only")
+        phone = data["phone"]
+        account = await repo.enterprise_account(session, org.id, for_update=True)
+        if phone != org.contact_phone:
+            if await repo.phone_taken(session, phone, except_account=account.id if account else None):
+                raise Conflict("该手机号已被其他账号使用", code="phone_registered")
+            # The enterprise's contact phone is also its 预留手机号 (login by phone, 忘记密码).
+            if account is not None:
+                account.phone = phone
+        org.name = data["name"]
+        org.contact_name = data["contact_name"]
+        org.contact_phone = phone
+        org.updated_at = now
+        profile.nature = data.get("nature")
+        profile.region_code = data.get("region_code")
+        profile.email = data.get("email")
+        profile.address = data.get("address")
+        await session.flush()
+        await events.enterprise_updated(session, ctx, org, profile)
+        audit(session, at=now, action=AuditAction.profile_updated, actor_account_id=principal.account_id,
+              actor_org_id=org.id, subject_org_id=org.id, ip=ip)
+        return profile_view(org, profile)
+
+
+async def _store_logo(ctx: AuthContext, org_id: uuid.UUID, checked: CheckedFile) -> str:
+    key = new_key(f"{org_id}", ".png")
+    await ctx.runtime.storage.put(LOGO_BUCKET, key, checked.data, content_type=checked.content_type)
+    return key
+
+
+async def _drop_object(ctx: AuthContext, key: str | None) -> None:
+    if key:
+        with contextlib.suppress(Exception):  # an orphan object is harmless; the row is the truth
+            await ctx.runtime.storage.delete(LOGO_BUCKET, key)
+
+
+async def set_logo(ctx: AuthContext, principal: Principal, checked: CheckedFile, *, ip: str) -> None:
+    key = await _store_logo(ctx, principal.org_id, checked)
+    try:
+        async with ctx.db.transaction() as session:
+            now = await ctx.now()
+            org, profile = await _own(session, principal.org_id)
+            old, profile.logo_key = profile.logo_key, key
+            org.updated_at = now
+            await session.flush()
+            await events.enterprise_updated(session, ctx, org, profile)
+            audit(session, at=now, action=AuditAction.logo_changed, actor_account_id=principal.account_id,
+                  actor_org_id=org.id, subject_org_id=org.id, ip=ip, width=checked.width, height=checked.height)
+    except BaseException:
+        await _drop_object(ctx, key)
+        raise
+    await _drop_object(ctx, old)
+
+
+async def logo(ctx: AuthContext, principal: Principal, brand_id: uuid.UUID | None = None) -> bytes:
+    async with ctx.db.session() as session:
+        if brand_id is None:
+            profile = await repo.profile(session, principal.org_id)
+            key = profile.logo_key if profile else None
+        else:
+            brand = await repo.brand_of(session, principal.org_id, brand_id)
+            if brand is None:
+                raise NotFound("品牌不存在", code="brand_not_found")
+            key = brand.logo_key
+    if not key:
+        raise NotFound("尚未上传 Logo", code="logo_not_found")
+    return await ctx.runtime.storage.get(LOGO_BUCKET, key)
+
+
+async def list_brands(ctx: AuthContext, principal: Principal) -> list[dict[str, Any]]:
+    async with ctx.db.session() as session:
+        return [brand_view(b) for b in await repo.brands(session, principal.org_id)]
+
+
+async def save_brand(ctx: AuthContext, principal: Principal, *, brand_id: uuid.UUID | None, name: str, story: str,
+                     logo_file: CheckedFile | None, ip: str) -> dict[str, Any]:
+    key = await _store_logo(ctx, principal.org_id, logo_file) if logo_file else None
+    old_key = None
+    try:
+        async with ctx.db.transaction() as session:
+            now = await ctx.now()
+            await _own(session, principal.org_id)
+            if brand_id is None:
+                if await repo.count_brands(session, principal.org_id) >= MAX_BRANDS:
+                    raise Conflict(f"最多可添加 {MAX_BRANDS} 个品牌", code="too_many_brands")
+                brand = Brand(id=uuid.uuid4(), org_id=principal.org_id, name=name, story=story, logo_key=key)
+                session.add(brand)
+            else:
+                brand = await repo.brand_of(session, principal.org_id, brand_id, for_update=True)
+                if brand is None:
+                    raise NotFound("品牌不存在", code="brand_not_found")
+                brand.name, brand.story, brand.updated_at = name, story, now
+                if key:
+                    old_key, brand.logo_key = brand.logo_key, key
+            await session.flush()
+            await session.refresh(brand)
+            await events.brand_changed(session, brand)
+            audit(session, at=now, action=AuditAction.brand_saved, actor_account_id=principal.account_id,
+                  actor_org_id=principal.org_id, subject_org_id=principal.org_id, ip=ip, brand_id=brand.id)
+            view = brand_view(brand)
+    except BaseException:
+        await _drop_object(ctx, key)
+        raise
+    await _drop_object(ctx, old_key)
+    return view
+
+
+async def delete_brand(ctx: AuthContext, principal: Principal, brand_id: uuid.UUID, *, ip: str) -> None:
+    async with ctx.db.transaction() as session:
+        now = await ctx.now()
+        brand = await repo.brand_of(session, principal.org_id, brand_id, for_update=True)
+        if brand is None:
+            raise NotFound("品牌不存在", code="brand_not_found")
+        key = brand.logo_key
+        await events.brand_changed(session, brand, deleted=True)
+        await session.delete(brand)
+        audit(session, at=now, action=AuditAction.brand_deleted, actor_account_id=principal.account_id,
+              actor_org_id=principal.org_id, subject_org_id=principal.org_id, ip=ip, brand_id=brand_id)
+    await _drop_object(ctx, key)
