@@ -1,0 +1,94 @@
+"""Request bodies. ``extra="forbid"``: a client sending status, tenant or review fields gets 422, so
+such fields can never be written through these routes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class DeclarationCreate(Body):
+    product_id: uuid.UUID
+    product_type: Literal["product", "service"] | None = None
+    standard_no: str = Field(min_length=1, max_length=60)
+    standard_name: str = Field(min_length=1, max_length=200)
+
+
+class DeclarationPatch(Body):
+    standard_no: str | None = Field(default=None, min_length=1, max_length=60)
+    standard_name: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+Scalar = str | int | float | bool
+
+
+class BenchmarkIn(Body):
+    values: dict[str, Scalar] = Field(min_length=1, max_length=200)
+
+    @field_validator("values")
+    @classmethod
+    def _short(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for key, value in v.items():
+            if len(key) > 64 or (isinstance(value, str) and len(value) > 100):
+                raise ValueError("指标代码或数值过长")
+        return v
+
+
+class ModelIn(Body):
+    name: str = Field(min_length=1, max_length=200)
+    spec: str = Field(min_length=1, max_length=200)
+    intro: str | None = Field(default=None, max_length=5000)
+
+
+class ProductsIn(Body):
+    models: list[ModelIn] = Field(min_length=1, max_length=100)
+
+
+class AgencyReviewIn(Body):
+    decision: Literal["pass", "fail", "incomplete"]
+    opinion: str | None = Field(default=None, max_length=2000)
+
+
+class GroupReviewIn(Body):
+    decision: Literal["pass", "fail"]
+    opinion: str | None = Field(default=None, max_length=2000)
+
+
+class PhoneIn(Body):
+    contact_phone: str = Field(min_length=1, max_length=20)
+
+
+class ObjectionIn(Body):
+    declaration_id: uuid.UUID | None = None
+    name: str = Field(min_length=1, max_length=100)
+    phone: str = Field(min_length=11, max_length=11)
+    reason: str = Field(min_length=5, max_length=2000)
+
+
+class ResolutionIn(Body):
+    uphold: bool
+    opinion: str = Field(min_length=1, max_length=2000)
+
+
+class StarCreate(Body):
+    product_id: uuid.UUID
+    name: str = Field(min_length=1, max_length=200)
+    model: str = Field(min_length=1, max_length=200)
+    star: Literal[3, 4]
+
+
+class StarPatch(Body):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    model: str | None = Field(default=None, min_length=1, max_length=200)
+    star: Literal[3, 4] | None = None
+    intro: str | None = Field(default=None, max_length=5000)
+
+
+class StarBenchmarkIn(BenchmarkIn):
+    star: Literal[3, 4] | None = None

@@ -1,0 +1,294 @@
+"""Use cases of candidate lists (入围名单): import (all-or-nothing), view, phone correction, removal,
+and turning a listed standard into a declaration once its enterprise is authenticated."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime
+from typing import Any
+
+from contracts.declaration import CandidateListed, CandidatePhoneChanged, CandidateRemoved
+from kit.bus import emit
+from kit.errors import Conflict, Invalid, NotFound
+from kit.phones import is_mobile, mask
+from kit.runtime import Runtime
+from kit.security import Principal
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from declaration.domain.candidates import (
+    ImportProblems,
+    UnreadableFile,
+    build_template,
+    check_rows,
+    read_rows,
+)
+from declaration.domain.statuses import EvidenceStatus, ListStatus
+from declaration.models import Candidate, Declaration, Enterprise, Product
+
+
+def _indicators(product: Product) -> list[tuple[str, str]]:
+    return [(str(i.get("code")), str(i.get("name", i.get("code")))) for i in (product.indicators or [])]
+
+
+async def _agency_product(session: AsyncSession, principal: Principal, product_id: uuid.UUID) -> Product:
+    """An agency works only on the products it is designated for; others answer 404."""
+    product = await session.get(Product, product_id)
+    if product is None or (principal.org_type == "agency" and product.agency_org_id != principal.org_id):
+        raise NotFound("重点领域产品不存在或不属于本机构", code="product_not_found")
+    return product
+
+
+async def template(runtime: Runtime, principal: Principal, product_id: uuid.UUID) -> tuple[bytes, str]:
+    async with runtime.db.session() as session:
+        product = await _agency_product(session, principal, product_id)
+    data = await asyncio.to_thread(build_template, _indicators(product), product.name)
+    return data, f"入围名单模板-{product.name}.xlsx"
+
+
+async def import_list(
+    runtime: Runtime, principal: Principal, product_id: uuid.UUID, *, data: bytes, filename: str
+) -> dict[str, Any]:
+    now = await runtime.clock.now()
+    async with runtime.db.session() as session:
+        product = await _agency_product(session, principal, product_id)
+        indicators = dict(_indicators(product))
+    try:
+        raw = await asyncio.to_thread(read_rows, data, filename=filename)
+        rows = check_rows(raw, indicators=indicators, this_year=now.year, is_mobile=is_mobile)
+    except UnreadableFile as exc:
+        raise Invalid(exc.message, code=exc.code) from exc
+    except ImportProblems as exc:
+        if exc.file_problem:
+            raise Invalid(exc.file_problem, code="candidate_list_empty") from exc
+        raise Invalid(
+            f"入围名单有 {len(exc.problems)} 处错误，未导入任何数据，请修改后重新上传",
+            code="candidate_list_invalid",
+            details={"problems": [p.as_dict() for p in exc.problems]},
+        ) from exc
+    created = updated = unchanged = 0
+    async with runtime.db.transaction() as session:
+        for row in rows:
+            candidate = await session.scalar(
+                select(Candidate)
+                .where(
+                    Candidate.product_id == product_id,
+                    Candidate.credit_code == row.credit_code,
+                    Candidate.standard_no == row.standard_no,
+                )
+                .with_for_update()
+            )
+            if candidate is None:
+                candidate = Candidate(
+                    id=uuid.uuid4(),
+                    product_id=product_id,
+                    agency_org_id=product.agency_org_id,
+                    credit_code=row.credit_code,
+                    enterprise_name=row.enterprise_name,
+                    standard_no=row.standard_no,
+                    standard_name=row.standard_name,
+                    phone_sealed=runtime.sealer.seal(row.contact_phone),
+                    phone_masked=mask(row.contact_phone),
+                    phone_ref=uuid.uuid4().hex,
+                    values=row.values,
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(candidate)
+                await session.flush()
+                await emit(session, "candidate.listed", _listed(candidate, runtime, row.contact_phone))
+                await link_candidate(session, candidate, product, now=now)
+                created += 1
+                continue
+            changed = False
+            if runtime.sealer.unseal(candidate.phone_sealed) != row.contact_phone:
+                await _change_phone(session, runtime, candidate, row.contact_phone, now)
+                changed = True
+            if (candidate.enterprise_name, candidate.standard_name, candidate.values) != (
+                row.enterprise_name,
+                row.standard_name,
+                row.values,
+            ):
+                candidate.enterprise_name = row.enterprise_name
+                candidate.standard_name = row.standard_name
+                candidate.values = row.values
+                candidate.updated_at = now
+                changed = True
+            if changed:
+                updated += 1
+            else:
+                unchanged += 1
+    return {"rows": len(rows), "created": created, "updated": updated, "unchanged": unchanged}
+
+
+def _listed(c: Candidate, runtime: Runtime, phone: str) -> CandidateListed:
+    return CandidateListed(
+        candidate_id=c.id,
+        product_id=c.product_id,
+        agency_org_id=c.agency_org_id,
+        credit_code=c.credit_code,
+        enterprise_name=c.enterprise_name,
+        standard_no=c.standard_no,
+        standard_name=c.standard_name,
+        phone_ref=c.phone_ref,
+        phone_masked=c.phone_masked,
+        phone_sealed=runtime.sealer.seal(phone),
+    )
+
+
+async def _change_phone(
+    session: AsyncSession, runtime: Runtime, c: Candidate, phone: str, now: datetime
+) -> None:
+    c.phone_sealed = runtime.sealer.seal(phone)
+    c.phone_masked = mask(phone)
+    c.updated_at = now
+    await emit(
+        session,
+        "candidate.phone_changed",
+        CandidatePhoneChanged(
+            candidate_id=c.id,
+            credit_code=c.credit_code,
+            phone_ref=c.phone_ref,
+            phone_masked=c.phone_masked,
+            phone_sealed=runtime.sealer.seal(phone),
+        ),
+    )
+
+
+async def link_candidate(session: AsyncSession, c: Candidate, product: Product, *, now: datetime) -> None:
+    """Once the enterprise holding this credit code has authenticated, the listed standard becomes its
+    declaration (企业未提交 / 未上传); the first evidence upload hands it to the agency."""
+    enterprise = await session.scalar(
+        select(Enterprise).where(
+            Enterprise.credit_code == c.credit_code, Enterprise.forerunner_verified.is_(True)
+        )
+    )
+    if enterprise is None:
+        return
+    exists = await session.scalar(select(Declaration.id).where(Declaration.candidate_id == c.id))
+    if exists is not None:
+        return
+    session.add(
+        Declaration(
+            id=uuid.uuid4(),
+            org_id=enterprise.org_id,
+            origin="candidate",
+            candidate_id=c.id,
+            product_id=c.product_id,
+            agency_org_id=c.agency_org_id,
+            year=product.year,
+            field=product.field,
+            product_name=product.name,
+            product_type=product.product_type,
+            enterprise_name=enterprise.name or c.enterprise_name,
+            credit_code=c.credit_code,
+            standard_no=c.standard_no,
+            standard_name=c.standard_name,
+            public_values=dict(c.values or {}),
+            comparison=None,
+            comparison_verdict="assessed",
+            plan_version=product.plan_version,
+            list_status=ListStatus.DRAFT,
+            evidence_status=EvidenceStatus.NONE,
+            model_count=0,
+            evidence_count=0,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+async def link_enterprise(session: AsyncSession, enterprise: Enterprise, *, now: datetime) -> None:
+    candidates = (
+        await session.scalars(select(Candidate).where(Candidate.credit_code == enterprise.credit_code))
+    ).all()
+    for c in candidates:
+        product = await session.get(Product, c.product_id)
+        if product is not None:
+            await link_candidate(session, c, product, now=now)
+
+
+async def list_candidates(
+    runtime: Runtime, principal: Principal, *, product_id: uuid.UUID | None, page: dict[str, Any]
+) -> dict[str, Any]:
+    query = select(Candidate, Declaration).outerjoin(Declaration, Declaration.candidate_id == Candidate.id)
+    if principal.org_type == "agency":
+        query = query.where(Candidate.agency_org_id == principal.org_id)
+    if product_id is not None:
+        query = query.where(Candidate.product_id == product_id)
+    async with runtime.db.session() as session:
+        total = await session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = (
+            await session.execute(
+                query.order_by(Candidate.created_at.desc(), Candidate.id)
+                .offset(page["offset"])
+                .limit(page["page_size"])
+            )
+        ).all()
+    return {
+        "items": [candidate_json(c, d) for c, d in rows],
+        "total": int(total or 0),
+        "page": page["page"],
+        "page_size": page["page_size"],
+    }
+
+
+def candidate_json(c: Candidate, d: Declaration | None) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "product_id": c.product_id,
+        "enterprise_name": c.enterprise_name,
+        "credit_code": c.credit_code,
+        "standard_no": c.standard_no,
+        "standard_name": c.standard_name,
+        "contact_phone_masked": c.phone_masked,
+        "values": c.values,
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+        "declaration_id": d.id if d else None,
+        "list_status": d.list_status.value if d else None,
+        "list_status_label": ListStatus(d.list_status).label if d else "企业未认证",
+        "evidence_status": d.evidence_status.value if d else None,
+        "evidence_status_label": EvidenceStatus(d.evidence_status).label if d else EvidenceStatus.NONE.label,
+    }
+
+
+async def _own_candidate(session: AsyncSession, principal: Principal, candidate_id: uuid.UUID) -> Candidate:
+    c = await session.get(Candidate, candidate_id, with_for_update=True)
+    if c is None or (principal.org_type == "agency" and c.agency_org_id != principal.org_id):
+        raise NotFound("入围名单中没有该记录", code="candidate_not_found")
+    return c
+
+
+async def change_phone(
+    runtime: Runtime, principal: Principal, candidate_id: uuid.UUID, *, phone: str
+) -> dict[str, Any]:
+    phone = phone.replace(" ", "").replace("-", "")
+    if not is_mobile(phone):
+        raise Invalid("联系电话应为 11 位手机号", code="invalid_phone", details={"field": "contact_phone"})
+    now = await runtime.clock.now()
+    async with runtime.db.transaction() as session:
+        c = await _own_candidate(session, principal, candidate_id)
+        if runtime.sealer.unseal(c.phone_sealed) != phone:
+            await _change_phone(session, runtime, c, phone, now)
+        d = await session.scalar(select(Declaration).where(Declaration.candidate_id == c.id))
+        return candidate_json(c, d)
+
+
+async def remove(runtime: Runtime, principal: Principal, candidate_id: uuid.UUID) -> None:
+    async with runtime.db.transaction() as session:
+        c = await _own_candidate(session, principal, candidate_id)
+        d = await session.scalar(
+            select(Declaration).where(Declaration.candidate_id == c.id).with_for_update()
+        )
+        if d is not None:
+            if d.submitted_at is not None or d.evidence_count:
+                raise Conflict("该企业已上传证明资料或进入审核，不能移出入围名单", code="candidate_in_review")
+            await session.delete(d)
+        await session.delete(c)
+        await emit(
+            session,
+            "candidate.removed",
+            CandidateRemoved(candidate_id=c.id, credit_code=c.credit_code, phone_ref=c.phone_ref),
+        )

@@ -1,0 +1,91 @@
+"""The comparison port: the benchmark service recomputes every comparison (对标). Called over internal
+HTTP with the caller's Authorization header; the answer is stored with the plan version it used."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import structlog
+from kit.errors import AppError, Unavailable
+
+log = structlog.get_logger("declaration.comparison")
+
+VERDICTS = ("passed", "failed", "not_required")
+
+
+@dataclass(frozen=True)
+class ComparisonOutcome:
+    verdict: str  # passed | failed | not_required
+    plan_version: int | None
+    result: dict[str, Any]
+
+    @property
+    def may_continue(self) -> bool:
+        return self.verdict != "failed"
+
+
+class _ForwardedError(AppError):
+    """A client error answered by the benchmark service (bad values, unknown product), passed on as is."""
+
+
+class BenchmarkComparison:
+    def __init__(
+        self, base_url: str, *, timeout: float, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def forerunner(
+        self, *, product_id: uuid.UUID, values: dict[str, Any], authorization: str | None
+    ) -> ComparisonOutcome:
+        return await self._call(
+            "/api/benchmark/compare/forerunner",
+            {"product_id": str(product_id), "values": values},
+            authorization,
+        )
+
+    async def star(
+        self, *, product_id: uuid.UUID, values: dict[str, Any], star: int, authorization: str | None
+    ) -> ComparisonOutcome:
+        return await self._call(
+            "/api/benchmark/compare/star",
+            {"product_id": str(product_id), "values": values, "star": star},
+            authorization,
+        )
+
+    async def _call(self, path: str, body: dict[str, Any], authorization: str | None) -> ComparisonOutcome:
+        headers = {"Authorization": authorization} if authorization else {}
+        try:
+            response = await self._client.post(path, json=body, headers=headers)
+        except httpx.HTTPError as exc:
+            log.warning("benchmark_unreachable", error=type(exc).__name__)
+            raise Unavailable("对标服务暂时不可用，请稍后重试", code="benchmark_unavailable") from exc
+        if response.status_code >= 500:
+            log.warning("benchmark_failed", status=response.status_code)
+            raise Unavailable("对标服务暂时不可用，请稍后重试", code="benchmark_unavailable")
+        try:
+            doc = response.json()
+        except ValueError as exc:
+            raise Unavailable("对标服务应答异常，请稍后重试", code="benchmark_unavailable") from exc
+        if response.status_code >= 400:
+            error = doc.get("error", {}) if isinstance(doc, dict) else {}
+            forwarded = _ForwardedError(
+                error.get("message") or "对标失败",
+                code=error.get("code") or "comparison_refused",
+                details=error.get("details"),
+            )
+            # 401/403 of the caller stay theirs; everything else about the input is a 422 here
+            forwarded.status_code = (
+                response.status_code if response.status_code in (401, 403, 404, 409, 422) else 422
+            )
+            raise forwarded
+        verdict = doc.get("verdict") if isinstance(doc, dict) else None
+        if verdict not in VERDICTS:
+            raise Unavailable("对标服务应答异常，请稍后重试", code="benchmark_unavailable")
+        version = doc.get("plan_version")
+        return ComparisonOutcome(verdict, int(version) if version is not None else None, doc)

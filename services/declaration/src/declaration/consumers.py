@@ -1,0 +1,116 @@
+"""Read models fed by events: key-field products, designations and final plans (catalog.*), enterprise
+profiles (enterprise.*), forerunner authentication (identity.forerunner_verified). The kit runs each
+handler in the inbox transaction and commits; handlers never commit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from contracts.auth import EnterpriseRegistered, EnterpriseUpdated, ForerunnerVerified
+from contracts.catalog import AgencyDesignated, PlanFinalised, ProductSaved
+from kit.bus import Envelope
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from declaration.candidates import link_enterprise
+from declaration.models import Declaration, Enterprise, Product, StarProduct
+
+
+async def _product(session: AsyncSession, product_id) -> Product:
+    product = await session.get(Product, product_id, with_for_update=True)
+    if product is None:
+        # events of one product may arrive in any order: the row is created by whichever comes first
+        product = Product(product_id=product_id, code="", name="", field="", year=0, product_type="product",
+                          agency_name="", group_standard="", indicators=[])  # fmt: skip
+        session.add(product)
+    return product
+
+
+async def on_product_saved(session: AsyncSession, event: Envelope) -> None:
+    p = ProductSaved.model_validate(event.payload)
+    product = await _product(session, p.product_id)
+    product.code, product.name, product.field, product.year = p.code, p.name, p.field, p.year
+    product.product_type = p.product_type
+    # denormalised copies on declarations follow the product's names
+    await session.flush()
+    await session.execute(
+        update(Declaration).where(Declaration.product_id == p.product_id)
+        .values(product_name=p.name, field=p.field, year=p.year)
+    )  # fmt: skip
+    await session.execute(
+        update(StarProduct).where(StarProduct.product_id == p.product_id)
+        .values(product_name=p.name, field=p.field, year=p.year)
+    )  # fmt: skip
+
+
+async def on_agency_designated(session: AsyncSession, event: Envelope) -> None:
+    p = AgencyDesignated.model_validate(event.payload)
+    product = await _product(session, p.product_id)
+    product.agency_org_id = p.agency_org_id
+    product.agency_name = p.agency_name
+    product.notice_start = p.notice_start
+    product.notice_end = p.notice_end
+
+
+async def on_plan_finalised(session: AsyncSession, event: Envelope) -> None:
+    p = PlanFinalised.model_validate(event.payload)
+    product = await _product(session, p.product_id)
+    if product.plan_version is not None and p.version < product.plan_version:
+        return  # an older final version arriving late never replaces a newer one
+    product.plan_id = p.plan_id
+    product.plan_version = p.version
+    product.group_standard = p.group_standard
+    product.product_type = p.product_type
+    product.indicators = [i.model_dump(mode="json") for i in p.indicators]
+
+
+async def _enterprise(session: AsyncSession, org_id) -> Enterprise:
+    e = await session.get(Enterprise, org_id, with_for_update=True)
+    if e is None:
+        e = Enterprise(org_id=org_id, name="", credit_code="", nature="", contact_name="", phone_masked="",
+                       phone_sealed="", email="", region_code="", address="", forerunner_verified=False)  # fmt: skip
+        session.add(e)
+    return e
+
+
+async def on_enterprise_registered(session: AsyncSession, event: Envelope) -> None:
+    p = EnterpriseRegistered.model_validate(event.payload)
+    e = await _enterprise(session, p.org_id)
+    e.name, e.credit_code, e.contact_name = p.name, p.credit_code, p.contact_name
+    e.phone_masked, e.phone_sealed = p.phone_masked, p.phone_sealed
+
+
+async def on_enterprise_updated(session: AsyncSession, event: Envelope) -> None:
+    p = EnterpriseUpdated.model_validate(event.payload)
+    e = await _enterprise(session, p.org_id)
+    e.name, e.credit_code = p.name, p.credit_code
+    e.nature = p.nature_label or p.nature or e.nature
+    for attr in ("contact_name", "phone_masked", "phone_sealed", "email", "region_code", "address"):
+        value = getattr(p, attr)
+        if value is not None:
+            setattr(e, attr, value)
+    await session.flush()
+    # the list's enterprise-name filter follows the current name; submitted snapshots stay as they were
+    await session.execute(
+        update(Declaration).where(Declaration.org_id == p.org_id).values(enterprise_name=p.name)
+    )
+
+
+async def on_forerunner_verified(session: AsyncSession, event: Envelope) -> None:
+    p = ForerunnerVerified.model_validate(event.payload)
+    e = await _enterprise(session, p.org_id)
+    e.forerunner_verified = True
+    if not e.credit_code:
+        e.credit_code = p.credit_code
+    await session.flush()
+    await link_enterprise(session, e, now=datetime.now(UTC))
+
+
+HANDLERS = {
+    "catalog.product_saved.v1": on_product_saved,
+    "catalog.agency_designated.v1": on_agency_designated,
+    "catalog.plan_finalised.v1": on_plan_finalised,
+    "enterprise.registered.v1": on_enterprise_registered,
+    "enterprise.updated.v1": on_enterprise_updated,
+    "identity.forerunner_verified.v1": on_forerunner_verified,
+}

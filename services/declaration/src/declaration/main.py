@@ -1,0 +1,58 @@
+"""The declaration service: candidate lists, self-declarations, evidence, reviews, public notices,
+publication, appended models and star-product self-declarations."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from kit.runtime import Runtime
+from kit.web import create_service_app
+
+from declaration import consumers, workers
+from declaration.api import routers
+from declaration.comparison import BenchmarkComparison
+from declaration.config import Settings
+
+BUCKETS = ("lp-evidence", "lp-models")
+
+
+def make_runtime(settings: Settings) -> Runtime:
+    return Runtime(
+        settings,
+        service="declaration",
+        buckets=BUCKETS,
+        handlers=consumers.HANDLERS,
+        background=(workers.expire_notices,),
+    )
+
+
+def create_app(
+    settings: Settings | None = None, *, benchmark_transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """``benchmark_transport`` lets a test route the comparison calls to a real benchmark app in process."""
+    settings = settings or Settings()
+    runtime = make_runtime(settings)
+    app = create_service_app(
+        runtime=runtime,
+        title="申报服务",
+        route_name="declarations",
+        routers=routers,
+        description="入围名单、自主申报、证明资料、审核、公示、发布、追加型号、星级产品自我声明",
+    )
+    comparison = BenchmarkComparison(
+        settings.benchmark_url, timeout=settings.benchmark_timeout_seconds, transport=benchmark_transport
+    )
+    app.state.comparison = comparison
+    kit_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with kit_lifespan(app):
+            yield
+        await comparison.aclose()
+
+    app.router.lifespan_context = lifespan
+    return app

@@ -1,0 +1,23 @@
+"""Background jobs of the declaration service (run by the kit Runtime, guarded against outages)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+from kit.runtime import Runtime
+
+from declaration.service import expire_notices_once
+
+log = structlog.get_logger("declaration.workers")
+
+
+async def expire_notices(runtime: Runtime) -> None:
+    """The 14-day public notice deadline is stored data; this poller ends notices whose deadline passed
+    (by ``runtime.clock``, so tests move time instead of waiting)."""
+    interval = float(getattr(runtime.settings, "notice_poll_seconds", 30.0))
+    while True:
+        closed = await expire_notices_once(runtime)
+        if closed:
+            log.info("notices_closed", count=closed)
+        await asyncio.sleep(interval)

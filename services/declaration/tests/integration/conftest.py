@@ -1,0 +1,192 @@
+"""The declaration service in process against the real PostgreSQL, RabbitMQ, Redis and S3, next to the
+REAL benchmark service (in process too): its catalog events reach this service through the bus, and
+the comparison calls go to its HTTP routes (no mock).
+
+Time: both apps share one ``FixedClock`` (the injected time source), so the 14-day designation notice
+and the 14-day public notice pass when a test advances it, without touching the shared Redis offset.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import aio_pika
+import httpx
+import pytest
+from benchmark.config import Settings as BenchmarkSettings
+from benchmark.main import create_app as create_benchmark_app
+from benchmark.service import upsert_agency
+from declaration.config import Settings
+from declaration.main import create_app
+from kit.bus import Envelope
+from kit.clock import FixedClock
+from kit.testing.fixtures import running_app
+from PIL import Image
+from pypdf import PdfWriter
+from stdnum.cn import uscc
+
+START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+PLAN = {
+    "title": "羽绒服装企业标准“领跑者”评估方案",
+    "group_standard": "T/CAQP 002-2023",
+    "indicators": [
+        {"code": "down_content", "name": "含绒量", "unit": "%", "direction": "higher", "forerunner": "90",
+         "stars": ["50", "70", "80", "85", "90"], "lower_bound": "0", "upper_bound": "100"},
+        {"code": "formaldehyde", "name": "甲醛含量", "unit": "mg/kg", "direction": "lower", "forerunner": 20,
+         "stars": [300, 150, 75, 30, 20], "lower_bound": 0},
+    ],
+}  # fmt: skip
+GOOD_VALUES = {"down_content": "92.5", "formaldehyde": 18}
+
+
+class Org:
+    def __init__(self, make_token, org_type: str, name: str, **claims) -> None:
+        self.id = uuid.uuid4()
+        self.name = name
+        self.token = make_token(org_type, org_id=self.id, org_name=name, **claims)
+        self.headers = {"Authorization": f"Bearer {self.token}"}
+
+
+def credit_code() -> str:
+    while True:
+        body = "9132" + "".join(random.choice("0123456789") for _ in range(4))
+        body += "".join(random.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
+        number = body + uscc.calc_check_digit(body + "0")
+        if uscc.is_valid(number):
+            return number
+
+
+def pdf_bytes() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def png_bytes(size: int = 60) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (size, size), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture(scope="module")
+def settings(service_env) -> Settings:
+    return Settings(**service_env("declaration", notice_poll_seconds=0.2))
+
+
+@pytest.fixture(scope="module")
+def benchmark_settings(service_env) -> BenchmarkSettings:
+    return BenchmarkSettings(**service_env("benchmark"))
+
+
+@pytest.fixture(scope="module")
+async def apps(benchmark_settings, settings, clock):
+    benchmark_app = create_benchmark_app(benchmark_settings)
+    async with running_app(benchmark_app) as bench_client:
+        app = create_app(settings, benchmark_transport=httpx.ASGITransport(app=benchmark_app))
+        async with running_app(app) as client:
+            benchmark_app.state.runtime.clock = clock
+            app.state.runtime.clock = clock
+            yield {"app": app, "client": client, "bench": bench_client, "bench_app": benchmark_app}
+
+
+@pytest.fixture
+def client(apps) -> httpx.AsyncClient:
+    return apps["client"]
+
+
+@pytest.fixture
+def runtime(apps):
+    return apps["app"].state.runtime
+
+
+@pytest.fixture
+def working_group(make_token) -> Org:
+    return Org(make_token, "working_group", "领跑者工作组")
+
+
+@pytest.fixture
+def publish(settings):
+    """Publish an event as another service would (auth), through the real exchange."""
+
+    async def _publish(event_type: str, payload: dict) -> None:
+        envelope = Envelope(type=event_type, producer="auth", payload=payload)
+        connection = await aio_pika.connect(settings.amqp_url)
+        async with connection:
+            channel = await connection.channel(publisher_confirms=True)
+            exchange = await channel.declare_exchange(
+                settings.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+            )
+            await exchange.publish(
+                aio_pika.Message(envelope.model_dump_json().encode(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                                 message_id=str(envelope.id)),
+                routing_key=envelope.routing_key,
+            )  # fmt: skip
+
+    return _publish
+
+
+@pytest.fixture
+def open_product(apps, make_token, working_group, clock):
+    """A key-field product made through the benchmark service: agency designated, plan final, the
+    designation notice over; returns once this service's read model has it (via the bus)."""
+    from declaration.models import Product
+    from kit.testing.fixtures import wait_until
+
+    bench = apps["bench"]
+    runtime = apps["app"].state.runtime
+
+    async def _open(product_type: str = "product", name: str = "羽绒服") -> tuple[dict, Org]:
+        agency = Org(make_token, "agency", f"纺织评估中心{uuid.uuid4().hex[:4]}")
+        async with apps["bench_app"].state.runtime.db.transaction() as session:
+            await upsert_agency(session, org_id=agency.id, name=agency.name, now=clock.at)
+        body = {"code": f"T-{uuid.uuid4().hex[:10]}", "name": name, "field": "纺织服装", "year": 2026,
+                "product_type": product_type}  # fmt: skip
+        r = await bench.post("/api/benchmark/products", json=body, headers=working_group.headers)
+        assert r.status_code == 201, r.text
+        product = r.json()
+        pid = product["id"]
+        r = await bench.post(f"/api/benchmark/products/{pid}/designation", json={"agency_org_id": str(agency.id)},
+                             headers=working_group.headers)  # fmt: skip
+        assert r.status_code == 201, r.text
+        plan = PLAN if product_type == "product" else {**PLAN, "indicators": []}
+        r = await bench.post(f"/api/benchmark/products/{pid}/plans", json=plan, headers=agency.headers)
+        assert r.status_code == 201, r.text
+        r = await bench.post(f"/api/benchmark/plans/{r.json()['id']}/finalise", headers=agency.headers)
+        assert r.status_code == 200, r.text
+        ends = datetime.fromisoformat(
+            (await bench.get(f"/api/benchmark/products/{pid}")).json()["notice"]["ends_at"]
+        )
+        if clock.at <= ends:
+            await clock.advance(ends - clock.at + timedelta(seconds=1))
+
+        async def arrived() -> bool:
+            async with runtime.db.session() as session:
+                p = await session.get(Product, uuid.UUID(pid))
+                return (
+                    p is not None and p.plan_version is not None and p.notice_end is not None and p.name != ""
+                )
+
+        await wait_until(arrived, timeout=20)
+        return product, agency
+
+    return _open
+
+
+@pytest.fixture(scope="session")
+def kit_helpers():
+    """The helpers above for test modules (with --import-mode=importlib a test cannot import conftest)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(Org=Org, credit_code=credit_code, pdf_bytes=pdf_bytes, png_bytes=png_bytes,
+                           GOOD_VALUES=GOOD_VALUES)  # fmt: skip

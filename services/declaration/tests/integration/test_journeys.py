@@ -1,0 +1,350 @@
+"""The journeys of issue #4 at service level: an agency's candidate list through authentication,
+evidence, both reviews, the public notice and publication; a self-declaration that fails the
+comparison, is corrected, returned 不完整, resubmitted and published; objections holding publication."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from declaration.models import Notice
+from kit.bus import outbox
+from kit.testing.fixtures import wait_until
+from sqlalchemy import select
+
+GOOD_VALUES = {"down_content": "92.5", "formaldehyde": 18}
+Org = credit_code = pdf_bytes = png_bytes = None
+
+
+@pytest.fixture(autouse=True)
+def _helpers(kit_helpers):
+    global Org, credit_code, pdf_bytes, png_bytes
+    Org, credit_code = kit_helpers.Org, kit_helpers.credit_code
+    pdf_bytes, png_bytes = kit_helpers.pdf_bytes, kit_helpers.png_bytes
+
+
+async def events(runtime, event_type: str) -> list[dict]:
+    async with runtime.db.session() as session:
+        rows = (
+            await session.execute(select(outbox.c.body).where(outbox.c.routing_key == f"{event_type}.v1"))
+        ).all()
+    return [r.body["payload"] for r in rows]
+
+
+async def authenticate(publish, runtime, enterprise: Org, code: str) -> None:
+    """What auth announces when the enterprise registers and proves a listed phone."""
+    await publish("enterprise.registered", {
+        "org_id": str(enterprise.id), "name": enterprise.name, "credit_code": code, "contact_name": "张三",
+        "phone_masked": "138****0000", "phone_sealed": runtime.sealer.seal("13800000000"),
+    })  # fmt: skip
+    await publish("identity.forerunner_verified", {
+        "org_id": str(enterprise.id), "account_id": str(uuid.uuid4()), "credit_code": code,
+    })  # fmt: skip
+
+
+async def test_candidate_list_to_published_forerunner(client, runtime, open_product, publish, working_group,
+                                                      make_token, clock):  # fmt: skip
+    product, agency = await open_product()
+    code = credit_code()
+    csv = (
+        "企业名称,统一社会信用代码,企业标准号,企业标准名称,联系电话,含绒量(down_content)\n"
+        f"江苏某羽绒制品有限公司,{code},Q/MP 102-2021,羽绒服,13912345678,93\n"
+    ).encode()
+    r = await client.post("/api/declarations/candidate-lists", data={"product_id": product["id"]},
+                          files={"file": ("名单.csv", csv, "text/csv")}, headers=agency.headers)  # fmt: skip
+    assert r.status_code == 201, r.text
+    assert r.json() == {"rows": 1, "created": 1, "updated": 0, "unchanged": 0}
+    listed = await events(runtime, "candidate.listed")
+    mine = [e for e in listed if e["credit_code"] == code]
+    assert len(mine) == 1 and mine[0]["phone_masked"] == "139****5678"
+    assert (
+        "13912345678" not in str(mine[0]) and runtime.sealer.unseal(mine[0]["phone_sealed"]) == "13912345678"
+    )
+
+    # the agency corrects the phone: same phone_ref, new sealed phone
+    rows = (await client.get("/api/declarations/candidate-lists", headers=agency.headers)).json()["items"]
+    candidate = next(c for c in rows if c["credit_code"] == code)
+    assert candidate["list_status_label"] == "企业未认证"
+    r = await client.patch(f"/api/declarations/candidate-lists/candidates/{candidate['id']}",
+                           json={"contact_phone": "13700001111"}, headers=agency.headers)  # fmt: skip
+    assert r.status_code == 200 and r.json()["contact_phone_masked"] == "137****1111"
+    changed = [e for e in await events(runtime, "candidate.phone_changed") if e["credit_code"] == code]
+    assert len(changed) == 1 and changed[0]["phone_ref"] == mine[0]["phone_ref"]
+
+    enterprise = Org(make_token, "enterprise", "江苏某羽绒制品有限公司", forerunner_verified=True)
+    await authenticate(publish, runtime, enterprise, code)
+
+    async def listed_declaration():
+        r = await client.get("/api/declarations", headers=enterprise.headers)
+        return r.json()["items"] if r.json()["total"] else None
+
+    rows = await wait_until(listed_declaration, timeout=20)
+    d = rows[0]
+    assert (d["list_status_label"], d["evidence_status_label"], d["origin"]) == (
+        "企业未提交",
+        "未上传",
+        "candidate",
+    )
+    assert d["standard_no"] == "Q/MP 102-2021"
+
+    # uploading evidence hands it to the agency (评估机构未提交 / 待审核)
+    r = await client.post(f"/api/declarations/{d['id']}/evidence", files={"file": ("检测报告.pdf", pdf_bytes())},
+                          headers=enterprise.headers)  # fmt: skip
+    assert r.status_code == 201, r.text
+    assert (r.json()["list_status"], r.json()["evidence_status"]) == ("with_agency", "pending")
+    link = r.json()["download_url"]
+    downloaded = await client.get(link)
+    assert downloaded.status_code == 200 and downloaded.content.startswith(b"%PDF-")
+
+    r = await client.post(f"/api/declarations/{d['id']}/agency-review", json={"decision": "pass"},
+                          headers=agency.headers)  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert (r.json()["list_status_label"], r.json()["evidence_status_label"]) == ("工作组审核中", "通过")
+    r = await client.post(f"/api/declarations/{d['id']}/group-review", json={"decision": "pass"},
+                          headers=working_group.headers)  # fmt: skip
+    assert r.status_code == 200 and r.json()["list_status_label"] == "公示中"
+
+    notices = (await client.get("/api/declarations/public/notices?page_size=100")).json()["items"]
+    assert any(n["declaration_id"] == d["id"] for n in notices)
+
+    await clock.advance(timedelta(days=14, seconds=1))
+
+    async def published():
+        r = await client.get(f"/api/declarations/{d['id']}", headers=enterprise.headers)
+        return r.json()["list_status"] == "published"
+
+    await wait_until(published, timeout=10)
+    board = (await client.get("/api/declarations/public/forerunners?year=2026&page_size=100")).json()["items"]
+    assert any(
+        row["declaration_id"] == d["id"] and row["enterprise_name"] == "江苏某羽绒制品有限公司"
+        for row in board
+    )
+    assert (
+        len([e for e in await events(runtime, "declaration.published") if e["declaration_id"] == d["id"]])
+        == 1
+    )
+    trail = (await client.get(f"/api/declarations/{d['id']}/reviews", headers=enterprise.headers)).json()[
+        "items"
+    ]
+    assert [(t["actor_role"], t["list_to_label"]) for t in trail] == [
+        ("enterprise", "评估机构未提交"),
+        ("agency", "工作组审核中"),
+        ("working_group", "公示中"),
+        ("system", "已发布"),
+    ]
+    moves = [e for e in await events(runtime, "declaration.status_changed") if e["declaration_id"] == d["id"]]
+    assert len(moves) == 4
+
+    # appended model after publication, with pictures
+    r = await client.post(
+        f"/api/declarations/{d['id']}/models",
+        data={"name": "轻暖羽绒服", "spec": "XL", "intro": "90% 白鹅绒"},
+        files=[("pictures", ("a.png", png_bytes())), ("pictures", ("b.png", png_bytes()))],
+        headers=enterprise.headers,
+    )
+    assert r.status_code == 201, r.text
+    appended = [
+        e for e in await events(runtime, "declaration.model_appended") if e["declaration_id"] == d["id"]
+    ]
+    assert (
+        len(appended) == 1 and len(appended[0]["picture_keys"]) == 2 and appended[0]["model"]["spec"] == "XL"
+    )
+
+
+async def test_self_declaration_fails_then_passes_returned_incomplete_and_published(
+    client, runtime, open_product, working_group, make_token, clock
+):
+    product, agency = await open_product()
+    enterprise = Org(make_token, "enterprise", "浙江某服饰有限公司")
+    h = enterprise.headers
+    r = await client.post("/api/declarations", headers=h, json={
+        "product_id": product["id"], "standard_no": "Ｑ／zj 001－2023", "standard_name": "羽绒服装"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    d = r.json()
+    assert (
+        d["standard_no"] == "Q/ZJ 001-2023"
+        and d["completion"] == "0/3"
+        and d["actions"] == ["edit", "delete"]
+    )
+
+    # fails the comparison: stored, with a reason per indicator, and the wizard cannot go on
+    r = await client.post(f"/api/declarations/{d['id']}/benchmark", headers=h,
+                          json={"values": {**GOOD_VALUES, "formaldehyde": "25"}})  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert r.json()["verdict"] == "failed" and r.json()["may_continue"] is False
+    failing = [i for i in r.json()["result"]["indicators"] if not i["passed"]]
+    assert [i["code"] for i in failing] == ["formaldehyde"]
+    r = await client.put(f"/api/declarations/{d['id']}/products", headers=h,
+                         json={"models": [{"name": "羽绒服", "spec": "M"}]})  # fmt: skip
+    assert r.status_code == 409 and r.json()["error"]["code"] == "comparison_required"
+    r = await client.post(f"/api/declarations/{d['id']}/submit", headers=h)
+    assert r.status_code == 409
+
+    r = await client.post(f"/api/declarations/{d['id']}/benchmark", headers=h, json={"values": GOOD_VALUES})
+    assert (
+        r.json()["verdict"] == "passed" and r.json()["plan_version"] == 1 and r.json()["completion"] == "1/3"
+    )
+    r = await client.put(f"/api/declarations/{d['id']}/products", headers=h,
+                         json={"models": [{"name": "羽绒服", "spec": "M"}, {"name": "羽绒服", "spec": "L"}]})  # fmt: skip
+    assert r.status_code == 200 and r.json()["completion"] == "2/3"
+    r = await client.post(f"/api/declarations/{d['id']}/submit", headers=h)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "declaration_incomplete"
+    r = await client.post(
+        f"/api/declarations/{d['id']}/evidence", headers=h, files={"file": ("x.png", png_bytes())}
+    )
+    assert r.status_code == 201 and r.json()["completion"] == "3/3" and r.json()["list_status"] == "draft"
+    r = await client.post(f"/api/declarations/{d['id']}/submit", headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json()["enterprise_snapshot"]["name"] == "浙江某服饰有限公司"
+    assert (r.json()["list_status_label"], r.json()["evidence_status_label"]) == ("评估机构未提交", "待审核")
+
+    # the agency says 不完整 (an opinion is required), the enterprise adds a file and resubmits
+    r = await client.post(f"/api/declarations/{d['id']}/agency-review", json={"decision": "incomplete"},
+                          headers=agency.headers)  # fmt: skip
+    assert r.status_code == 422 and r.json()["error"]["code"] == "opinion_required"
+    r = await client.post(f"/api/declarations/{d['id']}/agency-review", headers=agency.headers,
+                          json={"decision": "incomplete", "opinion": "缺少检测报告"})  # fmt: skip
+    assert (r.json()["list_status_label"], r.json()["evidence_status_label"]) == ("企业未提交", "不完整")
+    listed = (await client.get("/api/declarations?evidence_status=不完整", headers=h)).json()
+    assert [row["id"] for row in listed["items"]] == [d["id"]]
+    r = await client.post(
+        f"/api/declarations/{d['id']}/evidence", headers=h, files={"file": ("报告.pdf", pdf_bytes())}
+    )
+    assert r.status_code == 201
+    assert (await client.post(f"/api/declarations/{d['id']}/submit", headers=h)).status_code == 200
+    assert (await client.post(f"/api/declarations/{d['id']}/agency-review", json={"decision": "pass"},
+                              headers=agency.headers)).status_code == 200  # fmt: skip
+    assert (await client.post(f"/api/declarations/{d['id']}/group-review", json={"decision": "pass"},
+                              headers=working_group.headers)).status_code == 200  # fmt: skip
+
+    # an objection during the notice holds publication until the working group resolves it
+    notice_id = (await client.get(f"/api/declarations/{d['id']}", headers=h)).json()["notice_id"]
+    r = await client.post(f"/api/declarations/public/notices/{notice_id}/objections", json={
+        "declaration_id": d["id"], "name": "李四", "phone": "13612345678", "reason": "该企业标准实际未执行"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    objection_id = r.json()["id"]
+    await clock.advance(timedelta(days=15))
+
+    async def notice_closed():
+        async with runtime.db.session() as session:
+            n = await session.get(Notice, uuid.UUID(notice_id))
+            return n.closed_at is not None
+
+    await wait_until(notice_closed, timeout=10)
+    held = (await client.get(f"/api/declarations/{d['id']}", headers=h)).json()
+    assert held["list_status"] == "in_notice"
+    r = await client.post(f"/api/declarations/public/notices/{notice_id}/objections", json={
+        "declaration_id": d["id"], "name": "王五", "phone": "13612345679", "reason": "公示已结束后的异议"})  # fmt: skip
+    assert r.status_code == 409 and r.json()["error"]["code"] == "notice_ended"
+    r = await client.post(f"/api/declarations/objections/{objection_id}/resolution",
+                          json={"uphold": False, "opinion": "经核实，异议不成立"}, headers=working_group.headers)  # fmt: skip
+    assert r.status_code == 200, r.text
+    final = (await client.get(f"/api/declarations/{d['id']}", headers=h)).json()
+    assert final["list_status_label"] == "已发布"
+    published = [e for e in await events(runtime, "declaration.published") if e["declaration_id"] == d["id"]]
+    assert len(published) == 1 and [m["spec"] for m in published[0]["models"]] == ["M", "L"]
+
+
+async def test_upheld_objection_returns_it_to_the_agency(
+    client, runtime, open_product, working_group, make_token
+):
+    product, agency = await open_product()
+    enterprise = Org(make_token, "enterprise", "安徽某服饰有限公司")
+    did = await _submitted(client, product, enterprise)
+    await client.post(
+        f"/api/declarations/{did}/agency-review", json={"decision": "pass"}, headers=agency.headers
+    )
+    await client.post(
+        f"/api/declarations/{did}/group-review", json={"decision": "pass"}, headers=working_group.headers
+    )
+    notice_id = (await client.get(f"/api/declarations/{did}", headers=enterprise.headers)).json()["notice_id"]
+    r = await client.post(f"/api/declarations/public/notices/{notice_id}/objections",
+                          json={"name": "赵六", "phone": "13512345678", "reason": "检测数据造假"})  # fmt: skip
+    assert r.status_code == 201
+    r = await client.post(f"/api/declarations/objections/{r.json()['id']}/resolution",
+                          json={"uphold": True, "opinion": "异议成立"}, headers=working_group.headers)  # fmt: skip
+    assert r.status_code == 200
+    d = (await client.get(f"/api/declarations/{did}", headers=enterprise.headers)).json()
+    assert (d["list_status_label"], d["evidence_status_label"]) == ("工作组退回", "待审核")
+    # back with the agency, which may review again
+    r = await client.post(f"/api/declarations/{did}/agency-review", json={"decision": "fail", "opinion": "数据不实"},
+                          headers=agency.headers)  # fmt: skip
+    assert r.json()["list_status_label"] == "不通过"
+
+
+async def _submitted(client, product, enterprise: Org) -> str:
+    h = enterprise.headers
+    r = await client.post("/api/declarations", headers=h, json={
+        "product_id": product["id"], "standard_no": f"Q/AH {uuid.uuid4().int % 900 + 100}-2024",
+        "standard_name": "羽绒服"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    did = r.json()["id"]
+    assert (
+        await client.post(f"/api/declarations/{did}/benchmark", headers=h, json={"values": GOOD_VALUES})
+    ).status_code == 200
+    assert (await client.put(f"/api/declarations/{did}/products", headers=h,
+                             json={"models": [{"name": "羽绒服", "spec": "S"}]})).status_code == 200  # fmt: skip
+    assert (await client.post(f"/api/declarations/{did}/evidence", headers=h,
+                              files={"file": ("r.pdf", pdf_bytes())})).status_code == 201  # fmt: skip
+    r = await client.post(f"/api/declarations/{did}/submit", headers=h)
+    assert r.status_code == 200, r.text
+    return did
+
+
+async def test_service_products_skip_the_comparison(client, open_product, make_token):
+    product, _agency = await open_product("service", name="家电维修服务")
+    enterprise = Org(make_token, "enterprise", "某家电服务有限公司")
+    r = await client.post("/api/declarations", headers=enterprise.headers, json={
+        "product_id": product["id"], "standard_no": "Q/JD 008-2022", "standard_name": "家电维修服务规范"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    d = r.json()
+    assert d["comparison_verdict"] == "not_required" and d["completion"] == "1/3"
+    r = await client.post(
+        f"/api/declarations/{d['id']}/benchmark", headers=enterprise.headers, json={"values": {"a": 1}}
+    )
+    assert r.status_code == 409 and r.json()["error"]["code"] == "comparison_not_needed"
+
+
+async def test_star_product_self_declaration(client, runtime, open_product, make_token):
+    product, _agency = await open_product()
+    enterprise = Org(make_token, "enterprise", "某星级羽绒有限公司")
+    h = enterprise.headers
+    r = await client.post("/api/declarations/star-products", headers=h,
+                          json={"product_id": product["id"], "name": "轻羽羽绒服", "model": "QY-01", "star": 4})  # fmt: skip
+    assert r.status_code == 201, r.text
+    sid = r.json()["id"]
+    r = await client.post(f"/api/declarations/star-products/{sid}/benchmark", headers=h,
+                          json={"values": {"down_content": 85, "formaldehyde": 31}})  # fmt: skip
+    assert r.status_code == 200 and r.json()["comparison_verdict"] == "failed"
+    assert r.json()["comparison"]["highest_star"] == 3
+    assert (await client.post(f"/api/declarations/star-products/{sid}/submit", headers=h)).status_code == 409
+    r = await client.post(f"/api/declarations/star-products/{sid}/benchmark", headers=h,
+                          json={"values": {"down_content": 85, "formaldehyde": 30}})  # fmt: skip
+    assert r.json()["comparison_verdict"] == "passed"
+    r = await client.post(f"/api/declarations/star-products/{sid}/submit", headers=h)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "star_product_incomplete"
+    assert (await client.patch(f"/api/declarations/star-products/{sid}", headers=h,
+                               json={"intro": "90% 白鸭绒，轻薄保暖"})).status_code == 200  # fmt: skip
+    r = await client.post(f"/api/declarations/star-products/{sid}/submit", headers=h)
+    assert r.status_code == 200 and r.json()["status_label"] == "已声明"
+    declared = [e for e in await events(runtime, "star_product.declared") if e["star_product_id"] == sid]
+    assert len(declared) == 1 and declared[0]["star"] == 4 and declared[0]["plan_version"] == 1
+    other = Org(make_token, "enterprise", "别家企业")
+    assert (
+        await client.get(f"/api/declarations/star-products/{sid}", headers=other.headers)
+    ).status_code == 404
+
+
+async def test_closed_products_refuse_declarations(client, runtime, make_token):
+    from declaration.models import Product
+
+    pid = uuid.uuid4()
+    async with runtime.db.transaction() as session:
+        session.add(Product(product_id=pid, code="X", name="未开放产品", field="家电", year=2026, product_type="product",
+                            agency_name="", group_standard="", indicators=[]))  # fmt: skip
+    enterprise = Org(make_token, "enterprise", "某企业")
+    r = await client.post("/api/declarations", headers=enterprise.headers,
+                          json={"product_id": str(pid), "standard_no": "Q/MP 102-2021", "standard_name": "x"})  # fmt: skip
+    assert r.status_code == 409 and r.json()["error"]["code"] == "product_not_open"
+    assert "评估机构" in r.json()["error"]["message"]
