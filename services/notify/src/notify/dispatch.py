@@ -1,0 +1,171 @@
+"""The dispatcher: sends the SMS and e-mail deliveries the consumers wrote, after their transaction
+committed. Rows are claimed with ``FOR UPDATE SKIP LOCKED`` (several replicas share the work), marked
+'sent' after the provider accepted them, retried with backoff on a provider or auth outage, and marked
+'failed' after ``LP_NOTIFY_MAX_ATTEMPTS``. A claim left by a crashed process is taken over once stale;
+only a crash between the provider's acceptance and the mark can repeat a message (at-least-once towards
+the outside world, never twice for a redelivered event)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+
+import httpx
+import structlog
+from kit.phones import mask
+from kit.runtime import Runtime
+from sqlalchemy import text
+
+from notify import mailer
+from notify import repository as repo
+from notify.config import Settings
+
+log = structlog.get_logger("notify.dispatch")
+
+_CLAIM = text(
+    """
+    UPDATE deliveries
+       SET status = 'sending', attempts = attempts + 1,
+           claimed_until = now() + make_interval(secs => :claim_seconds)
+     WHERE id IN (
+        SELECT id FROM deliveries
+         WHERE (status = 'pending' AND next_attempt_at <= now())
+            OR (status = 'sending' AND claimed_until < now())
+         ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED)
+    RETURNING id, channel, org_id, subject, content, attempts
+    """
+)
+_SENT = text(
+    "UPDATE deliveries SET status = 'sent', sent_at = now(), claimed_until = NULL, last_error = NULL, "
+    "destination_masked = :destination WHERE id = :id"
+)
+_SKIPPED = text(
+    "UPDATE deliveries SET status = 'skipped', claimed_until = NULL, last_error = :reason WHERE id = :id"
+)
+_RETRY = text(
+    "UPDATE deliveries SET status = CASE WHEN attempts >= :max_attempts THEN 'failed' ELSE 'pending' END, "
+    "claimed_until = NULL, last_error = :error, "
+    "next_attempt_at = now() + make_interval(secs => :backoff) WHERE id = :id"
+)
+
+
+class Skip(Exception):
+    """Nothing to send to: no phone or e-mail known, or the channel is switched off."""
+
+
+class TryLater(Exception):
+    """A dependency (SMS provider, SMTP server, auth) is away; the delivery is retried."""
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    channel: str
+    org_id: uuid.UUID
+    subject: str
+    content: str
+    attempts: int
+
+
+class Dispatcher:
+    def __init__(self, runtime: Runtime, client: httpx.AsyncClient) -> None:
+        self.runtime = runtime
+        self.settings: Settings = runtime.settings  # type: ignore[assignment]
+        self.client = client
+
+    async def run_once(self) -> int:
+        s = self.settings
+        async with self.runtime.db.transaction() as session:
+            rows = (
+                await session.execute(_CLAIM, {"batch": s.notify_dispatch_batch, "claim_seconds": s.notify_claim_seconds})
+            ).all()
+        for row in rows:
+            await self._deliver(Claimed(*row))
+        return len(rows)
+
+    async def _deliver(self, item: Claimed) -> None:
+        try:
+            destination = await (self._sms(item) if item.channel == "sms" else self._email(item))
+        except Skip as exc:
+            log.info("delivery_skipped", delivery_id=item.id, channel=item.channel, reason=str(exc))
+            await self._mark(_SKIPPED, id=item.id, reason=str(exc))
+        except Exception as exc:
+            backoff = min(2 ** item.attempts, 300)
+            log.warning(
+                "delivery_failed", delivery_id=item.id, channel=item.channel, attempt=item.attempts,
+                error=type(exc).__name__, detail=str(exc)[:200],
+            )
+            await self._mark(
+                _RETRY, id=item.id, max_attempts=self.settings.notify_max_attempts,
+                error=f"{type(exc).__name__}: {str(exc)[:300]}", backoff=backoff,
+            )
+        else:
+            await self._mark(_SENT, id=item.id, destination=destination)
+
+    async def _mark(self, statement, **params) -> None:
+        async with self.runtime.db.transaction() as session:
+            await session.execute(statement, params)
+
+    async def _sms(self, item: Claimed) -> str:
+        phone = await self.phone_of(item.org_id)
+        await self.runtime.sms.send(phone, item.content)
+        return mask(phone)
+
+    async def _email(self, item: Claimed) -> str:
+        if not self.settings.email_enabled:
+            raise Skip("email_disabled")
+        async with self.runtime.db.session() as session:
+            contact = await repo.contact(session, item.org_id)
+        if contact is None or not contact.email:
+            raise Skip("no_email")
+        await mailer.send_email(self.settings, to=contact.email, subject=item.subject, text=item.content)
+        return _mask_email(contact.email)
+
+    async def phone_of(self, org_id: uuid.UUID) -> str:
+        """The contact phone in clear: from the sealed copy kept from enterprise events, or asked of auth
+        (agencies, or an enterprise registered before notify started listening) and then kept sealed."""
+        async with self.runtime.db.session() as session:
+            contact = await repo.contact(session, org_id)
+        if contact is not None and contact.phone_sealed:
+            return self.runtime.sealer.unseal(contact.phone_sealed)
+        s = self.settings
+        try:
+            response = await self.client.get(
+                f"{s.auth_url.rstrip('/')}/internal/organisations/{org_id}",
+                headers={"X-Internal-Token": s.internal_token},
+                timeout=s.notify_auth_timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise TryLater(f"auth unreachable: {type(exc).__name__}") from exc
+        if response.status_code == 404:
+            raise Skip("organisation_unknown")
+        if response.status_code != 200:
+            raise TryLater(f"auth answered {response.status_code}")
+        data = response.json()
+        phone = data.get("contact_phone")
+        if not phone:
+            raise Skip("no_phone")
+        async with self.runtime.db.transaction() as session:
+            await repo.upsert_contact(
+                session, org_id, name=data.get("name") or "", credit_code=data.get("credit_code"),
+                contact_name=data.get("contact_name"), phone_masked=mask(phone),
+                phone_sealed=self.runtime.sealer.seal(phone),
+            )
+        return phone
+
+
+def _mask_email(address: str) -> str:
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+async def dispatch_deliveries(runtime: Runtime) -> None:
+    """Background job (kit.runtime guards it): poll for due deliveries for as long as the process lives."""
+    settings: Settings = runtime.settings  # type: ignore[assignment]
+    async with httpx.AsyncClient() as client:
+        dispatcher = Dispatcher(runtime, client)
+        while True:
+            handled = await dispatcher.run_once()
+            if handled < settings.notify_dispatch_batch:
+                await asyncio.sleep(settings.notify_dispatch_interval)

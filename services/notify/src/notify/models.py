@@ -1,0 +1,95 @@
+"""Notify's own tables: the contact read model (fed by enterprise events), the declaration owners (to
+address notice events that carry only declaration ids), in-site messages and the delivery log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from kit.db import make_base
+from sqlalchemy import BigInteger, DateTime, Index, Integer, Text, UniqueConstraint, func, text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+Base = make_base()
+
+
+class Contact(Base):
+    """How to reach an organisation: the contact phone arrives sealed in enterprise events and stays
+    sealed at rest; it is unsealed only at the moment an SMS is sent."""
+
+    __tablename__ = "contacts"
+
+    org_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    credit_code: Mapped[str | None] = mapped_column(Text)
+    contact_name: Mapped[str | None] = mapped_column(Text)
+    phone_masked: Mapped[str | None] = mapped_column(Text)
+    phone_sealed: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DeclarationOwner(Base):
+    """Which enterprise (and agency) a declaration belongs to, from its status events."""
+
+    __tablename__ = "declaration_owners"
+
+    declaration_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    org_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    agency_org_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    standard_no: Mapped[str] = mapped_column(Text)
+    standard_name: Mapped[str] = mapped_column(Text)
+    product_name: Mapped[str | None] = mapped_column(Text)
+
+
+class Message(Base):
+    """An in-site message (站内消息) for an organisation; every account of it sees the same inbox."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("event_id", "org_id", name="uq_messages_event_org"),
+        Index("ix_messages_org_created", "org_id", "created_at"),
+        Index("ix_messages_org_unread", "org_id", postgresql_where=text("read_at IS NULL")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    org_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    event_type: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Delivery(Base):
+    """The delivery log: one row per (event, channel, recipient), never two. In-site rows are written
+    'sent' with the message; SMS and e-mail rows start 'pending' and the dispatcher sends them after the
+    event's transaction committed, so a rolled-back or redelivered event never texts anybody twice."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "channel", "recipient", name="uq_deliveries_event_channel_recipient"),
+        Index("ix_deliveries_due", "next_attempt_at", postgresql_where=text("status IN ('pending', 'sending')")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    event_type: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(Text)  # site | sms | email
+    recipient: Mapped[str] = mapped_column(Text)  # "org:<uuid>": the organisation, never a phone in clear
+    org_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    message_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    subject: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text)
+    destination_masked: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, server_default="pending")  # pending|sending|sent|failed|skipped
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,310 @@
+"""Every text notify writes, in one place: who is told what about which event, in-site and by SMS.
+
+A template takes the event's payload (the contract model) and returns the notices to write. ``sms`` is
+set only for what a person must not miss (a return with an opinion, the public notice, publication,
+revocation, expiry); the same notices go out by e-mail when e-mail is configured and the contact has an
+address. Links are the portal's routes."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from contracts.auth import EnterpriseRegistered
+from contracts.certificate import CertificateEnded, CertificateIssued, LabelIssued
+from contracts.declaration import (
+    DeclarationPublished,
+    DeclarationStatusChanged,
+    NoticeClosed,
+    NoticeOpened,
+    StarProductDeclared,
+)
+from contracts.mall import ProductListed, ProductUnlisted
+
+CHINA = ZoneInfo("Asia/Shanghai")
+SITE_NAME = "企业标准“领跑者”平台"
+
+
+class Category:
+    ACCOUNT = "account"
+    DECLARATION = "declaration"
+    NOTICE = "notice"
+    CERTIFICATE = "certificate"
+    LABEL = "label"
+    STAR = "star_product"
+    MALL = "mall"
+
+
+CATEGORY_LABELS = {
+    Category.ACCOUNT: "账号",
+    Category.DECLARATION: "领跑者申报",
+    Category.NOTICE: "公示",
+    Category.CERTIFICATE: "证书",
+    Category.LABEL: "标识",
+    Category.STAR: "星级产品",
+    Category.MALL: "商城",
+}
+
+
+@dataclass(frozen=True)
+class Notice:
+    org_id: uuid.UUID
+    category: str
+    title: str
+    body: str
+    link: str | None = None
+    sms: str | None = None  # None: in-site only
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The enterprise (and agency) behind a declaration, as notify remembers it."""
+
+    declaration_id: uuid.UUID
+    org_id: uuid.UUID
+    agency_org_id: uuid.UUID | None
+    standard_no: str
+    standard_name: str
+
+
+def _standard(name: str, number: str) -> str:
+    return f"《{name}》（{number}）"
+
+
+def _day(value: datetime | date) -> str:
+    if isinstance(value, datetime):
+        value = value.astimezone(CHINA).date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def _opinion(opinion: str | None) -> str:
+    return f"审核意见：{opinion.strip()}。" if opinion and opinion.strip() else ""
+
+
+def _declaration_link(declaration_id: uuid.UUID) -> str:
+    return f"/workspace/enterprise/declarations/{declaration_id}"
+
+
+# --------------------------------------------------------------------------- accounts
+def enterprise_registered(p: EnterpriseRegistered) -> list[Notice]:
+    # The generated password travels by SMS from auth itself (secrets never cross the bus).
+    return [
+        Notice(
+            p.org_id,
+            Category.ACCOUNT,
+            "欢迎注册",
+            f"{p.name}，欢迎使用{SITE_NAME}。首次登录请修改初始密码，并完善企业基本信息。",
+            "/workspace/enterprise/profile",
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- declarations
+def declaration_status_changed(p: DeclarationStatusChanged) -> list[Notice]:
+    to = p.list_status.get("to")
+    came_from = p.list_status.get("from")
+    evidence_to = p.evidence_status.get("to")
+    std = _standard(p.standard_name, p.standard_no)
+    link = _declaration_link(p.declaration_id)
+    opinion = _opinion(p.opinion)
+    notices: list[Notice] = []
+
+    match to:
+        case "with_agency":
+            notices.append(Notice(p.org_id, Category.DECLARATION, "申报已提交",
+                                  f"您申报的企业标准{std}已提交，等待评估机构审核。", link))
+            if p.agency_org_id is not None:
+                notices.append(Notice(p.agency_org_id, Category.DECLARATION, "新的申报待审核",
+                                      f"“{p.product_name}”的企业标准{std}已提交申报，请及时审核。",
+                                      "/workspace/agency/reviews"))
+        case "agency_rejected":
+            text = f"您申报的企业标准{std}未通过评估机构审核。{opinion}请登录平台修改后重新提交。"
+            notices.append(Notice(p.org_id, Category.DECLARATION, "申报未通过审核", text, link,
+                                  sms=f"您申报的企业标准{std}未通过评估机构审核，请登录平台查看审核意见并修改后重新提交。"))
+        case "draft" if evidence_to == "incomplete":
+            text = f"您申报的企业标准{std}证明材料不完整。{opinion}请补充材料后重新提交。"
+            notices.append(Notice(p.org_id, Category.DECLARATION, "证明材料不完整", text, link,
+                                  sms=f"您申报的企业标准{std}证明材料不完整，请登录平台查看审核意见，补充后重新提交。"))
+        case "group_review":
+            notices.append(Notice(p.org_id, Category.DECLARATION, "评估机构审核通过",
+                                  f"您申报的企业标准{std}已通过评估机构审核，进入工作组审核。", link))
+        case "group_returned" if came_from == "in_notice":
+            notices.append(Notice(p.org_id, Category.NOTICE, "公示期异议成立",
+                                  f"您申报的企业标准{std}在公示期间收到的异议经工作组核实成立，申报已退回评估机构复核。{opinion}",
+                                  link,
+                                  sms=f"您申报的企业标准{std}公示期间异议成立，申报已退回评估机构复核，详情请登录平台查看。"))
+            if p.agency_org_id is not None:
+                notices.append(Notice(p.agency_org_id, Category.DECLARATION, "异议成立，申报退回复核",
+                                      f"企业标准{std}公示期间异议成立，已退回贵机构复核。{opinion}",
+                                      "/workspace/agency/reviews"))
+        case "group_returned":
+            if p.agency_org_id is not None:
+                notices.append(Notice(p.agency_org_id, Category.DECLARATION, "工作组退回申报",
+                                      f"企业标准{std}经工作组审核退回，请复核。{opinion}", "/workspace/agency/reviews"))
+        case "in_notice" | "published":
+            # Told with the notice's dates (notice.opened) and on publication (declaration.published).
+            pass
+        case _:
+            if p.enterprise_must_know:
+                notices.append(Notice(p.org_id, Category.DECLARATION, "申报状态变更",
+                                      f"您申报的企业标准{std}状态变更为“{p.list_status_label}”。{opinion}", link))
+    return notices
+
+
+def declaration_published(p: DeclarationPublished) -> list[Notice]:
+    std = _standard(p.standard_name, p.standard_no)
+    notices = [
+        Notice(
+            p.org_id,
+            Category.DECLARATION,
+            "已列入领跑者名单",
+            f"恭喜！您的企业标准{std}公示期满，已列入{p.year}年度“{p.product_name}”企业标准“领跑者”名单。"
+            "领跑者证书生成后可在“领跑者证书”中下载。",
+            _declaration_link(p.declaration_id),
+            sms=f"恭喜！您的企业标准{std}已列入{p.year}年度“{p.product_name}”企业标准“领跑者”名单，请登录平台查看。",
+        )
+    ]
+    if p.agency_org_id is not None:
+        notices.append(Notice(p.agency_org_id, Category.DECLARATION, "申报已发布",
+                              f"{p.enterprise_name}的企业标准{std}已列入{p.year}年度“领跑者”名单。",
+                              "/workspace/agency/reviews"))
+    return notices
+
+
+def notice_opened(p: NoticeOpened, owners: list[Owner]) -> list[Notice]:
+    period = f"{_day(p.starts_at)}至{_day(p.ends_at)}"
+    return [
+        Notice(
+            o.org_id,
+            Category.NOTICE,
+            "申报进入公示期",
+            f"您申报的企业标准{_standard(o.standard_name, o.standard_no)}已通过工作组审核，现予以公示，"
+            f"公示期为{period}。公示期满无异议的，将列入“领跑者”名单。",
+            f"/notices/{p.notice_id}",
+            sms=f"您申报的企业标准{_standard(o.standard_name, o.standard_no)}已进入公示期（{period}），详情请登录平台查看。",
+        )
+        for o in owners
+    ]
+
+
+def notice_closed(p: NoticeClosed, owners: list[Owner]) -> list[Notice]:
+    # Declarations published at the close are told by declaration.published; only the held ones here.
+    held = set(p.held_declaration_ids)
+    return [
+        Notice(
+            o.org_id,
+            Category.NOTICE,
+            "公示期结束，暂缓发布",
+            f"您申报的企业标准{_standard(o.standard_name, o.standard_no)}公示期已结束，因存在待处理的异议暂缓发布，"
+            "工作组处理完毕后将另行通知。",
+            f"/notices/{p.notice_id}",
+        )
+        for o in owners
+        if o.declaration_id in held
+    ]
+
+
+def star_product_declared(p: StarProductDeclared) -> list[Notice]:
+    return [
+        Notice(
+            p.org_id,
+            Category.STAR,
+            "星级产品自我声明已提交",
+            f"您的产品“{p.name}”（型号：{p.model}）已按“{p.product_name}”质量分级标准自我声明为{p.star}星级产品。"
+            "请完善产品宣传信息以申请星级产品标识。",
+            "/workspace/enterprise/star-products",
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- certificates and labels
+def certificate_issued(p: CertificateIssued) -> list[Notice]:
+    std = _standard(p.standard_name, p.standard_no)
+    notices = [
+        Notice(
+            p.org_id,
+            Category.CERTIFICATE,
+            "领跑者证书已生成",
+            f"您的企业标准{std}的领跑者证书已生成，证书编号{p.number}，有效期至{_day(p.valid_until)}，可在“领跑者证书”中下载。",
+            "/workspace/enterprise/certificates",
+        )
+    ]
+    if p.agency_org_id is not None:
+        notices.append(Notice(p.agency_org_id, Category.CERTIFICATE, "请上传盖章证书",
+                              f"{p.enterprise_name}的企业标准{std}领跑者证书（编号{p.number}）已生成，请上传盖章版本。",
+                              "/workspace/agency/certificates"))
+    return notices
+
+
+def certificate_stamped(p: CertificateIssued) -> list[Notice]:
+    return [
+        Notice(
+            p.org_id,
+            Category.CERTIFICATE,
+            "盖章证书已上传",
+            f"证书编号{p.number}（企业标准{_standard(p.standard_name, p.standard_no)}）的盖章版本已由评估机构上传，可在“领跑者证书”中下载。",
+            "/workspace/enterprise/certificates",
+        )
+    ]
+
+
+def certificate_revoked(p: CertificateEnded) -> list[Notice]:
+    return [
+        Notice(
+            p.org_id,
+            Category.CERTIFICATE,
+            "领跑者证书已撤销",
+            f"您的领跑者证书（编号{p.number}）已被撤销，撤销原因：{p.reason}。相关产品已从商城下架。",
+            "/workspace/enterprise/certificates",
+            sms=f"您的领跑者证书（编号{p.number}）已被撤销，相关产品已从商城下架，详情请登录平台查看。",
+        )
+    ]
+
+
+def certificate_expired(p: CertificateEnded) -> list[Notice]:
+    return [
+        Notice(
+            p.org_id,
+            Category.CERTIFICATE,
+            "领跑者证书已到期",
+            f"您的领跑者证书（编号{p.number}）已到期失效，相关产品已从商城下架。",
+            "/workspace/enterprise/certificates",
+            sms=f"您的领跑者证书（编号{p.number}）已到期失效，相关产品已从商城下架。",
+        )
+    ]
+
+
+def label_issued(p: LabelIssued) -> list[Notice]:
+    kind = "领跑者标识" if p.kind == "forerunner" else f"{p.star or ''}星级产品标识"
+    return [
+        Notice(
+            p.org_id,
+            Category.LABEL,
+            f"{kind}已生成",
+            f"您申请的{kind}已生成，标识编号{p.number}，可下载后印制使用。",
+            "/workspace/enterprise/labels",
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- mall
+def product_listed(p: ProductListed) -> list[Notice]:
+    return [
+        Notice(p.org_id, Category.MALL, "产品已上架",
+               f"您的产品“{p.product_name}”（型号：{p.model}）已在领跑者商城上架展示。",
+               f"/mall/products/{p.model_id}")
+    ]
+
+
+def product_unlisted(p: ProductUnlisted) -> list[Notice]:
+    return [
+        Notice(p.org_id, Category.MALL, "产品已下架",
+               f"您的产品“{p.product_name}”（型号：{p.model}）已从领跑者商城下架。{p.reason_label}",
+               f"/workspace/enterprise/promotion/{p.model_id}")
+    ]
+
+
+def email_subject(title: str) -> str:
+    return f"【{SITE_NAME}】{title}"
