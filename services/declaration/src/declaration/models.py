@@ -9,10 +9,12 @@ from typing import Any
 from kit.db import make_base
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Enum,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     String,
@@ -187,6 +189,8 @@ class Review(Base):
 
     __tablename__ = "reviews"
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    # the order of moves even when the clock gives two of them the same instant
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)
     declaration_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("declarations.id", ondelete="CASCADE"), index=True
     )

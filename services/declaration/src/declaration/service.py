@@ -453,7 +453,7 @@ async def reviews_of(runtime: Runtime, principal: Principal, declaration_id: uui
         return list(
             (
                 await session.scalars(
-                    select(Review).where(Review.declaration_id == d.id).order_by(Review.at, Review.id)
+                    select(Review).where(Review.declaration_id == d.id).order_by(Review.seq)
                 )
             ).all()
         )
