@@ -47,5 +47,27 @@ def register_fonts() -> str:
                 f"CJK font not found at {path}: install Debian fonts-wqy-zenhei or set {FONT_PATH_ENV}"
             )
         # subfontIndex 0 is "WenQuanYi Zen Hei" (proportional Latin), the others are mono/sharp variants.
-        pdfmetrics.registerFont(TTFont(CJK_FONT, str(path), subfontIndex=0))
+        font = TTFont(CJK_FONT, str(path), subfontIndex=0)
+        _cache_tables(font)
+        pdfmetrics.registerFont(font)
     return CJK_FONT
+
+
+def _cache_tables(font: TTFont) -> None:
+    """Keep the font's tables once instead of copying them for every document.
+
+    reportlab's subsetter calls ``get_table("glyf")`` for each PDF it writes, which slices the
+    10 MB glyph table of this CJK font anew: a third of a certificate's render time. The tables
+    are immutable bytes, so one copy per process serves every document (and every thread).
+    """
+    face = font.face
+    original = face.get_table
+    tables: dict[str, bytes] = {}
+
+    def get_table(tag: str) -> bytes:
+        data = tables.get(tag)
+        if data is None:
+            data = tables[tag] = original(tag)
+        return data
+
+    face.get_table = get_table

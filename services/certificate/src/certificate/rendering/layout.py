@@ -13,7 +13,6 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.pdfgen.pathobject import PDFPathObject
 from reportlab.platypus import Paragraph
 
 from .fonts import CJK_FONT
@@ -370,23 +369,26 @@ def draw_certificate_frame(c: Canvas, width: float, height: float) -> None:
     c.setStrokeColor(GOLD_LIGHT)
     c.setLineWidth(0.6)
     c.rect(inner, inner, width - 2 * inner, height - 2 * inner, stroke=1, fill=0)
-    # A chain of small lozenges between the two gold rules, the classic certificate border.
-    c.setFillColor(GOLD_LIGHT)
+    # A string of beads between the two gold rules, the classic certificate border. Drawn as four
+    # dashed lines with round caps (a zero-length dash is a dot): four operators instead of hundreds
+    # of little paths, which keeps the render within its time budget (QUALITY 20).
     band = outer + 3 + (inner - outer - 3) / 2 + 1.5
-    step = 14.0
-    chain = c.beginPath()  # one path for all lozenges: a single fill operator in the page
-    for along, fixed_a, fixed_b, horizontal in (
-        (width, band, height - band, True),
-        (height, band, width - band, False),
+    step = 9.0
+    c.setStrokeColor(GOLD_LIGHT)
+    c.setLineWidth(3.4)
+    c.setLineCap(1)
+    for x1, y1, x2, y2 in (
+        (inner, band, width - inner, band),
+        (inner, height - band, width - inner, height - band),
+        (band, inner, band, height - inner),
+        (width - band, inner, width - band, height - inner),
     ):
-        count = int((along - 2 * inner) // step)
-        offset = (along - count * step) / 2 + step / 2
-        for i in range(count):
-            pos = offset + i * step
-            for fixed in (fixed_a, fixed_b):
-                px, py = (pos, fixed) if horizontal else (fixed, pos)
-                _lozenge(chain, px, py, 2.2)
-    c.drawPath(chain, stroke=0, fill=1)
+        length = abs(x2 - x1) + abs(y2 - y1)
+        # Centre the beads so both ends of a side look alike.
+        c.setDash([0, step], phase=(step - (length % step) / 2) % step)
+        c.line(x1, y1, x2, y2)
+    c.setDash()
+    c.setLineCap(0)
     # Corner ornaments: a gold square with a red star over each corner of the frame.
     for px, py in ((band, band), (width - band, band), (band, height - band), (width - band, height - band)):
         c.setFillColor(GOLD)
@@ -396,14 +398,6 @@ def draw_certificate_frame(c: Canvas, width: float, height: float) -> None:
         c.setFillColor(SEAL_RED)
         c.drawPath(star_path(c, px, py, 4.2), stroke=0, fill=1)
     c.restoreState()
-
-
-def _lozenge(p: PDFPathObject, x: float, y: float, r: float) -> None:
-    p.moveTo(x, y + r)
-    p.lineTo(x + r, y)
-    p.lineTo(x, y - r)
-    p.lineTo(x - r, y)
-    p.close()
 
 
 def draw_label_frame(c: Canvas, width: float, height: float, *, color: colors.Color) -> None:
