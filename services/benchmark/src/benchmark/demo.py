@@ -125,9 +125,12 @@ async def _main(agency_ids: dict[str, uuid.UUID]) -> None:
     finally:
         await redis.aclose()
         await db.dispose()
-    print("benchmark demo catalogue:", ", ".join(f"{k} +{len(v)}" for k, v in created.items()))
-    for agency in AGENCIES:
-        print(f"  agency {agency.key:15} {agency_ids.get(agency.key, agency.id)}  {agency.name}")
+    opened = [p.name for p in PRODUCTS if p.plan_final and p.notice_started_days_ago >= 14]
+    closed = [p.name for p in PRODUCTS if p.name not in opened]
+    print(
+        f"benchmark: {len(PRODUCTS)} key-field products ({len(created['products'])} new); "
+        f"open for self-declaration: {'、'.join(opened)}; still closed: {'、'.join(closed)}"
+    )
 
 
 def main() -> None:

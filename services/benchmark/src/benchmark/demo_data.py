@@ -6,9 +6,10 @@ formaldehyde and pH, GB/T 14272 for down garments, GB/T 4100 for ceramic tiles, 
 purifiers, GB/T 28004 for diapers, GB/T 14456 for green tea). The threshold figures are
 illustrative demo values at those standards' scale, not a published plan.
 
-The agencies are organisations of the auth service. Their ids here are stable UUIDv5 values derived
-from ``DEMO_NAMESPACE`` and the agency key, so auth's demo loader and this one agree without calling
-each other; the loader also accepts explicit ids.
+The agencies are organisations of the auth service. The three that auth's demo data creates (with
+login accounts agency01..03) keep auth's fixed ids and names, so those accounts manage these plans;
+the others are stable UUIDv5 values derived from ``DEMO_NAMESPACE`` (agencies without a demo login).
+The loader also accepts explicit ids.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ def demo_id(kind: str, key: str) -> uuid.UUID:
 class DemoAgency:
     key: str
     name: str
+    fixed_id: uuid.UUID | None = None  # the id auth's demo data gives this organisation
 
     @property
     def id(self) -> uuid.UUID:
-        return demo_id("agency", self.key)
+        return self.fixed_id or demo_id("agency", self.key)
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,12 @@ class DemoProduct:
 
 
 AGENCIES = (
-    DemoAgency("appliances", "中国家用电器研究院"),
-    DemoAgency("textiles", "国家纺织服装产品质量检验检测中心"),
+    # ids and names as in services/auth/src/auth/demo.py (login agency01, agency02, agency03)
+    DemoAgency("appliances", "中国家用电器研究院", uuid.UUID("00000000-0000-4000-a000-000000000101")),
+    DemoAgency("textiles", "纺织工业科学技术发展中心", uuid.UUID("00000000-0000-4000-a000-000000000102")),
+    DemoAgency("food", "中国食品发酵工业研究院", uuid.UUID("00000000-0000-4000-a000-000000000103")),
     DemoAgency("building", "国家建筑材料质量检验检测中心"),
     DemoAgency("light_industry", "中国轻工业质量评估中心"),
-    DemoAgency("food", "国家茶叶质量检验检测中心"),
     DemoAgency("services", "中国物业服务质量评估中心"),
 )
 
