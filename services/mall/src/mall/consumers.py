@@ -8,13 +8,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from contracts.auth import BrandChanged, EnterpriseRegistered, EnterpriseUpdated
 from contracts.catalog import PlanFinalised, ProductSaved
+from contracts.certificate import CertificateEnded, CertificateIssued, LabelIssued
+from contracts.declaration import DeclarationModelAppended, DeclarationPublished, StarProductDeclared
 from kit.bus import Envelope, Handler
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mall import inbound
 from mall.domain.labels import ListingStatus, Source, UnlistReason
 from mall.domain.richtext import sanitise_introduction
 from mall.models import Brand, Category, Certificate, Enterprise, Plan, Product
@@ -69,9 +71,10 @@ async def on_plan_finalised(session: AsyncSession, event: Envelope) -> None:
 
 
 async def on_enterprise(session: AsyncSession, event: Envelope) -> None:
-    p = inbound.EnterpriseInfo.model_validate(event.payload)
+    schema = EnterpriseUpdated if event.type == "enterprise.updated" else EnterpriseRegistered
+    p = schema.model_validate(event.payload)
     values = {"name": p.name, "credit_code": p.credit_code, "updated_at": _at(event)}
-    if "region_code" in event.payload:
+    if isinstance(p, EnterpriseUpdated):
         values["region_code"] = p.region_code
     await session.execute(
         insert(Enterprise)
@@ -90,7 +93,7 @@ async def on_enterprise(session: AsyncSession, event: Envelope) -> None:
 
 
 async def on_brand_changed(session: AsyncSession, event: Envelope) -> None:
-    p = inbound.BrandChanged.model_validate(event.payload)
+    p = BrandChanged.model_validate(event.payload)
     values = {
         "org_id": p.org_id,
         "name": p.name,
@@ -165,7 +168,7 @@ async def _upsert_model(
 
 
 async def on_declaration_published(session: AsyncSession, event: Envelope) -> None:
-    p = inbound.DeclarationPublished.model_validate(event.payload)
+    p = DeclarationPublished.model_validate(event.payload)
     fields = {
         "source": Source.FORERUNNER.value,
         "star": 5,
@@ -195,7 +198,7 @@ async def on_declaration_published(session: AsyncSession, event: Envelope) -> No
 
 
 async def on_model_appended(session: AsyncSession, event: Envelope) -> None:
-    p = inbound.ModelAppended.model_validate(event.payload)
+    p = DeclarationModelAppended.model_validate(event.payload)
     sibling = (
         await session.execute(select(Product).where(Product.declaration_id == p.declaration_id).limit(1))
     ).scalar_one_or_none()
@@ -221,7 +224,7 @@ async def on_model_appended(session: AsyncSession, event: Envelope) -> None:
 
 
 async def on_star_product_declared(session: AsyncSession, event: Envelope) -> None:
-    p = inbound.StarProductDeclared.model_validate(event.payload)
+    p = StarProductDeclared.model_validate(event.payload)
     await _upsert_model(
         session,
         model_id=p.star_product_id,
@@ -237,9 +240,9 @@ async def on_star_product_declared(session: AsyncSession, event: Envelope) -> No
             "model": p.model,
             "enterprise_name": p.enterprise_name,
             "plan_version": p.plan_version,
-            "results": p.results,
+            "results": [r.model_dump(mode="json") for r in p.results],
         },
-        intro=None,
+        intro=p.intro,
         at=_at(event),
     )
 
@@ -248,7 +251,7 @@ async def on_star_product_declared(session: AsyncSession, event: Envelope) -> No
 
 
 async def on_certificate_issued(session: AsyncSession, event: Envelope) -> None:
-    p = inbound.CertificateIssued.model_validate(event.payload)
+    p = CertificateIssued.model_validate(event.payload)
     values = {
         "declaration_id": p.declaration_id,
         "org_id": p.org_id,
@@ -277,7 +280,7 @@ async def on_certificate_issued(session: AsyncSession, event: Envelope) -> None:
 
 def _on_certificate_ended(status: str, reason: UnlistReason) -> Handler:
     async def handler(session: AsyncSession, event: Envelope) -> None:
-        p = inbound.CertificateEnded.model_validate(event.payload)
+        p = CertificateEnded.model_validate(event.payload)
         values = {
             "declaration_id": p.declaration_id,
             "org_id": p.org_id,
@@ -307,7 +310,7 @@ def _on_certificate_ended(status: str, reason: UnlistReason) -> Handler:
 
 
 async def on_label_issued(session: AsyncSession, event: Envelope) -> None:
-    p = inbound.LabelIssued.model_validate(event.payload)
+    p = LabelIssued.model_validate(event.payload)
     product = await session.get(Product, p.model_id, with_for_update=True)
     if product is not None and p.verify_code:
         product.label_verify_code = p.verify_code

@@ -640,7 +640,7 @@ def _indicators(product: Product, plan: Any) -> list[dict[str, Any]]:
                     "name": r.get("name") or base.get("name"),
                     "unit": r.get("unit") or base.get("unit"),
                     "value": r.get("value"),
-                    "level": r.get("star") or r.get("level") or r.get("achieved_star"),
+                    "star_reached": r.get("star_reached"),
                     "passed": r.get("passed"),
                 }
             )

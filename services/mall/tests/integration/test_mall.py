@@ -30,6 +30,13 @@ async def test_forerunner_and_star_products_are_listed_found_and_hidden(
             "verify_code": "AbC123xyz",
             "declaration_id": str(declaration_id),
             "org_id": str(midea.org_id),
+            "enterprise_name": midea.name,
+            "standard_no": "Q/MDB 102-2023",
+            "standard_name": "家用电冰箱",
+            "product_id": str(fridge_cat),
+            "year": 2023,
+            "issued_on": "2023-09-15",
+            "valid_until": "2026-09-14",
         },
         producer="certificate",
     )
@@ -47,8 +54,16 @@ async def test_forerunner_and_star_products_are_listed_found_and_hidden(
             "model": "B20145",
             "star": 4,
             "plan_version": 2,
+            "declared_at": "2023-10-01T00:00:00+00:00",
             "results": [
-                {"code": "E1", "name": "充绒量", "unit": "g", "value": "220", "star": 4, "passed": True}
+                {
+                    "code": "E1",
+                    "name": "充绒量",
+                    "unit": "g",
+                    "value": "220",
+                    "star_reached": 4,
+                    "passed": True,
+                }
             ],
         },
         producer="declaration",
@@ -123,8 +138,30 @@ async def test_forerunner_and_star_products_are_listed_found_and_hidden(
     assert [i["name"] for i in detail["indicators"]] == ["能效指数", "噪声"]
     assert detail["brand"]["name"] == "美的" and detail["enterprise_name"] == midea.name
     assert detail["standard_no"] == "Q/MDB 102-2023" and len(detail["pictures"]) == 1
+    await deliver(
+        "label.issued",
+        {
+            "label_id": str(uuid.uuid4()),
+            "number": "XJ-2023-0001",
+            "verify_code": "StarLbl42",
+            "model_id": str(coat),
+            "org_id": str(bosideng.org_id),
+            "kind": "star",
+            "star": 4,
+        },
+        producer="certificate",
+    )
     r = await client.get(f"/api/mall/products/{coat}")
-    assert r.json()["indicators"][0]["value"] == "220" and r.json()["certificate"] is None
+    assert r.json()["indicators"][0] == {
+        "code": "E1",
+        "name": "充绒量",
+        "unit": "g",
+        "value": "220",
+        "star_reached": 4,
+        "passed": True,
+    }
+    assert r.json()["certificate"] is None
+    assert r.json()["label"] == {"verify_code": "StarLbl42", "verify_url": "/verify/StarLbl42"}
 
     # 下架 hides the star product again.
     r = await client.post(f"/api/mall/promotions/{coat}/unlist", headers=bosideng.headers)
@@ -139,9 +176,10 @@ async def test_forerunner_and_star_products_are_listed_found_and_hidden(
         "certificate.revoked",
         {
             "certificate_id": str(uuid.uuid4()),
+            "number": "LP-2023-0001",
             "declaration_id": str(declaration_id),
             "org_id": str(midea.org_id),
-            "model_ids": [],
+            "model_ids": [str(fridge), str(_other)],
             "reason": "企业标准已废止",
         },
         producer="certificate",
@@ -352,7 +390,13 @@ async def test_listed_material_must_stay_complete_and_deleted_brand_unlists(
 
     await deliver(
         "enterprise.brand_changed",
-        {"org_id": str(ent.org_id), "brand_id": str(ent.brand_id), "name": "美的", "deleted": True},
+        {
+            "org_id": str(ent.org_id),
+            "brand_id": str(ent.brand_id),
+            "name": "美的",
+            "story": "",
+            "deleted": True,
+        },
     )
     promo = (await client.get(f"/api/mall/promotions/{model}", headers=ent.headers)).json()
     assert promo["status"] == "unlisted" and any(m["code"] == "brand" for m in promo["missing"])
@@ -398,10 +442,11 @@ async def test_redelivered_event_has_no_second_effect(
         producer="certificate",
         payload={
             "certificate_id": str(uuid.uuid4()),
+            "number": "LP-2023-0002",
             "declaration_id": str(declaration_id),
             "org_id": str(ent.org_id),
             "model_ids": [str(model)],
-            "reason": "有效期届满",
+            "reason": "expired",
         },
     )
     assert await runtime.consumer.handle(envelope)
@@ -429,11 +474,16 @@ async def test_events_arrive_through_the_bus(client, runtime, mall_settings, mak
                 "star_product_id": str(model_id),
                 "org_id": str(org_id),
                 "enterprise_name": "丙公司",
+                "product_id": str(uuid.uuid4()),
                 "product_name": "羽绒服",
                 "field": "纺织服装",
                 "name": "轻薄羽绒服",
                 "model": "C-1",
                 "star": 3,
+                "plan_version": 1,
+                "results": [],
+                "intro": "<p>轻薄保暖</p>",
+                "declared_at": "2023-10-01T00:00:00+00:00",
             },
         )
         await exchange.publish(
@@ -447,6 +497,7 @@ async def test_events_arrive_through_the_bus(client, runtime, mall_settings, mak
     await wait_until(arrived, timeout=15)
     body = (await client.get(f"/api/mall/promotions/{model_id}", headers=headers)).json()
     assert body["star"] == 3 and body["source_label"] == "自我声明星级产品"
+    assert body["introduction"] == "<p>轻薄保暖</p>"
 
 
 async def test_bad_input_is_a_clear_4xx_never_500(picture, client, enterprise, category, published):
