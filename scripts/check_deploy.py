@@ -522,6 +522,11 @@ def compose_problems(path: Path = REPO / "docker-compose.yml") -> list[str]:
         url = api.get("environment", {}).get("LP_DATABASE_URL", "")
         if not url.startswith("postgresql+asyncpg://") or not url.endswith(f"/lp_{name}"):
             problems.append(f"{name}: LP_DATABASE_URL must name the database lp_{name}")
+    for demo in sorted((REPO / "services").glob("*/src/*/demo.py")):
+        name = demo.parent.name
+        loader = services.get(f"{name}-demo", {})
+        if f"{name}.demo" not in json.dumps(loader.get("command")):
+            problems.append(f"{name}: ships {name}.demo, but no {name}-demo one-shot loads it")
     gateway = services.get("gateway", {})
     if "8000:8000" not in [str(p) for p in gateway.get("ports", [])]:
         problems.append("gateway: the portal must be published at localhost:8000")

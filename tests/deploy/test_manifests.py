@@ -144,6 +144,7 @@ def test_compose_schema_and_start_up_order(tmp_path):
         "LP_RUN_WORKERS": "true",
     }
     del compose["services"]["redis"]["healthcheck"]
+    del compose["services"]["auth-demo"]
     broken = tmp_path / "docker-compose.yml"
     broken.write_text(yaml.safe_dump(compose))
 
@@ -152,6 +153,7 @@ def test_compose_schema_and_start_up_order(tmp_path):
     assert "auth: containers must wait for auth-migrate to complete" in problems
     assert any(p.startswith("mall: LP_RUN_WORKERS") for p in problems)
     assert "redis: missing, or without a healthcheck" in problems
+    assert "auth: ships auth.demo, but no auth-demo one-shot loads it" in problems
 
 
 def test_dashboard_must_query_exported_metrics(tmp_path):
