@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
+from kit.worker import run_worker
+
 from declaration.config import Settings
 from declaration.main import make_runtime
 
 
-async def main() -> None:
-    runtime = make_runtime(Settings())
-    await runtime.start(workers=True)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await runtime.stop()
+def main() -> None:
+    asyncio.run(run_worker(make_runtime(Settings())))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()
