@@ -36,6 +36,7 @@ class ServiceSettings(BaseSettings):
 
     bus_namespace: str = "lp"
     run_workers: bool = True
+    metrics_port: int = 9100  # worker processes only (0: off); HTTP pods serve /metrics on their own port
     consumer_delivery_limit: int = 5
     consumer_prefetch: int = 32
 

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+
+from kit.worker import run_worker
 
 from auth.config import Settings
 from auth.main import make_runtime
 
 
-async def main() -> None:
-    runtime = make_runtime(Settings())
-    await runtime.start(workers=True)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await runtime.stop()
+def main() -> None:
+    asyncio.run(run_worker(make_runtime(Settings())))
 
 
 if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
+    main()

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
+
+from kit.worker import run_worker
 
 from certificate.config import Settings
 from certificate.main import build_runtime
 from certificate.rendering import register_fonts
 
 
-async def main() -> None:
+def main() -> None:
     register_fonts()
-    runtime = build_runtime(Settings())
-    await runtime.start(workers=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await runtime.stop()
+    asyncio.run(run_worker(build_runtime(Settings())))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()
