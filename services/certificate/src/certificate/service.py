@@ -27,8 +27,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from certificate.config import BUCKET, Settings
 from certificate.domain import numbers
 from certificate.domain.status import (
-    UNKNOWN,
-    UNKNOWN_LABEL,
     CertificateStatus,
     HistoryAction,
     LabelKind,
@@ -707,11 +705,21 @@ def label_file(label: Label, fmt: str) -> StoredFile:
 # Public verification
 
 
-async def verify(session: AsyncSession, code: str) -> dict[str, Any]:
-    """The live status behind a QR code. Only what is printed on the document is disclosed."""
-    if not numbers.is_well_formed_verify_code(code):
-        return {"status": UNKNOWN, "status_label": UNKNOWN_LABEL}
-    cert = await session.scalar(select(Certificate).where(Certificate.verify_code == code))
+async def verify(session: AsyncSession, code: str) -> dict[str, Any] | None:
+    """The live status behind a QR code or a typed-in number; None when nothing matches.
+
+    Only what is printed on the document itself is disclosed.
+    """
+    cert: Certificate | None = None
+    label: Label | None = None
+    if numbers.is_well_formed_verify_code(code):
+        cert = await session.scalar(select(Certificate).where(Certificate.verify_code == code))
+        if cert is None:
+            label = await session.scalar(select(Label).where(Label.verify_code == code))
+    if cert is None and label is None and (number := numbers.normalise_number(code)):
+        cert = await session.scalar(select(Certificate).where(Certificate.number == number))
+        if cert is None:
+            label = await session.scalar(select(Label).where(Label.number == number))
     if cert is not None:
         return {
             **_status_fields(cert.status, cert),
@@ -722,6 +730,7 @@ async def verify(session: AsyncSession, code: str) -> dict[str, Any]:
             "standard_no": cert.standard_no,
             "standard_name": cert.standard_name,
             "key_field_product": cert.key_field_product,
+            "product_name": cert.key_field_product,
             "models": [m.spec or m.name for m in cert.models if not m.appended],
             "year": cert.year,
             "agency_name": cert.agency_name,
@@ -729,9 +738,8 @@ async def verify(session: AsyncSession, code: str) -> dict[str, Any]:
             "valid_until": cert.valid_until,
             "stamped": cert.stamped_key is not None,
         }
-    label = await session.scalar(select(Label).where(Label.verify_code == code))
     if label is None:
-        return {"status": UNKNOWN, "status_label": UNKNOWN_LABEL}
+        return None
     cert = label.certificate
     return {
         **_status_fields(label_status(label), cert),
@@ -740,9 +748,10 @@ async def verify(session: AsyncSession, code: str) -> dict[str, Any]:
         "number": label.number,
         "enterprise_name": label.enterprise_name,
         "standard_no": cert.standard_no if cert else None,
-        "standard_name": cert.standard_name if cert else None,
+        "standard_name": cert.standard_name if cert else label.standard or None,
         "key_field_product": label.key_field_product,
         "product_name": label.product_name,
+        "model": label.model,
         "models": [label.model],
         "star": label.star,
         "year": label.year,

@@ -317,13 +317,31 @@ async def test_verification_shows_valid_then_revoked(org, published, client, bus
     assert r.status_code == 409
 
 
-@pytest.mark.parametrize("code", ["AAAAAAAAAAAAAAAAAAAAAA", "short", "LP-2025-JD01-00001", "%3Cscript%3E"])
+@pytest.mark.parametrize("code", ["AAAAAAAAAAAAAAAAAAAAAA", "short", "LP-2025-JD01-99999", "%3Cscript%3E"])
 async def test_verification_of_unknown_codes(code, client):
     r = await client.get(f"/api/certificates/verify/{code}")
-    assert r.status_code == 200
-    assert r.json() == {**r.json(), "status": "unknown", "number": None}
+    assert r.status_code == 404
+    assert r.json()["error"]["code"] == "verification_not_found"
+    assert r.json()["error"]["details"] == {"status": "unknown"}
     page = await client.get(f"/verify/{code}")
-    assert page.status_code == 200 and "未查询到" in page.text and "<script>" not in page.text
+    assert page.status_code == 404 and "未查询到" in page.text and "<script>" not in page.text
+
+
+async def test_a_typed_in_number_verifies_too(org, published, client):
+    enterprise, agency = org("enterprise"), org("agency")
+    _, cert = await published(enterprise, agency)
+    label = (
+        await client.post(
+            "/api/certificates/labels",
+            json={"model_id": cert["models"][0]["model_id"]},
+            headers=enterprise.headers,
+        )
+    ).json()
+    by_number = (await client.get(f"/api/certificates/verify/{cert['number'].lower()}")).json()
+    assert by_number["number"] == cert["number"] and by_number["status"] == "valid"
+    by_label_number = (await client.get(f"/api/certificates/verify/{label['number']}")).json()
+    assert by_label_number["kind"] == "forerunner_label" and by_label_number["model"] == label["model"]
+    assert by_label_number["certificate_number"] == cert["number"]
 
 
 async def test_expiry_poller_is_idempotent(org, published, client, clock, runtime, bus):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from certificate.api.schemas import VerifyOut
+from certificate.domain.status import UNKNOWN, UNKNOWN_LABEL
 
 _COLOURS = {"valid": "#1a7f37", "revoked": "#c8161d", "expired": "#9a6700", "unknown": "#57606a"}
 _ICONS = {"valid": "✔", "revoked": "✖", "expired": "⌛", "unknown": "?"}
@@ -22,8 +23,14 @@ def _row(label: str, value: object) -> str:
     return f"<tr><th>{escape(label)}</th><td>{escape(str(value))}</td></tr>"
 
 
-def verify_page(result: VerifyOut) -> str:
-    colour = _COLOURS[result.status]
+def verify_page(result: VerifyOut | None) -> str:
+    """The page for a verification result; None is a code or number nobody issued."""
+    if result is None:
+        return _page(UNKNOWN, UNKNOWN_LABEL, "")
+    return _page(result.status, result.status_label, _rows(result))
+
+
+def _rows(result: VerifyOut) -> str:
     rows = "".join(
         (
             _row("类型", result.kind_label),
@@ -44,7 +51,11 @@ def verify_page(result: VerifyOut) -> str:
             _row("撤销原因", result.revoked_reason),
         )
     )
-    table = f"<table>{rows}</table>" if rows else ""
+    return f"<table>{rows}</table>" if rows else ""
+
+
+def _page(status: str, status_label: str, table: str) -> str:
+    colour = _COLOURS[status]
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -63,7 +74,7 @@ th{{width:30%;color:#57606a;font-weight:normal;white-space:nowrap}}
 footer{{text-align:center;color:#8c959f;font-size:12px;margin:18px 0}}
 </style></head>
 <body><header>企业标准“领跑者” · 证书与标识查验</header>
-<main><section class="status"><div class="icon">{_ICONS[result.status]}</div>
-<div class="text">{escape(result.status_label)}</div></section>
+<main><section class="status"><div class="icon">{_ICONS[status]}</div>
+<div class="text">{escape(status_label)}</div></section>
 {table}
 <footer>查验结果实时来自质量分级及“领跑者”管理信息平台</footer></main></body></html>"""

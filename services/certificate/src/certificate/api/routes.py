@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile, status
 from fastapi.responses import HTMLResponse, Response
 from kit.downloads import content_disposition, sign_download, verify_download
-from kit.errors import Forbidden
+from kit.errors import Forbidden, NotFound
 from kit.ratelimit import enforce
 from kit.runtime import Runtime
 from kit.security import CurrentPrincipal, EnterprisePrincipal, WorkingGroupPrincipal
@@ -31,7 +31,7 @@ from certificate.api.schemas import (
 )
 from certificate.config import BUCKET, Settings
 from certificate.domain import numbers
-from certificate.domain.status import CertificateStatus, LabelKind
+from certificate.domain.status import UNKNOWN, UNKNOWN_LABEL, CertificateStatus, LabelKind
 from certificate.models import Certificate, Label
 
 router = APIRouter(prefix="/api/certificates", tags=["certificates"])
@@ -68,9 +68,19 @@ def _certificate_out(cert: Certificate, runtime: Runtime) -> CertificateOut:
         standard_name=cert.standard_name,
         agency_name=cert.agency_name,
         models=[
-            ModelOut(model_id=m.model_id, name=m.name, spec=m.spec, appended=m.appended) for m in cert.models
+            ModelOut(
+                model_id=m.model_id,
+                name=m.name,
+                spec=m.spec,
+                appended=m.appended,
+                id=m.model_id,
+                model=m.spec or m.name,
+            )
+            for m in cert.models
         ],
         issued_on=cert.issued_on,
+        issued_at=cert.issued_on,
+        product_name=cert.key_field_product,
         valid_until=cert.valid_until,
         status=cert.status.value,
         status_label=cert.status.label,
@@ -97,6 +107,8 @@ def _label_out(label: Label, runtime: Runtime) -> LabelOut:
         product_name=label.product_name,
         model=label.model,
         standard=label.standard,
+        standard_no=label.certificate.standard_no if label.certificate else None,
+        standard_name=label.certificate.standard_name if label.certificate else (label.standard or None),
         year=label.year,
         status=state.value,
         status_label=state.label,
@@ -261,33 +273,45 @@ async def download_label(
 # --- public verification and signed downloads --------------------------------------------------------
 
 
-async def _verify(request: Request, session: SessionDep, runtime: Runtime, code: str) -> VerifyOut:
+async def _lookup(request: Request, session: SessionDep, runtime: Runtime, code: str) -> VerifyOut | None:
     await enforce(
         runtime.redis,
         f"lp:rl:verify:{client_ip(request)}",
         limit=_settings(runtime).verify_rate_per_minute,
         window_seconds=60,
     )
-    return VerifyOut(**await service.verify(session, code))
+    found = await service.verify(session, code)
+    if found is None:
+        return None
+    return VerifyOut(**found, issued_at=found.get("issued_on"))
 
 
 @router.get(
     "/verify/{code}",
     response_model=VerifyOut,
     operation_id="verifyDocument",
-    summary="公开查验证书或标识状态（有效、已撤销、已过期、未找到）",
+    summary="公开查验证书或标识（二维码中的查验码或证书、标识编号）：有效、已撤销、已过期",
+    responses={
+        404: {"description": "未查询到（details.status = unknown）"},
+        429: {"description": "查验过于频繁"},
+    },
 )
 async def verify_document(
     code: Annotated[str, Path(max_length=64)], request: Request, session: SessionDep, runtime: RuntimeDep
 ) -> VerifyOut:
-    return await _verify(request, session, runtime, code)
+    result = await _lookup(request, session, runtime, code)
+    if result is None:
+        raise NotFound(UNKNOWN_LABEL, code="verification_not_found", details={"status": UNKNOWN})
+    return result
 
 
 @public_router.get("/verify/{code}", response_class=HTMLResponse, include_in_schema=False)
 async def verify_html(code: str, request: Request, session: SessionDep, runtime: RuntimeDep) -> HTMLResponse:
     """The page a phone opens from the QR code: readable without the portal's JavaScript."""
-    result = await _verify(request, session, runtime, code[:64])
-    return HTMLResponse(verify_page(result), headers={"Cache-Control": "no-store"})
+    result = await _lookup(request, session, runtime, code[:64])
+    return HTMLResponse(
+        verify_page(result), status_code=200 if result else 404, headers={"Cache-Control": "no-store"}
+    )
 
 
 @router.get(

@@ -14,6 +14,9 @@ class ModelOut(BaseModel):
     name: str
     spec: str
     appended: bool
+    # The same values under the names the portal's list pages read.
+    id: uuid.UUID
+    model: str
 
 
 class CertificateOut(BaseModel):
@@ -31,6 +34,8 @@ class CertificateOut(BaseModel):
     agency_name: str
     models: list[ModelOut]
     issued_on: date
+    issued_at: date = Field(description="同 issued_on（发证日期）")
+    product_name: str = Field(description="同 key_field_product（重点领域产品）")
     valid_until: date
     status: Literal["valid", "revoked", "expired"]
     status_label: str
@@ -94,6 +99,8 @@ class LabelOut(BaseModel):
     product_name: str
     model: str
     standard: str
+    standard_no: str | None
+    standard_name: str | None
     year: int
     status: Literal["valid", "revoked", "expired"]
     status_label: str
@@ -110,7 +117,7 @@ class LabelPage(BaseModel):
 class VerifyOut(BaseModel):
     """The public answer behind a QR code: live status and what the document itself shows."""
 
-    status: Literal["valid", "revoked", "expired", "unknown"]
+    status: Literal["valid", "revoked", "expired"]
     status_label: str
     kind: Literal["certificate", "forerunner_label", "star_label"] | None = None
     kind_label: str | None = None
@@ -120,11 +127,13 @@ class VerifyOut(BaseModel):
     standard_name: str | None = None
     key_field_product: str | None = None
     product_name: str | None = None
+    model: str | None = None
     models: list[str] | None = None
     star: int | None = None
     year: int | None = None
     agency_name: str | None = None
     issued_on: date | None = None
+    issued_at: date | None = None
     valid_until: date | None = None
     stamped: bool | None = None
     certificate_number: str | None = None

@@ -10,8 +10,10 @@ Label number: the certificate number plus the model's three-digit sequence withi
 Star label number: ``XJ-<year>-<field code>-<seq>`` (XJ 星级), counted like certificates.
 
 Numbers are meant to be read and printed; they are guessable on purpose and never grant
-access. Verification goes through a separate code: 16 bytes from ``secrets`` (128 bits) in
-URL-safe base64, 22 characters, so a code cannot be guessed or enumerated from a number.
+access (the public verification page also accepts a typed-in number: the status of a published
+forerunner is public information, and lookups are rate-limited per client). The QR code carries
+a separate code: 16 bytes from ``secrets`` (128 bits) in URL-safe base64, 22 characters, so a
+code cannot be guessed or derived from a number.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ STAR_LABEL_PREFIX = "XJ"
 FIELD_CODE_MAX = 8
 VERIFY_CODE_BYTES = 16
 VERIFY_CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}$")
+NUMBER_PATTERN = re.compile(r"^(LP|XJ)-\d{4}-[A-Z0-9]{1,8}-\d{5}(-\d{3})?$")
 
 
 def field_code(product_code: str) -> str:
@@ -50,6 +53,12 @@ def new_verify_code() -> str:
 def is_well_formed_verify_code(code: str) -> bool:
     """Cheap shape check so junk never reaches the database; a well-formed code may still be unknown."""
     return bool(VERIFY_CODE_PATTERN.fullmatch(code))
+
+
+def normalise_number(text: str) -> str | None:
+    """A typed-in certificate or label number (any case, stray spaces) in its printed form, or None."""
+    candidate = text.strip().upper()
+    return candidate if NUMBER_PATTERN.fullmatch(candidate) else None
 
 
 def verify_url(public_base_url: str, code: str) -> str:

@@ -1,0 +1,59 @@
+from datetime import UTC, date, datetime
+
+import pytest
+from certificate.domain.numbers import normalise_number
+from certificate.domain.status import CertificateStatus, check_transition, require_valid
+from certificate.domain.validity import add_months, china_today, is_past, valid_until
+from kit.errors import Conflict
+
+V, R, E = CertificateStatus.VALID, CertificateStatus.REVOKED, CertificateStatus.EXPIRED
+
+
+@pytest.mark.parametrize(("current", "new"), [(V, R), (V, E)])
+def test_a_valid_certificate_may_end(current, new):
+    check_transition(current, new)
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "code"),
+    [
+        (R, R, "certificate_revoked"),
+        (R, E, "certificate_revoked"),
+        (E, R, "certificate_expired"),
+        (E, E, "certificate_expired"),
+        (V, V, "certificate_status_conflict"),
+    ],
+)
+def test_an_ended_certificate_stays_ended(current, new, code):
+    with pytest.raises(Conflict) as info:
+        check_transition(current, new)
+    assert info.value.code == code
+
+
+def test_only_valid_certificates_take_labels_and_stamps():
+    require_valid(V)
+    for status in (R, E):
+        with pytest.raises(Conflict):
+            require_valid(status)
+
+
+def test_validity_counts_calendar_months_and_ends_the_day_before():
+    assert valid_until(date(2024, 1, 15), 36) == date(2027, 1, 14)
+    assert valid_until(date(2024, 2, 29), 12) == date(2025, 2, 27)
+    assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+    assert add_months(date(2024, 11, 30), 3) == date(2025, 2, 28)
+    assert not is_past(date(2027, 1, 14), date(2027, 1, 14))
+    assert is_past(date(2027, 1, 14), date(2027, 1, 15))
+
+
+def test_the_calendar_day_is_beijing_time():
+    # 16:30 UTC on 31 December is already New Year's Day in Beijing.
+    assert china_today(datetime(2025, 12, 31, 16, 30, tzinfo=UTC)) == date(2026, 1, 1)
+
+
+def test_typed_in_numbers_are_normalised():
+    assert normalise_number(" lp-2025-jd01-00012 ") == "LP-2025-JD01-00012"
+    assert normalise_number("LP-2025-JD01-00012-003") == "LP-2025-JD01-00012-003"
+    assert normalise_number("xj-2026-fz03-00001") == "XJ-2026-FZ03-00001"
+    assert normalise_number("LP-2025-JD01") is None
+    assert normalise_number("'; drop table certificates; --") is None
