@@ -20,13 +20,11 @@ export default defineConfig({
     proxy: { '/api': 'http://127.0.0.1:8000' },
   },
   build: {
-    chunkSizeWarningLimit: 900,
+    chunkSizeWarningLimit: 600,
     rollupOptions: {
       output: {
         manualChunks(id) {
           if (id.includes('node_modules/@tiptap') || id.includes('node_modules/prosemirror')) return 'editor'
-          if (id.includes('node_modules/element-plus') || id.includes('node_modules/@element-plus')) return 'element'
-          if (id.includes('node_modules')) return 'vendor'
         },
       },
     },

@@ -1,6 +1,5 @@
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
-import * as Icons from '@element-plus/icons-vue'
 // Styles of the services called from code (not templates), which the on-demand
 // resolver cannot see.
 import 'element-plus/theme-chalk/el-message.css'
@@ -12,12 +11,13 @@ import App from './App.vue'
 import { router } from './router'
 import { setSessionLostHandler } from './api/http'
 import { useAuthStore } from './stores/auth'
+import { registerIcons } from './icons'
 
 const app = createApp(App)
 const pinia = createPinia()
 app.use(pinia)
 app.use(router)
-for (const [name, component] of Object.entries(Icons)) app.component(name, component)
+registerIcons(app)
 
 setSessionLostHandler(() => {
   const auth = useAuthStore(pinia)
