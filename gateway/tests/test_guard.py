@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 
 import httpx
 import pytest
 from kit.security import TokenIssuer, generate_keypair, revoke_account_sessions, revoke_session
-from kit.testing.fixtures import REDIS_URL
+from kit.testing.fixtures import REDIS_URL, wait_until
 from redis.asyncio import Redis
 
 from .conftest import serve_gateway
@@ -77,16 +78,22 @@ async def test_revoked_session_and_account_get_401(client: httpx.AsyncClient, to
     )
     assert (await client.get("/api/declarations", headers=_bearer(token))).status_code == 200  # cached now
     await revoke_session(redis, sid, 60)
-    r = await client.get("/api/declarations", headers=_bearer(token))
-    assert r.status_code == 401 and r.json()["error"]["code"] == "token_revoked"
+
+    async def refused(t: str) -> httpx.Response | None:
+        r = await client.get("/api/declarations", headers=_bearer(t))
+        return r if r.status_code == 401 else None
+
+    # The gateway keeps revocation markers for at most LP_GATEWAY_REVOCATION_CACHE_SECONDS (1 s).
+    r = await wait_until(lambda: refused(token), timeout=3)
+    assert r.json()["error"]["code"] == "token_revoked"
 
     other = token_issuer.access_token(
         account_id=account, org_id=uuid.uuid4(), org_type="agency", org_name="检测机构",
         session_id=uuid.uuid4().hex, now=time.time() - 5,
     )
     await revoke_account_sessions(redis, account, 60)
-    r = await client.get("/api/declarations", headers=_bearer(other))
-    assert r.status_code == 401 and r.json()["error"]["code"] == "token_revoked"
+    r = await wait_until(lambda: refused(other), timeout=3)
+    assert r.json()["error"]["code"] == "token_revoked"
     await redis.aclose()
 
 
@@ -125,3 +132,13 @@ async def test_trusted_proxy_address_is_used_for_limits(gateway_settings):
         assert r.json()["headers"]["x-forwarded-for"] == "203.0.113.7, 127.0.0.1"
         assert (await c.get("/api/mall/products", headers={"X-Forwarded-For": "203.0.113.8"})).status_code == 200
         assert (await c.get("/api/mall/products", headers={"X-Forwarded-For": "203.0.113.7"})).status_code == 429
+
+
+async def test_replicas_share_the_counts_through_redis(gateway_settings):
+    settings = gateway_settings(gateway_rate_limit_per_ip=4)
+    async with serve_gateway(settings) as a, serve_gateway(settings) as b, httpx.AsyncClient() as c:
+        assert [(await c.get(f"{a}/api/mall/products")).status_code for _ in range(3)] == [200, 200, 200]
+        await asyncio.sleep(0.2)  # replica A has sent its counts
+        assert (await c.get(f"{b}/api/mall/products")).status_code == 200
+        await asyncio.sleep(0.2)  # replica B has sent its own and learnt the shared total
+        assert (await c.get(f"{b}/api/mall/products")).status_code == 429

@@ -24,6 +24,8 @@ class Settings(ServiceSettings):
     gateway_rate_limit_per_ip: int = Field(default=6000, ge=1)
     gateway_rate_limit_per_account: int = Field(default=3000, ge=1)
     gateway_rate_limit_prefix: str = "lp:gw:rl"
+    # A revoked session is refused by the gateway within this many seconds (by the services at once).
+    gateway_revocation_cache_seconds: float = Field(default=1.0, ge=0, le=30)
 
     # How many proxies in front of the gateway append to X-Forwarded-For (0: the gateway is the edge and
     # a client-sent X-Forwarded-For is ignored, so nobody picks their own rate-limit bucket).

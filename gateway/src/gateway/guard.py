@@ -1,9 +1,12 @@
 """The gateway's first line: the access token (signature, expiry, revocation) and the rate limits by
-client address and by account. Both Redis look-ups (revocation, counters) go out in one round trip,
-because this runs on every proxied request and the gateway's added latency budget is about a millisecond."""
+client address and by account, shared by the replicas through Redis. Both are kept off the request path as
+far as safety allows, because this runs on every proxied request and the gateway's added latency budget is
+about a millisecond."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections import OrderedDict
 from pathlib import Path
@@ -46,13 +49,144 @@ class TokenCache:
             self._items.popitem(last=False)
 
 
+class WindowLimiter:
+    """Fixed-window counters shared through Redis, kept off the request path: each request is counted
+    locally and the increments go to Redis in one pipeline every ``flush_interval`` seconds, which brings
+    back the counts of every replica. A request is judged on the last known shared count plus what this
+    process has counted since, so one process is exact and replicas see each other within a flush.
+    When Redis is away the local counts still limit each process."""
+
+    def __init__(self, redis: Redis, *, prefix: str, window: int, flush_interval: float = 0.05) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.window = window
+        self.flush_interval = flush_interval
+        self._slot = 0
+        self._known: dict[str, int] = {}  # shared counts (this slot) as Redis last reported them
+        self._pending: dict[str, int] = {}  # counted here, not yet sent
+        self._inflight: dict[str, int] = {}  # sent, answer not yet back
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="gateway-rate-limit-flush")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._task
+
+    def _roll(self, now: float) -> int:
+        slot = int(now // self.window)
+        if slot != self._slot:
+            self._slot = slot
+            self._known.clear()
+            self._pending.clear()
+            self._inflight.clear()
+        return slot
+
+    def hit(self, kind: str, ident: str, limit: int, now: float) -> int | None:
+        """Count one request; returns the seconds to wait when over the limit (the request is not counted)."""
+        slot = self._roll(now)
+        key = f"{self.prefix}:{kind}:{ident}:{slot}"
+        seen = self._known.get(key, 0) + self._pending.get(key, 0) + self._inflight.get(key, 0)
+        if seen >= limit:
+            return max(1, int((slot + 1) * self.window - now) + 1)
+        self._pending[key] = self._pending.get(key, 0) + 1
+        return None
+
+    async def flush(self) -> None:
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, {}
+        slot = self._slot
+        for key, n in batch.items():
+            self._inflight[key] = self._inflight.get(key, 0) + n
+        pipe = self.redis.pipeline(transaction=False)
+        for key, n in batch.items():
+            pipe.incrby(key, n).expire(key, self.window + 1)
+        try:
+            results = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            log.warning("gateway_rate_limit_redis_unavailable", error=type(exc).__name__)
+            results = None
+        if slot != self._slot:
+            return  # the window rolled over meanwhile: those counts are history
+        for i, (key, n) in enumerate(batch.items()):
+            left = self._inflight.get(key, 0) - n
+            if left > 0:
+                self._inflight[key] = left
+            else:
+                self._inflight.pop(key, None)
+            if results is not None:
+                self._known[key] = max(self._known.get(key, 0), int(results[2 * i]))
+            else:
+                self._known[key] = self._known.get(key, 0) + n
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.flush_interval)
+            try:
+                await self.flush()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # never let the flusher die
+                log.warning("gateway_rate_limit_flush_failed", error=type(exc).__name__)
+
+
+class RevocationCache:
+    """Session and account revocation markers from Redis, kept ``ttl`` seconds per session so that a busy
+    session costs one Redis round trip per ``ttl`` instead of one per request. A revoked token is refused
+    by the gateway within ``ttl`` (and by the services, which ask Redis themselves, at once)."""
+
+    def __init__(self, redis: Redis, *, ttl: float, size: int = 50_000) -> None:
+        self.redis = redis
+        self.ttl = ttl
+        self.size = size
+        self._items: dict[tuple[str, str], tuple[float, str | None, str | None]] = {}
+
+    async def revoked(self, claims: dict[str, Any]) -> bool:
+        key = (claims["sid"], claims["sub"])
+        now = time.monotonic()
+        cached = self._items.get(key)
+        if cached is not None and cached[0] > now:
+            revoked_sid, revoked_before = cached[1], cached[2]
+        else:
+            try:
+                revoked_sid, revoked_before = await self.redis.mget(
+                    REVOKED_SESSION.format(sid=claims["sid"]), REVOKED_BEFORE.format(account_id=claims["sub"])
+                )
+            except (RedisError, OSError) as exc:
+                # Redis away: let the request through; the services check revocation again and fail closed.
+                log.warning("gateway_redis_unavailable", error=type(exc).__name__)
+                return False
+            if self.ttl > 0:
+                if len(self._items) >= self.size:
+                    self._items.clear()
+                self._items[key] = (now + self.ttl, revoked_sid, revoked_before)
+        return revoked_sid is not None or (revoked_before is not None and claims["iat"] < float(revoked_before))
+
+
 class Guard:
     def __init__(self, settings: Settings, redis: Redis) -> None:
         self.settings = settings
         self.redis = redis
         self.cache = TokenCache()
+        self.revocations = RevocationCache(redis, ttl=settings.gateway_revocation_cache_seconds)
+        self.limiter = WindowLimiter(
+            redis, prefix=settings.gateway_rate_limit_prefix, window=settings.gateway_rate_limit_window_seconds
+        )
         self._verifier: TokenVerifier | None = None
         self._next_key_attempt = 0.0
+
+    def start(self) -> None:
+        if self.settings.gateway_rate_limit_enabled:
+            self.limiter.start()
+
+    async def stop(self) -> None:
+        await self.limiter.stop()
+        with contextlib.suppress(RedisError, OSError):
+            await self.limiter.flush()
 
     def _load_verifier(self) -> TokenVerifier | None:
         """The public key appears when auth first starts (local runner); look for it again now and then."""
@@ -90,38 +224,15 @@ class Guard:
         return claims
 
     async def admit(self, ip: str, claims: dict[str, Any] | None) -> None:
-        """Revocation and rate limits in one Redis round trip. Redis away: the gateway lets traffic through
-        (the services check revocation again and fail closed themselves) rather than take the site down."""
+        """Revocation first (401), then the limits by address and by account (429 with Retry-After)."""
+        if claims is not None and await self.revocations.revoked(claims):
+            raise Unauthorized("登录已失效，请重新登录", code="token_revoked")
         s = self.settings
-        limited = s.gateway_rate_limit_enabled
-        if not limited and claims is None:
+        if not s.gateway_rate_limit_enabled:
             return
-        window = s.gateway_rate_limit_window_seconds
         now = time.time()
-        slot = int(now // window)
-        pipe = self.redis.pipeline(transaction=False)
-        if claims is not None:
-            pipe.mget(REVOKED_SESSION.format(sid=claims["sid"]), REVOKED_BEFORE.format(account_id=claims["sub"]))
-        if limited:
-            ip_key = f"{s.gateway_rate_limit_prefix}:ip:{ip}:{slot}"
-            pipe.incr(ip_key).expire(ip_key, window + 1)
-            if claims is not None:
-                acct_key = f"{s.gateway_rate_limit_prefix}:acct:{claims['sub']}:{slot}"
-                pipe.incr(acct_key).expire(acct_key, window + 1)
-        try:
-            results = await pipe.execute()
-        except (RedisError, OSError) as exc:
-            log.warning("gateway_redis_unavailable", error=type(exc).__name__)
-            return
-        if claims is not None:
-            revoked_sid, revoked_before = results[0]
-            if revoked_sid is not None or (revoked_before is not None and claims["iat"] < float(revoked_before)):
-                raise Unauthorized("登录已失效，请重新登录", code="token_revoked")
-            results = results[1:]
-        if not limited:
-            return
-        retry_after = max(1, int((slot + 1) * window - now) + 1)
-        if int(results[0]) > s.gateway_rate_limit_per_ip:
-            raise RateLimited(retry_after=retry_after)
-        if claims is not None and int(results[2]) > s.gateway_rate_limit_per_account:
-            raise RateLimited(retry_after=retry_after)
+        wait = self.limiter.hit("ip", ip, s.gateway_rate_limit_per_ip, now)
+        if wait is None and claims is not None:
+            wait = self.limiter.hit("acct", claims["sub"], s.gateway_rate_limit_per_account, now)
+        if wait is not None:
+            raise RateLimited(retry_after=wait)

@@ -56,6 +56,7 @@ class Gateway:
             health_check_interval=30,
         )
         self.guard = Guard(s, self.redis)
+        self.guard.start()
         connector = aiohttp.TCPConnector(
             limit=s.gateway_pool_size,
             limit_per_host=0,
@@ -77,6 +78,8 @@ class Gateway:
         log.info("gateway_started", upstreams=self.upstreams)
 
     async def shutdown(self) -> None:
+        if self.guard is not None:
+            await self.guard.stop()
         if self.session is not None:
             await self.session.close()
         if self.redis is not None:

@@ -5,6 +5,7 @@ through in chunks and are never held in memory. Hop-by-hop headers are dropped i
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -187,6 +188,7 @@ async def forward(
                 return response.status
         except BodyTooLarge:
             if not started:
+                await _drain(receive)
                 await _too_large(send, max_body)
             return 413
         except ClientGone:
@@ -200,6 +202,7 @@ async def forward(
         except aiohttp.ClientError as exc:
             if streamed is not None and streamed.too_large:
                 if not started:
+                    await _drain(receive)
                     await _too_large(send, max_body)
                 return 413
             if streamed is not None and streamed.client_gone:
@@ -235,6 +238,17 @@ async def _upstream_error(send: Send, exc: aiohttp.ClientError, base_url: str, p
     log.warning("upstream_failed", upstream=base_url, path=path, error=type(exc).__name__)
     await send_error(send, 502, "bad_gateway", "服务应答异常，请稍后再试")
     return 502
+
+
+async def _drain(receive: Receive, timeout: float = 10.0) -> None:
+    """Read and drop the rest of a refused upload before answering. Closing the connection while the
+    client is still sending makes the kernel reset it, and the reset can destroy the 413 on its way."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect" or not message.get("more_body", False):
+                    return
 
 
 def _broken_off() -> int:
