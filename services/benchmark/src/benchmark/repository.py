@@ -132,3 +132,27 @@ async def get_plan(session: AsyncSession, plan_id: uuid.UUID, *, lock: bool = Fa
 async def latest_version(session: AsyncSession, product_id: uuid.UUID) -> int:
     query = select(func.max(AssessmentPlan.version)).where(AssessmentPlan.product_id == product_id)
     return int(await session.scalar(query) or 0)
+
+
+async def product_with_comparable_plan(
+    session: AsyncSession, product_id: uuid.UUID, *, version: int | None = None
+) -> tuple[KeyFieldProduct, AssessmentPlan | None] | None:
+    """The product and the plan a comparison runs against, in one query: the final version, or the given
+    version when it is final or superseded (a draft is never compared against)."""
+    if version is None:
+        on = and_(
+            AssessmentPlan.product_id == KeyFieldProduct.id, AssessmentPlan.status == PlanStatus.FINAL.value
+        )
+    else:
+        on = and_(
+            AssessmentPlan.product_id == KeyFieldProduct.id,
+            AssessmentPlan.version == version,
+            AssessmentPlan.status != PlanStatus.DRAFT.value,
+        )
+    query = (
+        select(KeyFieldProduct, AssessmentPlan)
+        .outerjoin(AssessmentPlan, on)
+        .where(KeyFieldProduct.id == product_id)
+    )
+    row = (await session.execute(query)).first()
+    return (row[0], row[1]) if row else None

@@ -442,15 +442,10 @@ async def comparison_plan(
     db: Database, *, product_id: uuid.UUID, plan_version: int | None = None
 ) -> tuple[KeyFieldProduct, PlanSpec]:
     async with db.session() as session:
-        product = await repo.get_product(session, product_id)
-        if product is None:
-            raise _product_not_found()
-        if plan_version is None:
-            plan = await repo.plan_with_status(session, product_id, PlanStatus.FINAL)
-        else:
-            plan = await repo.plan_version(session, product_id, plan_version)
-            if plan is not None and plan.status == PlanStatus.DRAFT.value:
-                plan = None  # drafts are never compared against
+        found = await repo.product_with_comparable_plan(session, product_id, version=plan_version)
+    if found is None:
+        raise _product_not_found()
+    product, plan = found
     if plan is None:
         raise Conflict("该重点领域产品尚无评估方案终稿，暂不能对标", code="plan_not_final")
     return product, _specs.get(plan, ProductType(product.product_type))

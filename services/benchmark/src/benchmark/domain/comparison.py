@@ -144,21 +144,24 @@ def compare_forerunner(plan: PlanSpec, values: Mapping[str, Any]) -> ComparisonR
     if not plan.product_type.compared:
         return _skipped(plan, ComparisonKind.FORERUNNER, None)
     parsed = read_values(plan, values)
-    results = tuple(
-        IndicatorResult(
-            code=i.code,
-            name=i.name,
-            unit=i.unit,
-            direction=i.direction,
-            value=parsed[i.code],
-            threshold=i.forerunner,
-            passed=i.meets(parsed[i.code], i.forerunner),
-            margin=i.margin(parsed[i.code], i.forerunner),
+    results = []
+    for i in plan.indicators:
+        value = parsed[i.code]
+        passed, margin = i.judge(value, i.forerunner)
+        results.append(
+            IndicatorResult(
+                code=i.code,
+                name=i.name,
+                unit=i.unit,
+                direction=i.direction,
+                value=value,
+                threshold=i.forerunner,
+                passed=passed,
+                margin=margin,
+            )
         )
-        for i in plan.indicators
-    )
     verdict = Verdict.PASSED if all(r.passed for r in results) else Verdict.FAILED
-    return ComparisonResult(ComparisonKind.FORERUNNER, plan.version, verdict, results)
+    return ComparisonResult(ComparisonKind.FORERUNNER, plan.version, verdict, tuple(results))
 
 
 def check_declarable_star(star: Any) -> int:
@@ -179,6 +182,7 @@ def compare_star(plan: PlanSpec, values: Mapping[str, Any], star: Any) -> Compar
     for i in plan.indicators:
         assert i.stars is not None
         value, threshold = parsed[i.code], i.stars[requested - 1]
+        passed, margin = i.judge(value, threshold)
         results.append(
             IndicatorResult(
                 code=i.code,
@@ -187,8 +191,8 @@ def compare_star(plan: PlanSpec, values: Mapping[str, Any], star: Any) -> Compar
                 direction=i.direction,
                 value=value,
                 threshold=threshold,
-                passed=i.meets(value, threshold),
-                margin=i.margin(value, threshold),
+                passed=passed,
+                margin=margin,
                 star_reached=i.star_reached(value),
             )
         )

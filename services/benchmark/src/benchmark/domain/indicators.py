@@ -226,6 +226,14 @@ class CoreIndicator:
     def rank(self, grade: str) -> int:
         return self.grades.index(grade)
 
+    def judge(self, value: Value, threshold: Threshold) -> tuple[bool, Decimal | None]:
+        """Pass/fail and margin in one step (the margin decides the pass for every ordered direction)."""
+        if self.direction is Direction.BOOL:
+            return value is threshold, None
+        margin = self.margin(value, threshold)
+        assert margin is not None
+        return margin >= 0, margin
+
     def meets(self, value: Value, threshold: Threshold) -> bool:
         if self.direction is Direction.BOOL:
             return value is threshold

@@ -48,7 +48,7 @@ def to_decimal(raw: Any) -> Decimal:
         value = Decimal(repr(raw))
     elif isinstance(raw, str):
         # NFKC turns full-width digits typed with a Chinese input method ("１２．５") into ASCII
-        text = unicodedata.normalize("NFKC", raw).strip()
+        text = (raw if raw.isascii() else unicodedata.normalize("NFKC", raw)).strip()
         if not _DECIMAL_TEXT.match(text):
             raise NotANumber(raw)
         try:
