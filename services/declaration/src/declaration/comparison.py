@@ -33,9 +33,17 @@ class _ForwardedError(AppError):
 
 class BenchmarkComparison:
     def __init__(
-        self, base_url: str, *, timeout: float, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        base_url: str,
+        *,
+        timeout: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+        internal_token: str | None = None,
     ) -> None:
+        """``internal_token``: for processes acting without a caller (the demo loader), which use the
+        benchmark service's internal routes instead of forwarding a person's token."""
         self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+        self._internal_token = internal_token
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -60,6 +68,9 @@ class BenchmarkComparison:
 
     async def _call(self, path: str, body: dict[str, Any], authorization: str | None) -> ComparisonOutcome:
         headers = {"Authorization": authorization} if authorization else {}
+        if not authorization and self._internal_token:
+            path = path.replace("/api/benchmark/", "/internal/benchmark/", 1)
+            headers = {"X-Internal-Token": self._internal_token}
         try:
             response = await self._client.post(path, json=body, headers=headers)
         except httpx.HTTPError as exc:
