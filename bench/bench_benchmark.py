@@ -19,22 +19,21 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import percentile, write_report  # noqa: E402
-
-from benchmark.config import Settings  # noqa: E402
-from benchmark.demo import load_demo  # noqa: E402
-from benchmark.demo_data import PRODUCTS  # noqa: E402
-from benchmark.domain import PlanSpec, compare_forerunner, compare_star, define_indicators  # noqa: E402
-from kit.db import Database  # noqa: E402
-from kit.migrations import upgrade  # noqa: E402
-from kit.security import TokenIssuer, generate_keypair  # noqa: E402
-from kit.testing.s3server import free_port, wait_for_port  # noqa: E402
+from benchmark.demo import load_demo
+from benchmark.demo_data import PRODUCTS
+from benchmark.domain import PlanSpec, compare_forerunner, compare_star, define_indicators
+from common import percentile, write_report
+from kit.db import Database
+from kit.migrations import upgrade
+from kit.security import TokenIssuer, generate_keypair
+from kit.testing.s3server import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -53,7 +52,10 @@ def in_process(seconds: float) -> dict[str, float]:
     for label, call in [
         ("forerunner, 6 indicators", lambda: compare_forerunner(jacket, JACKET)),
         ("star 4, 6 indicators", lambda: compare_star(jacket, JACKET, 4)),
-        ("forerunner + as_dict (what the route serialises)", lambda: compare_forerunner(jacket, JACKET).as_dict()),
+        (
+            "forerunner + as_dict (what the route serialises)",
+            lambda: compare_forerunner(jacket, JACKET).as_dict(),
+        ),
     ]:
         for _ in range(500):
             call()
@@ -68,7 +70,9 @@ def in_process(seconds: float) -> dict[str, float]:
 
 def _spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     handle = open(log, "ab")  # noqa: SIM115 - handed to the child
-    return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -79,7 +83,9 @@ def _stop(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-async def _timed(client: httpx.AsyncClient, url: str, body: dict, headers: dict, n: int) -> tuple[list[float], int]:
+async def _timed(
+    client: httpx.AsyncClient, url: str, body: dict, headers: dict, n: int
+) -> tuple[list[float], int]:
     latencies, errors = [], 0
     for _ in range(n):
         started = time.perf_counter()
@@ -101,8 +107,6 @@ async def over_http(requests: int) -> dict[str, dict[str, float]]:
     try:
         await asyncio.to_thread(upgrade, "benchmark", url, create=False)
         db = Database(url, pool_size=2)
-        from datetime import UTC, datetime
-
         await load_demo(db, now=datetime.now(UTC))
         await db.dispose()
         private, public = generate_keypair()
@@ -132,7 +136,7 @@ async def over_http(requests: int) -> dict[str, dict[str, float]]:
         headers = {"Authorization": f"Bearer {token}"}
         results: dict[str, dict[str, float]] = {}
         async with httpx.AsyncClient(timeout=10) as client:
-            for label, base in [("direct", service_port), ("gateway", gateway_port)]:
+            for base in (service_port, gateway_port):
                 target = f"http://127.0.0.1:{base}/api/benchmark/compare/forerunner"
                 probe = await client.post(target, json=body, headers=headers)
                 assert probe.status_code == 200 and probe.json()["verdict"] == "passed", probe.text
@@ -169,7 +173,9 @@ def main() -> None:
     http = asyncio.run(over_http(requests))
     direct, gateway = http["direct"], http["gateway"]
     added50, added99 = gateway["p50_ms"] - direct["p50_ms"], gateway["p99_ms"] - direct["p99_ms"]
-    rows = [(f"in process: {label}", f"{rate:,.0f} comparisons/s", "—", "—") for label, rate in engine.items()]
+    rows = [
+        (f"in process: {label}", f"{rate:,.0f} comparisons/s", "—", "—") for label, rate in engine.items()
+    ]
     rows += [
         ("HTTP compare/forerunner direct p50 / p99", f"{direct['p50_ms']:.2f} / {direct['p99_ms']:.2f} ms", "—", "—"),
         ("HTTP compare/forerunner via gateway p50 / p99", f"{gateway['p50_ms']:.2f} / {gateway['p99_ms']:.2f} ms",

@@ -1,0 +1,256 @@
+"""Registration, the forced password change, login lockout, tokens, logout and forgot-password, as a new
+user meets them (issue #2, Done when)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import timedelta
+
+from auth.models import Account
+from sqlalchemy import select, text, update
+
+
+async def test_register_forced_change_then_full_access(client, h):
+    info = await h.register(client)
+    assert info["sms"].startswith("【企业标准领跑者】恭喜您,注册企业标准“领跑者”企业成功,登录名为 " + info["credit_code"])
+    assert "登录平台后可进入个人中心修改密码。" in info["sms"]
+
+    first = await h.login(client, info["credit_code"], info["password"])
+    assert first["must_change_password"] is True and first["token_type"] == "bearer"
+    auth = h.bearer(first["access_token"])
+
+    # Only /me, the change itself and logout work with the generated password.
+    me = await client.get("/api/auth/me", headers=auth)
+    assert me.status_code == 200 and me.json()["must_change_password"] is True
+    assert me.json()["password_expires_at"] is not None
+    for method, path in [("GET", "/api/auth/enterprise"), ("GET", "/api/auth/enterprise/brands"),
+                         ("GET", "/api/auth/forerunner-auth")]:
+        refused = await client.request(method, path, headers=auth)
+        assert refused.status_code == 403 and h.error_code(refused) == "password_change_required"
+
+    weak = await client.post("/api/auth/password", headers=auth,
+                             json={"current_password": info["password"], "new_password": "password123"})
+    assert weak.status_code == 422 and h.error_code(weak) == "password_policy"
+    same_as_login = await client.post("/api/auth/password", headers=auth,
+                                      json={"current_password": info["password"], "new_password": info["credit_code"]})
+    assert same_as_login.status_code == 422
+    wrong_current = await client.post("/api/auth/password", headers=auth,
+                                      json={"current_password": "Wrong12345", "new_password": "Lingpao2024x"})
+    assert wrong_current.status_code == 422 and h.error_code(wrong_current) == "current_password_wrong"
+
+    changed = await client.post("/api/auth/password", headers=auth,
+                                json={"current_password": info["password"], "new_password": "Lingpao2024x"})
+    assert changed.status_code == 204
+    old = await client.get("/api/auth/me", headers=auth)
+    assert old.status_code == 401 and h.error_code(old) == "token_revoked"
+    refused_refresh = await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert refused_refresh.status_code == 401
+
+    second = await h.login(client, info["phone"], "Lingpao2024x")  # by phone this time
+    assert second["must_change_password"] is False
+    auth = h.bearer(second["access_token"])
+    me = (await client.get("/api/auth/me", headers=auth)).json()
+    assert me["organisation"]["credit_code"] == info["credit_code"]
+    assert me["account"]["phone"] == info["phone"]  # the owner sees the number in full
+    assert me["roles"] == ["enterprise"] and me["forerunner_verified"] is False
+    assert (await client.get("/api/auth/enterprise", headers=auth)).status_code == 200
+
+
+async def test_duplicate_credit_code_and_bad_register_input(client, h):
+    info = await h.register(client)
+    phone = h.new_phone()
+    code = await h.ask_code(client, phone)
+    again = await client.post("/api/auth/register", json={
+        "enterprise_name": "重复企业", "credit_code": info["credit_code"], "contact_name": "李四", "phone": phone,
+        "sms_code": code,
+    })
+    assert again.status_code == 409 and h.error_code(again) == "credit_code_registered"
+
+    bad = await client.post("/api/auth/register", json={
+        "enterprise_name": "坏企业", "credit_code": "91110108MA01C2Q57K", "contact_name": "李四",
+        "phone": "12345", "sms_code": "000000",
+    })
+    assert bad.status_code == 422 and h.error_code(bad) == "invalid"
+    fields = {d["field"] for d in bad.json()["error"]["details"]}
+    assert {"credit_code", "phone"} <= fields
+    no_code = await client.post("/api/auth/register", json={
+        "enterprise_name": "无验证码企业", "credit_code": h.new_credit_code(), "contact_name": "李四",
+        "phone": h.new_phone(), "sms_code": "123456",
+    })
+    assert no_code.status_code == 422 and h.error_code(no_code) == "sms_code_expired"
+
+
+async def test_five_wrong_codes_kill_the_code(client, h):
+    phone = h.new_phone()
+    code = await h.ask_code(client, phone)
+    wrong = "000000" if code != "000000" else "111111"
+    body = {"enterprise_name": "验证码测试公司", "credit_code": h.new_credit_code(), "contact_name": "王五",
+            "phone": phone}
+    answers = []
+    for _ in range(5):
+        response = await client.post("/api/auth/register", json={**body, "sms_code": wrong})
+        assert response.status_code == 422
+        answers.append(h.error_code(response))
+    assert answers == ["sms_code_wrong"] * 4 + ["sms_code_exhausted"]
+    dead = await client.post("/api/auth/register", json={**body, "sms_code": code})
+    assert dead.status_code == 422 and h.error_code(dead) == "sms_code_expired"
+
+
+async def test_a_code_is_single_use_and_bound_to_its_purpose(client, h):
+    info = await h.register(client)
+    # The register code of that phone is spent: the same code does not register again.
+    phone = h.new_phone()
+    code = await h.ask_code(client, phone, purpose="register")
+    reset = await client.post("/api/auth/password/reset", json={
+        "login_name": info["credit_code"], "phone": phone, "sms_code": code, "new_password": "Lingpao2024y",
+    })
+    assert reset.status_code == 422 and h.error_code(reset) == "sms_code_expired"
+
+
+async def test_too_many_code_requests_answer_429(client, h, settings):
+    phone = h.new_phone()
+    await h.ask_code(client, phone)
+    again = await client.post("/api/auth/sms-codes", json={"phone": phone, "purpose": "register"})
+    assert again.status_code == 429 and h.error_code(again) == "sms_resend_too_soon"
+    assert 1 <= int(again.headers["Retry-After"]) <= settings.sms_resend_gap_seconds
+
+    # Per address: many phones from one IP hit the hourly cap.
+    ip = {"X-Forwarded-For": h.random_ip()}
+    statuses = []
+    for _ in range(settings.sms_hourly_cap_per_ip + 1):
+        response = await client.post("/api/auth/sms-codes", headers=ip,
+                                     json={"phone": h.new_phone(), "purpose": "register"})
+        statuses.append(response.status_code)
+    assert statuses[:-1] == [202] * settings.sms_hourly_cap_per_ip
+    assert statuses[-1] == 429 and int(response.headers["Retry-After"]) > 0
+
+
+async def test_five_wrong_passwords_lock_with_the_same_answer_for_unknown_accounts(client, h):
+    info = await h.register(client)
+    unknown = h.new_credit_code()
+    known_answers, unknown_answers = [], []
+    for _ in range(5):
+        known = await client.post("/api/auth/login", json={"login_name": info["credit_code"], "password": "Wrong12345"})
+        ghost = await client.post("/api/auth/login", json={"login_name": unknown, "password": "Wrong12345"})
+        known_answers.append((known.status_code, known.json()))
+        unknown_answers.append((ghost.status_code, ghost.json()))
+    assert known_answers == unknown_answers
+    assert known_answers[0][0] == 401 and known_answers[0][1]["error"]["code"] == "invalid_credentials"
+
+    # Locked now: even the right password is refused, and the unknown name answers alike.
+    locked = await client.post("/api/auth/login", json={"login_name": info["credit_code"], "password": info["password"]})
+    ghost = await client.post("/api/auth/login", json={"login_name": unknown, "password": "Wrong12345"})
+    assert locked.status_code == ghost.status_code == 429
+    assert h.error_code(locked) == h.error_code(ghost) == "login_locked"
+    assert locked.json() == ghost.json()
+    assert 0 < int(locked.headers["Retry-After"]) <= 15 * 60
+
+    # Never permanent: the lock is a 15-minute Redis key; when it ends the right password works again.
+    redis = client._transport.app.state.runtime.redis
+    lock_key = f"lp:auth:login-lock:{await _account_id(client, info)}"
+    assert 0 < await redis.ttl(lock_key) <= 15 * 60
+    await redis.delete(lock_key)
+    assert (await client.post("/api/auth/login", json={"login_name": info["credit_code"],
+                                                       "password": info["password"]})).status_code == 200
+
+
+async def _account_id(client, info) -> str:
+    async with client._transport.app.state.runtime.db.session() as session:
+        account = (await session.execute(select(Account).where(Account.login_name == info["credit_code"]))).scalar_one()
+    return str(account.id)
+
+
+async def test_logout_refuses_the_old_token(client, h):
+    ready = await h.ready_enterprise(client)
+    auth = h.bearer(ready["access_token"])
+    assert (await client.get("/api/auth/me", headers=auth)).status_code == 200
+    assert (await client.post("/api/auth/logout", headers=auth)).status_code == 204
+    after = await client.get("/api/auth/me", headers=auth)
+    assert after.status_code == 401 and h.error_code(after) == "token_revoked"
+    refresh = await client.post("/api/auth/refresh", json={"refresh_token": ready["refresh_token"]})
+    assert refresh.status_code == 401
+
+
+async def test_refresh_rotates_and_reuse_revokes_the_family(client, h):
+    ready = await h.ready_enterprise(client)
+    first = await client.post("/api/auth/refresh", json={"refresh_token": ready["refresh_token"]})
+    assert first.status_code == 200
+    rotated = first.json()
+    assert rotated["refresh_token"] != ready["refresh_token"]
+    assert (await client.get("/api/auth/me", headers=h.bearer(rotated["access_token"]))).status_code == 200
+
+    reuse = await client.post("/api/auth/refresh", json={"refresh_token": ready["refresh_token"]})
+    assert reuse.status_code == 401 and h.error_code(reuse) == "refresh_reused"
+    # The whole family is dead: the newest refresh token and the access tokens of the session too.
+    assert (await client.post("/api/auth/refresh", json={"refresh_token": rotated["refresh_token"]})).status_code == 401
+    assert (await client.get("/api/auth/me", headers=h.bearer(rotated["access_token"]))).status_code == 401
+
+
+async def test_forgot_password_by_sms_code(client, h):
+    ready = await h.ready_enterprise(client)
+    await h.pass_resend_gap(client, ready["phone"])  # its register code went out a moment ago
+    code = await h.ask_code(client, ready["phone"], purpose="reset_password")
+    weak = await client.post("/api/auth/password/reset", json={
+        "login_name": ready["credit_code"], "phone": ready["phone"], "sms_code": code, "new_password": "short1",
+    })
+    assert weak.status_code == 422 and h.error_code(weak) == "password_policy"  # and the code is not spent
+    done = await client.post("/api/auth/password/reset", json={
+        "login_name": ready["credit_code"], "phone": ready["phone"], "sms_code": code, "new_password": "Reset2024abc",
+    })
+    assert done.status_code == 204
+    assert (await client.get("/api/auth/me", headers=h.bearer(ready["access_token"]))).status_code == 401
+    assert (await h.login(client, ready["credit_code"], "Reset2024abc"))["must_change_password"] is False
+
+    # A number without an account gets the same answer and no message (no enumeration, no SMS pumping).
+    stranger = h.new_phone()
+    response = await client.post("/api/auth/sms-codes", json={"phone": stranger, "purpose": "reset_password"})
+    assert response.status_code == 202
+    assert await h.sms_to(client, stranger) == []
+
+
+async def test_generated_password_expires_after_seven_days(client, h):
+    info = await h.register(client)
+    async with client._transport.app.state.runtime.db.transaction() as session:
+        await session.execute(
+            update(Account).where(Account.login_name == info["credit_code"])
+            .values(password_set_at=Account.password_set_at - timedelta(days=7, minutes=1))
+        )
+    response = await client.post("/api/auth/login", json={"login_name": info["credit_code"],
+                                                          "password": info["password"]})
+    assert response.status_code == 401 and h.error_code(response) == "password_expired"
+
+
+async def test_audit_log_records_logins_and_is_append_only(client, h):
+    info = await h.register(client)
+    await client.post("/api/auth/login", json={"login_name": info["credit_code"], "password": "Wrong12345"})
+    await h.login(client, info["credit_code"], info["password"])
+    operator = await h.demo_login(client, "operator01")
+    page = (await client.get("/api/auth/audit-log", headers=h.bearer(operator["access_token"]),
+                             params={"page_size": 100})).json()
+    actions = [(e["action"], e["result"]) for e in page["items"]]
+    assert ("login_failed", "failure") in actions and ("login", "success") in actions and ("register", "success") in actions
+    entry = next(e for e in page["items"] if e["action"] == "register")
+    assert entry["ip"] and entry["at"] and entry["actor_org_id"]
+    assert not re.search(r"1\d{10}", str(entry["detail"]))  # phones only masked
+
+    runtime = client._transport.app.state.runtime
+    for statement in ("UPDATE audit_log SET result = 'forged'", "DELETE FROM audit_log"):
+        try:
+            async with runtime.db.transaction() as session:
+                await session.execute(text(statement))
+        except Exception as exc:
+            assert "append-only" in str(exc)
+        else:
+            raise AssertionError(f"{statement} was allowed")
+
+    enterprise = await h.ready_enterprise(client)
+    refused = await client.get("/api/auth/audit-log", headers=h.bearer(enterprise["access_token"]))
+    assert refused.status_code == 403
+
+
+async def test_concurrent_logins_all_succeed(client, h):
+    ready = await h.ready_enterprise(client)
+    answers = await asyncio.gather(*(client.post("/api/auth/login", json={
+        "login_name": ready["credit_code"], "password": ready["password"]}) for _ in range(4)))
+    assert [a.status_code for a in answers] == [200] * 4
