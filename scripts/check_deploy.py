@@ -46,6 +46,8 @@ SERVICES: dict[str, int] = {
     "notify": 8006,
 }
 GATEWAY_PORT = 8000
+# kit.worker serves /metrics, /healthz and /readyz on LP_METRICS_PORT in every <name>.worker process.
+WORKER_METRICS_PORT = 9100
 OVERLAYS = {"dev": "lp-dev", "prod": "lp-platform"}
 INFRA = {"dev": "lp-dev", "prod": "lp-platform"}
 # Oldest and newest Kubernetes minor versions the manifests must be valid for.
@@ -244,12 +246,68 @@ def _api_problems(name: str, port: int, index: dict[tuple[str, str], Doc], comma
         problems.append(f"Deployment/{name}: readinessProbe must GET /readyz")
     if _probe_path(container, "livenessProbe") != "/healthz":
         problems.append(f"Deployment/{name}: livenessProbe must GET /healthz")
+    problems += _scrape_problems(f"Deployment/{name}", deployment, port)
     service = index.get(("Service", name))
     if service is None or not _matches(service["spec"].get("selector", {}), labels):
         problems.append(f"Service/{name}: missing, or its selector does not pick the {name} pods")
     elif [p.get("port") for p in service["spec"]["ports"]] != [port]:
         problems.append(f"Service/{name}: must expose port {port} alone")
     problems += _scaling_problems(name, labels, index)
+    return problems
+
+
+def _scrape_problems(owner: str, deployment: Doc, port: int) -> list[str]:
+    """Prometheus finds the pods by their annotations (deploy/README.md: "Cluster add-ons")."""
+    annotations = deployment["spec"]["template"]["metadata"].get("annotations", {})
+    wanted = {"prometheus.io/scrape": "true", "prometheus.io/port": str(port), "prometheus.io/path": "/metrics"}
+    return [
+        f"{owner}: pod annotation {key} must be {value!r} (Prometheus scrapes /metrics on port {port})"
+        for key, value in wanted.items()
+        if annotations.get(key) != value
+    ]
+
+
+def _worker_problems(name: str, index: dict[tuple[str, str], Doc]) -> list[str]:
+    """A worker serves no API, but its metrics port must be declared, probed, scraped and reachable by
+    Prometheus alone."""
+    owner = f"Deployment/{name}-worker"
+    worker = index[("Deployment", f"{name}-worker")]
+    container = worker["spec"]["template"]["spec"]["containers"][0]
+    problems = []
+    if container.get("command") != ["python", "-m", f"{name}.worker"]:
+        problems.append(f"{owner}: command must be python -m {name}.worker")
+    ports = {p.get("name"): p.get("containerPort") for p in container.get("ports", [])}
+    if ports != {"metrics": WORKER_METRICS_PORT}:
+        problems.append(f"{owner}: must declare the container port 'metrics' {WORKER_METRICS_PORT} alone")
+    env = {e.get("name"): e.get("value") for e in container.get("env", [])}
+    if env.get("LP_METRICS_PORT", str(WORKER_METRICS_PORT)) != str(WORKER_METRICS_PORT):
+        problems.append(f"{owner}: LP_METRICS_PORT must be {WORKER_METRICS_PORT}, the port it declares")
+    for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+        http_get = container.get(probe, {}).get("httpGet", {})
+        if http_get.get("path") != path or http_get.get("port") not in ("metrics", WORKER_METRICS_PORT):
+            problems.append(f"{owner}: {probe} must GET {path} on the metrics port")
+    problems += _scrape_problems(owner, worker, WORKER_METRICS_PORT)
+
+    labels = worker["spec"]["template"]["metadata"]["labels"]
+    policy = index.get(("NetworkPolicy", f"{name}-worker-metrics"))
+    if policy is None:
+        return [*problems, f"{name}: no NetworkPolicy {name}-worker-metrics (Prometheus cannot scrape the worker)"]
+    if not _matches(policy["spec"]["podSelector"].get("matchLabels", {}), labels):
+        problems.append(f"NetworkPolicy/{name}-worker-metrics: podSelector does not pick the {name}-worker pods")
+    rules = policy["spec"].get("ingress", [])
+    if not rules:
+        problems.append(f"NetworkPolicy/{name}-worker-metrics: admits nobody, Prometheus included")
+    for rule in rules:
+        if [p.get("port") for p in rule.get("ports", [])] != [WORKER_METRICS_PORT]:
+            problems.append(
+                f"NetworkPolicy/{name}-worker-metrics: a rule opens ports other than {WORKER_METRICS_PORT}"
+            )
+        if not rule.get("from"):
+            problems.append(f"NetworkPolicy/{name}-worker-metrics: a rule admits every source")
+        for peer in rule.get("from", []):
+            namespaces = peer.get("namespaceSelector", {}).get("matchLabels")
+            if namespaces != {"kubernetes.io/metadata.name": "monitoring"} or not peer.get("podSelector"):
+                problems.append(f"NetworkPolicy/{name}-worker-metrics: unexpected peer {peer} (Prometheus only)")
     return problems
 
 
@@ -370,9 +428,7 @@ def platform_problems(
         if worker is None:
             problems.append(f"{name}: no Deployment {name}-worker")
         else:
-            command = worker["spec"]["template"]["spec"]["containers"][0].get("command")
-            if command != ["python", "-m", f"{name}.worker"]:
-                problems.append(f"Deployment/{name}-worker: command must be python -m {name}.worker")
+            problems += _worker_problems(name, index)
             problems += _scaling_problems(
                 f"{name}-worker", worker["spec"]["template"]["metadata"]["labels"], index
             )
@@ -519,6 +575,12 @@ def compose_problems(path: Path = REPO / "docker-compose.yml") -> list[str]:
         probe = json.dumps(api.get("healthcheck", {}))
         if f"127.0.0.1:{SERVICES[name]}/readyz" not in probe:
             problems.append(f"{name}: healthcheck must ask /readyz on port {SERVICES[name]}")
+        worker_env = worker.get("environment", {})
+        metrics_port = str(worker_env.get("LP_METRICS_PORT", WORKER_METRICS_PORT))
+        if f"127.0.0.1:{metrics_port}/readyz" not in json.dumps(worker.get("healthcheck", {})):
+            problems.append(f"{name}-worker: healthcheck must ask /readyz on its metrics port {metrics_port}")
+        if metrics_port not in [str(p).split(":")[-1] for p in worker.get("expose", [])]:
+            problems.append(f"{name}-worker: must expose its metrics port {metrics_port} for Prometheus")
         url = api.get("environment", {}).get("LP_DATABASE_URL", "")
         if not url.startswith("postgresql+asyncpg://") or not url.endswith(f"/lp_{name}"):
             problems.append(f"{name}: LP_DATABASE_URL must name the database lp_{name}")

@@ -208,3 +208,43 @@ def test_optional_secrets_need_not_be_generated():
     dev = list(check.render("overlays/dev"))
     assert "lp-smtp" in check.secret_names(dev)
     assert "lp-smtp" not in check.secret_names(dev, include_optional=False)
+
+
+def test_workers_must_be_probed_scraped_and_reachable_by_prometheus_alone():
+    docs = _prod()
+    auth = _find(docs, "Deployment", "auth-worker")["spec"]["template"]
+    del auth["metadata"]["annotations"]["prometheus.io/scrape"]
+    auth["spec"]["containers"][0]["livenessProbe"]["httpGet"]["port"] = 8001
+    mall = _find(docs, "Deployment", "mall-worker")["spec"]["template"]["spec"]["containers"][0]
+    mall["ports"] = []
+    notify_policy = _find(docs, "NetworkPolicy", "notify-worker-metrics")
+    notify_policy["spec"]["ingress"][0]["from"].append(
+        {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}}
+    )
+    notify_policy["spec"]["ingress"][0]["ports"].append({"protocol": "TCP", "port": 8006})
+    docs.remove(_find(docs, "NetworkPolicy", "benchmark-worker-metrics"))
+
+    problems = _rules(docs)
+
+    assert any(p.startswith("Deployment/auth-worker: pod annotation prometheus.io/scrape") for p in problems)
+    assert "Deployment/auth-worker: livenessProbe must GET /healthz on the metrics port" in problems
+    assert any(p.startswith("Deployment/mall-worker: must declare the container port") for p in problems)
+    assert any(p.startswith("NetworkPolicy/notify-worker-metrics: unexpected peer") for p in problems)
+    assert "NetworkPolicy/notify-worker-metrics: a rule opens ports other than 9100" in problems
+    assert any(p.startswith("benchmark: no NetworkPolicy benchmark-worker-metrics") for p in problems)
+    # the untouched workers pass
+    assert not any(p.startswith(("Deployment/declaration-worker", "Deployment/certificate-worker")) for p in problems)
+
+
+def test_compose_workers_need_their_metrics_port_and_healthcheck(tmp_path):
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))
+    del compose["services"]["mall-worker"]["healthcheck"]
+    compose["services"]["notify-worker"]["expose"] = []
+    broken = tmp_path / "docker-compose.yml"
+    broken.write_text(yaml.safe_dump(compose))
+
+    problems = check.compose_problems(broken)
+
+    assert "mall-worker: healthcheck must ask /readyz on its metrics port 9100" in problems
+    assert "notify-worker: must expose its metrics port 9100 for Prometheus" in problems
+    assert not any(p.startswith("auth-worker") for p in problems)
