@@ -259,7 +259,11 @@ def _api_problems(name: str, port: int, index: dict[tuple[str, str], Doc], comma
 def _scrape_problems(owner: str, deployment: Doc, port: int) -> list[str]:
     """Prometheus finds the pods by their annotations (deploy/README.md: "Cluster add-ons")."""
     annotations = deployment["spec"]["template"]["metadata"].get("annotations", {})
-    wanted = {"prometheus.io/scrape": "true", "prometheus.io/port": str(port), "prometheus.io/path": "/metrics"}
+    wanted = {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": str(port),
+        "prometheus.io/path": "/metrics",
+    }
     return [
         f"{owner}: pod annotation {key} must be {value!r} (Prometheus scrapes /metrics on port {port})"
         for key, value in wanted.items()
@@ -291,9 +295,14 @@ def _worker_problems(name: str, index: dict[tuple[str, str], Doc]) -> list[str]:
     labels = worker["spec"]["template"]["metadata"]["labels"]
     policy = index.get(("NetworkPolicy", f"{name}-worker-metrics"))
     if policy is None:
-        return [*problems, f"{name}: no NetworkPolicy {name}-worker-metrics (Prometheus cannot scrape the worker)"]
+        return [
+            *problems,
+            f"{name}: no NetworkPolicy {name}-worker-metrics (Prometheus cannot scrape the worker)",
+        ]
     if not _matches(policy["spec"]["podSelector"].get("matchLabels", {}), labels):
-        problems.append(f"NetworkPolicy/{name}-worker-metrics: podSelector does not pick the {name}-worker pods")
+        problems.append(
+            f"NetworkPolicy/{name}-worker-metrics: podSelector does not pick the {name}-worker pods"
+        )
     rules = policy["spec"].get("ingress", [])
     if not rules:
         problems.append(f"NetworkPolicy/{name}-worker-metrics: admits nobody, Prometheus included")
@@ -307,7 +316,9 @@ def _worker_problems(name: str, index: dict[tuple[str, str], Doc]) -> list[str]:
         for peer in rule.get("from", []):
             namespaces = peer.get("namespaceSelector", {}).get("matchLabels")
             if namespaces != {"kubernetes.io/metadata.name": "monitoring"} or not peer.get("podSelector"):
-                problems.append(f"NetworkPolicy/{name}-worker-metrics: unexpected peer {peer} (Prometheus only)")
+                problems.append(
+                    f"NetworkPolicy/{name}-worker-metrics: unexpected peer {peer} (Prometheus only)"
+                )
     return problems
 
 

@@ -233,7 +233,9 @@ def test_workers_must_be_probed_scraped_and_reachable_by_prometheus_alone():
     assert "NetworkPolicy/notify-worker-metrics: a rule opens ports other than 9100" in problems
     assert any(p.startswith("benchmark: no NetworkPolicy benchmark-worker-metrics") for p in problems)
     # the untouched workers pass
-    assert not any(p.startswith(("Deployment/declaration-worker", "Deployment/certificate-worker")) for p in problems)
+    assert not any(
+        p.startswith(("Deployment/declaration-worker", "Deployment/certificate-worker")) for p in problems
+    )
 
 
 def test_compose_workers_need_their_metrics_port_and_healthcheck(tmp_path):
