@@ -158,6 +158,21 @@ class Product(Base):
             text("listed_at DESC"),
             postgresql_where=text("status = 'listed'"),
         ),
+        # Filters of the catalogue (领域, 星级, 品牌, 行政区划), so a filtered count never reads the wide rows.
+        Index(
+            "ix_products_listed_field",
+            "field",
+            text("listed_at DESC"),
+            postgresql_where=text("status = 'listed'"),
+        ),
+        Index(
+            "ix_products_listed_star",
+            "star",
+            text("listed_at DESC"),
+            postgresql_where=text("status = 'listed'"),
+        ),
+        Index("ix_products_listed_brand", "brand_name", postgresql_where=text("status = 'listed'")),
+        Index("ix_products_listed_region", "region_code", postgresql_where=text("status = 'listed'")),
     )
 
 

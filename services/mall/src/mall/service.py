@@ -22,6 +22,7 @@ from kit.uploads import check_upload
 from PIL import Image
 from sqlalchemy import any_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 
 from mall.domain import search
 from mall.domain.completeness import describe_missing, missing_requirements
@@ -486,18 +487,21 @@ def catalogue_filters(query: CatalogueQuery) -> list[Any]:
     if query.brand:
         where.append(Product.brand_name == query.brand)
     if query.region:
-        prefix = search.region_prefix(query.region)
-        if prefix is None:
+        bounds = search.region_range(query.region)
+        if bounds is None:
             raise Invalid("行政区划代码格式不正确，应为 2、4 或 6 位数字", code="invalid_region")
-        where.append(Product.region_code.like(prefix + "%"))
+        where.append(Product.region_code >= bounds[0])
+        if bounds[1] is not None:
+            where.append(Product.region_code < bounds[1])
     if query.q:
         terms = search.query_terms(query.q)
         if not terms:
             # Only punctuation: nothing can match it (rather than everything).
             where.append(false())
-        for term, grams in terms:
-            where.append(Product.search_grams.contains(grams))
-            where.append(Product.search_text.like(search.like_pattern(term)))
+        for term in terms:
+            where.append(Product.search_grams.contains(term.grams))
+            if not term.exact:
+                where.append(Product.search_text.like(search.like_pattern(term.text)))
     return where
 
 
@@ -507,6 +511,24 @@ _SORTS = {
     "star": (Product.star.desc(), Product.listed_at.desc(), Product.model_id),
     "name": (Product.product_name, Product.name, Product.model, Product.model_id),
 }
+
+
+# What a catalogue row shows; the wide columns (grams, introduction, results) stay in the table.
+_LIST_COLUMNS = (
+    Product.model_id,
+    Product.source,
+    Product.star,
+    Product.product_id,
+    Product.product_name,
+    Product.field,
+    Product.name,
+    Product.model,
+    Product.enterprise_name,
+    Product.region_code,
+    Product.brand_name,
+    Product.cover_picture_id,
+    Product.listed_at,
+)
 
 
 async def search_catalogue(
@@ -520,6 +542,7 @@ async def search_catalogue(
         rows = (
             await session.execute(
                 select(Product)
+                .options(load_only(*_LIST_COLUMNS))
                 .where(*where)
                 .order_by(*_SORTS[query.sort])
                 .offset(page["offset"])

@@ -7,25 +7,37 @@ from hypothesis import given
 from hypothesis import strategies as st
 from mall.domain.completeness import describe_missing, missing_requirements
 from mall.domain.labels import Requirement
-from mall.domain.search import document, grams_of, like_pattern, normalise, query_terms, region_prefix
+from mall.domain.search import (
+    document,
+    grams_of,
+    like_pattern,
+    normalise,
+    query_terms,
+    region_prefix,
+    region_range,
+)
 
 
 def test_chinese_words_inside_longer_names_are_found() -> None:
     text, grams = document(["家用电冰箱", "BCD-520WKPZM", "美的集团股份有限公司"])
     for q in ("冰箱", "电冰箱", "冰", "美的", "bcd-520", "ＢＣＤ", "520wk"):
-        for term, needed in query_terms(q):
-            assert set(needed) <= set(grams), q
-            assert term in text, q
+        for term in query_terms(q):
+            assert set(term.grams) <= set(grams), q
+            assert term.text in text, q
 
 
 def test_a_word_not_in_the_document_needs_grams_it_lacks() -> None:
     _, grams = document(["家用电冰箱"])
-    [(_, needed)] = query_terms("洗衣机")
-    assert not set(needed) <= set(grams)
+    [term] = query_terms("洗衣机")
+    assert not set(term.grams) <= set(grams)
+
+
+def test_short_single_run_terms_are_decided_by_grams_alone() -> None:
+    assert [t.exact for t in query_terms("冰 冰箱 电冰箱 bcd-5 ab")] == [True, True, False, False, True]
 
 
 def test_query_is_bounded_and_split_on_whitespace() -> None:
-    assert [t for t, _ in query_terms("  冰箱   一级能效 ")] == ["冰箱", "一级能效"]
+    assert [t.text for t in query_terms("  冰箱   一级能效 ")] == ["冰箱", "一级能效"]
     assert len(query_terms("a b c d e f g h")) == 5
     assert query_terms("   ") == []
     assert query_terms("%%% ___") == []
@@ -48,14 +60,21 @@ def test_every_substring_of_a_document_is_findable(text: str, data) -> None:
     start = data.draw(st.integers(0, len(doc_text) - 1))
     end = data.draw(st.integers(start + 1, len(doc_text)))
     fragment = doc_text[start:end]
-    for term, needed in query_terms(fragment):
-        assert set(needed) <= set(grams)
-        assert term in doc_text
+    for term in query_terms(fragment):
+        assert set(term.grams) <= set(grams)
+        assert term.text in doc_text
 
 
 def test_normalise_folds_width_and_case() -> None:
     assert normalise("ＢＣＤ－５２０") == "bcd-520"
     assert grams_of("Ab") == {"a", "b", "ab"}
+
+
+def test_region_range() -> None:
+    assert region_range("440000") == ("44", "45")
+    assert region_range("440300") == ("4403", "4404")
+    assert region_range("99") == ("99", None)
+    assert region_range("北京") is None
 
 
 def test_region_prefix() -> None:

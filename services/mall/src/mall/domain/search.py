@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 MAX_QUERY_CHARS = 50
 MAX_TERMS = 5
@@ -44,19 +45,27 @@ def document(fields: Iterable[str | None]) -> tuple[str, list[str]]:
     return text, sorted(grams_of(text))
 
 
-def query_terms(q: str) -> list[tuple[str, list[str]]]:
+@dataclass(frozen=True)
+class Term:
+    text: str  # normalised, as typed
+    grams: list[str]  # every document containing the term contains these
+    exact: bool  # the grams alone prove the match (one run of one or two characters): no substring check
+
+
+def query_terms(q: str) -> list[Term]:
     """Each whitespace-separated term of the query with the grams a matching document must contain.
     A term needs its pairs (or its single character); the substring check then confirms adjacency."""
-    terms: list[tuple[str, list[str]]] = []
+    terms: list[Term] = []
     for raw in normalise(q[:MAX_QUERY_CHARS]).split():
+        runs = _runs(raw)
         needed: set[str] = set()
-        for run in _runs(raw):
+        for run in runs:
             if len(run) == 1:
                 needed.add(run)
             else:
                 needed.update(run[i : i + 2] for i in range(len(run) - 1))
         if needed:
-            terms.append((raw, sorted(needed)))
+            terms.append(Term(raw, sorted(needed), exact=runs == [raw] and len(raw) <= 2))
         if len(terms) == MAX_TERMS:
             break
     return terms
@@ -66,6 +75,16 @@ def like_pattern(term: str) -> str:
     """A LIKE pattern matching ``term`` anywhere, with LIKE's wildcards escaped."""
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def region_range(code: str) -> tuple[str, str | None] | None:
+    """The codes under a GB/T 2260 code as a half-open range of digit strings, so a plain b-tree serves
+    it (digit-only strings sort alike in every collation): 440000 → ["44", "45"), 4403 → ["4403", "4404")."""
+    prefix = region_prefix(code)
+    if prefix is None:
+        return None
+    upper = str(int(prefix) + 1).zfill(len(prefix))
+    return prefix, (upper if len(upper) == len(prefix) else None)
 
 
 def region_prefix(code: str) -> str | None:
