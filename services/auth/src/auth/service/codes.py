@@ -47,7 +47,8 @@ async def issue(ctx: AuthContext, *, phone: str, purpose: SmsPurpose, ip: str, r
         redis, f"lp:auth:sms-ip:{fingerprint(ip)}", limit=s.sms_hourly_cap_per_ip, window_seconds=3600,
         message="验证码请求过于频繁，请稍后再试",
     )
-    gap_key = f"lp:auth:sms-gap:{fingerprint(phone)}"
+    # The gap is per purpose: a code just sent to register must not block a password reset.
+    gap_key = f"lp:auth:sms-gap:{purpose.value}:{fingerprint(phone)}"
     if not await redis.set(gap_key, "1", nx=True, ex=s.sms_resend_gap_seconds):
         wait = await redis.ttl(gap_key)
         raise RateLimited(f"验证码已发送，请 {max(wait, 1)} 秒后再试", retry_after=max(wait, 1),
