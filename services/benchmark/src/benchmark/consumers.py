@@ -21,7 +21,7 @@ async def on_organisation_created(session: AsyncSession, event: Envelope) -> Non
     payload = event.payload
     if payload.get("org_type") != "agency":
         return
-    name = str(payload.get("name") or "").strip()
+    name = "".join(c for c in str(payload.get("name") or "") if c.isprintable()).strip()
     if not name:
         log.warning("agency_without_name", event_id=str(event.id))
         return

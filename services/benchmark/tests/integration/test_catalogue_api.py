@@ -161,6 +161,7 @@ async def test_duplicate_code_and_bad_product_input_answer_4xx(client, working_g
         {"code": "A1", "name": "x", "field": "y", "year": 2026, "product_type": "产品类型"},
         {"code": "A 1", "name": "x", "field": "y", "year": 2026, "product_type": "product"},
         {"code": "A1", "name": "x", "field": "y", "year": 2026, "product_type": "product", "status": "open"},
+        {"code": "A1", "name": "羽绒\u0000服", "field": "y", "year": 2026, "product_type": "product"},
         [],
     ]
     for body in bad_bodies:

@@ -106,6 +106,16 @@ async def test_plan_definition_errors_name_indicator_and_field(
     )
     assert r.status_code == 422
     assert r.json()["error"]["details"][0]["field"] == "star_3"
+    # control characters cannot reach the database: 422, not a server error
+    nul_name = {**jacket_plan_body["indicators"][0], "name": "含绒\u0000量"}
+    for broken in (
+        {**jacket_plan_body, "title": "方案\u0000"},
+        {**jacket_plan_body, "indicators": [nul_name]},
+    ):
+        r = await client.post(
+            f"/api/benchmark/products/{product['id']}/plans", json=broken, headers=agency.headers
+        )
+        assert r.status_code == 422, r.text
     assert (
         await client.get(f"/api/benchmark/products/{product['id']}/plans", headers=agency.headers)
     ).json()["total"] == 0

@@ -75,6 +75,10 @@ def test_every_fault_of_a_row_is_reported_with_its_field():
     assert faults(base(direction="grade", forerunner="6")) == {("forerunner", "unknown_grade")}
     assert faults(base(direction="grade", forerunner="A", grades="A,A")) == {("grades", "invalid_grades")}
     assert faults(base(grades="1,2")) == {("grades", "grades_not_applicable")}
+    assert faults(base(name="含\x00绒量", unit="%\x1b")) == {
+        ("name", "invalid_text"),
+        ("unit", "invalid_text"),
+    }
 
 
 def test_star_thresholds_must_not_loosen():

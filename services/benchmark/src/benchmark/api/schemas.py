@@ -7,13 +7,23 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from benchmark.domain.indicators import MAX_INDICATORS, STAR_FIELDS
+from benchmark.domain.indicators import MAX_INDICATORS, STAR_FIELDS, printable
 from benchmark.workbook import GROUP_STANDARD_MAX, TITLE_MAX
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        # NUL and other control characters cannot be stored in PostgreSQL text or jsonb: refuse them here
+        # instead of failing in the database. Free-form values (thresholds, comparison values) are checked
+        # by the domain, which refuses anything that is not a number, a grade or yes/no.
+        if isinstance(value, str) and not printable(value):
+            raise ValueError("内容含有不可见的控制字符")
+        return value
 
 
 class ProductIn(_Body):

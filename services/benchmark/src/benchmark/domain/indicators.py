@@ -25,6 +25,7 @@ well defined.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -367,6 +368,11 @@ INDICATOR_FIELDS = (
 STAR_FIELDS = tuple(f"star_{level}" for level in STAR_LEVELS)
 
 
+def printable(text: str) -> bool:
+    """No control characters (NUL, escapes ...): they cannot be stored and never belong in a name."""
+    return not any(unicodedata.category(c) == "Cc" for c in text)
+
+
 def _blank(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
@@ -395,9 +401,13 @@ def define_indicator(fields: Mapping[str, Any], *, row: int | None = None) -> Co
         fault("name", "missing_name", "未填写指标名称")
     elif len(name) > 100:
         fault("name", "name_too_long", "指标名称最长 100 字")
+    elif not printable(name):
+        fault("name", "invalid_text", "指标名称含有不可见的控制字符")
     unit = str(fields.get("unit") or "").strip()
     if len(unit) > 30:
         fault("unit", "unit_too_long", "单位最长 30 字")
+    elif not printable(unit):
+        fault("unit", "invalid_text", "单位含有不可见的控制字符")
 
     direction = None
     raw_direction = fields.get("direction")
@@ -413,7 +423,12 @@ def define_indicator(fields: Mapping[str, Any], *, row: int | None = None) -> Co
     raw_grades = fields.get("grades")
     if direction is Direction.GRADE:
         grades = DEFAULT_GRADES if _blank(raw_grades) else _grade_scale(raw_grades)
-        if len(grades) < 2 or len(set(grades)) != len(grades) or "" in grades:
+        if (
+            len(grades) < 2
+            or len(set(grades)) != len(grades)
+            or "" in grades
+            or not printable("".join(grades))
+        ):
             fault("grades", "invalid_grades", "等级序列至少两级、不得重复，按由差到好的顺序以逗号分隔")
             grades = ()
     elif not _blank(raw_grades) and raw_grades != []:
