@@ -111,7 +111,7 @@ async def seed(url: str, rows: int) -> dict:
         population = [s for s in STATES for _ in range(s[2])]
         records = []
         started = now - timedelta(days=5 * 365)
-        for i in range(rows):
+        for _ in range(rows):
             pid, field, year, name, agency = RNG.choice(products)
             org, ent_name = RNG.choice(enterprises)
             ls, es, _ = RNG.choice(population)
