@@ -17,12 +17,13 @@ class Settings(ServiceSettings):
 
     gateway_portal_dist: str = str(DEFAULT_PORTAL_DIST)
 
-    # Rate limits are a coarse first line against floods; the sensitive routes (login, SMS codes) carry
-    # their own tighter limits inside auth. Benchmarks from one address raise these or switch them off.
+    # Rate limits (per window) are a coarse first line against floods; the sensitive routes (login, SMS
+    # codes) carry their own tighter limits inside auth. Generous per address because offices and
+    # government networks put many users behind one NAT address. Benchmarks from one address switch them off.
     gateway_rate_limit_enabled: bool = True
     gateway_rate_limit_window_seconds: int = Field(default=60, ge=1, le=3600)
-    gateway_rate_limit_per_ip: int = Field(default=6000, ge=1)
-    gateway_rate_limit_per_account: int = Field(default=3000, ge=1)
+    gateway_rate_limit_per_ip: int = Field(default=20000, ge=1)
+    gateway_rate_limit_per_account: int = Field(default=10000, ge=1)
     gateway_rate_limit_prefix: str = "lp:gw:rl"
     # A revoked session is refused by the gateway within this many seconds (by the services at once).
     gateway_revocation_cache_seconds: float = Field(default=1.0, ge=0, le=30)

@@ -64,7 +64,7 @@ def make_handlers(settings: Settings) -> dict[str, Handler]:
     async def on_enterprise_updated(session: AsyncSession, event: Envelope) -> None:
         p = EnterpriseUpdated.model_validate(event.payload)
         await repo.upsert_contact(
-            session, p.org_id, name=p.name, credit_code=p.credit_code, contact_name=p.contact_name,
+            session, p.org_id, replace=True, name=p.name, credit_code=p.credit_code, contact_name=p.contact_name,
             phone_masked=p.phone_masked, phone_sealed=p.phone_sealed, email=p.email,
         )
 

@@ -76,12 +76,15 @@ def _delivery(
     }
 
 
-async def upsert_contact(session: AsyncSession, org_id: uuid.UUID, **values: Any) -> None:
-    """Overwrite what is given; an absent field (None) keeps what notify already knew."""
-    given = {k: v for k, v in values.items() if v is not None}
-    stmt = insert(Contact).values(org_id=org_id, name=values.get("name") or "", **{k: v for k, v in given.items() if k != "name"})
+async def upsert_contact(session: AsyncSession, org_id: uuid.UUID, *, replace: bool = False, **values: Any) -> None:
+    """Keep what notify knows of an organisation. ``replace``: the values are the whole current profile
+    (enterprise.updated), so a field now empty is emptied; otherwise an absent field keeps the old value."""
+    given = values if replace else {k: v for k, v in values.items() if v is not None}
+    given = {**given, "name": values.get("name") or ""}
     await session.execute(
-        stmt.on_conflict_do_update(index_elements=[Contact.org_id], set_={**given, "updated_at": func.now()})
+        insert(Contact)
+        .values(org_id=org_id, **given)
+        .on_conflict_do_update(index_elements=[Contact.org_id], set_={**given, "updated_at": func.now()})
     )
 
 

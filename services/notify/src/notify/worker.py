@@ -1,4 +1,5 @@
-"""Consumer and delivery dispatcher of the notify service without HTTP: ``python -m notify.worker``."""
+"""Consumer and delivery dispatcher of the notify service without HTTP: ``python -m notify.worker``
+(metrics and probes on ``LP_METRICS_PORT``, see kit.worker)."""
 
 from __future__ import annotations
 

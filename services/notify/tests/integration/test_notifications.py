@@ -246,3 +246,33 @@ async def test_read_one_read_all_and_pagination(client, runtime, publish, make_o
     r = await client.post("/api/notify/messages/read-all", headers=org.headers)
     assert r.json() == {"updated": 4, "unread": 0}
     assert (await messages(client, org))["unread"] == 0
+
+
+async def test_a_changed_phone_is_used_for_the_next_sms(client, runtime, publish, sms, make_org):
+    org = make_org()
+    old, new = new_phone(), new_phone()
+    await register(publish, runtime, org, old)
+    updated = await publish(
+        "enterprise.updated",
+        {
+            "org_id": str(org.id), "name": org.name, "credit_code": "91350100M000100Y43", "contact_name": "李四",
+            "phone_masked": f"{new[:3]}****{new[7:]}", "phone_sealed": runtime.sealer.seal(new),
+            "email": None,
+        },
+    )
+    await wait_until(lambda: count(runtime, Contact, Contact.org_id == org.id, Contact.contact_name == "李四"))
+    await publish(
+        "mall.product_unlisted",
+        {"model_id": str(uuid.uuid4()), "org_id": str(org.id), "reason": "certificate_revoked",
+         "reason_label": "领跑者证书已被撤销。", "product_name": "家用电冰箱", "model": "BCD-520W"},
+    )
+    await publish(
+        "certificate.revoked",
+        {"certificate_id": str(uuid.uuid4()), "number": "LPZ-2024-000999", "declaration_id": str(uuid.uuid4()),
+         "org_id": str(org.id), "model_ids": [], "reason": "企业申请撤销"},
+    )
+    await wait_until(lambda: sms.messages(new))
+    assert await sms.messages(old) == []
+    titles = [m["title"] for m in (await messages(client, org))["items"]]
+    assert set(titles) == {"领跑者证书已撤销", "产品已下架", "欢迎注册"}
+    assert await count(runtime, Message, Message.event_id == updated.id) == 0  # a profile edit is not news
