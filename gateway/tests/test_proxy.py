@@ -188,3 +188,18 @@ async def test_ready_when_every_service_answers(gateway_settings, fake_service: 
     async with serve_gateway(gateway_settings(notify_url=fake_service)) as url, httpx.AsyncClient(base_url=url) as c:
         r = await c.get("/readyz")
     assert r.status_code == 200 and all(r.json()["checks"].values())
+
+
+async def test_expect_continue_is_answered_by_the_gateway_not_forwarded(client: httpx.AsyncClient):
+    payload = bytes(2 * 1024 * 1024)
+    r = await client.post("/api/auth/upload", content=payload, headers={"Expect": "100-continue"})
+    assert r.status_code == 200 and r.json()["size"] == len(payload)
+    r = await client.post("/api/declarations/x", content=b"{}", headers={"Expect": "100-continue"})
+    assert r.status_code == 200 and "expect" not in r.json()["headers"]
+
+
+async def test_head_and_options_pass_through(client: httpx.AsyncClient):
+    r = await client.head("/api/mall/products")
+    assert r.status_code == 200 and r.content == b""
+    r = await client.options("/api/mall/products")
+    assert r.json()["method"] == "OPTIONS"

@@ -29,8 +29,13 @@ HOP_BY_HOP = frozenset(
         b"te", b"trailer", b"trailers", b"transfer-encoding", b"upgrade",
     }
 )
+# Set by the gateway itself, or (Expect) already answered by the gateway's server towards the client:
+# forwarding it would make the service send a second "100 Continue" into a pooled connection.
 _SET_BY_GATEWAY = frozenset(
-    {b"host", b"x-request-id", b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host", b"x-internal-token"}
+    {
+        b"host", b"x-request-id", b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host",
+        b"x-internal-token", b"expect",
+    }
 )
 _IDEMPOTENT_NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 
