@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Path, Query, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile, status
 from fastapi.responses import HTMLResponse, Response
 from kit.downloads import content_disposition, sign_download, verify_download
 from kit.errors import Forbidden, NotFound
@@ -13,7 +14,7 @@ from kit.ratelimit import enforce
 from kit.runtime import Runtime
 from kit.security import CurrentPrincipal, EnterprisePrincipal, WorkingGroupPrincipal
 from kit.uploads import check_upload
-from kit.web import PageDep, RuntimeDep, SessionDep, client_ip
+from kit.web import RuntimeDep, SessionDep, client_ip
 
 from certificate import service
 from certificate.api.pages import verify_page
@@ -35,9 +36,22 @@ from certificate.domain.status import UNKNOWN, UNKNOWN_LABEL, CertificateStatus,
 from certificate.models import Certificate, Label
 
 router = APIRouter(prefix="/api/certificates", tags=["certificates"])
+DOWNLOAD_TOKEN = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 public_router = APIRouter(tags=["verification"])
 
 NOT_FOUND = {404: {"description": "不存在或无权查看（他人的证书、标识一律 404）"}}
+
+
+def _page(
+    page: Annotated[int, Query(ge=1, le=100_000, description="页码")] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100, description="每页条数")] = 20,
+) -> dict[str, int]:
+    """Paging with an upper bound on the page too, so a huge page number is a 422, not a database
+    overflow (the same dict shape as the kit's PageDep)."""
+    return {"page": page, "page_size": page_size, "offset": (page - 1) * page_size}
+
+
+PageDep = Annotated[dict[str, int], Depends(_page)]
 
 
 def _settings(runtime: Runtime) -> Settings:
@@ -325,6 +339,10 @@ async def verify_html(code: str, request: Request, session: SessionDep, runtime:
     },
 )
 async def download_by_link(token: Annotated[str, Path(max_length=2048)], runtime: RuntimeDep) -> Response:
+    # Signed links are URL-safe base64 and a dot; anything else is refused before the HMAC check,
+    # which cannot compare non-ASCII text.
+    if not DOWNLOAD_TOKEN.fullmatch(token):
+        raise NotFound("下载链接无效", code="download_link_invalid")
     found = verify_download(runtime.settings.download_secret, token)
     if found["bucket"] != BUCKET:
         raise Forbidden()
