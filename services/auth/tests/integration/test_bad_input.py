@@ -123,3 +123,13 @@ async def test_dev_sms_route_only_under_the_capture_provider(client, h, settings
         response = await bare.get("/api/dev/sms", params={"phone": "13800000001"})
     assert response.status_code == 404
     assert "/api/dev/sms" not in real.openapi()["paths"]
+
+
+async def test_control_characters_are_refused_not_stored(client, h):
+    auth = h.bearer((await h.ready_enterprise(client))["access_token"])
+    brand = await client.post("/api/auth/enterprise/brands", headers=auth, data={"name": "品牌", "story": "a\x00b"})
+    assert brand.status_code == 422
+    login = await client.post("/api/auth/login", json={"login_name": "abc\x00", "password": "Whatever123"})
+    assert login.status_code == 422
+    ref = await client.post("/api/auth/forerunner-auth", headers=auth, json={"ref": "r\x00", "sms_code": "123456"})
+    assert ref.status_code == 422

@@ -8,17 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
 from kit.security import EnterprisePrincipal
 from kit.uploads import check_upload
-from pydantic import StringConstraints
 
 from auth.api.deps import CtxDep, IpDep
-from auth.api.schemas import BrandOut, EnterpriseIn, EnterpriseOut, Option
+from auth.api.schemas import BrandOut, EnterpriseIn, EnterpriseOut, Option, Str
 from auth.domain.enums import EnterpriseNature
 from auth.service import enterprise
 
 router = APIRouter(prefix="/api/auth", tags=["企业信息"])
 
-BrandName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Form()]
-BrandStory = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000), Form()]
+BrandName = Annotated[Str(1, 100), Form()]
+BrandStory = Annotated[Str(0, 5000), Form()]
 LogoFile = Annotated[UploadFile | None, File(description="PNG，不超过 2 MB，建议 500×500 透明底")]
 
 

@@ -13,7 +13,7 @@ from kit.web import PageDep
 from pydantic import AfterValidator, StringConstraints
 
 from auth.api.deps import CtxDep, IpDep
-from auth.api.schemas import CreatedOut, DecisionIn, RecoveryPage, _credit_code, _phone
+from auth.api.schemas import CreatedOut, DecisionIn, RecoveryPage, Str, _credit_code, _phone
 from auth.domain.enums import RecoveryStatus
 from auth.service import recovery
 
@@ -29,9 +29,9 @@ def _optional_phone(value: str | None) -> str | None:
              operation_id="auth_submit_recovery")
 async def submit(
     credit_code: Annotated[str, StringConstraints(max_length=40), AfterValidator(_credit_code), Form()],
-    enterprise_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200), Form()],
-    contact_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), Form()],
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=1000), Form()],
+    enterprise_name: Annotated[Str(2, 200), Form()],
+    contact_name: Annotated[Str(1, 50), Form()],
+    reason: Annotated[Str(2, 1000), Form()],
     letter: Annotated[UploadFile, File(description="授权书扫描件：PDF、JPG 或 PNG，不超过 10 MB")],
     ctx: CtxDep,
     ip: IpDep,

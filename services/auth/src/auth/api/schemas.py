@@ -37,6 +37,25 @@ def _region(value: str) -> str:
     return value
 
 
+# PostgreSQL refuses NUL in text and control characters have no place in names or addresses.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_controls(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("不能包含控制字符")
+    return value
+
+
+def Str(min_length: int = 0, max_length: int | None = None, *, pattern: str | None = None, strip: bool = True):
+    """A text field: trimmed, bounded, free of control characters."""
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=strip, min_length=min_length, max_length=max_length, pattern=pattern),
+        AfterValidator(_no_controls),
+    ]
+
+
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
 
 
@@ -46,12 +65,11 @@ def _email(value: str) -> str:
     return value
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 CreditCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_credit_code)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_phone)]
 RegionCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=6), AfterValidator(_region)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)]
-SmsCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)]
+SmsCode = Str(1, 10)
 # Length is checked by the policy (with a Chinese message) but a hard cap keeps hashing bounded.
 Password = Annotated[str, StringConstraints(min_length=1, max_length=MAX_LENGTH * 4)]
 
@@ -63,7 +81,7 @@ class _In(BaseModel):
 class SmsCodeIn(_In):
     phone: Phone | None = None
     purpose: SmsPurpose
-    ref: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    ref: Str(1, 100, strip=False) | None = None
 
 
 class SmsCodeOut(BaseModel):
@@ -71,9 +89,9 @@ class SmsCodeOut(BaseModel):
 
 
 class RegisterIn(_In):
-    enterprise_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+    enterprise_name: Str(2, 200)
     credit_code: CreditCode
-    contact_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    contact_name: Str(1, 50)
     phone: Phone
     sms_code: SmsCode
 
@@ -84,7 +102,7 @@ class RegisterOut(BaseModel):
 
 
 class LoginIn(_In):
-    login_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    login_name: Str(1, 64)
     password: Password
 
 
@@ -97,7 +115,7 @@ class TokensOut(BaseModel):
 
 
 class RefreshIn(_In):
-    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    refresh_token: Str(1, 200, strip=False)
 
 
 class PasswordChangeIn(_In):
@@ -106,7 +124,7 @@ class PasswordChangeIn(_In):
 
 
 class PasswordResetIn(_In):
-    login_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    login_name: Str(1, 64)
     phone: Phone
     sms_code: SmsCode
     new_password: Password
@@ -136,18 +154,18 @@ class MeOut(BaseModel):
 
 
 class EnterpriseIn(_In):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
-    credit_code: str | None = Field(default=None, description="只读；若提交须与现值一致")
+    name: Str(2, 200)
+    credit_code: Str(0, 40) | None = Field(default=None, description="只读；若提交须与现值一致")
     nature: EnterpriseNature | None = None
-    contact_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    contact_name: Str(1, 50)
     region_code: RegionCode | None = None
     phone: Phone
     email: Email | None = None
-    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    address: Str(0, 300) | None = None
     # Read-only fields of the profile answer, accepted back unchanged so a form can PUT what it GOT.
     org_id: uuid.UUID | None = None
-    nature_label: str | None = None
-    logo_url: str | None = None
+    nature_label: Str(0, 50) | None = None
+    logo_url: Str(0, 300) | None = None
     updated_at: datetime | None = None
 
 
@@ -210,7 +228,7 @@ class RecoveryPage(BaseModel):
 
 class DecisionIn(_In):
     approve: bool
-    opinion: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    opinion: Str(1, 500)
 
 
 class ListedPhone(BaseModel):
@@ -226,16 +244,16 @@ class ForerunnerStatusOut(BaseModel):
 
 
 class ForerunnerVerifyIn(_In):
-    ref: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    ref: Str(1, 100, strip=False)
     sms_code: SmsCode
 
 
 class OrganisationIn(_In):
     org_type: OrgType
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
-    contact_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    name: Str(2, 200)
+    contact_name: Str(1, 50)
     contact_phone: Phone
-    login_name: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z][A-Za-z0-9_.\-]{3,31}$")]
+    login_name: Str(4, 32, pattern=r"^[A-Za-z][A-Za-z0-9_.\-]{3,31}$")
 
 
 class OrganisationOut(BaseModel):
