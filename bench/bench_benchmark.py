@@ -169,6 +169,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="shorter run (smoke)")
     args = parser.parse_args()
     seconds, requests = (0.5, 400) if args.quick else (3.0, 3000)
+    load_before = os.getloadavg()[0]
     engine = in_process(seconds)
     http = asyncio.run(over_http(requests))
     direct, gateway = http["direct"], http["gateway"]
@@ -190,7 +191,8 @@ def main() -> None:
         "values parsed from strings each call. HTTP: one client with keep-alive, sequential requests, "
         f"{requests} per target interleaved in rounds; the route does one indexed query (the parsed final plan is "
         "cached per process) and the engine. Service and gateway each one uvicorn worker; the machine is shared "
-        "with other engineers' runs, so figures vary between runs."
+        "with other engineers' runs, so figures vary between runs: 1-minute load average "
+        f"{load_before:.1f} at the start and {os.getloadavg()[0]:.1f} at the end of this run, on 2 cores."
     )
     write_report("benchmark-compare", "Benchmark service: comparison engine and compare route", rows, notes,
                  raw={"in_process_per_s": engine, "http": http, "quick": args.quick})  # fmt: skip
