@@ -456,3 +456,28 @@ async def test_star_label_once_promotion_is_complete(org, bus, client, decode_qr
     shown = (await client.get(f"/api/certificates/verify/{code_of(label['verify_url'])}")).json()
     assert shown["status"] == "valid" and shown["kind"] == "star_label" and shown["star"] == 4
     assert len(bus.emitted("label.issued", model_id=star_product_id)) <= 1
+
+
+# --- concurrency ----------------------------------------------------------------------------------------
+
+
+async def test_concurrent_issues_in_one_series_get_consecutive_numbers(org, published):
+    agency = org("agency")
+    code = f"C{uuid.uuid4().hex[:5].upper()}"
+    results = await asyncio.gather(
+        *(published(org("enterprise"), agency, product_code=code) for _ in range(4))
+    )
+    numbers = sorted(cert["number"] for _, cert in results)
+    assert numbers == [f"LP-2025-{code}-{n:05d}" for n in range(1, 5)]
+
+
+async def test_concurrent_label_applications_give_one_label(org, published, client):
+    enterprise, agency = org("enterprise"), org("agency")
+    _, cert = await published(enterprise, agency)
+    body = {"model_id": cert["models"][0]["model_id"]}
+    first, second = await asyncio.gather(
+        client.post("/api/certificates/labels", json=body, headers=enterprise.headers),
+        client.post("/api/certificates/labels", json=body, headers=enterprise.headers),
+    )
+    assert sorted([first.status_code, second.status_code]) == [200, 201]
+    assert first.json()["id"] == second.json()["id"]
