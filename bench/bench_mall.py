@@ -485,8 +485,9 @@ async def main() -> None:
     notes = (
         f"{args.products:,} listed products in {len(meta['categories'])} key-field products of {len(FIELDS)} fields, "
         f"seeded with COPY in {seed_seconds:.1f} s (GIN index on the character/bigram array maintained during the load), "
-        "then VACUUM ANALYZE. Each request is the route's two statements: the count of matches and one page of 20 "
-        "(keyword terms: `search_grams @> grams` through the GIN index, confirmed by `search_text LIKE`). "
+        "then VACUUM ANALYZE. Each request is the route's two statements: the count of matches (up to the "
+        "1,000-result cap) and one page of 20 (keyword terms: `search_grams @> grams` through the partial GIN "
+        "index of listed products, confirmed by `search_text LIKE` when longer than two characters). "
         "In process: `service.search_catalogue` one at a time after 50 warm-up queries. Over HTTP: uvicorn (one "
         "worker, no access log) and wrk (1 thread) share the machine's 2 cores with PostgreSQL, so the HTTP figures "
         "include CPU contention between client, server and database. No goal is set for the mall in QUALITY.md; "

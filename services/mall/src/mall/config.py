@@ -23,3 +23,7 @@ class Settings(ServiceSettings):
     # Public pictures are immutable per id; a day of caching is safe, and an unlisted product stops
     # being served by us at once (caches may keep a copy until max-age).
     mall_picture_cache_seconds: int = Field(default=3600, ge=0)
+    # Counting every match of a broad keyword among 100,000 products costs more than the page itself; the
+    # catalogue counts up to this many and lets a visitor page through them (50 pages of 20), like the
+    # big shopping sites do. Narrower filters show the exact count.
+    mall_search_max_results: int = Field(default=1000, ge=100)

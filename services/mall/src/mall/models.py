@@ -144,7 +144,13 @@ class Product(Base):
         CheckConstraint("star BETWEEN 1 AND 5", name="star_range"),
         CheckConstraint("status IN ('unlisted', 'listed', 'withdrawn')", name="status_known"),
         CheckConstraint("source IN ('forerunner', 'star')", name="source_known"),
-        Index("ix_products_search_grams", "search_grams", postgresql_using="gin"),
+        # Only listed products are searched: the partial index is smaller and implies the status filter.
+        Index(
+            "ix_products_search_grams",
+            "search_grams",
+            postgresql_using="gin",
+            postgresql_where=text("status = 'listed'"),
+        ),
         # The public catalogue reads only listed rows, newest first; partial indexes keep them small.
         Index(
             "ix_products_listed_latest",

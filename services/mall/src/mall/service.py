@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +21,7 @@ from kit.runtime import Runtime
 from kit.storage import new_key
 from kit.uploads import check_upload
 from PIL import Image
-from sqlalchemy import any_, false, func, or_, select
+from sqlalchemy import any_, false, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
@@ -28,7 +29,7 @@ from mall.domain import search
 from mall.domain.completeness import describe_missing, missing_requirements
 from mall.domain.labels import ListingStatus, PictureKind, Requirement, Source, UnlistReason
 from mall.domain.richtext import MAX_INTRODUCTION_CHARS, sanitise_introduction
-from mall.models import Brand, Certificate, Picture, Product
+from mall.models import Brand, Category, Certificate, Picture, Plan, Product
 
 log = structlog.get_logger("mall.service")
 
@@ -417,6 +418,12 @@ async def reorder_pictures(
 
 async def list_product(runtime: Runtime, org_id: uuid.UUID, model_id: uuid.UUID) -> Product:
     """上架: only complete material, never a model whose certificate was revoked or expired."""
+    product = await _list_product(runtime, org_id, model_id)
+    await forget_categories(runtime)
+    return product
+
+
+async def _list_product(runtime: Runtime, org_id: uuid.UUID, model_id: uuid.UUID) -> Product:
     now = await runtime.clock.now()
     async with runtime.db.transaction() as session:
         product = await _own_product(session, org_id, model_id, lock=True)
@@ -455,11 +462,13 @@ async def list_product(runtime: Runtime, org_id: uuid.UUID, model_id: uuid.UUID)
 
 
 async def unlist_product(runtime: Runtime, org_id: uuid.UUID, model_id: uuid.UUID) -> Product:
+    """下架 by the enterprise; the material is kept for listing again."""
     now = await runtime.clock.now()
     async with runtime.db.transaction() as session:
         product = await _own_product(session, org_id, model_id, lock=True)
         await take_off(session, product, UnlistReason.ENTERPRISE, now)
-        return product
+    await forget_categories(runtime)
+    return product
 
 
 # ---------------------------------------------------------------- public catalogue
@@ -533,12 +542,23 @@ _LIST_COLUMNS = (
 
 async def search_catalogue(
     runtime: Runtime, query: CatalogueQuery, page: dict[str, Any]
-) -> tuple[list[Product], int]:
+) -> tuple[list[Product], int, bool]:
+    """One page of listed products and the number of matches, counted up to the configured cap
+    (``capped`` tells the portal to show "1000+")."""
+    cap = runtime.settings.mall_search_max_results
+    if page["offset"] + page["page_size"] > cap:
+        raise Invalid(
+            f"最多显示前 {cap} 条结果，请使用关键词或分类缩小范围",
+            code="page_beyond_results",
+            details={"max": cap},
+        )
     where = catalogue_filters(query)
     async with runtime.db.session() as session:
-        total = (await session.execute(select(func.count()).select_from(Product).where(*where))).scalar_one()
+        bounded = select(literal(1)).select_from(Product).where(*where).limit(cap + 1).subquery()
+        counted = (await session.execute(select(func.count()).select_from(bounded))).scalar_one()
+        total, capped = min(counted, cap), counted > cap
         if total == 0 or page["offset"] >= total:
-            return [], total
+            return [], total, capped
         rows = (
             await session.execute(
                 select(Product)
@@ -549,12 +569,37 @@ async def search_catalogue(
                 .limit(page["page_size"])
             )
         ).scalars()
-        return list(rows), total
+        return list(rows), total, capped
+
+
+CATEGORIES_CACHE = "{namespace}:mall:categories:{variant}"
+CATEGORIES_TTL = 30
+
+
+async def forget_categories(runtime: Runtime) -> None:
+    """Listing changes move the counts; the cached tree is dropped after the change is committed."""
+    try:
+        ns = runtime.settings.bus_namespace
+        await runtime.redis.delete(
+            CATEGORIES_CACHE.format(namespace=ns, variant="all"),
+            CATEGORIES_CACHE.format(namespace=ns, variant="listed"),
+        )
+    except Exception as exc:  # the TTL bounds the staleness when Redis is away
+        log.warning("categories_cache_not_cleared", error=type(exc).__name__)
 
 
 async def categories(runtime: Runtime, *, include_empty: bool) -> list[dict[str, Any]]:
-    from mall.models import Category
-
+    """Fields and their key-field products with listed counts. Every visitor's first request, and the
+    same for all of them: computed from an index-only scan and kept in Redis for a few seconds."""
+    key = CATEGORIES_CACHE.format(
+        namespace=runtime.settings.bus_namespace, variant="all" if include_empty else "listed"
+    )
+    try:
+        cached = await runtime.redis.get(key)
+    except Exception:
+        cached = None
+    if cached:
+        return json.loads(cached)
     async with runtime.db.session() as session:
         counts = dict(
             (
@@ -577,14 +622,19 @@ async def categories(runtime: Runtime, *, include_empty: bool) -> list[dict[str,
             entry["count"] += count
             entry["products"].append(
                 {
-                    "product_id": cat.product_id,
+                    "product_id": str(cat.product_id),
                     "code": cat.code,
                     "name": cat.name,
                     "year": cat.year,
                     "count": count,
                 }
             )
-        return list(fields.values())
+    result = list(fields.values())
+    try:
+        await runtime.redis.set(key, json.dumps(result, ensure_ascii=False), ex=CATEGORIES_TTL)
+    except Exception as exc:
+        log.warning("categories_cache_not_written", error=type(exc).__name__)
+    return result
 
 
 @dataclass
@@ -599,8 +649,6 @@ class PublicProduct:
 
 
 async def public_product(runtime: Runtime, model_id: uuid.UUID) -> PublicProduct:
-    from mall.models import Plan
-
     async with runtime.db.session() as session:
         product = (
             await session.execute(

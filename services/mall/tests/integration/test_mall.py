@@ -168,6 +168,12 @@ async def test_forerunner_and_star_products_are_listed_found_and_hidden(
     assert r.json()["status"] == "unlisted"
     assert str(coat) not in await ids(q="羽绒")
     assert (await client.get(f"/api/mall/products/{coat}")).status_code == 404
+    fields = {f["field"]: f for f in (await client.get("/api/mall/categories")).json()}
+    assert all(p["product_id"] != str(coat_cat) for f in fields.values() for p in f["products"])
+    everything = (await client.get("/api/mall/categories", params={"include_empty": True})).json()
+    assert any(
+        p["product_id"] == str(coat_cat) and p["count"] == 0 for f in everything for p in f["products"]
+    )
     [unlisted] = await emitted("mall.product_unlisted", model_id=coat)
     assert unlisted["reason"] == "enterprise"
 
@@ -508,6 +514,7 @@ async def test_bad_input_is_a_clear_4xx_never_500(picture, client, enterprise, c
         ("GET", "/api/mall/products", {"params": {"star": "五"}}, 422),
         ("GET", "/api/mall/products", {"params": {"page_size": 1000}}, 422),
         ("GET", "/api/mall/products", {"params": {"page": 0}}, 422),
+        ("GET", "/api/mall/products", {"params": {"page": 51}}, 422),
         ("GET", "/api/mall/products", {"params": {"sort": "price"}}, 422),
         ("GET", "/api/mall/products", {"params": {"region": "北京"}}, 422),
         ("GET", "/api/mall/products", {"params": {"q": "冰" * 51}}, 422),

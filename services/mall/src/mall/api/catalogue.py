@@ -52,9 +52,13 @@ async def search_products(
         q=(q or "").strip() or None,
         sort=sort,
     )
-    rows, total = await service.search_catalogue(runtime, query, page)
+    rows, total, capped = await service.search_catalogue(runtime, query, page)
     return CataloguePage(
-        items=[CatalogueItem.of(p) for p in rows], total=total, page=page["page"], page_size=page["page_size"]
+        items=[CatalogueItem.of(p) for p in rows],
+        total=total,
+        total_capped=capped,
+        page=page["page"],
+        page_size=page["page_size"],
     )
 
 

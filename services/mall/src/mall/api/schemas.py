@@ -171,6 +171,7 @@ class CatalogueItem(BaseModel):
 class CataloguePage(BaseModel):
     items: list[CatalogueItem]
     total: int
+    total_capped: bool = Field(description="匹配结果多于 total 条（仅统计到上限）")
     page: int
     page_size: int
 
