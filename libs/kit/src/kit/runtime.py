@@ -14,7 +14,7 @@ import structlog
 from redis.asyncio import Redis
 from sqlalchemy import text
 
-from kit import metrics
+from kit import metrics, tracing
 from kit.bus import Consumer, Handler, OutboxRelay, set_producer
 from kit.clock import Clock
 from kit.db import Database
@@ -69,6 +69,7 @@ class Runtime:
     async def start(self, *, workers: bool | None = None) -> None:
         s = self.settings
         configure_logging(self.service, s.log_level)
+        tracing.configure(self.service)
         set_producer(self.service)
         self.db = Database(s.database_url, pool_size=s.db_pool_size)
         self.redis = Redis.from_url(s.redis_url, decode_responses=True, health_check_interval=30)
@@ -209,3 +210,5 @@ class Runtime:
         with contextlib.suppress(Exception):
             await self.redis.aclose()
         await self.db.dispose()
+        # Spans still queued for the collector (only when OTEL_EXPORTER_OTLP_ENDPOINT is set).
+        await asyncio.to_thread(tracing.flush)

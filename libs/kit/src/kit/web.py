@@ -15,7 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kit import metrics
+from kit import metrics, tracing
 from kit.errors import error_body, install_error_handlers
 from kit.logging import request_id_var
 from kit.runtime import Runtime
@@ -40,6 +40,23 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
+        if scope.get("path", "") in _SKIP_METRICS:
+            # Probes and scrapes: no trace (they would drown the real ones), no request metrics.
+            await self._handle(scope, receive, send, headers, None)
+            return
+        # The caller's trace continues here (the gateway passes traceparent on), or a fresh one starts.
+        method = scope.get("method", "")
+        with tracing.continue_trace(
+            method,
+            headers.get(b"traceparent", b"").decode("latin-1") or None,
+            kind=tracing.SpanKind.SERVER,
+            attributes={"http.request.method": method},
+        ) as span:
+            await self._handle(scope, receive, send, headers, span)
+
+    async def _handle(
+        self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes], span: tracing.Span | None
+    ) -> None:
         rid = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
         token = request_id_var.set(rid)
         started = time.perf_counter()
@@ -86,6 +103,12 @@ class RequestContextMiddleware:
                 metrics.HTTP_LATENCY.labels(self.service, method, template).observe(time.perf_counter() - started)
                 if status["code"] >= 500:
                     metrics.HTTP_ERRORS.labels(self.service, template).inc()
+                if span is not None and span.is_recording():
+                    span.update_name(f"{method} {template}")
+                    span.set_attribute("http.route", template)
+                    span.set_attribute("http.response.status_code", status["code"])
+                    if status["code"] >= 500:
+                        tracing.mark_failed(span, str(status["code"]))
 
     async def _too_large(self, send: Send, rid: str) -> None:
         import json

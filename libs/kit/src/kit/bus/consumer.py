@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit import metrics
+from kit import metrics, tracing
 from kit.bus.envelope import Envelope
 from kit.bus.tables import inbox
 from kit.db import Database
@@ -149,34 +149,49 @@ class Consumer:
             metrics.EVENTS_CONSUMED.labels(self.name, "malformed", "dead_lettered").inc()
             await message.reject(requeue=False)
             return
-        token = request_id_var.set(envelope.correlation_id)
-        try:
-            handled = await self._handle_outlasting_outages(envelope)
-        except Exception as exc:
-            attempts = int((message.headers or {}).get("x-delivery-count", 0) or 0) + 1
-            log.warning(
-                "event_handler_failed",
-                consumer=self.name,
-                event_type=envelope.type,
-                event_id=str(envelope.id),
-                attempt=attempts,
-                error=type(exc).__name__,
-                detail=str(exc)[:300],
+        # The handler runs inside the producer's trace (a fresh one when the event carries none), so its
+        # logs, and the events it emits in turn, share the trace id of the request that started the work.
+        with tracing.continue_trace(
+            f"process {envelope.routing_key}",
+            envelope.traceparent,
+            kind=tracing.SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "rabbitmq",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": envelope.routing_key,
+                "messaging.message.id": str(envelope.id),
+                "messaging.consumer.group.name": self.name,
+            },
+        ) as span:
+            token = request_id_var.set(envelope.correlation_id)
+            try:
+                handled = await self._handle_outlasting_outages(envelope)
+            except Exception as exc:
+                tracing.mark_failed(span, exc)
+                attempts = int((message.headers or {}).get("x-delivery-count", 0) or 0) + 1
+                log.warning(
+                    "event_handler_failed",
+                    consumer=self.name,
+                    event_type=envelope.type,
+                    event_id=str(envelope.id),
+                    attempt=attempts,
+                    error=type(exc).__name__,
+                    detail=str(exc)[:300],
+                )
+                last = attempts > self.settings.consumer_delivery_limit
+                metrics.EVENTS_CONSUMED.labels(self.name, envelope.type, "dead_lettered" if last else "retried").inc()
+                await asyncio.sleep(min(0.05 * (2**attempts), self.max_backoff))
+                with contextlib.suppress(Exception):
+                    await message.nack(requeue=True)
+                return
+            finally:
+                request_id_var.reset(token)
+            metrics.EVENTS_CONSUMED.labels(self.name, envelope.type, "handled" if handled else "duplicate").inc()
+            metrics.EVENT_LATENCY.labels(self.name).observe(
+                max(0.0, (datetime.now(UTC) - envelope.occurred_at).total_seconds())
             )
-            last = attempts > self.settings.consumer_delivery_limit
-            metrics.EVENTS_CONSUMED.labels(self.name, envelope.type, "dead_lettered" if last else "retried").inc()
-            await asyncio.sleep(min(0.05 * (2**attempts), self.max_backoff))
             with contextlib.suppress(Exception):
-                await message.nack(requeue=True)
-            return
-        finally:
-            request_id_var.reset(token)
-        metrics.EVENTS_CONSUMED.labels(self.name, envelope.type, "handled" if handled else "duplicate").inc()
-        metrics.EVENT_LATENCY.labels(self.name).observe(
-            max(0.0, (datetime.now(UTC) - envelope.occurred_at).total_seconds())
-        )
-        with contextlib.suppress(Exception):
-            await message.ack()
+                await message.ack()
 
 
 def _is_outage(exc: BaseException) -> bool:

@@ -17,6 +17,9 @@ class Envelope(BaseModel):
     producer: str
     correlation_id: str | None = None
     payload: dict[str, Any]
+    # W3C trace context of the producing span (kit.tracing); optional, so envelopes written before it or
+    # by a producer without tracing still validate, and a malformed value only starts a fresh trace.
+    traceparent: str | None = None
 
     @property
     def routing_key(self) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit import tracing
 from kit.bus.envelope import Envelope
 from kit.bus.tables import outbox
 from kit.logging import request_id_var
@@ -32,12 +34,16 @@ async def emit(
     """Add an event to the outbox inside the caller's open transaction. Never commits."""
     if isinstance(payload, BaseModel):
         payload = payload.model_dump(mode="json")
+    event_id = uuid.uuid4()
     envelope = Envelope(
+        id=event_id,
         type=event_type,
         version=version,
         producer=_producer,
         correlation_id=correlation_id or request_id_var.get(),
         payload=payload,
+        # The consumers continue this trace around their handlers.
+        traceparent=tracing.message_traceparent(f"{event_type}.v{version}", str(event_id)),
     )
     await session.execute(
         insert(outbox).values(
