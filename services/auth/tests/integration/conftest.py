@@ -14,6 +14,7 @@ import string
 import pytest
 from auth import demo
 from auth.config import Settings
+from auth.domain.enums import SmsPurpose
 from auth.main import create_app
 from auth.service.context import fingerprint
 from kit.testing.fixtures import running_app
@@ -92,7 +93,7 @@ async def code_for(client, phone: str) -> str:
 async def pass_resend_gap(client, phone: str) -> None:
     """What 60 seconds of waiting would do: the per-phone resend gap ends."""
     redis = client._transport.app.state.runtime.redis
-    await redis.delete(f"lp:auth:sms-gap:{fingerprint(phone)}")
+    await redis.delete(*(f"lp:auth:sms-gap:{purpose}:{fingerprint(phone)}" for purpose in SmsPurpose))
 
 
 async def ask_code(client, phone: str, purpose: str = "register", **extra) -> str:

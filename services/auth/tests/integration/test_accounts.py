@@ -99,6 +99,12 @@ async def test_five_wrong_codes_kill_the_code(client, h):
 
 async def test_a_code_is_single_use_and_bound_to_its_purpose(client, h):
     info = await h.register(client)
+    code_used = await _last_code(client, h, info["phone"])
+    reuse = await client.post("/api/auth/register", json={
+        "enterprise_name": "再次注册", "credit_code": h.new_credit_code(), "contact_name": "张三",
+        "phone": info["phone"], "sms_code": code_used,
+    })
+    assert reuse.status_code == 422 and h.error_code(reuse) == "sms_code_expired"
     # The register code of that phone is spent: the same code does not register again.
     phone = h.new_phone()
     code = await h.ask_code(client, phone, purpose="register")
@@ -106,6 +112,21 @@ async def test_a_code_is_single_use_and_bound_to_its_purpose(client, h):
         "login_name": info["credit_code"], "phone": phone, "sms_code": code, "new_password": "Lingpao2024y",
     })
     assert reset.status_code == 422 and h.error_code(reset) == "sms_code_expired"
+
+
+async def _last_code(client, h, phone: str) -> str:
+    texts = [t for t in await h.sms_to(client, phone) if "验证码为" in t]
+    return re.search(r"验证码为 (\d{6})", texts[0]).group(1)
+
+
+async def test_daily_cap_per_phone(client, h, settings):
+    phone = h.new_phone()
+    for _ in range(settings.sms_daily_cap_per_phone):
+        await h.ask_code(client, phone)
+        await h.pass_resend_gap(client, phone)
+    capped = await client.post("/api/auth/sms-codes", json={"phone": phone, "purpose": "register"})
+    assert capped.status_code == 429 and "今日" in capped.json()["error"]["message"]
+    assert int(capped.headers["Retry-After"]) > 0
 
 
 async def test_too_many_code_requests_answer_429(client, h, settings):
@@ -189,7 +210,6 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(client, h):
 
 async def test_forgot_password_by_sms_code(client, h):
     ready = await h.ready_enterprise(client)
-    await h.pass_resend_gap(client, ready["phone"])  # its register code went out a moment ago
     code = await h.ask_code(client, ready["phone"], purpose="reset_password")
     weak = await client.post("/api/auth/password/reset", json={
         "login_name": ready["credit_code"], "phone": ready["phone"], "sms_code": code, "new_password": "short1",
