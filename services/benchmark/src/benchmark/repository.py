@@ -156,3 +156,13 @@ async def product_with_comparable_plan(
     )
     row = (await session.execute(query)).first()
     return (row[0], row[1]) if row else None
+
+
+async def fields(session: AsyncSession) -> list[tuple[str, int]]:
+    """The fields (领域) with products, for the list page's filter."""
+    query = (
+        select(KeyFieldProduct.field, func.count())
+        .group_by(KeyFieldProduct.field)
+        .order_by(KeyFieldProduct.field)
+    )
+    return [(f, int(n)) for f, n in (await session.execute(query)).all()]

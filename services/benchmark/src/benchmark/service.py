@@ -215,6 +215,12 @@ async def template_source(
     return product, (plans[0] if plans else None)
 
 
+async def list_fields(db: Database) -> list[dict[str, Any]]:
+    async with db.session() as session:
+        rows = await repo.fields(session)
+    return [{"field": field, "products": count} for field, count in rows]
+
+
 async def list_agencies(db: Database) -> list[dict[str, Any]]:
     async with db.session() as session:
         agencies = await repo.list_agencies(session)

@@ -85,6 +85,8 @@ async def test_products_list_filters_and_pages(client, new_product):
     none = (await client.get("/api/benchmark/products", params={"year": 2001})).json()
     assert none["total"] == 0 and none["items"] == []
     assert (await client.get(f"/api/benchmark/products/{first['id']}")).json()["code"] == first["code"]
+    fields = (await client.get("/api/benchmark/fields")).json()["items"]
+    assert next(f["products"] for f in fields if f["field"] == "纺织服装") >= 2
 
 
 async def test_only_the_working_group_manages_products_and_designations(

@@ -65,6 +65,12 @@ async def list_products(
     return _page(items, total, page)
 
 
+@router.get("/fields", operation_id="list_fields", summary="领域列表（公开，供筛选）")
+async def list_fields(runtime: RuntimeDep) -> dict[str, Any]:
+    items = await service.list_fields(runtime.db)
+    return {"items": items, "total": len(items)}
+
+
 @router.get("/products/{product_id}", operation_id="get_product", summary="重点领域产品详情（公开）")
 async def get_product(runtime: RuntimeDep, product_id: uuid.UUID) -> dict[str, Any]:
     return await service.get_product(runtime.db, product_id=product_id, now=await runtime.clock.now())
