@@ -5,15 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Header, Request, UploadFile
+from fastapi import APIRouter, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import Response
 from kit.downloads import content_disposition, verify_download
 from kit.errors import Invalid
 from kit.security import AgencyPrincipal, CurrentPrincipal, WorkingGroupPrincipal
 from kit.uploads import check_upload
-from kit.web import PageDep, RuntimeDep
+from kit.web import RuntimeDep
 
 from declaration import service
+from declaration.api.paging import PageDep
 from declaration.api.schemas import (
     AgencyReviewIn,
     BenchmarkIn,
@@ -27,6 +28,9 @@ from declaration.models import Review
 
 router = APIRouter(prefix="/api/declarations", tags=["declarations"])
 Authorization = Annotated[str | None, Header(include_in_schema=False)]
+# bounded like the columns they filter: an out-of-range year or a NUL is a 422, never a database error
+Year = Annotated[int | None, Query(ge=1990, le=2100)]
+Text = Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")]
 
 
 def _comparison(request: Request):
@@ -35,9 +39,8 @@ def _comparison(request: Request):
 
 @router.get("", operation_id="list_declarations", summary="企标领跑者申报列表")
 async def list_declarations(
-    runtime: RuntimeDep, principal: CurrentPrincipal, page: PageDep, year: int | None = None,
-    field: str | None = None, standard_no: str | None = None, enterprise_name: str | None = None,
-    list_status: str | None = None, evidence_status: str | None = None,
+    runtime: RuntimeDep, principal: CurrentPrincipal, page: PageDep, year: Year = None, field: Text = None,
+    standard_no: Text = None, enterprise_name: Text = None, list_status: Text = None, evidence_status: Text = None,
 ) -> dict[str, Any]:  # fmt: skip
     return await service.list_declarations(
         runtime,

@@ -14,9 +14,11 @@ from kit.phones import is_mobile
 from kit.ratelimit import enforce
 from kit.security import CurrentPrincipal, Principal, WorkingGroupPrincipal
 from kit.uploads import read_limited
-from kit.web import PageDep, RuntimeDep, client_ip
+from kit.web import RuntimeDep, client_ip
 
 from declaration import candidates, service, stars
+from declaration.api.declarations import Text, Year
+from declaration.api.paging import PageDep
 from declaration.api.schemas import ObjectionIn, PhoneIn, ResolutionIn, StarBenchmarkIn, StarCreate, StarPatch
 
 router = APIRouter(prefix="/api/declarations", tags=["declarations"])
@@ -90,11 +92,7 @@ async def remove_candidate(
 
 @router.get("/public/forerunners", operation_id="public_forerunners", summary="领跑者榜单（公开）")
 async def public_forerunners(
-    runtime: RuntimeDep,
-    page: PageDep,
-    year: int | None = None,
-    field: str | None = None,
-    q: str | None = None,
+    runtime: RuntimeDep, page: PageDep, year: Year = None, field: Text = None, q: Text = None
 ) -> dict[str, Any]:
     return await service.published_list(runtime, year=year, field=field, q=q, page=page)
 
@@ -111,7 +109,7 @@ async def raise_objection(
 ) -> dict[str, Any]:
     await enforce(
         runtime.redis,
-        f"lp:decl:objection:{client_ip(request)}",
+        f"{runtime.settings.bus_namespace}:decl:objection:{client_ip(request)}",
         limit=runtime.settings.objection_limit_per_hour,
         window_seconds=3600,  # type: ignore[attr-defined]
         message="提交异议过于频繁，请稍后再试",
@@ -134,7 +132,7 @@ async def raise_objection(
 
 @router.get("/objections", operation_id="list_objections", summary="公示异议（工作组）")
 async def list_objections(
-    runtime: RuntimeDep, _: WorkingGroupPrincipal, page: PageDep, status: str | None = None
+    runtime: RuntimeDep, _: WorkingGroupPrincipal, page: PageDep, status: Text = None
 ) -> dict[str, Any]:
     return await service.list_objections(runtime, status=status, page=page)
 

@@ -227,6 +227,9 @@ def check_rows(
         for key, label in COLUMNS:
             if not fields.get(key):
                 bad(key, "required", f"请填写{label}")
+            elif any(ch < " " for ch in fields[key]):
+                bad(key, "control_character", f"{label}包含非法字符")
+                fields[key] = ""
         name = fields.get("enterprise_name", "")
         if len(name) > 200:
             bad("enterprise_name", "too_long", "企业名称过长")
@@ -251,6 +254,8 @@ def check_rows(
         for code, value in values.items():
             if len(value) > 100:
                 bad(indicators[code], "too_long", "指标值过长")
+            elif "\x00" in value:
+                bad(indicators[code], "control_character", "指标值包含非法字符")
         identity = (credit, standard_no)
         if all(identity):
             if identity in seen:
