@@ -166,3 +166,17 @@ async def fields(session: AsyncSession) -> list[tuple[str, int]]:
         .order_by(KeyFieldProduct.field)
     )
     return [(f, int(n)) for f, n in (await session.execute(query)).all()]
+
+
+async def designations(
+    session: AsyncSession, *, now: datetime, running: bool | None, limit: int = 200
+) -> list[tuple[Designation, KeyFieldProduct]]:
+    query = select(Designation, KeyFieldProduct).join(
+        KeyFieldProduct, KeyFieldProduct.id == Designation.product_id
+    )
+    if running is True:
+        query = query.where(Designation.notice_ends_at > now)
+    elif running is False:
+        query = query.where(Designation.notice_ends_at <= now)
+    query = query.order_by(Designation.notice_starts_at.desc(), Designation.id).limit(limit)
+    return [(d, p) for d, p in (await session.execute(query)).all()]

@@ -215,6 +215,26 @@ async def template_source(
     return product, (plans[0] if plans else None)
 
 
+async def designation_notices(db: Database, *, now: datetime, running: bool | None) -> list[dict[str, Any]]:
+    """The public notice of designated agencies (评估机构公示), newest first."""
+    async with db.session() as session:
+        rows = await repo.designations(session, now=now, running=running)
+    return [
+        {
+            "product_id": product.id,
+            "product_code": product.code,
+            "product_name": product.name,
+            "field": product.field,
+            "year": product.year,
+            "agency": {"id": d.agency_id, "name": d.agency_name},
+            "starts_at": d.notice_starts_at,
+            "ends_at": d.notice_ends_at,
+            "running": now < d.notice_ends_at,
+        }
+        for d, product in rows
+    ]
+
+
 async def list_fields(db: Database) -> list[dict[str, Any]]:
     async with db.session() as session:
         rows = await repo.fields(session)
@@ -265,6 +285,9 @@ async def update_product(
             other = await repo.product_by_code(session, data.code)
             if other is not None and other.id != product_id:
                 raise Conflict(f"产品代码「{data.code}」已存在", code="product_code_taken")
+            if data.product_type.value != product.product_type and await repo.plans_of(session, product_id):
+                # a plan is written for one type (服务类 need not define comparable indicators)
+                raise Conflict("该产品已有评估方案，不能修改产品类型", code="product_type_locked")
             product.code, product.name, product.field = data.code, data.name, data.field
             product.year, product.product_type, product.updated_at = data.year, data.product_type.value, now
             await session.flush()

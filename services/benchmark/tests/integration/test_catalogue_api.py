@@ -51,6 +51,12 @@ async def test_product_opens_only_when_notice_ended_and_plan_final(
     assert r.status_code == 200 and r.json()["status"] == "final"
     assert reasons((await client.get(f"/api/benchmark/products/{pid}")).json()) == ["notice_running"]
 
+    notices = (await client.get("/api/benchmark/designation-notices", params={"running": "true"})).json()[
+        "items"
+    ]
+    notice = next(n for n in notices if n["product_id"] == pid)
+    assert notice["agency"]["name"] == agency.name and notice["running"] is True
+
     # one second before the 14 days are over: still closed; at the end instant: open
     await clock.advance(timedelta(days=14) - timedelta(seconds=1))
     still = (await client.get(f"/api/benchmark/products/{pid}")).json()
@@ -61,6 +67,10 @@ async def test_product_opens_only_when_notice_ended_and_plan_final(
     assert opened["closed_reasons"] == [] and opened["closed_message"] is None
     assert opened["final_plan_version"] == 1
 
+    ended = (await client.get("/api/benchmark/designation-notices", params={"running": "false"})).json()[
+        "items"
+    ]
+    assert pid in {n["product_id"] for n in ended}
     listed = (await client.get("/api/benchmark/products", params={"open": "true", "page_size": 100})).json()
     assert pid in {p["id"] for p in listed["items"]}
     closed = (await client.get("/api/benchmark/products", params={"open": "false", "page_size": 100})).json()

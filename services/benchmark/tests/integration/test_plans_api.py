@@ -165,6 +165,16 @@ async def test_versions_draft_final_superseded_and_the_finalised_event(
     ]
     assert [(p["version"], p["status"]) for p in versions] == [(2, "final"), (1, "superseded")]
     assert (await client.get(f"/api/benchmark/products/{pid}/plan")).json()["version"] == 2
+    # the plan was written for a product-type product: the type is locked now
+    change = {
+        "code": product["code"],
+        "name": product["name"],
+        "field": product["field"],
+        "year": product["year"],
+        "product_type": "service",
+    }
+    r = await client.put(f"/api/benchmark/products/{pid}", json=change, headers=working_group.headers)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "product_type_locked"
 
     async with runtime.db.session() as session:
         rows = (await session.execute(

@@ -65,6 +65,17 @@ async def list_products(
     return _page(items, total, page)
 
 
+@router.get(
+    "/designation-notices", operation_id="list_designation_notices", summary="评估机构确定公示（公开）"
+)
+async def list_designation_notices(
+    runtime: RuntimeDep,
+    running: Annotated[bool | None, Query(description="只看公示中（true）或已结束（false）")] = None,
+) -> dict[str, Any]:
+    items = await service.designation_notices(runtime.db, now=await runtime.clock.now(), running=running)
+    return {"items": items, "total": len(items)}
+
+
 @router.get("/fields", operation_id="list_fields", summary="领域列表（公开，供筛选）")
 async def list_fields(runtime: RuntimeDep) -> dict[str, Any]:
     items = await service.list_fields(runtime.db)
