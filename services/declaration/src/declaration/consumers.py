@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from declaration.candidates import link_enterprise
+from declaration.domain.statuses import ListStatus
 from declaration.models import Declaration, Enterprise, Product, StarProduct
 
 
@@ -50,6 +51,13 @@ async def on_agency_designated(session: AsyncSession, event: Envelope) -> None:
     product.agency_name = p.agency_name
     product.notice_start = p.notice_start
     product.notice_end = p.notice_end
+    await session.flush()
+    # a re-designated product: declarations still under review move to the new agency's desk
+    await session.execute(
+        update(Declaration)
+        .where(Declaration.product_id == p.product_id, Declaration.list_status != ListStatus.PUBLISHED)
+        .values(agency_org_id=p.agency_org_id)
+    )
 
 
 async def on_plan_finalised(session: AsyncSession, event: Envelope) -> None:
