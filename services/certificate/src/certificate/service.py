@@ -16,7 +16,7 @@ from contracts import certificate as events
 from contracts.catalog import PlanFinalised, ProductSaved
 from contracts.declaration import DeclarationModelAppended, DeclarationPublished, StarProductDeclared
 from kit.bus import emit
-from kit.errors import Conflict, Invalid, NotFound
+from kit.errors import Conflict, NotFound
 from kit.security import Principal
 from kit.storage import Storage
 from sqlalchemy import func, select, true
@@ -243,8 +243,6 @@ async def issue_certificate(session: AsyncSession, ctx: Context, event: Declarat
     )
     if existing is not None:
         return existing
-    if not event.models:
-        raise Invalid("发布的申报没有产品型号", code="declaration_without_models")
 
     field_code = numbers.field_code(await _product_code(session, event.product_id))
     seq = await next_sequence(session, kind="LP", year=event.year, field_code=field_code)

@@ -85,6 +85,14 @@ async def test_certificate_pdf_holds_the_declaration(org, published, client):
         assert expected in text, expected
 
 
+async def test_a_service_type_declaration_without_models_gets_its_certificate(org, published, client):
+    enterprise, agency = org("enterprise"), org("agency")
+    _, cert = await published(enterprise, agency, models=0)
+    assert cert["models"] == []
+    r = await client.get(f"/api/certificates/{cert['id']}/file", headers=enterprise.headers)
+    assert r.status_code == 200 and cert["number"] in pdf_text(r.content)
+
+
 # --- access ---------------------------------------------------------------------------------------------
 
 

@@ -133,6 +133,12 @@ def test_hundreds_of_models_are_abbreviated_with_their_total():
     assert "有效期至：2026年12月31日" in text
 
 
+def test_a_service_type_certificate_has_no_models():
+    text = squash(pdf_text(render_certificate_pdf(dataclasses.replace(CERT, models=()))))
+    assert "规格型号—" in text
+    assert "有效期至：2026年12月31日" in text
+
+
 def test_user_text_is_escaped_not_interpreted_as_markup():
     tricky = dataclasses.replace(CERT, standard_name="<b>冰箱</b> & 冷柜", models=("A<1>", "B&C"))
     text = squash(pdf_text(render_certificate_pdf(tricky)))
@@ -203,7 +209,6 @@ def _filled_stars(image) -> int:
     ("make", "message"),
     [
         (lambda: dataclasses.replace(CERT, enterprise_name="  "), "enterprise_name"),
-        (lambda: dataclasses.replace(CERT, models=("", " ")), "models"),
         (lambda: dataclasses.replace(CERT, valid_until=date(2023, 1, 1)), "valid_until"),
         (lambda: dataclasses.replace(LABEL, model=""), "model"),
         (lambda: star(2), "star_level"),

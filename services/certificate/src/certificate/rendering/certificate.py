@@ -229,6 +229,8 @@ def _fit_models(models: tuple[str, ...], *, width: float, max_height: float):
     certificate may abbreviate the list but always states the total.
     """
     names = [m.strip() for m in models if m.strip()]
+    if not names:
+        return fit_paragraph("—", width=width, max_height=max_height, size=11.5, min_size=11.5)
     para, height = fit_paragraph(
         escape(join_models(names)), width=width, max_height=max_height, size=11, min_size=7
     )

@@ -46,8 +46,7 @@ class CertificateContent:
             agency_name=self.agency_name,
             verify_url=self.verify_url,
         )
-        if not any(m.strip() for m in self.models):
-            raise ContentError("models must name at least one model")
+        # Service-type key-field products (服务类) may publish without any model: the row shows a dash.
         if self.valid_until < self.issued_on:
             raise ContentError("valid_until is before issued_on")
 
