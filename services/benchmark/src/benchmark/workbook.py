@@ -34,6 +34,10 @@ GROUP_STANDARD_MAX = 100
 # Rows read before giving up: enough for the indicator limit plus blank spacer rows, small enough
 # that a sheet padded with a million rows cannot hold a worker.
 MAX_SHEET_ROWS = MAX_INDICATORS + 200
+# A filled template unpacks to well under 1 MB; these bounds leave room for formatting Excel adds.
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+MAX_PACKAGE_PARTS = 200
+UNREADABLE = "无法读取该文件，请上传由模板填写的 .xlsx 文件"
 
 HEADERS: dict[str, str] = {
     "code": "指标代码",
@@ -180,22 +184,30 @@ def _row_values(indicator: CoreIndicator) -> list[Any]:
 # -- parsing ----------------------------------------------------------------------------------------
 
 
+def _refuse(code: str, message: str) -> WorkbookInvalid:
+    return WorkbookInvalid([CellIssue(sheet="", cell=None, code=code, message=message)], message=message)
+
+
+def _check_package(data: bytes) -> None:
+    """An .xlsx is a zip: refuse a package whose parts unpack far beyond what a plan needs (a zip bomb
+    would otherwise be inflated by openpyxl, which loads shared strings whole). The sizes checked are the
+    ones zipfile enforces while reading, so a part cannot unpack to more than it declares."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            parts = package.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise _refuse("workbook_unreadable", UNREADABLE) from exc
+    if len(parts) > MAX_PACKAGE_PARTS or sum(p.file_size for p in parts) > MAX_UNPACKED_BYTES:
+        raise _refuse("workbook_too_large", "Excel 文件解压后内容过大，请使用平台提供的模板填写")
+
+
 def parse_workbook(data: bytes, *, product_type: ProductType) -> ParsedPlan:
     """Read a filled template. Raises ``WorkbookInvalid`` listing every bad cell; nothing partial."""
+    _check_package(data)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise WorkbookInvalid(
-            [
-                CellIssue(
-                    sheet="",
-                    cell=None,
-                    code="workbook_unreadable",
-                    message="无法读取该文件，请上传由模板填写的 .xlsx 文件",
-                )
-            ],
-            message="无法读取该文件，请上传由模板填写的 .xlsx 文件",
-        ) from exc
+        raise _refuse("workbook_unreadable", UNREADABLE) from exc
     try:
         return _parse(wb, product_type)
     finally:

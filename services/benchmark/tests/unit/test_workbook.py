@@ -106,3 +106,19 @@ def test_missing_sheets_and_garbage():
     assert {i["code"] for i in refused(out.getvalue()).values()} == {"sheet_missing"}
     assert refused(b"PK\x03\x04garbage")[None]["code"] == "workbook_unreadable"
     assert refused(b"")[None]["code"] == "workbook_unreadable"
+
+
+def test_a_zip_bomb_is_refused_before_it_is_inflated(jacket_workbook):
+    import zipfile
+
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(jacket_workbook)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb,
+    ):
+        for part in source.infolist():
+            bomb.writestr(part, source.read(part))
+        bomb.writestr("xl/padding.xml", b"0" * (30 * 1024 * 1024))  # 30 MB of zeros, ~30 KB packed
+    assert len(out.getvalue()) < 200 * 1024
+    issues = refused(out.getvalue())
+    assert issues[None]["code"] == "workbook_too_large"
