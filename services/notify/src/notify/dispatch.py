@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import httpx
 import structlog
@@ -148,7 +149,7 @@ class Dispatcher:
             raise Skip("no_phone")
         async with self.runtime.db.transaction() as session:
             await repo.upsert_contact(
-                session, org_id, name=data.get("name") or "", credit_code=data.get("credit_code"),
+                session, org_id, as_of=datetime.now(UTC), name=data.get("name") or "", credit_code=data.get("credit_code"),
                 contact_name=data.get("contact_name"), phone_masked=mask(phone),
                 phone_sealed=self.runtime.sealer.seal(phone),
             )

@@ -27,6 +27,9 @@ class Contact(Base):
     phone_masked: Mapped[str | None] = mapped_column(Text)
     phone_sealed: Mapped[str | None] = mapped_column(Text)
     email: Mapped[str | None] = mapped_column(Text)
+    # When the copied facts were true (the event's occurred_at): events may be handled out of order,
+    # and an older one must not overwrite a newer profile.
+    as_of: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

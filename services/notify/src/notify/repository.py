@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from kit.bus import Envelope
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -76,15 +76,21 @@ def _delivery(
     }
 
 
-async def upsert_contact(session: AsyncSession, org_id: uuid.UUID, *, replace: bool = False, **values: Any) -> None:
-    """Keep what notify knows of an organisation. ``replace``: the values are the whole current profile
-    (enterprise.updated), so a field now empty is emptied; otherwise an absent field keeps the old value."""
+async def upsert_contact(
+    session: AsyncSession, org_id: uuid.UUID, *, as_of: datetime, replace: bool = False, **values: Any
+) -> None:
+    """Keep what notify knows of an organisation, as it was at ``as_of``; an older fact never overwrites a
+    newer one (the consumer handles events concurrently). ``replace``: the values are the whole current
+    profile (enterprise.updated), so a field now empty is emptied; otherwise an absent field keeps its value."""
     given = values if replace else {k: v for k, v in values.items() if v is not None}
-    given = {**given, "name": values.get("name") or ""}
+    given = {**given, "name": values.get("name") or "", "as_of": as_of}
+    stmt = insert(Contact).values(org_id=org_id, **given)
     await session.execute(
-        insert(Contact)
-        .values(org_id=org_id, **given)
-        .on_conflict_do_update(index_elements=[Contact.org_id], set_={**given, "updated_at": func.now()})
+        stmt.on_conflict_do_update(
+            index_elements=[Contact.org_id],
+            set_={**given, "updated_at": func.now()},
+            where=or_(Contact.as_of.is_(None), Contact.as_of <= stmt.excluded.as_of),
+        )
     )
 
 

@@ -23,6 +23,8 @@ from notify.main import create_app
 
 # org id -> (name, contact phone) known to the fake auth service
 AUTH_ORGANISATIONS: dict[str, tuple[str, str]] = {}
+# org ids for which the fake auth answers 503 (an auth outage)
+AUTH_FAILING: set[str] = set()
 
 
 def new_phone() -> str:
@@ -34,6 +36,8 @@ async def fake_auth() -> AsyncIterator[str]:
     async def organisation(request: web.Request) -> web.Response:
         if request.headers.get("X-Internal-Token") != DEV_INTERNAL_TOKEN:
             return web.json_response({"error": {"code": "not_found"}}, status=404)
+        if request.match_info["org_id"] in AUTH_FAILING:
+            return web.json_response({"error": {"code": "service_unavailable"}}, status=503)
         found = AUTH_ORGANISATIONS.get(request.match_info["org_id"])
         if found is None:
             return web.json_response({"error": {"code": "organisation_not_found"}}, status=404)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import email
 import uuid
+from datetime import UTC, datetime
 from email.header import decode_header, make_header
 
 import httpx
@@ -90,7 +91,7 @@ async def test_dispatcher_mails_the_contact_address_or_skips(runtime, settings, 
     mail_settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": sink.port, "smtp_starttls": False})
     org = uuid.uuid4()
     async with runtime.db.transaction() as session:
-        await upsert_contact(session, org, name="某电器股份有限公司", email="contact@example.com")
+        await upsert_contact(session, org, as_of=datetime.now(UTC), name="某电器股份有限公司", email="contact@example.com")
     async with httpx.AsyncClient() as client:
         dispatcher = Dispatcher(runtime, client)
         dispatcher.settings = mail_settings

@@ -4,14 +4,15 @@ to the right phone with the right text, and each organisation sees only its own 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from kit import metrics
+from kit.bus import Envelope
 from kit.testing.fixtures import wait_until
 from notify.models import Contact, Delivery, Message
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from .conftest import AUTH_ORGANISATIONS, new_phone
+from .conftest import AUTH_FAILING, AUTH_ORGANISATIONS, new_phone
 
 
 def status_changed(org_id, *, to, frm, evidence_to, opinion=None, actor="agency", agency=None, decl=None):
@@ -248,19 +249,32 @@ async def test_read_one_read_all_and_pagination(client, runtime, publish, make_o
     assert (await messages(client, org))["unread"] == 0
 
 
-async def test_a_changed_phone_is_used_for_the_next_sms(client, runtime, publish, sms, make_org):
+async def test_a_changed_phone_is_used_for_the_next_sms_even_out_of_order(client, runtime, publish, sms, make_org):
     org = make_org()
     old, new = new_phone(), new_phone()
-    await register(publish, runtime, org, old)
-    updated = await publish(
-        "enterprise.updated",
-        {
-            "org_id": str(org.id), "name": org.name, "credit_code": "91350100M000100Y43", "contact_name": "李四",
-            "phone_masked": f"{new[:3]}****{new[7:]}", "phone_sealed": runtime.sealer.seal(new),
-            "email": None,
+    registered = Envelope(
+        type="enterprise.registered", producer="auth", occurred_at=datetime.now(UTC) - timedelta(seconds=5),
+        payload={
+            "org_id": str(org.id), "name": org.name, "credit_code": "91350100M000100Y43", "contact_name": "张三",
+            "phone_masked": f"{old[:3]}****{old[7:]}", "phone_sealed": runtime.sealer.seal(old),
         },
     )
-    await wait_until(lambda: count(runtime, Contact, Contact.org_id == org.id, Contact.contact_name == "李四"))
+    updated = Envelope(
+        type="enterprise.updated", producer="auth",
+        payload={
+            "org_id": str(org.id), "name": org.name, "credit_code": "91350100M000100Y43", "contact_name": "李四",
+            "phone_masked": f"{new[:3]}****{new[7:]}", "phone_sealed": runtime.sealer.seal(new), "email": None,
+        },
+    )
+    # The newer profile arrives first; the older registration must not overwrite it.
+    await publish("", {}, envelope=updated)
+    await wait_until(lambda: count(runtime, Contact, Contact.org_id == org.id))
+    await publish("", {}, envelope=registered)
+    await wait_until(lambda: count(runtime, Message, Message.event_id == registered.id))
+    async with runtime.db.session() as session:
+        kept = await session.get(Contact, org.id)
+    assert kept.contact_name == "李四" and kept.phone_masked == f"{new[:3]}****{new[7:]}"
+
     await publish(
         "mall.product_unlisted",
         {"model_id": str(uuid.uuid4()), "org_id": str(org.id), "reason": "certificate_revoked",
@@ -276,3 +290,33 @@ async def test_a_changed_phone_is_used_for_the_next_sms(client, runtime, publish
     titles = [m["title"] for m in (await messages(client, org))["items"]]
     assert set(titles) == {"领跑者证书已撤销", "产品已下架", "欢迎注册"}
     assert await count(runtime, Message, Message.event_id == updated.id) == 0  # a profile edit is not news
+
+
+async def test_sms_waits_out_an_auth_outage_and_goes_once(client, runtime, publish, sms, make_org):
+    org = make_org()
+    phone = new_phone()
+    AUTH_FAILING.add(str(org.id))
+    event = await publish(
+        "certificate.expired",
+        {"certificate_id": str(uuid.uuid4()), "number": "LPZ-2021-000777", "declaration_id": str(uuid.uuid4()),
+         "org_id": str(org.id), "model_ids": [], "reason": "expired"},
+    )
+    sms_row = (Delivery.event_id == event.id, Delivery.channel == "sms")
+
+    async def retried():
+        async with runtime.db.session() as session:
+            row = (await session.execute(select(Delivery).where(*sms_row))).scalar_one_or_none()
+        return row if row is not None and row.status == "pending" and row.attempts >= 1 else None
+
+    row = await wait_until(retried)
+    assert row.last_error == "TryLater: auth answered 503"
+    assert row.next_attempt_at > datetime.now(UTC)  # backed off, not hammering auth
+    assert await sms.messages(phone) == []
+
+    AUTH_FAILING.discard(str(org.id))
+    AUTH_ORGANISATIONS[str(org.id)] = (org.name, phone)
+    async with runtime.db.transaction() as session:  # skip the rest of the backoff
+        await session.execute(update(Delivery).where(*sms_row).values(next_attempt_at=func.now()))
+    await wait_until(has(runtime, Delivery, *sms_row, Delivery.status == "sent", n=1))
+    sent = await sms.messages(phone)
+    assert len(sent) == 1 and "LPZ-2021-000777" in sent[0]["text"]
