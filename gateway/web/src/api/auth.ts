@@ -20,17 +20,17 @@ export interface Me {
 }
 
 export interface EnterpriseProfile {
+  org_id?: string
   name: string
   credit_code: string
-  nature?: string
-  contact_name?: string
-  region_code?: string
-  region_name?: string
-  phone?: string
-  email?: string
-  address?: string
+  nature?: string | null
+  nature_label?: string | null
+  contact_name?: string | null
+  region_code?: string | null
+  phone?: string | null
+  email?: string | null
+  address?: string | null
   logo_url?: string | null
-  [k: string]: unknown
 }
 
 export interface Brand {
@@ -45,9 +45,10 @@ export interface RecoveryRequest {
   credit_code: string
   enterprise_name: string
   contact_name: string
-  new_phone_masked?: string | null
+  new_phone?: string | null
   reason: string
   status: string
+  status_label?: string
   opinion?: string | null
   created_at: string
   decided_at?: string | null
@@ -92,7 +93,7 @@ export const authApi = {
   deleteBrand: (id: string) => http.delete(`/api/auth/enterprise/brands/${id}`),
   forerunnerStatus: () =>
     http
-      .get<{ eligible: boolean; verified?: boolean; phones: { ref: string; masked: string }[] }>('/api/auth/forerunner-auth')
+      .get<{ eligible: boolean; verified: boolean; message: string; phones: { ref: string; masked: string }[] }>('/api/auth/forerunner-auth')
       .then((r) => r.data),
   forerunnerVerify: (ref: string, sms_code: string) =>
     http.post<TokenPair>('/api/auth/forerunner-auth', { ref, sms_code }).then((r) => r.data),

@@ -15,7 +15,11 @@ export interface Certificate {
   status: string
   status_label?: string
   stamped?: boolean
-  models?: { id?: string; model: string }[]
+  models?: { model_id: string; name: string; spec: string; appended: boolean; id: string; model: string }[]
+  verify_url?: string
+  key_field_product?: string
+  credit_code?: string
+  end_reason?: string | null
   [k: string]: unknown
 }
 
@@ -25,8 +29,10 @@ export interface Label {
   certificate_id?: string
   declaration_id?: string
   model: string
-  model_id?: string
-  kind?: 'forerunner' | 'star' | string
+  model_id: string
+  kind: 'forerunner' | 'star' | string
+  kind_label?: string
+  verify_url?: string
   star?: number | null
   standard_no?: string
   product_name?: string
@@ -36,7 +42,11 @@ export interface Label {
 }
 
 export interface Verification {
-  kind: 'certificate' | 'label' | string
+  kind?: 'certificate' | 'forerunner_label' | 'star_label' | string | null
+  kind_label?: string | null
+  key_field_product?: string | null
+  certificate_number?: string | null
+  ended_at?: string | null
   number: string
   status: 'valid' | 'revoked' | 'expired' | string
   status_label?: string
@@ -66,8 +76,7 @@ export const certificatesApi = {
   revoke: (id: string, reason: string) => http.post(`/api/certificates/${id}/revoke`, { reason }).then((r) => r.data),
   labels: (params: Record<string, unknown> = {}) =>
     http.get('/api/certificates/labels', { params: cleanParams(params) }).then((r) => asPage<Label>(r.data)),
-  applyLabel: (body: { certificate_id: string; model: string; model_id?: string }) =>
-    http.post<Label>('/api/certificates/labels', body).then((r) => r.data),
+  applyLabel: (modelId: string) => http.post<Label>('/api/certificates/labels', { model_id: modelId }).then((r) => r.data),
   labelFileUrl: (id: string) => `/api/certificates/labels/${id}/file`,
   verify: (code: string) => http.get<Verification>(`/api/certificates/verify/${encodeURIComponent(code)}`).then((r) => r.data),
 }

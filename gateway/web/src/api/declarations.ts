@@ -1,15 +1,12 @@
 import { http, asPage, cleanParams, uploadConfig, type Progress } from './http'
-import type { Comparison } from './benchmark'
+import { toComparison, type Comparison } from './benchmark'
 
 export interface ModelInfo {
-  id?: string
-  model: string
-  spec?: string
-  name?: string
-  introduction?: string
-  pictures?: { id: string; url: string }[]
+  model_id?: string
+  name: string
+  spec: string
+  intro?: string | null
   appended?: boolean
-  [k: string]: unknown
 }
 
 export interface EvidenceFile {
@@ -18,11 +15,14 @@ export interface EvidenceFile {
   size?: number
   content_type?: string
   uploaded_at?: string
-  url?: string
+  download_url?: string
 }
+
+export type DeclarationAction = 'edit' | 'delete' | 'append_model' | 'review' | 'reviews'
 
 export interface Declaration {
   id: string
+  seq?: number
   year: number
   field?: string
   product_id: string
@@ -33,84 +33,94 @@ export interface Declaration {
   standard_no: string
   standard_name: string
   enterprise_name?: string
-  credit_code?: string
-  completeness?: number
+  completion?: string
   created_at: string
   submitted_at?: string | null
+  published_at?: string | null
   list_status: string
   list_status_label?: string
   evidence_status: string
   evidence_status_label?: string
-  source?: 'self' | 'agency' | string
-  values?: Record<string, unknown>
-  comparison?: Comparison | null
+  origin?: 'self' | 'agency' | string
+  actions?: DeclarationAction[]
+  public_values?: Record<string, unknown> | null
+  comparison_verdict?: string | null
+  plan_version?: number | null
+  /** The stored comparison, shaped for the result table. */
+  result?: Comparison | null
   models?: ModelInfo[]
   evidence?: EvidenceFile[]
-  enterprise_snapshot?: Record<string, unknown> | null
-  contact_phone_masked?: string | null
-  notice_ends_at?: string | null
-  [k: string]: unknown
+  enterprise?: Record<string, any> | null
+  enterprise_snapshot?: Record<string, any> | null
 }
 
 export interface ReviewRecord {
-  id?: string
-  actor_name?: string
-  actor_role?: string
-  role_label?: string
-  at?: string
-  created_at?: string
-  from_status?: string
-  to_status?: string
-  from_label?: string
-  to_label?: string
-  opinion?: string | null
+  id: string
+  at: string
+  actor_role: string
+  actor_name?: string | null
   action?: string
-  [k: string]: unknown
+  action_label?: string
+  list_from_label?: string | null
+  list_to_label?: string | null
+  evidence_from_label?: string | null
+  evidence_to_label?: string | null
+  opinion?: string | null
 }
 
 export interface CandidateRow {
   id: string
-  product_id?: string
-  product_name?: string
+  product_id: string
   enterprise_name: string
   credit_code: string
   standard_no: string
   standard_name: string
   contact_phone_masked?: string
-  authenticated?: boolean
   declaration_id?: string | null
-  [k: string]: unknown
+  list_status?: string | null
+  list_status_label?: string
+  evidence_status_label?: string
 }
 
-export interface Notice {
-  id: string
-  title?: string
-  year?: number
+export interface NoticeRow {
+  notice_id: string
+  declaration_id: string
+  year: number
   product_name?: string
   field?: string
-  starts_at?: string
-  ends_at?: string
-  status?: string
-  status_label?: string
-  entries?: Declaration[]
-  objection_count?: number
-  [k: string]: unknown
+  enterprise_name: string
+  standard_no: string
+  standard_name: string
+  starts_at: string
+  ends_at: string
+}
+
+export interface PublishedRow {
+  declaration_id: string
+  year: number
+  field?: string
+  product_name?: string
+  enterprise_name: string
+  standard_no: string
+  standard_name: string
+  agency_name?: string
+  published_at?: string
+  models?: { model_id: string; name: string; spec: string }[]
 }
 
 export interface Objection {
   id: string
-  notice_id?: string
-  declaration_id?: string
-  standard_no?: string
+  notice_id: string
+  declaration_id: string
   enterprise_name?: string
+  standard_no?: string
   name: string
-  contact?: string
   phone_masked?: string
-  content: string
-  status: string
+  reason: string
+  status: 'open' | 'dismissed' | 'upheld' | string
   resolution?: string | null
   created_at: string
-  [k: string]: unknown
+  resolved_at?: string | null
 }
 
 export interface StarProduct {
@@ -118,44 +128,59 @@ export interface StarProduct {
   product_id: string
   product_name?: string
   field?: string
+  year?: number
   name: string
   model: string
   star: number
-  status: string
+  measured_values?: Record<string, unknown> | null
+  comparison_verdict?: string | null
+  plan_version?: number | null
+  intro?: string | null
+  status: 'draft' | 'declared' | string
   status_label?: string
-  values?: Record<string, unknown>
-  comparison?: Comparison | null
-  model_id?: string | null
   created_at: string
-  [k: string]: unknown
+  declared_at?: string | null
+  result?: Comparison | null
+}
+
+export function toDeclaration(raw: any): Declaration {
+  return { ...raw, result: toComparison(raw.comparison, raw.comparison_verdict ?? undefined, raw.plan_version) }
+}
+
+function toStar(raw: any): StarProduct {
+  return { ...raw, result: toComparison(raw.comparison, raw.comparison_verdict ?? undefined, raw.plan_version) }
 }
 
 export const declarationsApi = {
   list: (params: Record<string, unknown>) =>
     http.get('/api/declarations', { params: cleanParams(params) }).then((r) => asPage<Declaration>(r.data)),
-  get: (id: string) => http.get<Declaration>(`/api/declarations/${id}`).then((r) => r.data),
+  get: (id: string) => http.get(`/api/declarations/${id}`).then((r) => toDeclaration(r.data)),
   create: (body: { product_id: string; product_type: string; standard_no: string; standard_name: string }) =>
-    http.post<Declaration>('/api/declarations', body).then((r) => r.data),
-  update: (id: string, body: Partial<Declaration>) => http.patch<Declaration>(`/api/declarations/${id}`, body).then((r) => r.data),
+    http.post('/api/declarations', body).then((r) => toDeclaration(r.data)),
+  update: (id: string, body: { standard_no?: string; standard_name?: string }) =>
+    http.patch(`/api/declarations/${id}`, body).then((r) => toDeclaration(r.data)),
   remove: (id: string) => http.delete(`/api/declarations/${id}`),
   benchmark: (id: string, values: Record<string, unknown>) =>
-    http.post<Comparison>(`/api/declarations/${id}/benchmark`, { values }).then((r) => r.data),
+    http
+      .post(`/api/declarations/${id}/benchmark`, { values })
+      .then((r) => toComparison(r.data.result, r.data.verdict, r.data.plan_version)!),
   saveProducts: (id: string, models: ModelInfo[]) =>
-    http.put(`/api/declarations/${id}/products`, { models }).then((r) => r.data),
+    http
+      .put(`/api/declarations/${id}/products`, { models: models.map((m) => ({ name: m.name, spec: m.spec, intro: m.intro || null })) })
+      .then((r) => toDeclaration(r.data)),
   uploadEvidence: (id: string, file: File, onProgress?: Progress) => {
     const form = new FormData()
     form.append('file', file)
     return http.post<EvidenceFile>(`/api/declarations/${id}/evidence`, form, uploadConfig(onProgress)).then((r) => r.data)
   },
   removeEvidence: (id: string, fileId: string) => http.delete(`/api/declarations/${id}/evidence/${fileId}`),
-  evidenceUrl: (id: string, fileId: string) => `/api/declarations/${id}/evidence/${fileId}`,
-  submit: (id: string) => http.post(`/api/declarations/${id}/submit`).then((r) => r.data),
+  submit: (id: string) => http.post(`/api/declarations/${id}/submit`).then((r) => toDeclaration(r.data)),
   reviews: (id: string) => http.get(`/api/declarations/${id}/reviews`).then((r) => asPage<ReviewRecord>(r.data).items),
   appendModel: (id: string, form: FormData, onProgress?: Progress) =>
     http.post<ModelInfo>(`/api/declarations/${id}/models`, form, uploadConfig(onProgress)).then((r) => r.data),
 
   // Agency
-  agencyReview: (id: string, body: { decision: 'pass' | 'incomplete' | 'reject'; opinion: string }) =>
+  agencyReview: (id: string, body: { decision: 'pass' | 'incomplete' | 'fail'; opinion: string }) =>
     http.post(`/api/declarations/${id}/agency-review`, body).then((r) => r.data),
   importCandidates: (productId: string, file: File, onProgress?: Progress) => {
     const form = new FormData()
@@ -165,41 +190,38 @@ export const declarationsApi = {
   },
   candidateTemplateUrl: '/api/declarations/candidate-lists/template',
   candidates: (params: Record<string, unknown>) =>
-    http.get('/api/declarations/candidates', { params: cleanParams(params) }).then((r) => asPage<CandidateRow>(r.data)),
+    http.get('/api/declarations/candidate-lists', { params: cleanParams(params) }).then((r) => asPage<CandidateRow>(r.data)),
   fixCandidatePhone: (id: string, phone: string) =>
-    http.patch(`/api/declarations/candidates/${id}`, { contact_phone: phone }).then((r) => r.data),
+    http.patch(`/api/declarations/candidate-lists/candidates/${id}`, { contact_phone: phone }).then((r) => r.data),
 
   // Working group
-  groupReview: (id: string, body: { decision: 'pass' | 'reject'; opinion: string }) =>
+  groupReview: (id: string, body: { decision: 'pass' | 'fail'; opinion: string }) =>
     http.post(`/api/declarations/${id}/group-review`, body).then((r) => r.data),
-  notices: (params: Record<string, unknown>) =>
-    http.get('/api/declarations/notices', { params: cleanParams(params) }).then((r) => asPage<Notice>(r.data)),
-  createNotice: (body: { title: string; declaration_ids: string[] }) =>
-    http.post<Notice>('/api/declarations/notices', body).then((r) => r.data),
-  publishNotice: (id: string) => http.post(`/api/declarations/notices/${id}/publish`).then((r) => r.data),
   objections: (params: Record<string, unknown>) =>
     http.get('/api/declarations/objections', { params: cleanParams(params) }).then((r) => asPage<Objection>(r.data)),
-  resolveObjection: (id: string, body: { upheld: boolean; resolution: string }) =>
+  resolveObjection: (id: string, body: { uphold: boolean; opinion: string }) =>
     http.post(`/api/declarations/objections/${id}/resolution`, body).then((r) => r.data),
 
   // Public
   publicForerunners: (params: Record<string, unknown>) =>
-    http.get('/api/declarations/public/forerunners', { params: cleanParams(params) }).then((r) => asPage<Declaration>(r.data)),
+    http.get('/api/declarations/public/forerunners', { params: cleanParams(params) }).then((r) => asPage<PublishedRow>(r.data)),
   publicNotices: (params: Record<string, unknown> = {}) =>
-    http.get('/api/declarations/public/notices', { params: cleanParams(params) }).then((r) => asPage<Notice>(r.data)),
-  publicNotice: (id: string) => http.get<Notice>(`/api/declarations/public/notices/${id}`).then((r) => r.data),
-  object: (noticeId: string, body: { declaration_id?: string; name: string; contact: string; content: string }) =>
+    http.get('/api/declarations/public/notices', { params: cleanParams(params) }).then((r) => asPage<NoticeRow>(r.data)),
+  object: (noticeId: string, body: { declaration_id: string; name: string; phone: string; reason: string }) =>
     http.post(`/api/declarations/public/notices/${noticeId}/objections`, body).then((r) => r.data),
 
   // Star products
   starProducts: (params: Record<string, unknown>) =>
-    http.get('/api/declarations/star-products', { params: cleanParams(params) }).then((r) => asPage<StarProduct>(r.data)),
-  starProduct: (id: string) => http.get<StarProduct>(`/api/declarations/star-products/${id}`).then((r) => r.data),
+    http.get('/api/declarations/star-products', { params: cleanParams(params) }).then((r) => {
+      const page = asPage<any>(r.data)
+      return { items: page.items.map(toStar), total: page.total }
+    }),
+  starProduct: (id: string) => http.get(`/api/declarations/star-products/${id}`).then((r) => toStar(r.data)),
   createStar: (body: { product_id: string; name: string; model: string; star: number }) =>
-    http.post<StarProduct>('/api/declarations/star-products', body).then((r) => r.data),
-  updateStar: (id: string, body: Record<string, unknown>) =>
-    http.patch<StarProduct>(`/api/declarations/star-products/${id}`, body).then((r) => r.data),
+    http.post('/api/declarations/star-products', body).then((r) => toStar(r.data)),
+  updateStar: (id: string, body: { name?: string; model?: string; star?: number; intro?: string }) =>
+    http.patch(`/api/declarations/star-products/${id}`, body).then((r) => toStar(r.data)),
   benchmarkStar: (id: string, values: Record<string, unknown>, star: number) =>
-    http.post<Comparison>(`/api/declarations/star-products/${id}/benchmark`, { values, star }).then((r) => r.data),
-  submitStar: (id: string) => http.post(`/api/declarations/star-products/${id}/submit`).then((r) => r.data),
+    http.post(`/api/declarations/star-products/${id}/benchmark`, { values, star }).then((r) => toStar(r.data)),
+  submitStar: (id: string) => http.post(`/api/declarations/star-products/${id}/submit`).then((r) => toStar(r.data)),
 }

@@ -3,66 +3,92 @@ import { http, asPage, cleanParams, uploadConfig, type Progress } from './http'
 export interface Picture {
   id: string
   url: string
-  thumbnail_url?: string
+  thumb_url?: string
+  width?: number
+  height?: number
+  size?: number
 }
 
-export interface Promotion {
+export interface PromotionSummary {
   model_id: string
-  model?: string
-  product_name?: string
-  introduction: string
+  source: string
+  source_label: string
+  star: number
+  product_id?: string | null
+  product_name: string
+  field: string
+  name: string
+  model: string
+  standard_no?: string | null
+  status: 'unlisted' | 'listed' | 'withdrawn' | string
+  status_label: string
+  withdrawn_reason?: string | null
+  complete: boolean
+  missing: { code: string; label: string }[]
+  picture_count: number
   brand_id?: string | null
+  brand_name?: string | null
+  listed_at?: string | null
+  updated_at: string
+}
+
+export interface Promotion extends PromotionSummary {
+  introduction: string
   pictures: Picture[]
-  complete?: boolean
-  listed?: boolean
-  missing?: string[]
-  [k: string]: unknown
+  intro_pictures: Picture[]
+  brands: { id: string; name: string; story: string; has_logo: boolean }[]
 }
 
 export interface MallProduct {
   id: string
-  model_id?: string
-  name: string
-  model?: string
-  enterprise_name?: string
-  brand_name?: string
-  brand_logo_url?: string | null
-  brand_story?: string | null
-  category?: string
-  field?: string
-  product_name?: string
+  source: string
+  source_label?: string
   star: number
-  source?: string
-  region?: string
+  product_id?: string | null
+  product_name: string
+  field: string
+  name: string
+  model: string
+  enterprise_name: string
+  region_code?: string | null
+  brand_name?: string | null
   cover_url?: string | null
-  pictures?: Picture[]
+  cover_thumb_url?: string | null
+  listed_at?: string | null
+  standard_no?: string | null
+  standard_name?: string | null
+  group_standard?: string | null
   introduction?: string
-  standard_no?: string
-  standard_name?: string
-  certificate_number?: string | null
-  verify_code?: string | null
-  indicators?: { name: string; value: unknown; unit?: string | null }[]
-  [k: string]: unknown
+  pictures?: Picture[]
+  brand?: { id: string; name: string; story: string; has_logo: boolean } | null
+  indicators?: { code: string; name: string; unit?: string; value?: unknown; forerunner?: unknown; direction?: string; star_reached?: number | null }[]
+  certificate?: { verify_code: string; verify_url: string } | null
+  label?: { verify_code: string; verify_url: string } | null
 }
 
 export interface Category {
   field: string
-  products: { id?: string; name: string; count?: number }[]
+  count: number
+  products: { product_id: string; code: string; name: string; year?: number | null; count: number }[]
 }
 
 export const mallApi = {
+  promotions: (params: Record<string, unknown>) =>
+    http.get('/api/mall/promotions', { params: cleanParams(params) }).then((r) => asPage<PromotionSummary>(r.data)),
   promotion: (modelId: string) => http.get<Promotion>(`/api/mall/promotions/${modelId}`).then((r) => r.data),
   savePromotion: (modelId: string, body: { introduction: string; brand_id: string | null }) =>
     http.put<Promotion>(`/api/mall/promotions/${modelId}`, body).then((r) => r.data),
-  uploadPicture: (modelId: string, file: File, onProgress?: Progress) => {
+  uploadPicture: (modelId: string, file: File, onProgress?: Progress, kind?: 'intro') => {
     const form = new FormData()
     form.append('file', file)
-    return http.post<Picture>(`/api/mall/promotions/${modelId}/pictures`, form, uploadConfig(onProgress)).then((r) => r.data)
+    return http
+      .post<Picture>(`/api/mall/promotions/${modelId}/pictures`, form, { ...uploadConfig(onProgress), params: kind ? { kind } : undefined })
+      .then((r) => r.data)
   },
   removePicture: (modelId: string, pictureId: string) => http.delete(`/api/mall/promotions/${modelId}/pictures/${pictureId}`),
   list: (modelId: string) => http.post(`/api/mall/promotions/${modelId}/list`).then((r) => r.data),
   unlist: (modelId: string) => http.post(`/api/mall/promotions/${modelId}/unlist`).then((r) => r.data),
-  categories: () => http.get('/api/mall/categories').then((r) => asPage<Category>(r.data).items),
+  categories: () => http.get<Category[]>('/api/mall/categories').then((r) => r.data),
   products: (params: Record<string, unknown>) =>
     http.get('/api/mall/products', { params: cleanParams(params) }).then((r) => asPage<MallProduct>(r.data)),
   product: (id: string) => http.get<MallProduct>(`/api/mall/products/${id}`).then((r) => r.data),

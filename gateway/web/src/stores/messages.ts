@@ -11,12 +11,7 @@ export const useMessageStore = defineStore('messages', () => {
     try {
       unread.value = await notifyApi.unreadCount()
     } catch {
-      try {
-        const page = await notifyApi.messages({ read: false, page: 1, page_size: 1 })
-        unread.value = page.unread ?? page.total
-      } catch {
-        // keep the last known value
-      }
+      // keep the last known value; the next poll tries again
     }
   }
 

@@ -1,36 +1,56 @@
-import type { Indicator } from '@/api/benchmark'
+import type { Indicator, Threshold } from '@/api/benchmark'
 
-function unit(i: Indicator) {
+function unit(i: { unit?: string | null }) {
   return i.unit ? ` ${i.unit}` : ''
 }
 
-/** What the plan asks of one indicator, in words, e.g. “≥ 90 %” or “4.0～8.5”. */
-export function requirement(i: Indicator, threshold: unknown = i.forerunner_threshold): string {
-  const d = String(i.direction)
-  if (d.startsWith('higher')) return `≥ ${threshold}${unit(i)}`
-  if (d.startsWith('lower')) return `≤ ${threshold}${unit(i)}`
-  if (d === 'range' || d === 'within') {
-    const lo = i.threshold_min ?? (Array.isArray(threshold) ? threshold[0] : '')
-    const hi = i.threshold_max ?? (Array.isArray(threshold) ? threshold[1] : '')
-    return `${lo}～${hi}${unit(i)}`
-  }
-  if (d === 'boolean' || d === 'yes_no') return threshold === false || threshold === 'false' ? '否' : '是'
-  if (d.includes('grade')) return `不低于 ${threshold} 级`
-  return threshold === null || threshold === undefined ? '—' : String(threshold)
+export function thresholdText(t: Threshold | undefined): string {
+  if (t === null || t === undefined || t === '') return '—'
+  if (typeof t === 'boolean') return t ? '是' : '否'
+  if (typeof t === 'object') return `${t.min}～${t.max}`
+  return String(t)
+}
+
+/** What a threshold asks of one indicator, in words, e.g. “≥ 90 %”, “4.0～8.5”, “不低于 4 级”. */
+export function requirement(i: { direction?: string; unit?: string | null }, t: Threshold | undefined): string {
+  if (t === null || t === undefined || t === '') return '—'
+  const d = String(i.direction ?? '')
+  if (typeof t === 'object' && t !== null) return `${t.min}～${t.max}${unit(i)}`
+  if (d === 'higher') return `≥ ${t}${unit(i)}`
+  if (d === 'lower') return `≤ ${t}${unit(i)}`
+  if (d === 'bool') return thresholdText(t)
+  if (d === 'grade') return `不低于 ${t} 级`
+  return thresholdText(t)
+}
+
+/** The threshold of a star level (3 or 4) or, without one, the forerunner threshold. */
+export function thresholdFor(i: Indicator, star?: number): Threshold {
+  if (star && i.stars && i.stars.length >= star) return i.stars[star - 1]
+  return i.forerunner
 }
 
 export function isBoolean(i: Indicator) {
-  return i.direction === 'boolean' || i.direction === 'yes_no'
+  return i.direction === 'bool'
 }
 
 export function isGrade(i: Indicator) {
-  return String(i.direction).includes('grade')
+  return i.direction === 'grade'
 }
 
 /** Decimal strings travel as typed, so 0.1 stays 0.1 on the server. */
 export function valueProblem(i: Indicator, v: unknown): string | null {
   if (v === '' || v === null || v === undefined) return `请填写“${i.name}”`
-  if (isBoolean(i)) return null
+  if (isBoolean(i) || isGrade(i)) return null
   if (!/^-?\d+(\.\d+)?$/.test(String(v).trim())) return `“${i.name}”请填写数字`
   return null
+}
+
+/** What the service expects for a value: yes/no as booleans, the rest as typed. */
+export function valuePayload(indicators: Indicator[], values: Record<string, string>): Record<string, string | boolean> {
+  const out: Record<string, string | boolean> = {}
+  for (const i of indicators) {
+    const v = String(values[i.code] ?? '').trim()
+    out[i.code] = isBoolean(i) ? v === 'true' : v
+  }
+  return out
 }

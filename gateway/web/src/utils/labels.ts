@@ -12,6 +12,7 @@ export const LIST_STATUS: Record<string, string> = {
   group_review: '工作组审核中',
   with_group: '工作组审核中',
   group_rejected: '工作组不通过',
+  group_returned: '工作组退回',
   notice: '公示中',
   in_notice: '公示中',
   publicity: '公示中',
@@ -80,6 +81,7 @@ export const DIRECTION: Record<string, string> = {
   range: '区间内',
   within: '区间内',
   boolean: '是/否',
+  bool: '是/否',
   yes_no: '是/否',
   grade: '等级',
   ordered_grade: '等级',
@@ -93,7 +95,18 @@ export const ROLE_LABEL: Record<string, string> = {
   system: '系统',
 }
 
-export const ENTERPRISE_NATURE = ['国有企业', '集体企业', '私营企业', '股份有限公司', '有限责任公司', '外商投资企业', '港澳台投资企业', '其他']
+// 企业性质 as the auth service codes them (GET /api/auth/enterprise/natures gives the same list).
+export const ENTERPRISE_NATURE: Record<string, string> = {
+  state_owned: '国有企业',
+  collective: '集体企业',
+  private: '私营企业',
+  limited_liability: '有限责任公司',
+  joint_stock: '股份有限公司',
+  foreign_invested: '外商投资企业',
+  hk_mo_tw_invested: '港澳台商投资企业',
+  individual: '个体工商户',
+  other: '其他',
+}
 
 const HAS_CHINESE = /[\u4e00-\u9fa5]/
 
