@@ -206,3 +206,23 @@ def test_star_thresholds_out_of_order_are_refused(stars):
         assert {i.code for i in exc.issues} == {"stars_not_monotonic"}
     else:
         assert ordered
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data(), count=st.integers(1, 5), graded=st.booleans(), title=st.text(min_size=1, max_size=30))
+def test_any_valid_plan_round_trips_through_the_excel_template(data, count, graded, title):
+    from benchmark.workbook import build_template, parse_workbook
+
+    title = "".join(c for c in title if c.isprintable()).strip()
+    assume(title)
+    rows = [data.draw(graded_indicator(f"i{n}")) for n in range(count)]
+    if not graded:
+        for row in rows:
+            row.update({f"star_{level}": None for level in STAR_LEVELS})
+    indicators = define_indicators(rows, product_type=ProductType.PRODUCT)
+    workbook = build_template(
+        product_name="羽绒服", title=title, group_standard="T/CAQP 1-2024", indicators=indicators
+    )
+    parsed = parse_workbook(workbook, product_type=ProductType.PRODUCT)
+    assert parsed.indicators == indicators
+    assert parsed.title == title
