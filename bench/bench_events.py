@@ -15,11 +15,10 @@ import asyncpg
 from sqlalchemy import Column, Integer, Table, Text, insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import percentile, write_report  # noqa: E402
-
-from kit.bus import Consumer, Envelope, OutboxRelay, bus_metadata, emit  # noqa: E402
-from kit.db import Database, new_metadata  # noqa: E402
-from kit.settings import ServiceSettings  # noqa: E402
+from common import percentile, write_report
+from kit.bus import Consumer, Envelope, OutboxRelay, bus_metadata, emit
+from kit.db import Database, new_metadata
+from kit.settings import ServiceSettings
 
 md = new_metadata()
 effects = Table("bench_effects", md, Column("id", Integer, primary_key=True), Column("tag", Text))

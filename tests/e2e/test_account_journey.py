@@ -47,7 +47,7 @@ async def test_register_change_password_profile_brand_logout(gw, sms):
     assert me["forerunner_verified"] is False
 
     profile = (await gw.get("/api/auth/enterprise", headers=h)).json()
-    profile.update({"nature": "有限责任公司", "region_code": "110108", "email": "lp@example.com",
+    profile.update({"nature": "limited_liability", "region_code": "110108", "email": "lp@example.com",
                     "address": "北京市海淀区中关村大街1号"})
     r = await gw.put("/api/auth/enterprise", headers=h, json=profile)
     assert r.status_code == 200, r.text
