@@ -188,6 +188,7 @@ class Gateway:
                     client_ip=ip,
                     forwarded_for=forwarded_for,
                     max_body=s.max_body_bytes,
+                    forwarded_proto=self.forwarded_proto(scope),
                 )
         except AppError as exc:
             headers = [(k.lower().encode(), v.encode()) for k, v in (exc.headers or {}).items()]
@@ -222,6 +223,16 @@ class Gateway:
         index = max(0, len(chain) - 1 - hops)
         ip = chain[index][:64]
         return ip, ", ".join(chain[index:])
+
+    def forwarded_proto(self, scope: Scope) -> str | None:
+        """Behind a trusted TLS-terminating proxy the client's scheme is the proxy's X-Forwarded-Proto."""
+        if self.settings.gateway_trusted_proxy_hops == 0:
+            return None
+        for name, value in scope["headers"]:
+            if name == b"x-forwarded-proto":
+                proto = value.decode("latin-1").split(",")[0].strip().lower()
+                return proto if proto in ("http", "https") else None
+        return None
 
     # ------------------------------------------------------------------ health
     async def local(self, path: str, send: Send) -> None:

@@ -111,6 +111,7 @@ async def forward(
     client_ip: str,
     forwarded_for: str,
     max_body: int,
+    forwarded_proto: str | None = None,
 ) -> int:
     """Proxy the request; returns the status sent to the client (for metrics)."""
     method: str = scope["method"]
@@ -140,7 +141,7 @@ async def forward(
         headers.add(name.decode("latin-1"), value.decode("latin-1"))
     headers["X-Request-ID"] = request_id
     headers["X-Forwarded-For"] = forwarded_for
-    headers["X-Forwarded-Proto"] = scope.get("scheme", "http")
+    headers["X-Forwarded-Proto"] = forwarded_proto or scope.get("scheme", "http")
     if host:
         headers["X-Forwarded-Host"] = host.decode("latin-1")
 
