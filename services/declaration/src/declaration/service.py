@@ -17,8 +17,9 @@ from kit.storage import new_key
 from kit.uploads import CheckedFile
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
-from declaration import access
+from declaration import access, files
 from declaration.comparison import BenchmarkComparison
 from declaration.domain.completion import Completion, completion
 from declaration.domain.standards import StandardNumberError, validate_standard_no
@@ -288,13 +289,12 @@ async def add_evidence(
             raise Conflict("对标未成功，不能上传证明资料", code="comparison_required")
     suffix = {"pdf": ".pdf", "png": ".png", "jpeg": ".jpg"}[checked.kind]
     key = new_key(f"evidence/{declaration_id}", suffix)
-    assert runtime.storage is not None
-    await runtime.storage.put(
+    await files.put(
+        runtime,
         EVIDENCE_BUCKET,
         key,
         checked.data,
         content_type=checked.content_type,
-        metadata={"declaration": str(declaration_id)},
     )
     async with runtime.db.transaction() as session:
         d = await access.load_declaration(session, principal, declaration_id, for_update=True)
@@ -494,13 +494,22 @@ async def list_declarations(
         total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
         rows = (
             await session.scalars(
-                query.order_by(Declaration.created_at.desc(), Declaration.id.desc())
+                query.options(*LIST_DEFERRED)
+                .order_by(Declaration.created_at.desc(), Declaration.id.desc())
                 .offset(page["offset"])
                 .limit(page["page_size"])
             )
         ).all()
     items = [row_json(d, principal, seq=page["offset"] + i + 1) for i, d in enumerate(rows)]
     return {"items": items, "total": int(total or 0), "page": page["page"], "page_size": page["page_size"]}
+
+
+# the list's rows never show these documents: not read for the 20 rows of a page
+LIST_DEFERRED = (
+    defer(Declaration.public_values),
+    defer(Declaration.comparison),
+    defer(Declaration.enterprise_snapshot),
+)
 
 
 def _like(text: str) -> str:
@@ -638,12 +647,11 @@ async def append_model(
             )
         ):
             raise Conflict("该规格/型号已存在", code="model_duplicate")
-    assert runtime.storage is not None
     model_id = uuid.uuid4()
     keys = []
     for picture in pictures:
         key = new_key(f"models/{model_id}", ".jpg" if picture.kind == "jpeg" else ".png")
-        await runtime.storage.put(MODELS_BUCKET, key, picture.data, content_type=picture.content_type)
+        await files.put(runtime, MODELS_BUCKET, key, picture.data, content_type=picture.content_type)
         keys.append(key)
     async with runtime.db.transaction() as session:
         d = await access.load_declaration(session, principal, declaration_id, for_update=True)

@@ -11,10 +11,9 @@ from kit.downloads import content_disposition, verify_download
 from kit.errors import Invalid
 from kit.security import AgencyPrincipal, CurrentPrincipal, WorkingGroupPrincipal
 from kit.uploads import check_upload
-from kit.web import RuntimeDep
 
-from declaration import service
-from declaration.api.paging import PageDep
+from declaration import files, service
+from declaration.api.paging import PageDep, RuntimeDep
 from declaration.api.schemas import (
     AgencyReviewIn,
     BenchmarkIn,
@@ -92,9 +91,7 @@ async def delete_declaration(
     runtime: RuntimeDep, principal: CurrentPrincipal, declaration_id: uuid.UUID
 ) -> Response:
     keys = await service.delete_declaration(runtime, principal, declaration_id)
-    assert runtime.storage is not None
-    for key in keys:
-        await runtime.storage.delete(service.EVIDENCE_BUCKET, key)
+    await files.discard(runtime, service.EVIDENCE_BUCKET, keys)
     return Response(status_code=204)
 
 
@@ -170,8 +167,7 @@ async def delete_evidence(
     runtime: RuntimeDep, principal: CurrentPrincipal, declaration_id: uuid.UUID, file_id: uuid.UUID
 ) -> Response:
     key = await service.delete_evidence(runtime, principal, declaration_id, file_id)
-    assert runtime.storage is not None
-    await runtime.storage.delete(service.EVIDENCE_BUCKET, key)
+    await files.discard(runtime, service.EVIDENCE_BUCKET, [key])
     return Response(status_code=204)
 
 
@@ -179,8 +175,7 @@ async def delete_evidence(
 async def download_file(runtime: RuntimeDep, token: str) -> Response:
     """The link itself is the proof of the access check made when it was handed out (≤ 15 minutes)."""
     target = verify_download(runtime.settings.download_secret, token)
-    assert runtime.storage is not None
-    data = await runtime.storage.get(target["bucket"], target["key"])
+    data = await files.get(runtime, target["bucket"], target["key"])
     return Response(
         data, media_type=target["content_type"],
         headers={"Content-Disposition": content_disposition(target["filename"]), "Cache-Control": "no-store",

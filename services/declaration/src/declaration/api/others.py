@@ -14,11 +14,11 @@ from kit.phones import is_mobile
 from kit.ratelimit import enforce
 from kit.security import CurrentPrincipal, Principal, WorkingGroupPrincipal
 from kit.uploads import read_limited
-from kit.web import RuntimeDep, client_ip
+from kit.web import client_ip
 
 from declaration import candidates, service, stars
 from declaration.api.declarations import Text, Year
-from declaration.api.paging import PageDep
+from declaration.api.paging import PageDep, RuntimeDep
 from declaration.api.schemas import ObjectionIn, PhoneIn, ResolutionIn, StarBenchmarkIn, StarCreate, StarPatch
 
 router = APIRouter(prefix="/api/declarations", tags=["declarations"])

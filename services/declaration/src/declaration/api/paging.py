@@ -1,20 +1,26 @@
-"""Pagination: the kit's parameters, with the page number bounded too, so a huge page number is a 422
-rather than an OFFSET beyond PostgreSQL's bigint (a server error)."""
+"""Dependencies of this service's routes. Both are ``async def`` on purpose: FastAPI runs a plain ``def``
+dependency in its thread pool, a hop per request that costs more than the list query itself under load.
+The page number is bounded too, so a huge page is a 422 rather than an OFFSET beyond PostgreSQL's bigint."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Query
-from kit.web import page_params
+from fastapi import Depends, Query, Request
+from kit.runtime import Runtime
 
 MAX_PAGE = 100_000
 
 
-def bounded_page(
+async def bounded_page(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1, page_size: Annotated[int, Query(ge=1, le=100)] = 20
 ) -> dict[str, Any]:
-    return page_params(page, page_size)
+    return {"page": page, "page_size": page_size, "offset": (page - 1) * page_size}
+
+
+async def runtime_of(request: Request) -> Runtime:
+    return request.app.state.runtime
 
 
 PageDep = Annotated[dict[str, Any], Depends(bounded_page)]
+RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
