@@ -11,12 +11,9 @@ from pathlib import Path
 
 import aio_pika
 import httpx
-import pytest
-from benchmark.config import Settings
-from benchmark.main import create_app
 from kit import metrics
 from kit.bus import Envelope, outbox
-from kit.testing.fixtures import running_app, wait_until
+from kit.testing.fixtures import wait_until
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
@@ -34,31 +31,6 @@ REQUIRED = {
     "consumer_queue_depth": "gauge",
     "dead_letter_queue_depth": "gauge",
 }
-
-
-@pytest.fixture(scope="module")
-def settings(service_env) -> Settings:
-    return Settings(**service_env("benchmark"))
-
-
-@pytest.fixture(scope="module")
-async def app(settings):
-    application = create_app(settings)
-
-    # A route that fails unexpectedly, so the 5xx counter has something to count (the service's own
-    # routes answer bad input with 4xx).
-    async def _unexpected_failure() -> dict:
-        raise RuntimeError("unexpected")
-
-    application.add_api_route("/api/benchmark/_observability_failure", _unexpected_failure)
-    async with running_app(application) as client:
-        application.state.client = client
-        yield application
-
-
-@pytest.fixture
-def client(app):
-    return app.state.client
 
 
 class Scrape:

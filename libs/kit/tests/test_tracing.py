@@ -275,3 +275,33 @@ async def test_a_failing_handler_marks_its_span_and_the_message_is_retried(spans
     process = next(s for s in spans.get_finished_spans() if s.name.startswith("process "))
     assert process.status.status_code is StatusCode.ERROR
     assert process.status.description == "ValueError"  # the type, never the message
+
+
+def test_json_log_lines_carry_the_trace_id(monkeypatch):
+    """Through the kit's own log configuration (configure_logging), restored afterwards."""
+    import io
+    import logging
+    import sys
+
+    from kit.logging import configure_logging
+
+    saved_config = structlog.get_config()
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    try:
+        configure_logging("kit-test", "INFO")
+        log = structlog.get_logger("kit.test")
+        with tracing.continue_trace("GET /x", INCOMING):
+            log.info("inside", phone="13812345678")
+        log.info("outside")
+    finally:
+        structlog.configure(**saved_config)
+        root.handlers, root.level = saved_handlers, saved_level
+        structlog.contextvars.unbind_contextvars("service")
+
+    inside, outside = (json.loads(line) for line in out.getvalue().splitlines())
+    assert inside["event"] == "inside" and inside["trace_id"] == INCOMING_TRACE
+    assert inside["phone"] == "138****5678"  # the scrubbing still applies
+    assert "trace_id" not in outside
