@@ -15,7 +15,7 @@ log = structlog.get_logger("declaration.workers")
 async def expire_notices(runtime: Runtime) -> None:
     """The 14-day public notice deadline is stored data; this poller ends notices whose deadline passed
     (by ``runtime.clock``, so tests move time instead of waiting)."""
-    interval = float(getattr(runtime.settings, "notice_poll_seconds", 30.0))
+    interval = float(getattr(runtime.settings, "notice_poll_seconds", 5.0))
     while True:
         closed = await expire_notices_once(runtime)
         if closed:
