@@ -28,8 +28,8 @@ class PromotionCompleted(_Payload):
     declaration_id: uuid.UUID | None = None
     star_product_id: uuid.UUID | None = None
     star: int
-    product_name: str
-    model: str
+    product_name: str  # the product's own name (e.g. 极寒系列羽绒服), else its key-field product
+    model: str  # 型号/规格
     enterprise_name: str
 
 

@@ -16,7 +16,7 @@ import structlog
 from contracts.mall import ProductListed, ProductUnlisted, PromotionCompleted
 from fastapi import UploadFile
 from kit.bus import emit
-from kit.errors import Conflict, Invalid, NotFound
+from kit.errors import AppError, Conflict, Invalid, NotFound, Unavailable
 from kit.runtime import Runtime
 from kit.storage import new_key
 from kit.uploads import check_upload
@@ -78,8 +78,8 @@ async def announce_if_complete(session: AsyncSession, product: Product, now: dat
             declaration_id=product.declaration_id,
             star_product_id=product.star_product_id,
             star=product.star,
-            product_name=product.product_name,
-            model=" ".join(p for p in (product.name, product.model) if p),
+            product_name=product.name or product.product_name,
+            model=product.model,
             enterprise_name=product.enterprise_name,
         ),
     )
@@ -104,8 +104,8 @@ async def take_off(session: AsyncSession, product: Product, reason: UnlistReason
                 org_id=product.org_id,
                 reason=reason.value,
                 reason_label=reason.label,
-                product_name=product.product_name,
-                model=" ".join(p for p in (product.name, product.model) if p),
+                product_name=product.name or product.product_name,
+                model=product.model,
             ),
         )
 
@@ -298,7 +298,7 @@ async def add_picture(
     key, thumb_key = new_key(f"pictures/{model_id}", suffix), new_key(f"thumbs/{model_id}", suffix)
     now = await runtime.clock.now()
     assert runtime.storage is not None
-    stored = False
+    written: list[str] = []
     try:
         async with runtime.db.transaction() as session:
             product = await _own_product(session, org_id, model_id, lock=True)
@@ -340,9 +340,10 @@ async def add_picture(
             session.add(picture)
             # The objects are written while the row lock is held, so the count cannot be raced past 5;
             # a commit failure afterwards leaves objects without a row, removed below.
-            await runtime.storage.put(BUCKET, key, checked.data, content_type=checked.content_type)
-            await runtime.storage.put(BUCKET, thumb_key, thumb, content_type=checked.content_type)
-            stored = True
+            await _store(runtime, key, checked.data, checked.content_type)
+            written.append(key)
+            await _store(runtime, thumb_key, thumb, checked.content_type)
+            written.append(thumb_key)
             if kind == PictureKind.PRODUCT:
                 product.picture_count = count + 1
                 if product.cover_picture_id is None:
@@ -350,10 +351,18 @@ async def add_picture(
             product.updated_at = now
             await announce_if_complete(session, product, now)
     except BaseException:
-        if stored:
-            await _remove_objects(runtime, [key, thumb_key])
+        await _remove_objects(runtime, written)
         raise
     return picture
+
+
+async def _store(runtime: Runtime, key: str, data: bytes, content_type: str) -> None:
+    assert runtime.storage is not None
+    try:
+        await runtime.storage.put(BUCKET, key, data, content_type=content_type)
+    except Exception as exc:  # S3 away: the client may retry; nothing was recorded
+        log.warning("picture_not_stored", error=type(exc).__name__)
+        raise Unavailable("图片存储暂时不可用，请稍后再试", code="storage_unavailable") from exc
 
 
 async def _remove_objects(runtime: Runtime, keys: list[str]) -> None:
@@ -454,8 +463,8 @@ async def _list_product(runtime: Runtime, org_id: uuid.UUID, model_id: uuid.UUID
             ProductListed(
                 model_id=product.model_id,
                 org_id=product.org_id,
-                product_name=product.product_name,
-                model=" ".join(p for p in (product.name, product.model) if p),
+                product_name=product.name or product.product_name,
+                model=product.model,
             ),
         )
         return product
@@ -762,5 +771,11 @@ async def picture_file(
     if if_none_match and etag in {t.strip() for t in if_none_match.split(",")}:
         return PictureFile(None, picture.content_type, etag, public)
     assert runtime.storage is not None
-    data = await runtime.storage.get(BUCKET, picture.thumb_key if thumb else picture.key)
+    try:
+        data = await runtime.storage.get(BUCKET, picture.thumb_key if thumb else picture.key)
+    except AppError:
+        raise
+    except Exception as exc:
+        log.warning("picture_not_read", error=type(exc).__name__)
+        raise Unavailable("图片存储暂时不可用，请稍后再试", code="storage_unavailable") from exc
     return PictureFile(data, picture.content_type, etag, public)

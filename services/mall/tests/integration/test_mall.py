@@ -580,3 +580,39 @@ async def test_bad_input_is_a_clear_4xx_never_500(picture, client, enterprise, c
         r = await client.get("/api/mall/products", params={"q": q})
         assert r.status_code == 200 and r.json()["total"] == 0, q
     await asyncio.sleep(0)
+
+
+async def test_storage_outage_is_503_and_leaves_nothing_behind(
+    picture, client, runtime, enterprise, category, published, monkeypatch
+):
+    ent = await enterprise()
+    _, [model] = await published(ent, await category(), ("美的冰箱", "BCD-9"))
+    real_put = runtime.storage.put
+    calls: list[str] = []
+
+    async def second_put_fails(bucket, key, data, **kw):
+        calls.append(key)
+        if len(calls) == 2:
+            raise ConnectionError("S3 away")
+        await real_put(bucket, key, data, **kw)
+
+    monkeypatch.setattr(runtime.storage, "put", second_put_fails)
+    r = await client.post(
+        f"/api/mall/promotions/{model}/pictures",
+        files={"file": ("a.jpg", picture(), "image/jpeg")},
+        headers=ent.headers,
+    )
+    assert r.status_code == 503 and r.json()["error"]["code"] == "storage_unavailable"
+    monkeypatch.undo()
+    promo = (await client.get(f"/api/mall/promotions/{model}", headers=ent.headers)).json()
+    assert promo["picture_count"] == 0 and promo["pictures"] == []
+    # The object written before the failure was removed again.
+    objects = await asyncio.to_thread(
+        lambda: [
+            o.object_name
+            for o in runtime.storage.client.list_objects(
+                "lp-mall", prefix=f"pictures/{model}", recursive=True
+            )
+        ]
+    )
+    assert objects == []
