@@ -157,6 +157,8 @@ def create_service_app(
         openapi_url=f"/api/{route_name}/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        # The kit traces requests itself (kit.tracing) with scrubbed logs; FastAPI's own would double spans.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.runtime = runtime
     install_error_handlers(app)
