@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 from contracts.declaration import (
@@ -27,6 +28,9 @@ from declaration.domain.statuses import (
     transition,
 )
 from declaration.models import Declaration, Notice, Objection, Product, ProductModel, Review
+
+# the caller's address (as the gateway saw it) for the audit records; none for the poller
+actor_ip: ContextVar[str | None] = ContextVar("declaration_actor_ip", default=None)
 
 
 def refused(exc: TransitionRefused) -> Conflict:
@@ -69,6 +73,7 @@ async def move(
         actor_org_id=principal.org_id if principal else None,
         actor_account_id=principal.account_id if principal else None,
         actor_name=principal.org_name if principal else actor.label,
+        actor_ip=actor_ip.get() if principal else None,
         action=action.value,
         list_from=state[0].value,
         list_to=list_to.value,

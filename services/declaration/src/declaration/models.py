@@ -198,6 +198,7 @@ class Review(Base):
     actor_org_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     actor_account_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     actor_name: Mapped[str] = mapped_column(String(200), default="")
+    actor_ip: Mapped[str | None] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))
     list_from: Mapped[str | None] = mapped_column(String(32))
     list_to: Mapped[str] = mapped_column(String(32))

@@ -31,7 +31,7 @@ from declaration.domain.statuses import (
     deletable,
     editable_by_enterprise,
 )
-from declaration.lifecycle import move, open_objections
+from declaration.lifecycle import actor_ip, move, open_objections
 from declaration.models import (
     Declaration,
     Enterprise,
@@ -772,6 +772,7 @@ async def raise_objection(
                 declaration_id=d.id,
                 actor_role="public",
                 actor_name=name,
+                actor_ip=actor_ip.get(),
                 action="objection",
                 list_from=d.list_status.value,
                 list_to=d.list_status.value,

@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from declaration.models import Notice
+from declaration.models import Notice, Review
 from kit.bus import outbox
 from kit.testing.fixtures import wait_until
 from sqlalchemy import select
@@ -135,6 +135,14 @@ async def test_candidate_list_to_published_forerunner(client, runtime, open_prod
     ]
     moves = [e for e in await events(runtime, "declaration.status_changed") if e["declaration_id"] == d["id"]]
     assert len(moves) == 4
+    async with runtime.db.session() as session:
+        audit = (
+            await session.scalars(select(Review).where(Review.declaration_id == uuid.UUID(d["id"])))
+        ).all()
+    # people's moves carry who and from where; the poller's carries neither
+    assert {(r.actor_role, r.actor_ip is not None, r.actor_org_id is not None) for r in audit} == {
+        ("enterprise", True, True), ("agency", True, True), ("working_group", True, True), ("system", False, False),
+    }  # fmt: skip
 
     # appended model after publication, with pictures
     r = await client.post(

@@ -8,6 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from kit.runtime import Runtime
+from kit.web import client_ip
+
+from declaration.lifecycle import actor_ip
 
 MAX_PAGE = 100_000
 
@@ -19,6 +22,8 @@ async def bounded_page(
 
 
 async def runtime_of(request: Request) -> Runtime:
+    # every route takes the runtime: the caller's address is remembered here for the audit records
+    actor_ip.set(client_ip(request))
     return request.app.state.runtime
 
 
