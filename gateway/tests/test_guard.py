@@ -143,3 +143,14 @@ async def test_replicas_share_the_counts_through_redis(gateway_settings):
         assert (await c.get(f"{b}/api/mall/products")).status_code == 200
         await asyncio.sleep(0.2)  # replica B has sent its own and learnt the shared total
         assert (await c.get(f"{b}/api/mall/products")).status_code == 429
+
+
+async def test_redis_outage_keeps_the_site_up_with_local_limits(gateway_settings, make_token, dead_service):
+    port = dead_service.rsplit(":", 1)[1]
+    settings = gateway_settings(redis_url=f"redis://127.0.0.1:{port}/0", gateway_rate_limit_per_ip=3)
+    async with serve_gateway(settings) as url, httpx.AsyncClient(base_url=url, timeout=10) as c:
+        token = make_token("enterprise")
+        statuses = [(await c.get("/api/mall/products", headers=_bearer(token))).status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]  # revocation unknown: the services check it; limits still hold
+        r = await c.get("/readyz")
+        assert r.status_code == 503 and r.json()["checks"]["redis"] is False

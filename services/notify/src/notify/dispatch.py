@@ -16,6 +16,7 @@ import httpx
 import structlog
 from kit.phones import mask
 from kit.runtime import Runtime
+from prometheus_client import Counter
 from sqlalchemy import text
 
 from notify import mailer
@@ -23,6 +24,10 @@ from notify import repository as repo
 from notify.config import Settings
 
 log = structlog.get_logger("notify.dispatch")
+
+DELIVERIES = Counter(
+    "notify_deliveries_total", "SMS and e-mail delivery attempts by outcome", ["channel", "outcome"]
+)
 
 _CLAIM = text(
     """
@@ -91,6 +96,7 @@ class Dispatcher:
         except Skip as exc:
             log.info("delivery_skipped", delivery_id=item.id, channel=item.channel, reason=str(exc))
             await self._mark(_SKIPPED, id=item.id, reason=str(exc))
+            DELIVERIES.labels(item.channel, "skipped").inc()
         except Exception as exc:
             backoff = min(2 ** item.attempts, 300)
             log.warning(
@@ -101,8 +107,11 @@ class Dispatcher:
                 _RETRY, id=item.id, max_attempts=self.settings.notify_max_attempts,
                 error=f"{type(exc).__name__}: {str(exc)[:300]}", backoff=backoff,
             )
+            last = item.attempts >= self.settings.notify_max_attempts
+            DELIVERIES.labels(item.channel, "failed" if last else "retried").inc()
         else:
             await self._mark(_SENT, id=item.id, destination=destination)
+            DELIVERIES.labels(item.channel, "sent").inc()
 
     async def _mark(self, statement, **params) -> None:
         async with self.runtime.db.transaction() as session:
