@@ -7,7 +7,6 @@ The clock is the kit's ``FixedClock`` so expiry tests move time without touching
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ import aio_pika
 import pytest
 from certificate.config import Settings
 from certificate.main import create_app
+from certificate.models import Product
 from kit.bus import Envelope
 from kit.clock import FixedClock
 from kit.testing.fixtures import running_app, wait_until
@@ -154,7 +154,7 @@ def org(make_token):
 
 
 @pytest.fixture
-def published(bus, client):
+def published(bus, client, runtime):
     """Publish a declaration of ``enterprise`` assessed by ``agency`` and wait for its certificate."""
 
     async def _publish(
@@ -201,8 +201,13 @@ def published(bus, client):
             **overrides,
         }
         if product_code:
-            # Let the catalogue copy land first, as it does in production (products exist long before).
-            await asyncio.sleep(0.3)
+            # The catalogue copy lands first in production (products exist long before declarations);
+            # the consumer handles messages concurrently, so wait for it rather than trust the order.
+            async def _product_known():
+                async with runtime.db.session() as session:
+                    return await session.get(Product, product_id)
+
+            await wait_until(_product_known, timeout=60)
         await bus.publish("declaration.published", payload)
         if not wait:
             return payload, None
@@ -212,6 +217,6 @@ def published(bus, client):
             items = [c for c in r.json()["items"] if c["declaration_id"] == str(payload["declaration_id"])]
             return items[0] if items else None
 
-        return payload, await wait_until(_certificate, timeout=20)
+        return payload, await wait_until(_certificate, timeout=60)
 
     return _publish

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from certificate import workers
 from certificate.config import Settings
+from certificate.models import Product, StarProduct
 from kit.downloads import sign_download
 from kit.testing.fixtures import wait_until
 from pypdf import PdfReader
@@ -380,7 +381,7 @@ async def test_expiry_poller_is_idempotent(org, published, client, clock, runtim
 # --- star labels ----------------------------------------------------------------------------------------
 
 
-async def test_star_label_once_promotion_is_complete(org, bus, client, decode_qr):
+async def test_star_label_once_promotion_is_complete(org, bus, client, runtime, decode_qr):
     enterprise = org("enterprise", "波司登羽绒服装有限公司")
     product_id, star_product_id = uuid.uuid4(), uuid.uuid4()
     await bus.publish(
@@ -427,7 +428,14 @@ async def test_star_label_once_promotion_is_complete(org, bus, client, decode_qr
             "declared_at": "2026-02-01T00:00:00Z",
         },
     )
-    await asyncio.sleep(0.5)
+
+    async def _copies_landed():
+        async with runtime.db.session() as session:
+            product = await session.get(Product, product_id)
+            declared = await session.get(StarProduct, star_product_id)
+            return product is not None and product.group_standard and product.code and declared is not None
+
+    await wait_until(_copies_landed, timeout=60)
     completed = {
         "model_id": star_product_id,
         "org_id": enterprise.id,

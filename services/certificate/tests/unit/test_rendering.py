@@ -170,6 +170,24 @@ def test_label_pdf_and_png(preview_dir, decode_qr):
     (preview_dir / "label.png").write_bytes(pdf_to_png(pdf, dpi=80))
 
 
+def test_long_label_values_wrap_and_the_number_stays_whole(preview_dir, decode_qr):
+    long = dataclasses.replace(
+        LABEL,
+        enterprise_name="内蒙古伊利实业集团股份有限公司呼和浩特市金川开发区分公司",
+        standard_number="Q/NYLB 0039S-2023",
+        standard_name="调制乳粉（含益生菌及多种维生素矿物质强化型）",
+        number="LP-2023-JD202301-00012-003",
+    )
+    pdf = render_label_pdf(long)
+    text = squash(pdf_text(pdf))
+    assert "内蒙古伊利实业集团股份有限公司呼和浩特市金川开发区分公司" in text
+    assert "（含益生菌及多种维生素矿物质强化型）》" in text
+    lines = [line.replace(" ", "") for line in pdf_text(pdf).splitlines()]
+    assert any("LP-2023-JD202301-00012-003" in line for line in lines)
+    assert decode_qr(Image.open(io.BytesIO(pdf_to_png(pdf, dpi=200))).convert("RGB")) == [long.verify_url]
+    (preview_dir / "label-long.png").write_bytes(pdf_to_png(pdf, dpi=80))
+
+
 @pytest.mark.parametrize("level", [3, 4, 5])
 def test_star_label_shows_its_level(level, preview_dir, decode_qr, rasterise_pdf):
     pdf = render_star_label_pdf(star(level))
@@ -183,8 +201,8 @@ def test_star_label_shows_its_level(level, preview_dir, decode_qr, rasterise_pdf
         f"XJ-2024-FZ03-0000{level}",
     ):
         assert expected in text, expected
+    assert decode_qr(rasterise_pdf(pdf, dpi=200).convert("RGB")) == [star(level).verify_url]
     image = rasterise_pdf(pdf, dpi=100).convert("RGB")
-    assert decode_qr(image) == [star(level).verify_url]
     assert _filled_stars(image) == level
     image.save(preview_dir / f"star-label-{level}.png")
 

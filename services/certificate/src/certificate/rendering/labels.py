@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from xml.sax.saxutils import escape
 
 import pypdfium2
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from .documents import STAR_LEVEL_NAMES, LabelContent, StarLabelContent
-from .fonts import register_fonts
+from .fonts import CJK_FONT, register_fonts
 from .layout import (
     INK,
     MUTED,
@@ -24,14 +25,16 @@ from .layout import (
     STAR_GOLD,
     draw_forerunner_mark,
     draw_label_frame,
+    draw_paragraph,
     draw_qr,
     draw_stars,
     draw_text,
+    fit_paragraph,
     fit_size,
 )
 
 LABEL_WIDTH, LABEL_HEIGHT = 110 * mm, 70 * mm
-QR_SIZE = 56
+QR_SIZE = 52
 MARGIN = 14
 
 
@@ -87,22 +90,49 @@ def _draw_fields(
     step: float,
     qr_top: float,
     qr_left: float,
+    close_up: bool = True,
 ) -> None:
-    """Label/value lines; a value shrinks to fit its line, and lines beside the QR code stop short of it."""
+    """Label/value rows from ``top`` down. A value shrinks to fit its line; a long one (a branch
+    company's name, a standard with a long title) wraps onto a second line and the rows close up so
+    that the last one still ends above the QR code (``close_up``; a layout with room beside the QR
+    code passes False). Rows beside the QR code stop short of it."""
     label_width = 40
-    for i, (label, value) in enumerate(rows):
-        y = top - i * step
+    full = right - x - label_width
+    wrap_size, wrap_leading = 7.2, 8.6
+    # First pass at full width: which values need two lines.
+    wrapped = [c.stringWidth(v, CJK_FONT, 6.5) > full for _, v in rows]
+    extra = wrap_leading * sum(wrapped)
+    room = top - (qr_top + 4)
+    if close_up and len(rows) > 1:
+        step = max(min(step, (room - extra) / (len(rows) - 1)), 11.0)
+    y = top
+    for (label, value), wraps in zip(rows, wrapped, strict=True):
         limit = qr_left - 6 if y < qr_top + 4 else right
-        draw_text(c, x, y, label, size=7.5, color=MUTED)
         width = limit - x - label_width
-        size = fit_size(c, value, max_width=width, size=9, min_size=5)
-        draw_text(c, x + label_width, y, value, size=size, color=INK)
+        draw_text(c, x, y, label, size=7.5, color=MUTED)
+        if not wraps:
+            size = fit_size(c, value, max_width=width, size=9, min_size=5)
+            draw_text(c, x + label_width, y, value, size=size, color=INK)
+            y -= step
+            continue
+        para, height = fit_paragraph(
+            escape(value),
+            width=width,
+            max_height=2 * wrap_leading + 1,
+            size=wrap_size,
+            min_size=5,
+            leading_ratio=wrap_leading / wrap_size,
+        )
+        # The first line sits on the row's baseline like a one-line value would.
+        first_baseline_drop = para.style.leading - para.style.fontSize * 0.1
+        draw_paragraph(c, para, x + label_width, y + first_baseline_drop, height)
+        y -= step + wrap_leading
 
 
 def _draw_qr_block(c: Canvas, url: str) -> tuple[float, float]:
     """The QR code in the bottom-right corner, captioned vertically on its left; returns its top-left."""
     qr_x = LABEL_WIDTH - MARGIN - QR_SIZE
-    qr_y = MARGIN + 2
+    qr_y = MARGIN
     draw_qr(c, url, qr_x, qr_y, QR_SIZE)
     for i, ch in enumerate("扫码验证"):
         draw_text(c, qr_x - 5, qr_y + QR_SIZE - 14 - i * 11, ch, size=7, color=MUTED, align="right")
@@ -129,9 +159,9 @@ def _draw_label(c: Canvas, content: LabelContent) -> None:
 
     x = divider + 10
     right = LABEL_WIDTH - MARGIN
-    draw_text(c, x, LABEL_HEIGHT - 34, "企业标准“领跑者”", size=15, color=NAVY, bold=True, char_space=1)
+    draw_text(c, x, LABEL_HEIGHT - 32, "企业标准“领跑者”", size=14.5, color=NAVY, bold=True, char_space=1)
     draw_text(
-        c, x, LABEL_HEIGHT - 46, "ENTERPRISE STANDARD FORERUNNER", size=5.6, color=MUTED, char_space=0.8
+        c, x, LABEL_HEIGHT - 43, "ENTERPRISE STANDARD FORERUNNER", size=5.6, color=MUTED, char_space=0.8
     )
     qr_left, qr_top = _draw_qr_block(c, content.verify_url)
     rows = [
@@ -141,7 +171,7 @@ def _draw_label(c: Canvas, content: LabelContent) -> None:
         ("规格型号", content.model),
         ("标识编号", content.number),
     ]
-    _draw_fields(c, rows, x=x, top=LABEL_HEIGHT - 62, right=right, step=14.5, qr_top=qr_top, qr_left=qr_left)
+    _draw_fields(c, rows, x=x, top=LABEL_HEIGHT - 57, right=right, step=14.5, qr_top=qr_top, qr_left=qr_left)
 
 
 def _draw_star_label(c: Canvas, content: StarLabelContent) -> None:
@@ -197,4 +227,5 @@ def _draw_star_label(c: Canvas, content: StarLabelContent) -> None:
         step=13.5,
         qr_top=qr_top,
         qr_left=qr_left,
+        close_up=False,
     )

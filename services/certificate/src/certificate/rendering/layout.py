@@ -112,13 +112,17 @@ def fit_paragraph(
     align: int = TA_LEFT,
     color: colors.Color = INK,
     indent_chars: int = 0,
+    leading_ratio: float = 1.45,
 ) -> tuple[Paragraph, float]:
     """A paragraph shrunk (down to ``min_size``) until it fits the box; returns it and its height.
 
     ``text`` is reportlab mini-markup; callers escape user data with ``xml.sax.saxutils.escape``.
     """
     while True:
-        para = Paragraph(text, paragraph_style(size, align=align, color=color, indent_chars=indent_chars))
+        style = paragraph_style(
+            size, leading=size * leading_ratio, align=align, color=color, indent_chars=indent_chars
+        )
+        para = Paragraph(text, style)
         _, height = para.wrap(width, max_height)
         if height <= max_height or size <= min_size:
             return para, height
