@@ -15,6 +15,7 @@ from kit.bus import emit
 from kit.db import Database
 from kit.errors import Conflict, Invalid, NotFound
 from kit.security import Principal
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -334,14 +335,14 @@ async def designate_agency(
 
 async def upsert_agency(session: AsyncSession, *, org_id: uuid.UUID, name: str, now: datetime) -> Agency:
     """Keep the local copy of an agency organisation. No commit: callers own the transaction."""
-    agency = await repo.get_agency(session, org_id)
-    if agency is None:
-        agency = Agency(id=org_id, name=name, updated_at=now)
-        session.add(agency)
-    else:
-        agency.name, agency.updated_at = name, now
-    await session.flush()
-    return agency
+    # one statement, so two deliveries racing (or auth's event racing the demo loader) cannot collide
+    statement = (
+        pg_insert(Agency)
+        .values(id=org_id, name=name, updated_at=now)
+        .on_conflict_do_update(index_elements=[Agency.id], set_={"name": name, "updated_at": now})
+        .returning(Agency)
+    )
+    return (await session.execute(statement, execution_options={"populate_existing": True})).scalar_one()
 
 
 # -- agency: plans ---------------------------------------------------------------------------------

@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 
 import aio_pika
 import pytest
+from benchmark import consumers
 from benchmark import repository as repo
 from benchmark.config import Settings
 from benchmark.demo import load_demo, parse_agency_ids
 from benchmark.demo_data import AGENCIES, PRODUCTS
-from kit.bus import Envelope, outbox
+from kit.bus import Envelope, declare_consumer_queue, outbox
 from kit.db import Database
 from kit.testing.fixtures import wait_until
 from sqlalchemy import func, select
@@ -85,10 +86,9 @@ async def test_agency_organisations_arrive_from_auth_through_the_bus(app, settin
             settings.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
         )
 
-        async def consumer_ready():
-            return app.state.runtime.consumer is not None and app.state.runtime.connection is not None
-
-        await wait_until(consumer_ready, timeout=20)
+        # the service's durable queue, declared exactly as its consumer declares it: bound before we
+        # publish, so nothing is dropped while the consumer is still connecting
+        await declare_consumer_queue(channel, settings, "benchmark", list(consumers.HANDLERS))
         for env in (envelope, envelope, ignored):  # the duplicate delivery must have no second effect
             await exchange.publish(
                 aio_pika.Message(json.dumps(env.model_dump(mode="json")).encode(), message_id=str(env.id),
