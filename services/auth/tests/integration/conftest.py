@@ -40,6 +40,8 @@ async def app(settings):
 
 @pytest.fixture
 def client(app):
+    # A fresh client address per test: the per-IP limits (Redis, shared by every run) stay out of the way.
+    app.state.client.headers["X-Forwarded-For"] = random_ip()
     return app.state.client
 
 

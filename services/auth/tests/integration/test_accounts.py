@@ -274,3 +274,36 @@ async def test_concurrent_logins_all_succeed(client, h):
     answers = await asyncio.gather(*(client.post("/api/auth/login", json={
         "login_name": ready["credit_code"], "password": ready["password"]}) for _ in range(4)))
     assert [a.status_code for a in answers] == [200] * 4
+
+
+async def test_login_rehashes_a_hash_made_with_weaker_parameters(client, h):
+    from argon2 import PasswordHasher, Type
+
+    ready = await h.ready_enterprise(client)
+    legacy = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1, type=Type.ID).hash(ready["password"])
+    runtime = client._transport.app.state.runtime
+    async with runtime.db.transaction() as session:
+        await session.execute(update(Account).where(Account.login_name == ready["credit_code"])
+                              .values(password_hash=legacy))
+    await h.login(client, ready["credit_code"], ready["password"])
+    async with runtime.db.session() as session:
+        stored = (await session.execute(select(Account.password_hash)
+                                        .where(Account.login_name == ready["credit_code"]))).scalar_one()
+    assert stored != legacy and "m=19456,t=2,p=1" in stored
+
+
+async def test_unknown_accounts_take_about_as_long_as_known_ones(client, h):
+    import time
+
+    info = await h.register(client)
+    known, unknown = [], []
+    for _ in range(4):
+        for name, bucket in ((info["credit_code"], known), (h.new_credit_code(), unknown)):
+            started = time.perf_counter()
+            response = await client.post("/api/auth/login", json={"login_name": name, "password": "Wrong12345"})
+            bucket.append(time.perf_counter() - started)
+            assert response.status_code == 401
+    # Both pay one argon2id verification; without the dummy hash an unknown name answers ~10x faster.
+    # The fastest of each is compared: on a loaded machine the slow samples are noise, the fast ones cost.
+    ratio = min(unknown) / min(known)
+    assert ratio > 0.4, (known, unknown)

@@ -77,12 +77,16 @@ class Passwords:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
+    async def ensure_dummy(self) -> None:
+        """Make the dummy hash before the first login of any kind, so its cost never marks an unknown name."""
+        if self._dummy is None:
+            self._dummy = await self.hash(secrets.token_urlsafe(16))
+
     async def verify(self, stored: str | None, password: str) -> bool:
-        """Check a password. With no stored hash (unknown account) a dummy hash is checked instead, so
-        the answer takes as long as for a real account."""
+        """Check a password. With no stored hash (unknown account) a dummy hash with the same parameters
+        is checked instead, so the answer takes as long as for a real account."""
         if stored is None:
-            if self._dummy is None:
-                self._dummy = await self.hash(secrets.token_urlsafe(16))
+            await self.ensure_dummy()
             await asyncio.to_thread(self._verify_sync, self._dummy, password)
             return False
         return await asyncio.to_thread(self._verify_sync, stored, password)

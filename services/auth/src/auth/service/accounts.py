@@ -135,6 +135,7 @@ class _Outcome:
 
 async def login(ctx: AuthContext, *, login_name: str, password: str, ip: str) -> tokens.TokenPair:
     name, phone = _normalise_login(login_name)
+    await ctx.passwords.ensure_dummy()
     outcome = _Outcome()
     async with ctx.db.transaction() as session:
         now = await ctx.now()
