@@ -14,6 +14,7 @@ async def portal_url(gateway_settings, tmp_path_factory):
     (dist / "assets").mkdir(parents=True)
     (dist / "index.html").write_text("<!doctype html><title>领跑者</title><div id=app></div>", encoding="utf-8")
     (dist / "assets" / "app-3b1f.js").write_text("console.log('portal')")
+    (dist / "assets" / "vendor-9c2e.js").write_text("export const big = '" + "领跑者" * 4000 + "';", encoding="utf-8")
     (dist / "favicon.ico").write_bytes(b"\x00\x00\x01\x00")
     async with serve_gateway(gateway_settings(gateway_portal_dist=str(dist))) as url:
         yield url
@@ -52,3 +53,12 @@ async def test_unbuilt_portal_shows_a_plain_chinese_page(gateway_url: str):
             assert r.status_code == 200
             assert r.headers["content-type"].startswith("text/html")
             assert "门户页面尚未构建" in r.text
+
+
+async def test_portal_files_are_compressed_for_browsers_that_ask(portal_url: str):
+    async with httpx.AsyncClient(base_url=portal_url) as c:
+        r = await c.get("/assets/vendor-9c2e.js", headers={"Accept-Encoding": "gzip"})
+        assert r.headers["content-encoding"] == "gzip"
+        assert "领跑者" * 4000 in r.text
+        plain = await c.get("/assets/vendor-9c2e.js", headers={"Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers and int(plain.headers["content-length"]) > 30000

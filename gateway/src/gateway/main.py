@@ -19,6 +19,7 @@ from kit.errors import AppError
 from kit.logging import configure_logging, request_id_var
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import Receive, Scope, Send
 
 from gateway import proxy
@@ -38,7 +39,8 @@ class Gateway:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.upstreams = {name: url.rstrip("/") for name, url in settings.upstreams.items()}
-        self.portal = Portal(settings.gateway_portal_dist)
+        # Compression for the portal's files only (the bundle is large; the API path stays untouched).
+        self.portal = GZipMiddleware(Portal(settings.gateway_portal_dist), minimum_size=1024, compresslevel=6)
         self.docs = docs_page()
         self.session: aiohttp.ClientSession | None = None
         self.redis: Redis | None = None
