@@ -474,6 +474,7 @@ def _status(value: str | None, enum: type, field: str) -> Any:
 async def list_declarations(
     runtime: Runtime, principal: Principal, *, year: int | None, field: str | None, standard_no: str | None,
     enterprise_name: str | None, list_status: str | None, evidence_status: str | None, page: dict[str, Any],
+    origin: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     ls = _status(list_status, ListStatus, "list_status")
     es = _status(evidence_status, EvidenceStatus, "evidence_status")
@@ -490,6 +491,8 @@ async def list_declarations(
         query = query.where(Declaration.list_status == ls)
     if es is not None:
         query = query.where(Declaration.evidence_status == es)
+    if origin is not None:
+        query = query.where(Declaration.origin == origin)
     async with runtime.db.session() as session:
         total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
         rows = (

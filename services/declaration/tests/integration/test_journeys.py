@@ -81,6 +81,11 @@ async def test_candidate_list_to_published_forerunner(client, runtime, open_prod
 
     rows = await wait_until(listed_declaration, timeout=20)
     d = rows[0]
+    upload_page = await client.get("/api/declarations?origin=candidate", headers=enterprise.headers)
+    assert [r["id"] for r in upload_page.json()["items"]] == [d["id"]]
+    assert (await client.get("/api/declarations?origin=self", headers=enterprise.headers)).json()[
+        "total"
+    ] == 0
     assert (d["list_status_label"], d["evidence_status_label"], d["origin"]) == (
         "企业未提交",
         "未上传",

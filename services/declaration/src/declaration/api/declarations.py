@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import Response
@@ -40,6 +40,7 @@ def _comparison(request: Request):
 async def list_declarations(
     runtime: RuntimeDep, principal: CurrentPrincipal, page: PageDep, year: Year = None, field: Text = None,
     standard_no: Text = None, enterprise_name: Text = None, list_status: Text = None, evidence_status: Text = None,
+    origin: Annotated[Literal["self", "candidate"] | None, Query(description="self: 自主申报; candidate: 入围名单（证明资料上传）")] = None,
 ) -> dict[str, Any]:  # fmt: skip
     return await service.list_declarations(
         runtime,
@@ -50,6 +51,7 @@ async def list_declarations(
         enterprise_name=enterprise_name,
         list_status=list_status,
         evidence_status=evidence_status,
+        origin=origin,
         page=page,
     )
 
