@@ -34,8 +34,9 @@ from kit.settings import DEV_S3_KEY, DEV_S3_SECRET
 from kit.testing.s3server import free_port, start_s3_server, wait_for_port
 from mall import service
 from mall.config import Settings
-from mall.domain.search import document
 from mall.main import make_runtime
+from mall.models import Product
+from mall.service import refresh_search
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 RNG = random.Random(20231126)
@@ -141,9 +142,21 @@ def seed_rows(n: int) -> tuple[list[tuple], list[tuple], dict]:
             if star == 5
             else None
         )
-        text, grams = document(
-            [name, model, cat[2], cat[3], ent["name"], brand, standard_no, cat[2] if star == 5 else None]
+        probe = Product(
+            name=name,
+            model=model,
+            product_name=cat[2],
+            field=cat[3],
+            enterprise_name=ent["name"],
+            brand_name=brand,
+            standard_no=standard_no,
+            standard_name=cat[2] if star == 5 else None,
+            star=star,
+            product_id=cat[0],
+            region_code=ent["region"],
         )
+        refresh_search(probe)  # exactly what the service stores
+        text, grams = probe.search_text, probe.search_grams
         listed = now - timedelta(minutes=RNG.randint(0, 2 * 365 * 24 * 60))
         model_id = uuid.uuid4()
         rows.append(

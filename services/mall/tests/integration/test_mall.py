@@ -130,6 +130,13 @@ async def test_forerunner_and_star_products_are_listed_found_and_hidden(
     assert await ids(region="320000", product_id=str(coat_cat)) == {str(coat)}
     assert await ids(region="110000", product_id=str(coat_cat)) == set()
     assert await ids(brand="波司登", product_id=str(coat_cat)) == {str(coat)}
+    # Keyword and filters together (the filters travel as facets in the same index lookup).
+    assert await ids(q="羽绒", region="320000", brand="波司登", star=4, category="纺织服装") == {str(coat)}
+    assert await ids(q="羽绒", region="320581", product_id=str(coat_cat)) == {str(coat)}
+    assert await ids(q="羽绒", region="110000", product_id=str(coat_cat)) == set()
+    assert await ids(q="羽绒", brand="美的", product_id=str(coat_cat)) == set()
+    assert await ids(q="冰箱", category="纺织服装", product_id=str(fridge_cat)) == set()
+    assert await ids(q="bcd-520wk", category="家用电器", star=5, product_id=str(fridge_cat)) == {str(fridge)}
 
     # The product page: indicators, brand, pictures and the link to verify the certificate.
     r = await client.get(f"/api/mall/products/{fridge}")

@@ -38,11 +38,25 @@ def grams_of(text: str) -> set[str]:
     return out
 
 
-def document(fields: Iterable[str | None]) -> tuple[str, list[str]]:
-    """``search_text`` and ``search_grams`` for a product's searchable fields."""
+def document(fields: Iterable[str | None], facets: Iterable[str] = ()) -> tuple[str, list[str]]:
+    """``search_text`` and ``search_grams`` for a product's searchable fields. ``facets`` (see
+    :func:`facet`) go into the same array, so a keyword combined with filters is one GIN lookup."""
     parts = [normalise(f.strip()) for f in fields if f and f.strip()]
     text = " | ".join(parts)
-    return text, sorted(grams_of(text))
+    return text, sorted(grams_of(text) | set(facets))
+
+
+def facet(name: str, value: object) -> str:
+    """A filter value stored among the grams, e.g. ``f:家用电器``. Grams are one or two word characters,
+    so a facet (a letter, a colon, a value) can never be mistaken for one."""
+    return f"{name}:{value}"
+
+
+def region_facets(region_code: str | None) -> list[str]:
+    """Province, city and county of a GB/T 2260 code: 440305 → r:44, r:4403, r:440305."""
+    if not region_code or not re.fullmatch(r"\d{6}", region_code):
+        return []
+    return [facet("r", region_code[:2]), facet("r", region_code[:4]), facet("r", region_code)]
 
 
 @dataclass(frozen=True)
