@@ -205,3 +205,17 @@ async def test_head_and_options_pass_through(client: httpx.AsyncClient):
     assert r.status_code == 200 and r.content == b""
     r = await client.options("/api/mall/products")
     assert r.json()["method"] == "OPTIONS"
+
+
+async def test_a_gateway_defect_answers_500_in_the_error_shape(gateway_url: str, monkeypatch):
+    from gateway import proxy
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(proxy, "forward", broken)
+    async with httpx.AsyncClient(base_url=gateway_url) as c:
+        r = await c.get("/api/mall/products")
+    assert r.status_code == 500
+    assert r.json()["error"] == {"code": "internal_error", "message": "系统繁忙，请稍后再试", "details": None}
+    assert "boom" not in r.text and "Traceback" not in r.text

@@ -125,9 +125,12 @@ class Gateway:
                 declared = value
         request_id = rid.decode("latin-1") if rid and _REQUEST_ID.match(rid) else uuid.uuid4().hex
         rid_header = (b"x-request-id", request_id.encode("latin-1"))
+        started = False
 
         async def send_local(message: dict) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 message["headers"] = [*message.get("headers", []), rid_header]
             await send(message)
 
@@ -150,6 +153,11 @@ class Gateway:
                 await send_error(send_local, 404, "not_found", "接口不存在")
             else:
                 await self.portal(scope, receive, send_local)
+        except Exception as exc:
+            # A defect of the gateway itself: logged with its trace, answered in the error shape.
+            log.error("gateway_unhandled_error", path=path, error=type(exc).__name__, exc_info=exc)
+            if not started:
+                await send_error(send_local, 500, "internal_error", "系统繁忙，请稍后再试")
         finally:
             request_id_var.reset(token)
 
@@ -187,7 +195,6 @@ class Gateway:
                     receive=receive,
                     send=send,
                     request_id=request_id,
-                    client_ip=ip,
                     forwarded_for=forwarded_for,
                     max_body=s.max_body_bytes,
                     forwarded_proto=self.forwarded_proto(scope),

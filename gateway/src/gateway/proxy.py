@@ -108,7 +108,6 @@ async def forward(
     receive: Receive,
     send: Send,
     request_id: str,
-    client_ip: str,
     forwarded_for: str,
     max_body: int,
     forwarded_proto: str | None = None,
