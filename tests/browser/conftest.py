@@ -1,0 +1,168 @@
+"""Browser tests: the portal driven in Debian's Chromium (Playwright, ``executable_path``) through the
+real gateway and services. By default the platform is started on its own ports, databases, Redis database
+and bus namespace (scripts/platform.py) with the portal built; ``LP_BROWSER_BASE_URL`` points the tests
+at a platform already running instead (its Redis in ``LP_BROWSER_REDIS_URL``, for the clock).
+
+Every main page is photographed into test-artifacts/screenshots/ so a person can look at them."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import os
+import re
+import shutil
+import sys
+import uuid
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = os.environ.get("LP_CHROMIUM", "/usr/bin/chromium")
+BROWSER_REDIS = "redis://127.0.0.1:6379/13"
+
+_spec = importlib.util.spec_from_file_location("lp_platform_runner_browser", ROOT / "scripts" / "platform.py")
+runner = importlib.util.module_from_spec(_spec)
+sys.modules["lp_platform_runner_browser"] = runner
+_spec.loader.exec_module(runner)
+
+expect.set_options(timeout=15_000)
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+class Portal:
+    def __init__(self, url: str, redis_url: str) -> None:
+        self.url = url.rstrip("/")
+        self.redis_url = redis_url
+
+
+async def _drop_databases(prefix: str) -> None:
+    conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+    try:
+        for row in await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE $1", prefix + "%"):
+            await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def portal():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    given = os.environ.get("LP_BROWSER_BASE_URL")
+    if given:
+        yield Portal(given, os.environ.get("LP_BROWSER_REDIS_URL", "redis://127.0.0.1:6379/0"))
+        return
+    runner.ensure_infrastructure()
+    run_id = uuid.uuid4().hex[:6]
+    base = int(os.environ.get("LP_BROWSER_BASE_PORT", "19000"))
+    p = runner.Platform(
+        base_port=base,
+        s3_port=base + 1000,
+        db_prefix=f"lpbrowser_{run_id}_",
+        namespace=f"lpbrowser{run_id}",
+        redis_url=BROWSER_REDIS,
+        state_dir=ROOT / "var" / f"browser-{run_id}",
+        env="test",
+    )
+    try:
+        p.up(demo=True, portal=True)
+        yield Portal(p.gateway_url, BROWSER_REDIS)
+    finally:
+        p.down()
+        asyncio.run(_drop_databases(f"lpbrowser_{run_id}_"))
+        shutil.rmtree(p.state_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+async def browser(portal) -> Browser:
+    async with async_playwright() as pw:
+        b = await pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield b
+        await b.close()
+
+
+@pytest.fixture
+async def new_page(browser):
+    """Each call opens a fresh browser context (its own session), as a different person would."""
+    contexts = []
+
+    async def make() -> Page:
+        ctx = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN", accept_downloads=True)
+        contexts.append(ctx)
+        return await ctx.new_page()
+
+    yield make
+    for ctx in contexts:
+        await ctx.close()
+
+
+@pytest.fixture
+async def api(portal):
+    async with httpx.AsyncClient(base_url=portal.url, timeout=30) as client:
+        yield client
+
+
+async def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await page.wait_for_load_state("networkidle")
+    await page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+# Raw machine words that must never reach a person: enum codes, JS nothings, JSON.
+_RAW = re.compile(r"\b(undefined|null|NaN|true|false|[a-z]+_[a-z_]+)\b|\{\"")
+
+
+async def assert_no_raw_text(page: Page) -> None:
+    text = await page.inner_text("body")
+    found = _RAW.findall(text)
+    assert not found, f"raw codes on the page {page.url}: {found[:5]}"
+
+
+async def sms_messages(api: httpx.AsyncClient, phone: str) -> list[dict]:
+    r = await api.get("/api/dev/sms", params={"phone": phone})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    return body["items"] if isinstance(body, dict) else body
+
+
+async def latest_code(api: httpx.AsyncClient, phone: str) -> str:
+    for _ in range(40):
+        for message in await sms_messages(api, phone):
+            m = re.search(r"验证码[^\d]{0,10}(\d{6})|(?<!\d)(\d{6})(?!\d)", message["text"])
+            if m:
+                return m.group(1) or m.group(2)
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"no code SMS for {phone}")
+
+
+async def login(page: Page, portal: Portal, login_name: str, password: str) -> None:
+    await page.goto(portal.url + "/login")
+    await page.get_by_placeholder("统一社会信用代码 / 手机号").fill(login_name)
+    await page.get_by_placeholder("请输入密码").fill(password)
+    await page.get_by_role("button", name="登 录").click()
+    await page.wait_for_url(re.compile(r"/workspace/"))
+
+
+def random_phone() -> str:
+    return "139" + str(uuid.uuid4().int)[:8]
+
+
+def random_credit_code() -> str:
+    """A valid 统一社会信用代码 (GB 32100-2015 check character) no other test uses."""
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    body = "91110108" + "".join(alphabet[b % 31] for b in uuid.uuid4().bytes[:9])
+    check = (31 - sum(alphabet.index(c) * w for c, w in zip(body, weights, strict=True)) % 31) % 31
+    return body + alphabet[check]
