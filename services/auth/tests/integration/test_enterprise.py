@@ -18,7 +18,9 @@ def _profile(h, **overrides) -> dict:
 
 async def _events(client, routing_key: str) -> list[dict]:
     async with client._transport.app.state.runtime.db.session() as session:
-        rows = await session.execute(select(outbox.c.body).where(outbox.c.routing_key == routing_key))
+        rows = await session.execute(
+            select(outbox.c.body).where(outbox.c.routing_key == routing_key).order_by(outbox.c.id)
+        )
     return [r[0] for r in rows]
 
 
