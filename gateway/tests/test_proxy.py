@@ -45,6 +45,7 @@ async def test_path_query_and_body_reach_the_service_unchanged(client: httpx.Asy
         ("/api/declarationsX", False),
         ("/api/unknown/thing", False),
         ("/api/", False),
+        ("/api/mall/%2e%2e/%2e%2e/internal/organisations/1", False),
     ],
 )
 async def test_only_known_prefixes_are_routed(client: httpx.AsyncClient, path: str, routed: bool):
@@ -219,3 +220,15 @@ async def test_a_gateway_defect_answers_500_in_the_error_shape(gateway_url: str,
     assert r.status_code == 500
     assert r.json()["error"] == {"code": "internal_error", "message": "系统繁忙，请稍后再试", "details": None}
     assert "boom" not in r.text and "Traceback" not in r.text
+
+
+@pytest.mark.parametrize("path", [b"/api/mall/../auth/me", b"/api/notify/./messages", b"/api/mall/x/.."])
+async def test_dot_segments_are_not_routed(gateway_url: str, path: bytes):
+    # httpx would normalise these; a raw request line shows what a hostile client can send.
+    reader, writer = await asyncio.open_connection(urlsplit(gateway_url).hostname, urlsplit(gateway_url).port)
+    writer.write(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    await writer.drain()
+    response = await asyncio.wait_for(reader.read(), 5)
+    writer.close()
+    assert response.startswith(b"HTTP/1.1 404")
+    assert b'"code":"not_found"' in response

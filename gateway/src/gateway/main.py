@@ -138,7 +138,8 @@ class Gateway:
         token = request_id_var.set(request_id)
         try:
             if path.startswith("/api/"):
-                upstream = match_upstream(path)
+                # Dot segments could make a service see another prefix than the one routed here.
+                upstream = None if "/." in path else match_upstream(path)
                 if upstream is None:
                     if path in ("/api/docs", "/api/docs/"):
                         await send_html(send_local, self.docs)
