@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Query
 from kit.errors import NotFound
@@ -18,6 +18,9 @@ from notify.models import Message
 from notify.templates import CATEGORY_LABELS
 
 router = APIRouter(prefix="/api/notify", tags=["消息通知"])
+
+CategoryName = Literal["account", "declaration", "notice", "certificate", "label", "star_product", "mall"]
+assert set(get_args(CategoryName)) == set(CATEGORY_LABELS)  # one list of categories, kept in step
 
 
 class MessageOut(BaseModel):
@@ -62,7 +65,7 @@ async def list_messages(
     runtime: RuntimeDep,
     page: PageDep,
     unread_only: Annotated[bool, Query(description="只看未读")] = False,
-    category: Annotated[str | None, Query(max_length=32, description="消息类别")] = None,
+    category: Annotated[CategoryName | None, Query(description="消息类别")] = None,
 ) -> MessagePage:
     async with runtime.db.session() as session:
         rows, total, unread = await repo.list_messages(

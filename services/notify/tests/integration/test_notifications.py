@@ -213,6 +213,10 @@ async def test_messages_are_private_to_the_organisation(client, runtime, publish
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid"
     r = await client.get("/api/notify/messages", headers=org.headers, params={"page_size": 1000})
     assert r.status_code == 422
+    r = await client.get("/api/notify/messages", headers=org.headers, params={"category": "spam"})
+    assert r.status_code == 422
+    assert (await messages(client, org, category="mall"))["total"] == 1
+    assert (await messages(client, org, category="certificate"))["total"] == 0
 
 
 async def test_read_one_read_all_and_pagination(client, runtime, publish, make_org):
