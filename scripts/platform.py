@@ -187,7 +187,7 @@ class Platform:
     def start_gateway(self) -> None:
         env = self.common_env()
         self._spawn("gateway", [PYTHON, "-m", "uvicorn", "--factory", "gateway.main:create_app", "--host", "127.0.0.1",
-                                "--port", str(self.base_port), "--no-access-log", "--log-level", "warning"], env)
+                                "--port", str(self.base_port), "--no-access-log", "--no-proxy-headers", "--log-level", "warning"], env)
 
     def _spawn(self, name: str, cmd: list[str], env: dict[str, str]) -> None:
         log = open(self.state_dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Depends, Header, Request
 from redis.asyncio import Redis
 
-from kit.errors import Forbidden, NotFound, Unauthorized
+from kit.errors import Forbidden, NotFound, Unauthorized, Unavailable
 
 ALGORITHMS = ["EdDSA"]
 OrgType = Literal["enterprise", "agency", "working_group", "operator"]
@@ -174,8 +174,11 @@ def _bearer(authorization: str | None) -> str:
 
 
 async def _principal(request: Request, authorization: str | None) -> Principal:
-    verifier: TokenVerifier = request.app.state.runtime.verifier
-    return await verifier.verify(_bearer(authorization))
+    verifier: TokenVerifier | None = request.app.state.runtime.verifier
+    token = _bearer(authorization)
+    if verifier is None:  # the public key is not mounted: a deployment fault, not the client's
+        raise Unavailable("身份校验暂时不可用，请稍后再试", code="token_verification_unavailable")
+    return await verifier.verify(token)
 
 
 async def principal_pending_change(
