@@ -454,7 +454,9 @@ def platform_problems(
         "gateway",
         GATEWAY_PORT,
         index,
-        ["uvicorn", "--factory", "gateway.main:create_app", "--host", "0.0.0.0", "--port", str(GATEWAY_PORT)],
+        # The gateway decides itself which X-Forwarded-For hops to trust (LP_GATEWAY_TRUSTED_PROXY_HOPS).
+        ["uvicorn", "--factory", "gateway.main:create_app", "--host", "0.0.0.0", "--port", str(GATEWAY_PORT),
+         "--no-proxy-headers"],
     )
     ingresses = [d for d in docs if d["kind"] == "Ingress"]
     backends = {
@@ -522,7 +524,8 @@ def dockerfile_problems() -> list[str]:
             "FROM python:3.11-slim AS runtime",
             "USER 10001:10001",
             f"EXPOSE {port}",
-            f'CMD ["uvicorn", "--factory", "{name}.main:create_app", "--host", "0.0.0.0", "--port", "{port}"]',
+            f'CMD ["uvicorn", "--factory", "{name}.main:create_app", "--host", "0.0.0.0", "--port", "{port}"'
+            + ("" if name != "gateway" else ', "--no-proxy-headers"') + "]",
             f"uv sync --frozen --no-dev --package lp-{name}",
         ]
         if name == "certificate":
