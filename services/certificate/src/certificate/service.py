@@ -338,8 +338,13 @@ async def list_certificates(
     year: int | None = None,
     status: CertificateStatus | None = None,
     keyword: str | None = None,
+    stamped: bool | None = None,
 ) -> tuple[list[Certificate], int]:
     conditions = [_certificate_scope(principal)]
+    if stamped is not None:
+        conditions.append(
+            Certificate.stamped_key.is_not(None) if stamped else Certificate.stamped_key.is_(None)
+        )
     if year is not None:
         conditions.append(Certificate.year == year)
     if status is not None:
@@ -474,6 +479,20 @@ async def expire_due(session: AsyncSession, *, now: datetime, batch: int = 200) 
                 session, cert, CertificateStatus.EXPIRED, at=now, reason=EXPIRED_REASON, principal=None
             )
     return len(rows)
+
+
+async def labels_by_model(
+    session: AsyncSession, certificate_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """model id → its forerunner label's id, for the certificates on a page (one query)."""
+    if not certificate_ids:
+        return {}
+    rows = await session.execute(
+        select(Label.model_id, Label.id).where(
+            Label.kind == LabelKind.FORERUNNER, Label.certificate_id.in_(certificate_ids)
+        )
+    )
+    return {model_id: label_id for model_id, label_id in rows}
 
 
 async def history(session: AsyncSession, cert: Certificate) -> list[CertificateHistory]:

@@ -25,10 +25,12 @@ START = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 
 @pytest.fixture(scope="module")
 def settings(service_env) -> Settings:
-    # The poller is driven by the tests (workers.expire_once), not by its timer.
+    # The poller is driven by the tests (workers.expire_once), not by its timer. A small pool: the
+    # machine's PostgreSQL is shared, and 3 connections plus 3 overflow still let transactions contend.
     return Settings(
         **service_env(
             "certificate",
+            db_pool_size=3,
             expiry_poll_seconds=3600,
             verify_rate_per_minute=10_000,
             public_base_url="https://lp.example.cn",

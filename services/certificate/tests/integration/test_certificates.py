@@ -176,9 +176,14 @@ async def test_agency_uploads_the_stamped_version_which_is_then_served(org, publ
     )
     assert r.status_code == 422, r.text
 
+    pending = (await client.get("/api/certificates?stamped=false", headers=agency.headers)).json()
+    assert [c["id"] for c in pending["items"]] == [cert["id"]]
     r = await client.post(f"/api/certificates/{cert['id']}/stamped", files=files, headers=agency.headers)
     assert r.status_code == 200, r.text
     assert r.json()["stamped"] is True
+    assert (await client.get("/api/certificates?stamped=false", headers=agency.headers)).json()["total"] == 0
+    done = (await client.get("/api/certificates?stamped=true", headers=agency.headers)).json()
+    assert [c["id"] for c in done["items"]] == [cert["id"]]
     served = await client.get(f"/api/certificates/{cert['id']}/file", headers=enterprise.headers)
     assert served.content == scan
     assert "%E7%9B%96%E7%AB%A0%E7%89%88" in served.headers["content-disposition"]  # 盖章版
@@ -230,6 +235,11 @@ async def test_enterprise_applies_for_labels_per_model(org, published, client, b
         assert (await client.get(path, headers=b.headers)).status_code == 404
     listed = (await client.get("/api/certificates/labels", headers=a.headers)).json()
     assert [x["id"] for x in listed["items"]] == [label["id"]]
+    # The certificate tells which of its models already have their label.
+    shown = (await client.get(f"/api/certificates/{cert['id']}", headers=a.headers)).json()
+    assert [m["label_id"] for m in shown["models"]] == [None, label["id"]]
+    in_list = (await client.get("/api/certificates", headers=a.headers)).json()["items"][0]
+    assert [m["label_id"] for m in in_list["models"]] == [None, label["id"]]
     assert len(bus.emitted("label.issued", label_id=label["id"])) <= 1
     await wait_until(lambda: bus.emitted("label.issued", label_id=label["id"]))
 

@@ -67,7 +67,10 @@ async def _context(runtime: Runtime) -> service.Context:
     )
 
 
-def _certificate_out(cert: Certificate, runtime: Runtime) -> CertificateOut:
+def _certificate_out(
+    cert: Certificate, runtime: Runtime, labels: dict[uuid.UUID, uuid.UUID] | None = None
+) -> CertificateOut:
+    labels = labels or {}
     return CertificateOut(
         id=cert.id,
         number=cert.number,
@@ -89,6 +92,7 @@ def _certificate_out(cert: Certificate, runtime: Runtime) -> CertificateOut:
                 appended=m.appended,
                 id=m.model_id,
                 model=m.spec or m.name,
+                label_id=labels.get(m.model_id),
             )
             for m in cert.models
         ],
@@ -183,6 +187,7 @@ async def list_certificates(
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     status_: Annotated[CertificateStatus | None, Query(alias="status")] = None,
     keyword: Annotated[str | None, Query(max_length=100, description="证书编号、企业名称或标准号")] = None,
+    stamped: Annotated[bool | None, Query(description="是否已回传盖章版")] = None,
 ) -> CertificatePage:
     rows, total = await service.list_certificates(
         session,
@@ -192,9 +197,11 @@ async def list_certificates(
         year=year,
         status=status_,
         keyword=keyword.strip() if keyword else None,
+        stamped=stamped,
     )
+    labels = await service.labels_by_model(session, [c.id for c in rows])
     return CertificatePage(
-        items=[_certificate_out(c, runtime) for c in rows],
+        items=[_certificate_out(c, runtime, labels) for c in rows],
         total=total,
         page=page["page"],
         page_size=page["page_size"],
@@ -371,7 +378,8 @@ async def download_by_link(token: Annotated[str, Path(max_length=2048)], runtime
 async def get_certificate(
     certificate_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep
 ) -> CertificateOut:
-    return _certificate_out(await service.get_certificate(session, principal, certificate_id), runtime)
+    cert = await service.get_certificate(session, principal, certificate_id)
+    return _certificate_out(cert, runtime, await service.labels_by_model(session, [cert.id]))
 
 
 @router.get(

@@ -17,6 +17,7 @@ class ModelOut(BaseModel):
     # The same values under the names the portal's list pages read.
     id: uuid.UUID
     model: str
+    label_id: uuid.UUID | None = Field(default=None, description="已申领的领跑者标识；未申领为空")
 
 
 class CertificateOut(BaseModel):
