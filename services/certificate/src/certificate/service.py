@@ -773,7 +773,7 @@ async def verify(session: AsyncSession, code: str) -> dict[str, Any] | None:
         "star": label.star,
         "year": label.year,
         "agency_name": cert.agency_name if cert else None,
-        "issued_on": label.created_at.date() if label.created_at else None,
+        "issued_on": china_today(label.created_at) if label.created_at else None,
         "valid_until": cert.valid_until if cert else None,
         "certificate_number": cert.number if cert else None,
     }
