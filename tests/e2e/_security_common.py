@@ -45,14 +45,24 @@ async def new_enterprise(gw: httpx.AsyncClient, password: str, *, name: str | No
     """Register, log in with the SMS password, change it, log in again: a tenant with a usable session."""
     account = await register_enterprise(gw, Sms(gw), name=name)
     first = await login(gw, account["login_name"], account["password"])
-    r = await gw.post("/api/auth/password", headers=bearer(first["access_token"]),
-                      json={"current_password": account["password"], "new_password": password})
+    r = await gw.post(
+        "/api/auth/password",
+        headers=bearer(first["access_token"]),
+        json={"current_password": account["password"], "new_password": password},
+    )
     assert r.status_code == 204, r.text
     tokens = await login(gw, account["login_name"], password)
     me = (await gw.get("/api/auth/me", headers=bearer(tokens["access_token"]))).json()
-    return {**account, "generated_password": account["password"], "password": password, "tokens": tokens,
-            "token": tokens["access_token"], "headers": bearer(tokens["access_token"]),
-            "org_id": me["organisation"]["id"], "name": me["organisation"]["name"]}
+    return {
+        **account,
+        "generated_password": account["password"],
+        "password": password,
+        "tokens": tokens,
+        "token": tokens["access_token"],
+        "headers": bearer(tokens["access_token"]),
+        "org_id": me["organisation"]["id"],
+        "name": me["organisation"]["name"],
+    }
 
 
 async def demo_login(gw: httpx.AsyncClient, login_name: str) -> dict[str, Any]:

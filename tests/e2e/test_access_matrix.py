@@ -175,8 +175,11 @@ def file_for(path: str) -> tuple[str, bytes, str]:
 
 def request_kwargs(op: dict[str, Any], ex: Examples, path: str) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
-    query = {p["name"]: ex.value(p.get("schema", {}), p["name"])
-             for p in op.get("parameters", []) if p["in"] == "query" and p.get("required")}
+    query = {
+        p["name"]: ex.value(p.get("schema", {}), p["name"])
+        for p in op.get("parameters", [])
+        if p["in"] == "query" and p.get("required")
+    }
     if query:
         kwargs["params"] = query
     content = op.get("requestBody", {}).get("content", {})
@@ -215,7 +218,10 @@ async def world(platform) -> dict[str, Any]:
     anon = clients["anonymous"]
     a = await new_enterprise(clients["enterprise_a"], PASSWORD_A, name="矩阵甲企业有限公司")
     b = await new_enterprise(clients["enterprise_b"], PASSWORD_B, name="矩阵乙企业有限公司")
-    credentials = {"enterprise_a": (a["login_name"], PASSWORD_A), "enterprise_b": (b["login_name"], PASSWORD_B)}
+    credentials = {
+        "enterprise_a": (a["login_name"], PASSWORD_A),
+        "enterprise_b": (b["login_name"], PASSWORD_B),
+    }
     for role in ("agency", "working_group", "operator"):
         credentials[role] = (DEMO[role], DEMO_PASSWORD)
     tokens = {"enterprise_a": a["token"], "enterprise_b": b["token"]}
@@ -226,33 +232,55 @@ async def world(platform) -> dict[str, Any]:
     product = await fridge(anon)
     plan = (await anon.get(f"/api/benchmark/products/{product['id']}/plan")).json()
 
-    r = await ca.post("/api/auth/enterprise/brands", headers=ha, data={"name": "甲牌", "story": "矩阵测试品牌"},
-                      files={"logo": ("甲牌.png", png(), "image/png")})
+    r = await ca.post(
+        "/api/auth/enterprise/brands",
+        headers=ha,
+        data={"name": "甲牌", "story": "矩阵测试品牌"},
+        files={"logo": ("甲牌.png", png(), "image/png")},
+    )
     assert r.status_code == 201, r.text
     brand_id = r.json()["id"]
 
-    r = await ca.post("/api/declarations", headers=ha, json={
-        "product_id": product["id"], "standard_no": "Q/JZ 001-2024", "standard_name": "家用电冰箱企业标准"})
+    r = await ca.post(
+        "/api/declarations",
+        headers=ha,
+        json={
+            "product_id": product["id"],
+            "standard_no": "Q/JZ 001-2024",
+            "standard_name": "家用电冰箱企业标准",
+        },
+    )
     assert r.status_code == 201, r.text
     declaration_id = r.json()["id"]
-    r = await ca.post(f"/api/declarations/{declaration_id}/benchmark", headers=ha,
-                      json={"values": FRIDGE_FORERUNNER})
+    r = await ca.post(
+        f"/api/declarations/{declaration_id}/benchmark", headers=ha, json={"values": FRIDGE_FORERUNNER}
+    )
     assert r.status_code == 200, r.text
-    r = await ca.post(f"/api/declarations/{declaration_id}/evidence", headers=ha,
-                      files={"file": ("证明材料.pdf", pdf(), "application/pdf")})
+    r = await ca.post(
+        f"/api/declarations/{declaration_id}/evidence",
+        headers=ha,
+        files={"file": ("证明材料.pdf", pdf(), "application/pdf")},
+    )
     assert r.status_code in (200, 201), r.text
     evidence = items((await ca.get(f"/api/declarations/{declaration_id}/evidence", headers=ha)).json())
     file_id = evidence[0]["id"]
 
-    r = await ca.post("/api/declarations/star-products", headers=ha, json={
-        "product_id": product["id"], "name": "矩阵冰箱", "model": "JZ-4", "star": 4})
+    r = await ca.post(
+        "/api/declarations/star-products",
+        headers=ha,
+        json={"product_id": product["id"], "name": "矩阵冰箱", "model": "JZ-4", "star": 4},
+    )
     assert r.status_code == 201, r.text
     star_id = r.json()["id"]
-    r = await ca.post(f"/api/declarations/star-products/{star_id}/benchmark", headers=ha,
-                      json={"values": FRIDGE_PASSING_STAR4})
+    r = await ca.post(
+        f"/api/declarations/star-products/{star_id}/benchmark",
+        headers=ha,
+        json={"values": FRIDGE_PASSING_STAR4},
+    )
     assert r.status_code == 200 and r.json()["comparison_verdict"] == "passed", r.text
-    assert (await ca.patch(f"/api/declarations/star-products/{star_id}", headers=ha,
-                           json={"intro": "节能静音"})).status_code == 200
+    assert (
+        await ca.patch(f"/api/declarations/star-products/{star_id}", headers=ha, json={"intro": "节能静音"})
+    ).status_code == 200
     r = await ca.post(f"/api/declarations/star-products/{star_id}/submit", headers=ha)
     assert r.status_code == 200, r.text
 
@@ -261,8 +289,11 @@ async def world(platform) -> dict[str, Any]:
         return r.status_code == 200
 
     await wait_for(promotion, "the mall promotion of A's star product")
-    r = await ca.post(f"/api/mall/promotions/{star_id}/pictures", headers=ha,
-                      files={"file": ("图.jpg", jpeg((300, 300)), "image/jpeg")})
+    r = await ca.post(
+        f"/api/mall/promotions/{star_id}/pictures",
+        headers=ha,
+        files={"file": ("图.jpg", jpeg((300, 300)), "image/jpeg")},
+    )
     assert r.status_code == 201, r.text
     picture_id = r.json()["id"]
 
@@ -272,40 +303,88 @@ async def world(platform) -> dict[str, Any]:
 
     message_id = (await wait_for(message, "A's first in-site message"))[0]["id"]
 
-    r = await anon.post("/api/auth/recovery-requests", data={
-        "credit_code": a["credit_code"], "enterprise_name": a["name"], "contact_name": "张三",
-        "reason": "手机号码已停用，密码遗忘"}, files={"letter": ("授权书.pdf", pdf(), "application/pdf")})
+    r = await anon.post(
+        "/api/auth/recovery-requests",
+        data={
+            "credit_code": a["credit_code"],
+            "enterprise_name": a["name"],
+            "contact_name": "张三",
+            "reason": "手机号码已停用，密码遗忘",
+        },
+        files={"letter": ("授权书.pdf", pdf(), "application/pdf")},
+    )
     assert r.status_code == 201, r.text
     request_id = r.json()["id"]
 
     # A key-field product of the working group's own, so that writes to products never touch the demo data
     # other suites rely on.
-    r = await clients["working_group"].post("/api/benchmark/products", headers=bearer(tokens["working_group"]),
-                                            json={"code": f"SEC-{uuid.uuid4().hex[:6]}", "name": "矩阵测试产品",
-                                                  "field": "家用电器", "year": 2023, "product_type": "product"})
+    r = await clients["working_group"].post(
+        "/api/benchmark/products",
+        headers=bearer(tokens["working_group"]),
+        json={
+            "code": f"SEC-{uuid.uuid4().hex[:6]}",
+            "name": "矩阵测试产品",
+            "field": "家用电器",
+            "year": 2023,
+            "product_type": "product",
+        },
+    )
     assert r.status_code == 201, r.text
     own_product = r.json()["id"]
 
     # Candidate rows belong to the agency that imported them; a row of agency01's own.
-    listing = json.dumps([{"enterprise_name": "矩阵候选企业有限公司", "credit_code": random_credit_code(),
-                           "standard_no": "Q/HX 001-2024", "standard_name": "冰箱", "contact_phone": random_phone(),
-                           **{f"{k}": v for k, v in FRIDGE_FORERUNNER.items()}}], ensure_ascii=False)
-    r = await clients["agency"].post("/api/declarations/candidate-lists", headers=bearer(tokens["agency"]),
-                                     data={"product_id": product["id"]},
-                                     files={"file": ("名单.json", listing.encode(), "application/json")})
+    listing = json.dumps(
+        [
+            {
+                "enterprise_name": "矩阵候选企业有限公司",
+                "credit_code": random_credit_code(),
+                "standard_no": "Q/HX 001-2024",
+                "standard_name": "冰箱",
+                "contact_phone": random_phone(),
+                **{f"{k}": v for k, v in FRIDGE_FORERUNNER.items()},
+            }
+        ],
+        ensure_ascii=False,
+    )
+    r = await clients["agency"].post(
+        "/api/declarations/candidate-lists",
+        headers=bearer(tokens["agency"]),
+        data={"product_id": product["id"]},
+        files={"file": ("名单.json", listing.encode(), "application/json")},
+    )
     assert r.status_code == 201, r.text
-    rows = items((await clients["agency"].get("/api/declarations/candidate-lists", headers=bearer(tokens["agency"]),
-                                              params={"product_id": product["id"], "page_size": 100})).json())
+    rows = items(
+        (
+            await clients["agency"].get(
+                "/api/declarations/candidate-lists",
+                headers=bearer(tokens["agency"]),
+                params={"product_id": product["id"], "page_size": 100},
+            )
+        ).json()
+    )
     candidate_id = next(c["id"] for c in rows if c["enterprise_name"] == "矩阵候选企业有限公司")
 
     ids = {
-        "brand_id": brand_id, "declaration_id": declaration_id, "file_id": file_id, "star_id": star_id,
-        "model_id": star_id, "picture_id": picture_id, "message_id": message_id, "request_id": request_id,
-        "candidate_id": candidate_id, "product_id": product["id"], "plan_id": plan["id"],
+        "brand_id": brand_id,
+        "declaration_id": declaration_id,
+        "file_id": file_id,
+        "star_id": star_id,
+        "model_id": star_id,
+        "picture_id": picture_id,
+        "message_id": message_id,
+        "request_id": request_id,
+        "candidate_id": candidate_id,
+        "product_id": product["id"],
+        "plan_id": plan["id"],
     }
     try:
-        yield {"clients": clients, "tokens": tokens, "credentials": credentials, "ids": ids,
-               "own_product": own_product}
+        yield {
+            "clients": clients,
+            "tokens": tokens,
+            "credentials": credentials,
+            "ids": ids,
+            "own_product": own_product,
+        }
     finally:
         for c in clients.values():
             await c.aclose()
@@ -316,7 +395,8 @@ def path_value(world: dict[str, Any], method: str, path: str, name: str) -> str:
     if name == "product_id" and method != "get":
         return world["own_product"]  # writes go to the suite's own product, never the shared demo one
     if name == "plan_id" and method != "get":
-        return str(uuid.uuid4())  # the demo plan is final and shared; writes to it are covered by benchmark's tests
+        # the demo plan is final and shared; writes to plans are benchmark's own tests
+        return str(uuid.uuid4())
     if name in ("token", "code"):
         return "matrix" + uuid.uuid4().hex
     return ids.get(name, str(uuid.uuid4()))
