@@ -271,7 +271,7 @@ ROUTES = ["enterprise logo", "new brand logo", "brand logo replaced", "recovery 
           "candidate list", "plan workbook"]  # fmt: skip
 
 
-async def send(setup, route: Route, name: str, content: bytes | Iterator[bytes], ctype: str, **kw):
+async def send(setup, route: Route, name: str, content: bytes, ctype: str, **kw):
     files = {route.field: (name, content, ctype)}
     if route.fresh_client:
         async with client(setup["platform"].gateway_url, ip=fresh_ip(), timeout=60) as c:
