@@ -25,7 +25,9 @@ from stdnum.cn import uscc
 
 @pytest.fixture(scope="module")
 def settings(service_env, jwt_keys) -> Settings:
-    return Settings(**service_env("auth", jwt_private_key_file=str(jwt_keys["private"]), clock_adjustable=False))
+    # A small pool: the PostgreSQL server is shared by every engineer's tests and running platforms.
+    return Settings(**service_env("auth", jwt_private_key_file=str(jwt_keys["private"]), clock_adjustable=False,
+                                  db_pool_size=3))
 
 
 @pytest.fixture(scope="module")

@@ -308,3 +308,9 @@ async def test_unknown_accounts_take_about_as_long_as_known_ones(client, h):
     # The bound is loose on purpose: the machine is shared and timings are noisy.
     ratio = statistics.median(unknown) / statistics.median(known)
     assert ratio > 0.25, (known, unknown)
+
+
+async def test_credit_code_login_ignores_case_and_spaces(client, h):
+    info = await h.register(client)
+    typed = " " + info["credit_code"].lower() + " "
+    assert (await h.login(client, typed, info["password"]))["must_change_password"] is True

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from auth import repository as repo
 from auth.domain import texts
 from auth.domain.enums import AuditAction, OrgType, SmsPurpose
-from auth.domain.identifiers import normalise_credit_code
+from auth.domain.identifiers import is_credit_code, normalise_credit_code
 from auth.domain.passwords import POLICY_HINT, generate_password, policy_errors
 from auth.models import Account, EnterpriseProfile, Organisation
 from auth.service import codes, events, tokens
@@ -88,7 +88,7 @@ def _normalise_login(login_name: str) -> tuple[str | None, str | None]:
     value = login_name.strip()
     if is_mobile(value):
         return None, value
-    return normalise_credit_code(value) if len(value.replace(" ", "")) == 18 else value, None
+    return (normalise_credit_code(value) if is_credit_code(value) else value), None
 
 
 def _lock_keys(subject: str) -> tuple[str, str]:
