@@ -10,6 +10,7 @@ from contracts.auth import EnterpriseRegistered, EnterpriseUpdated, ForerunnerVe
 from contracts.catalog import AgencyDesignated, PlanFinalised, ProductSaved
 from kit.bus import Envelope
 from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from declaration.candidates import link_enterprise
@@ -18,13 +19,15 @@ from declaration.models import Declaration, Enterprise, Product, StarProduct
 
 
 async def _product(session: AsyncSession, product_id) -> Product:
-    product = await session.get(Product, product_id, with_for_update=True)
-    if product is None:
-        # events of one product may arrive in any order: the row is created by whichever comes first
-        product = Product(product_id=product_id, code="", name="", field="", year=0, product_type="product",
-                          agency_name="", group_standard="", indicators=[])  # fmt: skip
-        session.add(product)
-    return product
+    # events of one product may arrive in any order and be handled at the same time: the row is created
+    # by whichever comes first (ON CONFLICT), then every handler updates it under the row lock
+    await session.execute(
+        pg_insert(Product)
+        .values(product_id=product_id, code="", name="", field="", year=0, product_type="product",
+                agency_name="", group_standard="", indicators=[])
+        .on_conflict_do_nothing(index_elements=[Product.product_id])
+    )  # fmt: skip
+    return await session.get_one(Product, product_id, with_for_update=True, populate_existing=True)
 
 
 async def on_product_saved(session: AsyncSession, event: Envelope) -> None:
@@ -73,12 +76,13 @@ async def on_plan_finalised(session: AsyncSession, event: Envelope) -> None:
 
 
 async def _enterprise(session: AsyncSession, org_id) -> Enterprise:
-    e = await session.get(Enterprise, org_id, with_for_update=True)
-    if e is None:
-        e = Enterprise(org_id=org_id, name="", credit_code="", nature="", contact_name="", phone_masked="",
-                       phone_sealed="", email="", region_code="", address="", forerunner_verified=False)  # fmt: skip
-        session.add(e)
-    return e
+    await session.execute(
+        pg_insert(Enterprise)
+        .values(org_id=org_id, name="", credit_code="", nature="", contact_name="", phone_masked="",
+                phone_sealed="", email="", region_code="", address="", forerunner_verified=False)
+        .on_conflict_do_nothing(index_elements=[Enterprise.org_id])
+    )  # fmt: skip
+    return await session.get_one(Enterprise, org_id, with_for_update=True, populate_existing=True)
 
 
 async def on_enterprise_registered(session: AsyncSession, event: Envelope) -> None:

@@ -346,3 +346,42 @@ async def test_list_filters_columns_and_stable_pages(client, open_product, make_
     # a draft is deletable by its owner only while never submitted
     assert (await client.delete(f"/api/declarations/{ids[0]}", headers=a.headers)).status_code == 204
     assert (await client.get(f"/api/declarations/{ids[0]}", headers=a.headers)).status_code == 404
+
+
+async def test_concurrent_reviews_move_once(client, runtime, open_product, make_token, h):
+    """Two reviewers clicking at once: the row lock serialises them, the second is refused, and exactly one
+    move (one audit row, one event) exists — so exactly one notification can follow."""
+    import asyncio
+
+    from kit.bus import outbox
+
+    product, agency = await open_product()
+    a = h.Org(make_token, "enterprise", "庚公司")
+    did = await _draft(client, product, a, "Q/GG 9-2023")
+    await client.post(f"/api/declarations/{did}/benchmark", headers=a.headers, json={"values": GOOD})
+    await client.put(
+        f"/api/declarations/{did}/products", headers=a.headers, json={"models": [{"name": "x", "spec": "y"}]}
+    )
+    await client.post(
+        f"/api/declarations/{did}/evidence", headers=a.headers, files={"file": ("r.pdf", h.pdf_bytes())}
+    )
+    submits = await asyncio.gather(
+        *[client.post(f"/api/declarations/{did}/submit", headers=a.headers) for _ in range(3)]
+    )
+    assert sorted(r.status_code for r in submits) == [200, 409, 409]
+    reviews = await asyncio.gather(
+        client.post(f"/api/declarations/{did}/agency-review", headers=agency.headers, json={"decision": "pass"}),
+        client.post(f"/api/declarations/{did}/agency-review", headers=agency.headers,
+                    json={"decision": "fail", "opinion": "同时点了不通过"}),
+    )  # fmt: skip
+    assert sorted(r.status_code for r in reviews) == [200, 409]
+    async with runtime.db.session() as session:
+        bodies = (await session.execute(
+            select(outbox.c.body).where(outbox.c.routing_key == "declaration.status_changed.v1")
+        )).scalars().all()  # fmt: skip
+    mine = [b for b in bodies if b["payload"]["declaration_id"] == did]
+    actions = sorted(b["payload"]["action"] for b in mine)
+    assert actions in (["pass", "submit"], ["fail", "submit"])  # one submit and the one review that won
+    assert len(mine) == 2
+    trail = (await client.get(f"/api/declarations/{did}/reviews", headers=a.headers)).json()["items"]
+    assert len(trail) == 2
