@@ -11,6 +11,9 @@ BUCKET = "lp-certificates"
 class Settings(ServiceSettings):
     service_name: str = "certificate"
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/lp_certificate"
+    # Issuing is serialised per number series and rendering by one lock, so a handful of connections
+    # serve this service; the PostgreSQL behind every service has a finite max_connections.
+    db_pool_size: int = 5
 
     # How long a certificate stays valid after issue; the expiry poller ends it the day after.
     certificate_validity_months: int = Field(default=36, ge=1, le=120)
