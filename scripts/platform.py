@@ -134,6 +134,9 @@ class Platform:
             "LP_CLOCK_ADJUSTABLE": "true",
             "LP_RUN_WORKERS": "true",
             "LP_PUBLIC_BASE_URL": self.gateway_url,
+            # One process per service on a small machine: a small pool keeps the whole platform well under
+            # PostgreSQL's default 100 connections, with room for tests and tools beside it.
+            "LP_DB_POOL_SIZE": "4",
             "PYTHONUNBUFFERED": "1",
             **self._secrets(),
         }

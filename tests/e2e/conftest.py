@@ -143,3 +143,68 @@ async def login(gw: httpx.AsyncClient, login_name: str, password: str) -> dict:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+DEMO_PASSWORD = "LpDemo2024"
+
+
+async def demo_headers(gw: httpx.AsyncClient, login_name: str) -> dict[str, str]:
+    tokens = await login(gw, login_name, DEMO_PASSWORD)
+    return bearer(tokens["access_token"])
+
+
+async def new_enterprise(gw: httpx.AsyncClient, sms: Sms, *, name: str | None = None,
+                         new_password: str = "Lp2026journey") -> dict:
+    """Register, log in, change the generated password: an enterprise ready to work (headers inside)."""
+    account = await register_enterprise(gw, sms, name=name)
+    tokens = await login(gw, account["login_name"], account["password"])
+    r = await gw.post("/api/auth/password", headers=bearer(tokens["access_token"]),
+                      json={"current_password": account["password"], "new_password": new_password})
+    assert r.status_code == 204, r.text
+    tokens = await login(gw, account["login_name"], new_password)
+    return {**account, "password": new_password, "tokens": tokens, "headers": bearer(tokens["access_token"])}
+
+
+async def advance_clock(platform, days: float) -> None:
+    """Move every process's time (LP_CLOCK_ADJUSTABLE in test): deadlines pass without sleeping."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(platform.redis_url)
+    try:
+        await client.incrbyfloat("lp:clock:offset", days * 86400)
+    finally:
+        await client.aclose()
+
+
+async def eventually(fetch, *, timeout: float = 20.0, interval: float = 0.25):
+    """Wait for something that arrives through events (the platform is eventually consistent)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await fetch()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the expected state did not arrive in time")
+        await asyncio.sleep(interval)
+
+
+def pdf_bytes(text: str = "evidence") -> bytes:
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    c = canvas.Canvas(out)
+    c.drawString(72, 720, text)
+    c.save()
+    return out.getvalue()
+
+
+def png_bytes(size: tuple[int, int] = (300, 300), color: str = "#c0392b") -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="PNG")
+    return out.getvalue()
