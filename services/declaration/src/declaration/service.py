@@ -494,7 +494,10 @@ async def list_declarations(
     if origin is not None:
         query = query.where(Declaration.origin == origin)
     async with runtime.db.session() as session:
-        total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        # counting stops past COUNT_CAP: a working group's "10,000+" costs what 10,000 index entries cost,
+        # not all 100,000 rows on every page turn (QUALITY 18)
+        capped = query.with_only_columns(Declaration.id).order_by(None).limit(COUNT_CAP + 1)
+        total = int(await session.scalar(select(func.count()).select_from(capped.subquery())) or 0)
         rows = (
             await session.scalars(
                 query.options(*LIST_DEFERRED)
@@ -504,8 +507,16 @@ async def list_declarations(
             )
         ).all()
     items = [row_json(d, principal, seq=page["offset"] + i + 1) for i, d in enumerate(rows)]
-    return {"items": items, "total": int(total or 0), "page": page["page"], "page_size": page["page_size"]}
+    return {
+        "items": items,
+        "total": min(total, COUNT_CAP),
+        "total_exact": total <= COUNT_CAP,  # false: "10,000+" matching rows
+        "page": page["page"],
+        "page_size": page["page_size"],
+    }
 
+
+COUNT_CAP = 10_000
 
 # the list's rows never show these documents: not read for the 20 rows of a page
 LIST_DEFERRED = (

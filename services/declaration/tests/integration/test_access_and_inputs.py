@@ -312,7 +312,7 @@ async def test_candidate_imports_are_all_or_nothing_and_own_products_only(
     assert r.status_code == 404
 
 
-async def test_list_filters_columns_and_stable_pages(client, open_product, make_token, h):
+async def test_list_filters_columns_and_stable_pages(client, open_product, make_token, h, monkeypatch):
     product, agency = await open_product()
     a = h.Org(make_token, "enterprise", "己公司")
     ids = [await _draft(client, product, a, f"Q/FL {n}-2022") for n in range(1, 6)]
@@ -343,6 +343,14 @@ async def test_list_filters_columns_and_stable_pages(client, open_product, make_
     assert (await client.get("/api/declarations?enterprise_name=%25", headers=agency.headers)).json()[
         "total"
     ] == 0
+    assert page1["total_exact"] is True
+    # past the cap the total says "at least": the page itself is still exact
+    from declaration import service
+
+    monkeypatch.setattr(service, "COUNT_CAP", 3)
+    capped = (await client.get("/api/declarations?page_size=2&page=3", headers=a.headers)).json()
+    assert (capped["total"], capped["total_exact"], len(capped["items"])) == (3, False, 1)
+    monkeypatch.undo()
     # a draft is deletable by its owner only while never submitted
     assert (await client.delete(f"/api/declarations/{ids[0]}", headers=a.headers)).status_code == 204
     assert (await client.get(f"/api/declarations/{ids[0]}", headers=a.headers)).status_code == 404
