@@ -99,7 +99,9 @@ async def new_page(browser):
     contexts = []
 
     async def make() -> Page:
-        ctx = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN", accept_downloads=True)
+        ctx = await browser.new_context(
+            viewport={"width": 1440, "height": 900}, locale="zh-CN", accept_downloads=True
+        )
         contexts.append(ctx)
         return await ctx.new_page()
 

@@ -8,7 +8,15 @@ import re
 
 from playwright.async_api import expect
 
-from .conftest import assert_no_raw_text, latest_code, login, random_credit_code, random_phone, shot, sms_messages
+from .conftest import (
+    assert_no_raw_text,
+    latest_code,
+    login,
+    random_credit_code,
+    random_phone,
+    shot,
+    sms_messages,
+)
 
 
 async def test_public_pages_render_in_chinese(portal, new_page):
@@ -43,7 +51,9 @@ async def test_register_login_forced_change_and_menus_before_authentication(port
     await page.get_by_role("button", name="注 册").click()
     await expect(page.get_by_text("请填写企业名称")).to_be_visible()  # validated before sending
     await page.get_by_placeholder("请输入营业执照上的企业名称").fill(name)
-    await page.get_by_placeholder("请输入18位统一社会信用代码").fill(credit[:-1] + ("0" if credit[-1] != "0" else "1"))
+    await page.get_by_placeholder("请输入18位统一社会信用代码").fill(
+        credit[:-1] + ("0" if credit[-1] != "0" else "1")
+    )
     await page.get_by_placeholder("请输入联系人姓名").click()
     await expect(page.get_by_text("统一社会信用代码格式不正确")).to_be_visible()
     await page.get_by_placeholder("请输入18位统一社会信用代码").fill(credit)

@@ -58,7 +58,9 @@ def _values(plan: dict, *, passing: bool) -> list[str]:
 
 async def _choose(page: Page, placeholder: str, option: str) -> None:
     # Element Plus draws a select's placeholder as text, not as an input attribute.
-    await page.locator(".el-select:visible", has=page.locator(".el-select__placeholder", has_text=placeholder)).first.click()
+    await page.locator(
+        ".el-select:visible", has=page.locator(".el-select__placeholder", has_text=placeholder)
+    ).first.click()
     await page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
 
 
@@ -94,7 +96,9 @@ async def _authenticate(page: Page, api: httpx.AsyncClient) -> None:
 
 
 async def test_forerunner_journey(portal, new_page, api, tmp_path):
-    products = (await api.get("/api/benchmark/products", params={"open": "true", "page_size": 100})).json()["items"]
+    products = (await api.get("/api/benchmark/products", params={"open": "true", "page_size": 100})).json()[
+        "items"
+    ]
     product = next((p for p in products if p["name"] == PRODUCT), None)
     if product is None:
         pytest.skip(f"demo catalogue has no open {PRODUCT}")
@@ -147,7 +151,12 @@ async def test_forerunner_journey(portal, new_page, api, tmp_path):
     await ent.get_by_placeholder("请输入产品名称").fill("风冷变频冰箱")
     await ent.get_by_placeholder("请输入规格/型号").fill(model)
     await ent.get_by_role("button", name="保存并下一步").click()
-    await ent.locator(".el-upload-dragger").locator("xpath=..").locator("input[type=file]").set_input_files(str(pdf))
+    await (
+        ent.locator(".el-upload-dragger")
+        .locator("xpath=..")
+        .locator("input[type=file]")
+        .set_input_files(str(pdf))
+    )
     await expect(ent.locator(".el-table__row", has_text="检测报告.pdf")).to_be_visible()
     await shot(ent, "enterprise_evidence")
     await ent.get_by_role("button", name="下一步").click()
@@ -262,7 +271,9 @@ async def test_forerunner_journey(portal, new_page, api, tmp_path):
         await expect(public.get_by_text("一级能效，风冷无霜，变频静音。")).to_be_visible()
         await shot(public, "public_mall_product")
         await public.get_by_text("查验证书真伪与状态").click()
-        await expect(public.get_by_text("领跑者证书有效").or_(public.get_by_text("有效").first)).to_be_visible()
+        await expect(
+            public.get_by_text("领跑者证书有效").or_(public.get_by_text("有效").first)
+        ).to_be_visible()
         await expect(public.get_by_text(cert["number"]).first).to_be_visible()
         await assert_no_raw_text(public)
         await shot(public, "public_verify_valid")
