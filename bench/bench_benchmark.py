@@ -97,6 +97,21 @@ async def _timed(
     return latencies, errors
 
 
+async def _drop_database(name: str) -> None:
+    """Best effort with retries: the shared PostgreSQL may be restarting (fault tests) or out of slots."""
+    for attempt in range(10):
+        try:
+            admin = await asyncpg.connect(ADMIN)
+            try:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            finally:
+                await admin.close()
+            return
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            await asyncio.sleep(1 + attempt)
+    print(f"could not drop the bench database {name}; drop it by hand", file=sys.stderr)
+
+
 async def over_http(requests: int) -> dict[str, dict[str, float]]:
     name = f"lpbench_benchmark_{uuid.uuid4().hex[:6]}"
     admin = await asyncpg.connect(ADMIN)
@@ -172,9 +187,7 @@ async def over_http(requests: int) -> dict[str, dict[str, float]]:
     finally:
         for proc in procs:
             _stop(proc)
-        admin = await asyncpg.connect(ADMIN)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await _drop_database(name)
 
 
 def main() -> None:
