@@ -102,6 +102,13 @@ async def test_login_and_refresh_pass_with_a_stale_token(client: httpx.AsyncClie
     assert r.status_code == 200 and r.json()["path"] == "/api/auth/refresh"
 
 
+async def test_public_verification_passes_with_a_stale_token_other_routes_do_not(client: httpx.AsyncClient):
+    r = await client.get("/api/certificates/verify/abc123", headers=_bearer("expired.or.garbage"))
+    assert r.status_code == 200 and r.json()["path"] == "/api/certificates/verify/abc123"
+    r = await client.get("/api/certificates", headers=_bearer("expired.or.garbage"))
+    assert r.status_code == 401
+
+
 async def test_rate_limit_by_address_answers_429_with_retry_after(gateway_settings):
     settings = gateway_settings(gateway_rate_limit_per_ip=3, gateway_rate_limit_window_seconds=30)
     async with serve_gateway(settings) as url, httpx.AsyncClient(base_url=url) as c:

@@ -27,7 +27,7 @@ from gateway.config import Settings
 from gateway.guard import Guard
 from gateway.portal import Portal, docs_page, send_html
 from gateway.responses import send_error, send_json
-from gateway.routes import TOKEN_EXEMPT, match_upstream
+from gateway.routes import match_upstream, token_exempt
 
 log = structlog.get_logger("gateway")
 
@@ -186,7 +186,7 @@ class Gateway:
                 status = 413
             else:
                 claims = None
-                if authorization is not None and scope["path"] not in TOKEN_EXEMPT:
+                if authorization is not None and not token_exempt(scope["path"]):
                     claims = self.guard.claims(authorization.decode("latin-1"))
                 await self.guard.admit(ip, claims)
                 status = await proxy.forward(

@@ -35,6 +35,12 @@ TOKEN_EXEMPT: frozenset[str] = frozenset(
         "/api/auth/password/reset",
     }
 )
+# Public look-ups anyone may make with or without a session (a verification page opened from a QR code).
+TOKEN_EXEMPT_PREFIXES: tuple[str, ...] = ("/api/certificates/verify/",)
+
+
+def token_exempt(path: str) -> bool:
+    return path in TOKEN_EXEMPT or path.startswith(TOKEN_EXEMPT_PREFIXES)
 
 
 def match_upstream(path: str) -> str | None:

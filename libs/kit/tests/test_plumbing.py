@@ -156,6 +156,8 @@ def test_download_links_expire_and_cannot_be_forged():
     assert verify_download("s3cret", token)["key"] == "k/1"
     with pytest.raises(NotFound):
         verify_download("other", token)
+    with pytest.raises(NotFound):
+        verify_download("s3cret", "证书." + token)
     expired = sign_download("s3cret", bucket="b", key="k", filename="a", content_type="x", ttl=-1)
     with pytest.raises(NotFound) as e:
         verify_download("s3cret", expired)

@@ -33,6 +33,8 @@ def sign_download(secret: str, *, bucket: str, key: str, filename: str, content_
 
 def verify_download(secret: str, token: str) -> dict[str, str]:
     body, _, mac = token.partition(".")
+    if not token.isascii():  # compare_digest refuses non-ASCII text; such a token was never ours
+        raise NotFound("下载链接无效", code="download_link_invalid")
     expected = _b64(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest())
     if not mac or not hmac.compare_digest(mac, expected):
         raise NotFound("下载链接无效", code="download_link_invalid")

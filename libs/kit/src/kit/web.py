@@ -209,8 +209,8 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 def page_params(page: int = 1, page_size: int = 20) -> dict[str, Any]:
     from kit.errors import Invalid
 
-    if page < 1 or page_size < 1 or page_size > 100:
-        raise Invalid("分页参数不正确：page ≥ 1，page_size 为 1-100", code="invalid_page")
+    if not 1 <= page <= 100_000 or not 1 <= page_size <= 100:
+        raise Invalid("分页参数不正确：page 为 1-100000，page_size 为 1-100", code="invalid_page")
     return {"page": page, "page_size": page_size, "offset": (page - 1) * page_size}
 
 
