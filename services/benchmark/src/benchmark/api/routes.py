@@ -8,18 +8,6 @@ import uuid
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from benchmark import service
-from benchmark.api.schemas import (
-    DesignationIn,
-    ForerunnerCompareIn,
-    InternalForerunnerCompareIn,
-    InternalStarCompareIn,
-    PlanIn,
-    ProductIn,
-    StarCompareIn,
-)
-from benchmark.domain import ProductType, define_indicators
-from benchmark.workbook import XLSX_MEDIA_TYPE, build_template, parse_workbook
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import Response
 from kit.errors import UnsupportedMedia
@@ -33,6 +21,19 @@ from kit.security import (
 )
 from kit.uploads import read_limited
 from kit.web import PageDep, RuntimeDep
+
+from benchmark import service
+from benchmark.api.schemas import (
+    DesignationIn,
+    ForerunnerCompareIn,
+    InternalForerunnerCompareIn,
+    InternalStarCompareIn,
+    PlanIn,
+    ProductIn,
+    StarCompareIn,
+)
+from benchmark.domain import ProductType, define_indicators
+from benchmark.workbook import XLSX_MEDIA_TYPE, build_template, parse_workbook
 
 router = APIRouter(prefix="/api/benchmark", tags=["benchmark"])
 internal = APIRouter(

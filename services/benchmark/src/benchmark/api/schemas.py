@@ -7,9 +7,10 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+
 from benchmark.domain.indicators import MAX_INDICATORS, STAR_FIELDS, printable
 from benchmark.workbook import GROUP_STANDARD_MAX, TITLE_MAX
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 
 class _Body(BaseModel):
