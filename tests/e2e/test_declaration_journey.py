@@ -6,52 +6,14 @@ published."""
 
 from __future__ import annotations
 
-from .conftest import (
-    advance_clock,
-    bearer,
-    demo_headers,
-    eventually,
-    new_enterprise,
-    pdf_bytes,
-    random_phone,
-)
-
-FRIDGE = "JD-2023-01"  # 家用电冰箱, agency01 (中国家用电器研究院), demo plan final, notice ended
-GOOD = {"energy_daily": "0.48", "noise": "35", "freezing_capacity": "10.5"}
-
-
-async def _product(gw, code: str) -> dict:
-    r = await gw.get("/api/benchmark/products", params={"page_size": 100})
-    assert r.status_code == 200, r.text
-    product = next(p for p in r.json()["items"] if p["code"] == code)
-    assert product["open_for_declaration"] is True, product
-    return product
-
-
-async def _pass_reviews_and_publish(gw, platform, declaration_id: str, enterprise_headers) -> None:
-    agency = await demo_headers(gw, "agency01")
-    r = await gw.post(f"/api/declarations/{declaration_id}/agency-review", headers=agency,
-                      json={"decision": "pass", "opinion": "材料齐全，符合要求"})
-    assert r.status_code == 200, r.text
-    assert r.json()["list_status_label"] == "工作组审核中"
-    group = await demo_headers(gw, "workgroup01")
-    r = await gw.post(f"/api/declarations/{declaration_id}/group-review", headers=group, json={"decision": "pass"})
-    assert r.status_code == 200, r.text
-    assert r.json()["list_status_label"] == "公示中"
-    notices = (await gw.get("/api/declarations/public/notices", params={"page_size": 100})).json()["items"]
-    assert any(n["declaration_id"] == declaration_id for n in notices)
-
-    await advance_clock(platform, 14.01)
-
-    async def published():
-        r = await gw.get(f"/api/declarations/{declaration_id}", headers=enterprise_headers)
-        return r.json()["list_status"] == "published"
-
-    await eventually(published, timeout=30)
+from ._journeys import GOOD
+from ._journeys import open_product as _product
+from ._journeys import pass_reviews_and_publish as _pass_reviews_and_publish
+from .conftest import bearer, demo_headers, eventually, new_enterprise, pdf_bytes, random_phone
 
 
 async def test_candidate_list_to_published_forerunner(gw, sms, platform):
-    product = await _product(gw, FRIDGE)
+    product = await _product(gw)
     enterprise = await new_enterprise(gw, sms, name="苏州领先电器有限公司")
     listed_phone = random_phone()
 
@@ -106,7 +68,7 @@ async def test_candidate_list_to_published_forerunner(gw, sms, platform):
 
 
 async def test_self_declaration_fails_then_passes_returned_incomplete_then_published(gw, sms, platform):
-    product = await _product(gw, FRIDGE)
+    product = await _product(gw)
     enterprise = await new_enterprise(gw, sms, name="宁波自主申报电器有限公司")
     h = enterprise["headers"]
     r = await gw.post("/api/declarations", headers=h, json={

@@ -280,21 +280,9 @@ async def send(setup, route: Route, name: str, content: bytes, ctype: str, **kw)
                                      **kw)  # fmt: skip
 
 
-# Refusals QUALITY 11 asks for that the platform does not make yet (reported to the lead). strict: when one
-# is fixed the case passes, the xfail turns red, and the mark comes off.
-_RENAMED = ("kit.uploads types files by content only and never compares the client's name: "
-            "a {0} named {1} is stored under that name (QUALITY 11: a renamed file is refused)")
-_PDF_POLYGLOT = ("kit.uploads._check_pdf looks for active content but not for the foreign markers "
-                 "(<html, <script) it refuses in images: a PDF+HTML polyglot is stored (QUALITY 11)")
-KNOWN_DEFECTS = {
-    ("evidence", "png_named_pdf"): _RENAMED.format("PNG", ".pdf"),
-    ("evidence", "pdf_with_html"): _PDF_POLYGLOT,
-    ("recovery letter", "pdf_named_png"): _RENAMED.format("PDF", ".png"),
-    ("recovery letter", "pdf_with_html"): _PDF_POLYGLOT,
-    ("mall picture", "jpeg_with_zip_appended"): (
-        "kit.uploads' polyglot markers miss ZIP (PK\\x03\\x04): a JPEG+ZIP polyglot is accepted; the stored "
-        "copy is re-encoded, so the payload does not survive (QUALITY 11 still asks for a refusal)"),
-}
+# Refusals QUALITY 11 asks for that the platform does not make yet: (route, case) → reason. Each entry is
+# marked xfail(strict=True) so that a fix turns it red and the mark comes off. Empty: all are refused.
+KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
 
 
 def _cases() -> list:

@@ -164,7 +164,8 @@ class RevocationCache:
                 if len(self._items) >= self.size:
                     self._items.clear()
                 self._items[key] = (now + self.ttl, revoked_sid, revoked_before)
-        return revoked_sid is not None or (revoked_before is not None and claims["iat"] < float(revoked_before))
+        issued_ms = claims.get("iat_ms", claims["iat"] * 1000)
+        return revoked_sid is not None or (revoked_before is not None and issued_ms <= float(revoked_before) * 1000)
 
 
 class Guard:

@@ -180,3 +180,60 @@ def test_sealed_phone_round_trip():
 
 def test_size_errors_are_chinese():
     assert "过大" in TooLarge().message
+
+
+def test_pdf_with_html_appended_is_refused():
+    with pytest.raises(UnsupportedMedia) as e:
+        check_file_sync(_pdf() + b"\n<!doctype html><html><body><script>alert(1)</script></body></html>", {"pdf"})
+    assert e.value.code == "file_polyglot"
+
+
+def test_jpeg_with_zip_appended_is_refused():
+    out = io.BytesIO()
+    Image.new("RGB", (40, 40), "green").save(out, format="JPEG")
+    with pytest.raises(UnsupportedMedia) as e:
+        check_file_sync(out.getvalue() + b"PK\x03\x04" + bytes(range(256)) * 8, {"jpeg"})
+    assert e.value.code == "file_polyglot"
+
+
+def test_name_or_declared_type_must_match_content():
+    from kit.uploads import check_declared_type
+
+    check_declared_type("pdf", "检测报告.PDF", "application/pdf")
+    check_declared_type("png", "scan", "application/octet-stream")
+    with pytest.raises(UnsupportedMedia) as e:
+        check_declared_type("png", "证明.pdf", "image/png")
+    assert e.value.code == "file_type_mismatch" and "PNG" in e.value.message
+    with pytest.raises(UnsupportedMedia):
+        check_declared_type("pdf", "授权书.png", "application/pdf")
+    with pytest.raises(UnsupportedMedia):
+        check_declared_type("jpeg", "photo.jpg", "image/png")
+
+
+async def test_account_revocation_refuses_older_tokens_and_accepts_newer_in_the_same_second(keys):
+    import asyncio
+
+    import redis.asyncio as aioredis
+
+    from kit.security import revoke_account_sessions
+
+    private, public = keys
+    redis = aioredis.from_url("redis://127.0.0.1:6379/15", decode_responses=True)
+    verifier = TokenVerifier(public, issuer="lp-auth", audience="lp-platform", redis=redis)
+    issuer = _issuer(private)
+    account = uuid.uuid4()
+
+    def token() -> str:
+        return issuer.access_token(account_id=account, org_id=uuid.uuid4(), org_type="enterprise",
+                                   org_name="甲", session_id=uuid.uuid4().hex)
+
+    old = token()
+    await asyncio.sleep(0.01)
+    await revoke_account_sessions(redis, account, 60)
+    await asyncio.sleep(0.01)
+    new = token()
+    with pytest.raises(Unauthorized) as e:
+        await verifier.verify(old)
+    assert e.value.code == "token_revoked"
+    assert (await verifier.verify(new)).account_id == account
+    await redis.aclose()

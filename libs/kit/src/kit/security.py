@@ -84,7 +84,8 @@ class TokenIssuer:
         must_change_password: bool = False,
         now: float | None = None,
     ) -> str:
-        iat = int(now if now is not None else time.time())
+        issued = now if now is not None else time.time()
+        iat = int(issued)
         claims = {
             "sub": str(account_id),
             "org": str(org_id),
@@ -97,6 +98,9 @@ class TokenIssuer:
             "iss": self.issuer,
             "aud": self.audience,
             "iat": iat,
+            # iat has a one-second grain; revocation compares milliseconds so a token made right after a
+            # password change is not caught by the mark of that change.
+            "iat_ms": int(issued * 1000),
             "exp": iat + self.access_ttl,
             "jti": uuid.uuid4().hex,
         }
@@ -138,7 +142,8 @@ class TokenVerifier:
             sid_key = REVOKED_SESSION.format(sid=claims["sid"])
             acct_key = REVOKED_BEFORE.format(account_id=claims["sub"])
             revoked_sid, revoked_before = await self.redis.mget(sid_key, acct_key)
-            if revoked_sid is not None or (revoked_before is not None and claims["iat"] < float(revoked_before)):
+            issued_ms = claims.get("iat_ms", claims["iat"] * 1000)
+            if revoked_sid is not None or (revoked_before is not None and issued_ms <= float(revoked_before) * 1000):
                 raise Unauthorized("登录已失效，请重新登录", code="token_revoked")
         try:
             return Principal(
@@ -161,7 +166,7 @@ async def revoke_session(redis: Redis, session_id: str, ttl_seconds: int) -> Non
 
 async def revoke_account_sessions(redis: Redis, account_id: uuid.UUID | str, ttl_seconds: int) -> None:
     """Every access token of the account issued up to now is refused (password change, reset)."""
-    await redis.set(REVOKED_BEFORE.format(account_id=account_id), str(int(time.time()) + 1), ex=max(1, ttl_seconds))
+    await redis.set(REVOKED_BEFORE.format(account_id=account_id), f"{time.time():.3f}", ex=max(1, ttl_seconds))
 
 
 def _bearer(authorization: str | None) -> str:

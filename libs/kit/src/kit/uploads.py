@@ -70,10 +70,30 @@ def _refuse_type(allowed: set[str], what: str) -> UnsupportedMedia:
     return UnsupportedMedia(f"{what}格式不正确，仅支持 {names}", code="file_type_not_allowed")
 
 
+def _polyglot(what: str) -> UnsupportedMedia:
+    return UnsupportedMedia(f"{what}内容异常（疑似伪装文件）", code="file_polyglot")
+
+
+def _has_foreign_markers(data: bytes) -> bool:
+    edges = data[:4096].lower() + data[-4096:].lower()
+    return any(m in edges for m in _FOREIGN_MARKERS)
+
+
+def _trailing_bytes(data: bytes, kind: str) -> bytes:
+    """What follows the image's own end (PNG IEND chunk, JPEG EOI marker): where a second file hides."""
+    if kind == "png":
+        end = data.rfind(b"IEND")
+        return data[end + 8 :] if end != -1 else b""
+    end = data.rfind(b"\xff\xd9")
+    return data[end + 2 :] if end != -1 else b""
+
+
 def _check_image(data: bytes, kind: str, max_pixels: int, what: str) -> CheckedFile:
-    lowered = data[:4096].lower() + data[-4096:].lower()
-    if b"%PDF-" in data or any(m in lowered for m in _FOREIGN_MARKERS):
-        raise UnsupportedMedia(f"{what}内容异常（疑似伪装文件）", code="file_polyglot")
+    if b"%PDF-" in data or _has_foreign_markers(data):
+        raise _polyglot(what)
+    # A few padding bytes after the end marker are common; anything more is another file riding along.
+    if len(_trailing_bytes(data, kind).strip(b"\x00\r\n \t")) > 16:
+        raise _polyglot(what)
     try:
         with Image.open(io.BytesIO(data)) as probe:
             width, height = probe.size
@@ -105,6 +125,8 @@ def _check_image(data: bytes, kind: str, max_pixels: int, what: str) -> CheckedF
 def _check_pdf(data: bytes, what: str) -> CheckedFile:
     if not data.startswith(b"%PDF-"):
         raise _refuse_type({"pdf"}, what)
+    if _has_foreign_markers(data) or data.rstrip()[-1024:].rfind(b"%%EOF") == -1:
+        raise _polyglot(what)
     if any(m in data for m in _PDF_ACTIVE):
         raise UnsupportedMedia(f"{what}包含脚本或嵌入内容，不予接收", code="pdf_active_content")
     if b"/Encrypt" in data:
@@ -140,6 +162,24 @@ def check_file_sync(
     return _check_image(data, kind, max_pixels, what)
 
 
+_EXTENSIONS = {".pdf": "pdf", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".jpe": "jpeg"}
+_CONTENT_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg"}
+
+
+def check_declared_type(kind: str, filename: str | None, content_type: str | None, what: str = "文件") -> None:
+    """A file whose name or declared type says one thing while its content is another is refused: a
+    renamed file is how a wrong (or hostile) upload slips past a person who trusts the name."""
+    name = (filename or "").lower()
+    dot = name.rfind(".")
+    by_name = _EXTENSIONS.get(name[dot:]) if dot != -1 else None
+    by_type = _CONTENT_TYPES.get((content_type or "").split(";")[0].strip().lower())
+    if (by_name is not None and by_name != kind) or (by_type is not None and by_type != kind):
+        raise UnsupportedMedia(
+            f"{what}的文件名或类型与内容不符（内容为 {LABELS[kind]}），请上传原始文件",
+            code="file_type_mismatch",
+        )
+
+
 async def check_upload(
     upload: UploadFile,
     *,
@@ -150,4 +190,6 @@ async def check_upload(
 ) -> CheckedFile:
     """Read (bounded), then check by content in a worker thread: decoding is CPU work."""
     data = await read_limited(upload, max_bytes, what=what)
-    return await asyncio.to_thread(check_file_sync, data, allowed, what=what, max_pixels=max_pixels)
+    checked = await asyncio.to_thread(check_file_sync, data, allowed, what=what, max_pixels=max_pixels)
+    check_declared_type(checked.kind, upload.filename, upload.content_type, what)
+    return checked

@@ -185,7 +185,7 @@ def create_service_app(
     return app
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
@@ -206,7 +206,7 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-def page_params(page: int = 1, page_size: int = 20) -> dict[str, Any]:
+async def page_params(page: int = 1, page_size: int = 20) -> dict[str, Any]:
     from kit.errors import Invalid
 
     if not 1 <= page <= 100_000 or not 1 <= page_size <= 100:
