@@ -119,6 +119,7 @@ async def api(portal):
 async def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     await page.wait_for_load_state("networkidle")
+    await page.wait_for_timeout(400)  # let transitions and images settle
     await page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
