@@ -495,17 +495,25 @@ async def list_declarations(
         query = query.where(Declaration.origin == origin)
     async with runtime.db.session() as session:
         # counting stops past COUNT_CAP: a working group's "10,000+" costs what 10,000 index entries cost,
-        # not all 100,000 rows on every page turn (QUALITY 18)
+        # not all 100,000 rows on every page turn (QUALITY 18). The count rides along with the page as an
+        # uncorrelated subquery (computed once): one round trip instead of two.
         capped = query.with_only_columns(Declaration.id).order_by(None).limit(COUNT_CAP + 1)
-        total = int(await session.scalar(select(func.count()).select_from(capped.subquery())) or 0)
-        rows = (
-            await session.scalars(
-                query.options(*LIST_DEFERRED)
-                .order_by(Declaration.created_at.desc(), Declaration.id.desc())
-                .offset(page["offset"])
-                .limit(page["page_size"])
-            )
-        ).all()
+        count = select(func.count()).select_from(capped.subquery()).correlate(None)
+        result = await session.execute(
+            query.add_columns(count.scalar_subquery().label("total"))
+            .options(*LIST_DEFERRED)
+            .order_by(Declaration.created_at.desc(), Declaration.id.desc())
+            .offset(page["offset"])
+            .limit(page["page_size"])
+        )
+        pairs = result.all()
+        rows = [d for d, _ in pairs]
+        if pairs:
+            total = int(pairs[0][1])
+        elif page["offset"] == 0:
+            total = 0
+        else:  # a page past the end: the total still says how many there are
+            total = int(await session.scalar(count) or 0)
     items = [row_json(d, principal, seq=page["offset"] + i + 1) for i, d in enumerate(rows)]
     return {
         "items": items,

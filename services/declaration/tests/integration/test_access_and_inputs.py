@@ -344,6 +344,8 @@ async def test_list_filters_columns_and_stable_pages(client, open_product, make_
         "total"
     ] == 0
     assert page1["total_exact"] is True
+    beyond = (await client.get("/api/declarations?page_size=2&page=9", headers=a.headers)).json()
+    assert (beyond["items"], beyond["total"]) == ([], 5)
     # past the cap the total says "at least": the page itself is still exact
     from declaration import service
 
