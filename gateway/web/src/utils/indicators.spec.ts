@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest'
+import type { Indicator } from '@/api/benchmark'
+import { requirement, thresholdFor, valuePayload, valueProblem } from './indicators'
+
+const energy: Indicator = { code: 'energy', name: '耗电量', unit: 'kWh/24h', direction: 'lower', forerunner: '0.50', stars: ['1.00', '0.85', '0.70', '0.60', '0.50'] }
+const ph: Indicator = { code: 'ph', name: 'pH值', unit: '', direction: 'range', forerunner: { min: '4.0', max: '8.5' } }
+const safe: Indicator = { code: 'safe', name: '无异味', direction: 'bool', forerunner: true }
+
+describe('requirements in words', () => {
+  it('writes each direction as a person reads it', () => {
+    expect(requirement(energy, energy.forerunner)).toBe('≤ 0.50 kWh/24h')
+    expect(requirement({ direction: 'higher', unit: '%' }, '90')).toBe('≥ 90 %')
+    expect(requirement(ph, ph.forerunner)).toBe('4.0～8.5')
+    expect(requirement(safe, true)).toBe('是')
+    expect(requirement({ direction: 'grade' }, '4')).toBe('不低于 4 级')
+  })
+  it('takes a star level threshold when asked', () => {
+    expect(thresholdFor(energy, 4)).toBe('0.60')
+    expect(thresholdFor(energy)).toBe('0.50')
+  })
+})
+
+describe('values', () => {
+  it('asks for numbers where numbers are compared', () => {
+    expect(valueProblem(energy, '')).toMatch('请填写')
+    expect(valueProblem(energy, 'abc')).toMatch('请填写数字')
+    expect(valueProblem(energy, '0.45')).toBeNull()
+    expect(valueProblem(safe, 'true')).toBeNull()
+  })
+  it('sends yes/no as booleans and decimals as typed', () => {
+    expect(valuePayload([energy, safe], { energy: ' 0.10 ', safe: 'false' })).toEqual({ energy: '0.10', safe: false })
+  })
+})
