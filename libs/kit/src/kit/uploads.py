@@ -125,8 +125,10 @@ def _check_image(data: bytes, kind: str, max_pixels: int, what: str) -> CheckedF
 def _check_pdf(data: bytes, what: str) -> CheckedFile:
     if not data.startswith(b"%PDF-"):
         raise _refuse_type({"pdf"}, what)
-    if _has_foreign_markers(data) or data.rstrip()[-1024:].rfind(b"%%EOF") == -1:
+    if _has_foreign_markers(data):
         raise _polyglot(what)
+    if data.rstrip()[-1024:].rfind(b"%%EOF") == -1:  # truncated, or something rides after the PDF's end
+        raise Invalid(f"{what}已损坏或不完整", code="pdf_corrupt")
     if any(m in data for m in _PDF_ACTIVE):
         raise UnsupportedMedia(f"{what}包含脚本或嵌入内容，不予接收", code="pdf_active_content")
     if b"/Encrypt" in data:
