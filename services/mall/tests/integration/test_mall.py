@@ -623,3 +623,104 @@ async def test_storage_outage_is_503_and_leaves_nothing_behind(
         ]
     )
     assert objects == []
+
+
+async def test_parallel_uploads_never_exceed_five(picture, client, enterprise, category, published):
+    ent = await enterprise()
+    _, [model] = await published(ent, await category(), ("美的冰箱", "BCD-10"))
+
+    async def upload(n: int):
+        return await client.post(
+            f"/api/mall/promotions/{model}/pictures",
+            files={"file": (f"{n}.png", picture("PNG", colour=(n * 30, 0, 0)), "image/png")},
+            headers=ent.headers,
+        )
+
+    results = await asyncio.gather(*(upload(n) for n in range(7)))
+    assert sorted(r.status_code for r in results) == [201] * 5 + [409] * 2
+    promo = (await client.get(f"/api/mall/promotions/{model}", headers=ent.headers)).json()
+    assert promo["picture_count"] == 5 and sorted(p["position"] for p in promo["pictures"]) == [0, 1, 2, 3, 4]
+
+
+async def test_revocation_seen_before_publication_still_withdraws(
+    client, deliver, enterprise, category, published
+):
+    """Events of different producers may arrive in any order: a certificate revoked before the mall saw
+    the declaration still keeps its models off the mall."""
+    ent = await enterprise()
+    cat = await category()
+    declaration_id = uuid.uuid4()
+    await deliver(
+        "certificate.revoked",
+        {
+            "certificate_id": str(uuid.uuid4()),
+            "number": "LP-2023-0099",
+            "declaration_id": str(declaration_id),
+            "org_id": str(ent.org_id),
+            "model_ids": [],
+            "reason": "撤销",
+        },
+        producer="certificate",
+    )
+    model = uuid.uuid4()
+    await deliver(
+        "declaration.published",
+        {
+            "declaration_id": str(declaration_id),
+            "org_id": str(ent.org_id),
+            "enterprise_name": ent.name,
+            "credit_code": "91440606722473344C",
+            "product_id": str(cat),
+            "product_name": "家用电冰箱",
+            "field": "家用电器",
+            "year": 2023,
+            "agency_org_id": None,
+            "agency_name": "",
+            "standard_no": "Q/MDB 1-2023",
+            "standard_name": "家用电冰箱",
+            "models": [{"model_id": str(model), "name": "冰箱", "spec": "X-1"}],
+            "published_at": "2023-09-01T00:00:00+00:00",
+        },
+        producer="declaration",
+    )
+    promo = (await client.get(f"/api/mall/promotions/{model}", headers=ent.headers)).json()
+    assert promo["status"] == "withdrawn" and promo["withdrawn_reason"] == "certificate_revoked"
+
+
+async def test_enterprise_changes_reach_listed_products(
+    client, deliver, enterprise, category, published, complete
+):
+    ent = await enterprise("旧名称电器有限公司", region="440606")
+    cat = await category()
+    _, [model] = await published(ent, cat, ("冰箱", "RN-1"))
+    await complete(ent, model)
+    assert (await client.post(f"/api/mall/promotions/{model}/list", headers=ent.headers)).status_code == 200
+    await deliver(
+        "enterprise.updated",
+        {
+            "org_id": str(ent.org_id),
+            "name": "新名称智造有限公司",
+            "credit_code": "91440606722473344C",
+            "region_code": "330106",
+        },
+        producer="auth",
+    )
+    await deliver(
+        "enterprise.brand_changed",
+        {
+            "org_id": str(ent.org_id),
+            "brand_id": str(ent.brand_id),
+            "name": "新品牌",
+            "story": "",
+            "deleted": False,
+        },
+        producer="auth",
+    )
+    r = await client.get("/api/mall/products", params={"q": "新名称智造", "product_id": str(cat)})
+    [item] = r.json()["items"]
+    assert item["enterprise_name"] == "新名称智造有限公司" and item["region_code"] == "330106"
+    assert item["brand_name"] == "新品牌"
+    r = await client.get("/api/mall/products", params={"q": "冰箱", "region": "330000", "brand": "新品牌"})
+    assert str(model) in {i["id"] for i in r.json()["items"]}
+    r = await client.get("/api/mall/products", params={"q": "旧名称", "product_id": str(cat)})
+    assert r.json()["total"] == 0
