@@ -301,7 +301,12 @@ async def add_picture(
         what="产品图片",
         max_pixels=settings.mall_picture_max_pixels,
     )
-    thumb = await asyncio.to_thread(_thumbnail, checked.data, checked.kind, settings.mall_thumbnail_px)
+    try:
+        thumb = await asyncio.to_thread(_thumbnail, checked.data, checked.kind, settings.mall_thumbnail_px)
+    except (OSError, ValueError) as exc:  # a pixel format Pillow decodes but cannot scale or write back
+        raise Invalid(
+            "产品图片无法处理，请转换为常见的 RGB 格式 JPG 或 PNG 后上传", code="image_unprocessable"
+        ) from exc
     suffix = ".jpg" if checked.kind == "jpeg" else ".png"
     key, thumb_key = new_key(f"pictures/{model_id}", suffix), new_key(f"thumbs/{model_id}", suffix)
     now = await runtime.clock.now()
