@@ -27,6 +27,8 @@ const routes: RouteRecordRaw[] = [
       { path: '', name: 'home', component: () => import('@/views/public/HomePage.vue'), meta: { public: true, title: '首页' } },
       { path: 'forerunners', component: () => import('@/views/public/ForerunnerList.vue'), meta: { public: true, title: '领跑者榜单' } },
       { path: 'notices', component: () => import('@/views/public/NoticeList.vue'), meta: { public: true, title: '公示公告' } },
+      // Messages link to one notice; the public list shows every standard under notice with its objection form.
+      { path: 'notices/:id', component: () => import('@/views/public/NoticeList.vue'), meta: { public: true, title: '公示公告' } },
       { path: 'mall', component: () => import('@/views/public/MallPage.vue'), meta: { public: true, title: '领跑者供需对接平台' } },
       { path: 'mall/products/:id', component: () => import('@/views/public/MallProduct.vue'), meta: { public: true, title: '产品详情' } },
       { path: 'verify', component: () => import('@/views/public/VerifyPage.vue'), meta: { public: true, title: '证书查验' } },
