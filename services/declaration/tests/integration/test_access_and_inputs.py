@@ -395,3 +395,22 @@ async def test_concurrent_reviews_move_once(client, runtime, open_product, make_
     assert len(mine) == 2
     trail = (await client.get(f"/api/declarations/{did}/reviews", headers=a.headers)).json()["items"]
     assert len(trail) == 2
+
+
+async def test_public_objections_are_rate_limited_per_address(client, settings):
+    notice = uuid.uuid4()
+    body = {"name": "路人", "phone": "13600000000", "reason": "只是反复提交的异议"}
+    headers = {"X-Forwarded-For": f"203.0.113.{uuid.uuid4().int % 250}"}
+    answers = [
+        (
+            await client.post(
+                f"/api/declarations/public/notices/{notice}/objections", json=body, headers=headers
+            )
+        ).status_code
+        for _ in range(settings.objection_limit_per_hour + 1)
+    ]
+    assert answers[:-1] == [404] * settings.objection_limit_per_hour and answers[-1] == 429
+    r = await client.post(
+        f"/api/declarations/public/notices/{notice}/objections", json={**body, "phone": "123"}
+    )
+    assert r.status_code == 422
