@@ -18,6 +18,7 @@ from declaration.api.schemas import (
     AgencyReviewIn,
     BenchmarkIn,
     DeclarationCreate,
+    DeclarationPage,
     DeclarationPatch,
     GroupReviewIn,
     ProductsIn,
@@ -36,7 +37,9 @@ def _comparison(request: Request):
     return request.app.state.comparison
 
 
-@router.get("", operation_id="list_declarations", summary="企标领跑者申报列表")
+@router.get(
+    "", operation_id="list_declarations", summary="企标领跑者申报列表", response_model=DeclarationPage
+)
 async def list_declarations(
     runtime: RuntimeDep, principal: CurrentPrincipal, page: PageDep, year: Year = None, field: Text = None,
     standard_no: Text = None, enterprise_name: Text = None, list_status: Text = None, evidence_status: Text = None,

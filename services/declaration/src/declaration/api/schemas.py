@@ -4,6 +4,7 @@ such fields can never be written through these routes."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -110,3 +111,32 @@ class StarPatch(Body):
 
 class StarBenchmarkIn(BenchmarkIn):
     star: Literal[3, 4] | None = None
+
+
+class DeclarationRow(BaseModel):
+    """One row of the list page (the seed's columns)."""
+
+    seq: int = Field(description="序号")
+    id: uuid.UUID
+    year: int
+    field: str = Field(description="领域名称")
+    product_name: str = Field(description="重点领域产品")
+    enterprise_name: str
+    standard_no: str = Field(description="企业标准号")
+    standard_name: str = Field(description="企业标准名称")
+    completion: str = Field(description="信息完成度 x/3")
+    created_at: datetime = Field(description="创建时间")
+    list_status: str
+    list_status_label: str = Field(description="名单状态")
+    evidence_status: str
+    evidence_status_label: str = Field(description="证明材料状态")
+    origin: Literal["self", "candidate"]
+    actions: list[str] = Field(description="操作: edit, delete, append_model, review, reviews")
+
+
+class DeclarationPage(BaseModel):
+    items: list[DeclarationRow]
+    total: int
+    total_exact: bool = Field(description="false: more than `total` rows match (shown as 10,000+)")
+    page: int
+    page_size: int
