@@ -1008,3 +1008,55 @@ async def published_list(
         for d in rows
     ]
     return {"items": items, "total": int(total or 0), "page": page["page"], "page_size": page["page_size"]}
+
+
+async def list_notices(runtime: Runtime, *, state: str | None, page: dict[str, Any]) -> dict[str, Any]:
+    """The working group's view of notices: running, ended, and the declarations an objection holds."""
+    now = await runtime.clock.now()
+    open_objections_sq = (
+        select(func.count())
+        .where(Objection.notice_id == Notice.id, Objection.status == "open")
+        .correlate(Notice)
+        .scalar_subquery()
+    )
+    query = select(Notice, Declaration, open_objections_sq.label("open_objections")).join(
+        Declaration, Declaration.notice_id == Notice.id
+    )
+    if state == "running":
+        query = query.where(Notice.closed_at.is_(None), Notice.ends_at > now)
+    elif state == "ended":
+        query = query.where(or_(Notice.closed_at.is_not(None), Notice.ends_at <= now))
+    elif state == "held":
+        query = query.where(Declaration.list_status == ListStatus.IN_NOTICE, Notice.ends_at <= now)
+    elif state:
+        raise Invalid(
+            "state 取值不正确（running、ended、held）", code="invalid_filter", details={"field": "state"}
+        )
+    async with runtime.db.session() as session:
+        total = await session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = (
+            await session.execute(
+                query.order_by(Notice.starts_at.desc(), Notice.id)
+                .offset(page["offset"])
+                .limit(page["page_size"])
+            )
+        ).all()
+    items = [
+        {
+            "notice_id": n.id,
+            "year": n.year,
+            "product_name": n.product_name,
+            "declaration_id": d.id,
+            "enterprise_name": d.enterprise_name,
+            "standard_no": d.standard_no,
+            "list_status": d.list_status.value,
+            "list_status_label": ListStatus(d.list_status).label,
+            "starts_at": n.starts_at,
+            "ends_at": n.ends_at,
+            "closed_at": n.closed_at,
+            "running": n.closed_at is None and n.ends_at > now,
+            "open_objections": int(open_count or 0),
+        }
+        for n, d, open_count in rows
+    ]
+    return {"items": items, "total": int(total or 0), "page": page["page"], "page_size": page["page_size"]}

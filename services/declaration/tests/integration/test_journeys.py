@@ -247,6 +247,10 @@ async def test_self_declaration_fails_then_passes_returned_incomplete_and_publis
     await wait_until(notice_closed, timeout=10)
     held = (await client.get(f"/api/declarations/{d['id']}", headers=h)).json()
     assert held["list_status"] == "in_notice"
+    r = await client.get("/api/declarations/notices?state=held&page_size=100", headers=working_group.headers)
+    held_rows = [n for n in r.json()["items"] if n["declaration_id"] == d["id"]]
+    assert len(held_rows) == 1 and held_rows[0]["open_objections"] == 1 and held_rows[0]["running"] is False
+    assert (await client.get("/api/declarations/notices", headers=h)).status_code == 403
     r = await client.post(f"/api/declarations/public/notices/{notice_id}/objections", json={
         "declaration_id": d["id"], "name": "王五", "phone": "13612345679", "reason": "公示已结束后的异议"})  # fmt: skip
     assert r.status_code == 409 and r.json()["error"]["code"] == "notice_ended"

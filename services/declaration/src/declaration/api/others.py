@@ -130,6 +130,13 @@ async def raise_objection(
 # ---------------------------------------------------------------- objections (working group)
 
 
+@router.get("/notices", operation_id="list_notices", summary="公示（工作组）：进行中、已结束、因异议暂缓发布")
+async def list_notices(
+    runtime: RuntimeDep, _: WorkingGroupPrincipal, page: PageDep, state: Text = None
+) -> dict[str, Any]:
+    return await service.list_notices(runtime, state=state, page=page)
+
+
 @router.get("/objections", operation_id="list_objections", summary="公示异议（工作组）")
 async def list_objections(
     runtime: RuntimeDep, _: WorkingGroupPrincipal, page: PageDep, status: Text = None
