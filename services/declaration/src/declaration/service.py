@@ -45,7 +45,6 @@ from declaration.models import (
 
 EVIDENCE_BUCKET = "lp-evidence"
 MODELS_BUCKET = "lp-models"
-SHANGHAI_OFFSET_HOURS = 8
 
 
 # ---------------------------------------------------------------- products and openness
@@ -708,12 +707,6 @@ async def append_model(
 
 
 # ---------------------------------------------------------------- public notice, objections, publication
-
-
-def beijing_year(now: datetime) -> int:
-    from datetime import timedelta
-
-    return (now + timedelta(hours=SHANGHAI_OFFSET_HOURS)).year
 
 
 async def public_notices(runtime: Runtime, *, page: dict[str, Any]) -> dict[str, Any]:
