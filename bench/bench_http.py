@@ -107,7 +107,7 @@ async def _prepare(gw: str) -> dict:
         detail_id = items[0]["id"] if items else None
         certs = (await c.get("/api/certificates", headers=h)).json()
         cert_items = certs.get("items", certs if isinstance(certs, list) else [])
-        verify = next((x.get("verify_code") for x in cert_items if x.get("verify_code")), None)
+        verify = next((x["verify_url"].rsplit("/", 1)[-1] for x in cert_items if x.get("verify_url")), None)
     return {"token": token, "detail_id": detail_id, "verify_code": verify}
 
 

@@ -72,6 +72,7 @@ async def test_certificate_label_mall_and_revocation(gw, sms, platform):
     certs = await eventually(issued, timeout=30)
     assert len(certs) == 1
     cert = certs[0]
+    verify_code = cert["verify_url"].rsplit("/", 1)[-1]
     pdf = await _download(gw, f"/api/certificates/{cert['id']}/file", h)
     assert pdf.startswith(b"%PDF-")
 
@@ -88,11 +89,11 @@ async def test_certificate_label_mall_and_revocation(gw, sms, platform):
     assert (await _download(gw, f"/api/certificates/labels/{label['id']}/file?format=pdf", h)).startswith(b"%PDF-")
 
     # --- public verification, no token
-    verified = (await gw.get(f"/api/certificates/verify/{cert['verify_code']}")).json()
+    verified = (await gw.get(f"/api/certificates/verify/{verify_code}")).json()
     assert verified["status"] == "valid" and verified["enterprise_name"] == "杭州领跑冷链电器有限公司"
     unknown = await gw.get("/api/certificates/verify/nosuchcode000")
     assert unknown.status_code == 404 and unknown.json()["error"]["details"]["status"] == "unknown"
-    page = await gw.get(f"/verify/{cert['verify_code']}")
+    page = await gw.get(f"/verify/{verify_code}")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
 
     # --- the mall: forerunner model and a self-declared 4-star product
@@ -109,6 +110,9 @@ async def test_certificate_label_mall_and_revocation(gw, sms, platform):
     star = r.json()
     r = await gw.post(f"/api/declarations/star-products/{star['id']}/benchmark", headers=h,
                       json={"values": FOUR_STAR, "star": 4})
+    assert r.status_code == 200, r.text
+    r = await gw.patch(f"/api/declarations/star-products/{star['id']}", headers=h,
+                       json={"intro": "风冷无霜，变频压缩机，330 升"})
     assert r.status_code == 200, r.text
     r = await gw.post(f"/api/declarations/star-products/{star['id']}/submit", headers=h)
     assert r.status_code == 200, r.text
@@ -134,7 +138,7 @@ async def test_certificate_label_mall_and_revocation(gw, sms, platform):
     group = await demo_headers(gw, "workgroup01")
     r = await gw.post(f"/api/certificates/{cert['id']}/revoke", headers=group, json={"reason": "抽检不合格，撤销证书"})
     assert r.status_code == 200, r.text
-    assert (await gw.get(f"/api/certificates/verify/{cert['verify_code']}")).json()["status"] == "revoked"
+    assert (await gw.get(f"/api/certificates/verify/{verify_code}")).json()["status"] == "revoked"
 
     async def gone():
         return not await _in_catalogue(gw, str(model["model_id"]), q="冰箱")
