@@ -214,7 +214,6 @@ async def test_account_revocation_refuses_older_tokens_and_accepts_newer_in_the_
     import asyncio
 
     import redis.asyncio as aioredis
-
     from kit.security import revoke_account_sessions
 
     private, public = keys
@@ -237,3 +236,12 @@ async def test_account_revocation_refuses_older_tokens_and_accepts_newer_in_the_
     assert e.value.code == "token_revoked"
     assert (await verifier.verify(new)).account_id == account
     await redis.aclose()
+
+
+def test_exif_orientation_is_applied_before_it_is_dropped():
+    out = io.BytesIO()
+    e = Image.Exif()
+    e[0x0112] = 6  # rotate 90° clockwise to display
+    Image.new("RGB", (60, 20), "blue").save(out, format="JPEG", exif=e.tobytes())
+    checked = check_file_sync(out.getvalue(), {"jpeg"})
+    assert Image.open(io.BytesIO(checked.data)).size == (20, 60)

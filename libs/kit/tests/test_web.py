@@ -71,3 +71,20 @@ async def test_body_cap_and_request_id():
         assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
         r = await c.post("/things", json={"name": "a", "count": 1}, headers={"X-Request-ID": "abc123"})
         assert r.status_code == 200 and r.headers["x-request-id"] == "abc123"
+
+
+async def test_database_outage_answers_503_not_500():
+    import asyncpg
+    from sqlalchemy.exc import DBAPIError
+
+    app = _app()
+
+    @app.get("/db")
+    async def db() -> dict:
+        raise DBAPIError("SELECT 1", {}, asyncpg.TooManyConnectionsError("sorry, too many clients already"))
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        r = await c.get("/db")
+    assert r.status_code == 503 and r.json()["error"]["code"] == "unavailable"
+    assert r.headers["retry-after"] == "5" and "too many" not in r.text

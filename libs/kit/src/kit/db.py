@@ -34,7 +34,7 @@ def make_base() -> type[DeclarativeBase]:
 class Database:
     def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo
+            url, pool_size=pool_size, max_overflow=max(2, pool_size // 2), pool_pre_ping=True, pool_timeout=10, echo=echo
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 

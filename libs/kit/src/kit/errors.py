@@ -100,6 +100,30 @@ class Unavailable(AppError):
     message = "服务暂时不可用，请稍后再试"
 
 
+def is_outage(exc: BaseException) -> bool:
+    """Connection-level failures of the database or the network (restart, failover, exhausted connections),
+    as opposed to a bug: they answer 503 to a client and make a consumer wait rather than give up."""
+    import asyncpg
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OperationalError | InterfaceError | PoolTimeout | ConnectionError | OSError
+                      | TimeoutError):
+            return True
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, asyncpg.PostgresConnectionError | asyncpg.CannotConnectNowError
+                      | asyncpg.ConnectionDoesNotExistError | asyncpg.AdminShutdownError
+                      | asyncpg.TooManyConnectionsError | asyncpg.InterfaceError):
+            return True
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return False
+
+
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 
@@ -179,5 +203,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_outage(exc):
+            log.warning("dependency_unavailable", path=request.url.path, error_type=type(exc).__name__)
+            return JSONResponse(
+                error_body("unavailable", Unavailable.message), status_code=503, headers={"Retry-After": "5"}
+            )
         log.error("unhandled_error", path=request.url.path, error_type=type(exc).__name__, exc_info=exc)
         return JSONResponse(error_body("internal_error", "系统繁忙，请稍后再试"), status_code=500)

@@ -8,7 +8,7 @@ import io
 from dataclasses import dataclass
 
 from fastapi import UploadFile
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from kit.errors import Invalid, TooLarge, UnsupportedMedia
 
@@ -102,8 +102,10 @@ def _check_image(data: bytes, kind: str, max_pixels: int, what: str) -> CheckedF
             if (probe.format or "").lower() not in ("png", "jpeg"):
                 raise UnsupportedMedia(f"{what}格式不正确", code="file_type_not_allowed")
             probe.verify()
-        with Image.open(io.BytesIO(data)) as img:
-            img.load()
+        with Image.open(io.BytesIO(data)) as original:
+            original.load()
+            # Phones record rotation in EXIF; apply it before EXIF is dropped so pictures stay upright.
+            img = ImageOps.exif_transpose(original)
             # Re-encode from pixels only: no EXIF, no text chunks, no trailing payload survives.
             clean = Image.frombytes(img.mode, img.size, img.tobytes())
             if img.mode == "P" and img.getpalette():

@@ -20,6 +20,7 @@ from kit import metrics, tracing
 from kit.bus.envelope import Envelope
 from kit.bus.tables import inbox
 from kit.db import Database
+from kit.errors import is_outage as _is_outage
 from kit.logging import request_id_var
 from kit.settings import ServiceSettings
 
@@ -193,22 +194,3 @@ class Consumer:
             with contextlib.suppress(Exception):
                 await message.ack()
 
-
-def _is_outage(exc: BaseException) -> bool:
-    """Connection-level failures of the database (restart, failover), as opposed to a handler's own error."""
-    import asyncpg
-    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, OperationalError | InterfaceError | ConnectionError | OSError | TimeoutError):
-            return True
-        if isinstance(current, DBAPIError) and current.connection_invalidated:
-            return True
-        if isinstance(current, asyncpg.PostgresConnectionError | asyncpg.CannotConnectNowError
-                      | asyncpg.ConnectionDoesNotExistError | asyncpg.AdminShutdownError):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
