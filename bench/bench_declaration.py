@@ -121,17 +121,19 @@ async def seed(url: str, rows: int) -> dict:
             code = "".join(RNG.choice("ABCDEFGHJKLMNPQRSTWXYZ") for _ in range(RNG.choice((2, 3, 4))))
             number = f"Q/{code} {RNG.randrange(1, 999):03d}-{RNG.randrange(2015, 2026)}"
             published = created + timedelta(days=60) if ls == "published" else None
+            # every row but a never-submitted draft has been handed to the agency
+            submitted = None if (ls, es) == ("draft", "none") else created + timedelta(days=1)
             records.append((
                 uuid.uuid4(), org, "self", pid, agency, year, field, name, "product", ent_name, "", number,
                 f"{name}企业标准", "{}", "passed", 1, ls, es, RNG.randrange(0, 4), RNG.randrange(0, 3),
-                created, created, published,
+                created, created, published, submitted,
             ))  # fmt: skip
         await conn.copy_records_to_table(
             "declarations",
             columns=["id", "org_id", "origin", "product_id", "agency_org_id", "year", "field", "product_name",
                      "product_type", "enterprise_name", "credit_code", "standard_no", "standard_name",
                      "public_values", "comparison_verdict", "plan_version", "list_status", "evidence_status",
-                     "model_count", "evidence_count", "created_at", "updated_at", "published_at"],
+                     "model_count", "evidence_count", "created_at", "updated_at", "published_at", "submitted_at"],
             records=records,
         )  # fmt: skip
         # the steady state autovacuum keeps: statistics and a visibility map, so counts can use index-only scans

@@ -7,7 +7,7 @@ import uuid
 
 from kit.errors import NotFound
 from kit.security import Principal
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from declaration.models import Declaration, StarProduct
@@ -20,10 +20,13 @@ def not_found() -> NotFound:
 def scope(query: Select, principal: Principal) -> Select:
     if principal.org_type == "enterprise":
         return query.where(Declaration.org_id == principal.org_id)
+    # a self-declared draft stays the enterprise's own until it is submitted (提交至评估机构端); standards
+    # the agency listed itself are visible to it (and the working group) from the start
+    shared = or_(Declaration.submitted_at.is_not(None), Declaration.origin == "candidate")
     if principal.org_type == "agency":
-        return query.where(Declaration.agency_org_id == principal.org_id)
+        return query.where(Declaration.agency_org_id == principal.org_id, shared)
     if principal.org_type == "working_group":
-        return query
+        return query.where(shared)
     return query.where(Declaration.id.is_(None))
 
 

@@ -91,11 +91,11 @@ async def test_roles_and_states_gate_every_review_route(client, open_product, ma
     a = h.Org(make_token, "enterprise", "丙公司")
     did = await _draft(client, product, a, "Q/BB 7-2020")
     base = f"/api/declarations/{did}"
-    # a draft: no review may happen, whoever asks
+    # a never-submitted draft is not theirs to see, let alone review
     r = await client.post(f"{base}/agency-review", headers=agency.headers, json={"decision": "pass"})
-    assert r.status_code == 409 and error(r) == "transition_not_allowed"
+    assert r.status_code == 404 and error(r) == "declaration_not_found"
     r = await client.post(f"{base}/group-review", headers=working_group.headers, json={"decision": "pass"})
-    assert r.status_code == 409 and error(r) == "transition_not_allowed"
+    assert r.status_code == 404
     # wrong role on each route
     for who, route in [
         (a, "agency-review"),
@@ -338,11 +338,14 @@ async def test_list_filters_columns_and_stable_pages(client, open_product, make_
     assert (await client.get("/api/declarations?evidence_status=pending", headers=a.headers)).json()[
         "total"
     ] == 0
-    by_name = (await client.get("/api/declarations?enterprise_name=己公", headers=agency.headers)).json()
+    by_name = (await client.get("/api/declarations?enterprise_name=己公", headers=a.headers)).json()
     assert by_name["total"] == 5
-    assert (await client.get("/api/declarations?enterprise_name=%25", headers=agency.headers)).json()[
+    assert (await client.get("/api/declarations?enterprise_name=%25", headers=a.headers)).json()["total"] == 0
+    # unsubmitted self-declared drafts are the enterprise's own: the agency sees them only once submitted
+    assert (await client.get("/api/declarations?enterprise_name=己公", headers=agency.headers)).json()[
         "total"
     ] == 0
+    assert (await client.get(f"/api/declarations/{ids[1]}", headers=agency.headers)).status_code == 404
     assert page1["total_exact"] is True
     beyond = (await client.get("/api/declarations?page_size=2&page=9", headers=a.headers)).json()
     assert (beyond["items"], beyond["total"]) == ([], 5)
