@@ -121,6 +121,16 @@ async def test_forerunner_journey(portal, new_page, api, tmp_path):
         await expect(menu.get_by_text(item, exact=True)).to_be_visible()
     await expect(ent.get_by_text("企业用户 · 已认证")).to_be_visible()
 
+    # -- in-site messages: the badge counts unread ones, opening one marks it read --------------------------
+    await ent.goto(portal.url + "/workspace/messages")
+    await expect(ent.locator(".el-table__row").first).to_be_visible()
+    await shot(ent, "enterprise_messages")
+    unread = ent.locator(".el-table__row", has_text="未读").first
+    if await unread.count():
+        await unread.get_by_role("button", name="查看").click()
+        await expect(ent.locator(".el-dialog:visible")).to_be_visible()
+        await ent.locator(".el-dialog:visible").get_by_role("button", name="关闭", exact=True).click()
+
     # -- self-declaration: failing, then passing 对标 ----------------------------------------------------
     await ent.goto(portal.url + "/workspace/enterprise/declarations")
     await shot(ent, "enterprise_declarations")
