@@ -19,4 +19,5 @@ export const notifyApi = {
   unreadCount: () =>
     http.get('/api/notify/messages/unread-count').then((r) => Number(r.data?.unread ?? r.data?.count ?? 0)),
   markRead: (id: string) => http.post(`/api/notify/messages/${id}/read`),
+  readAll: () => http.post('/api/notify/messages/read-all'),
 }
