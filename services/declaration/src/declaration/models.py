@@ -119,6 +119,28 @@ class Declaration(Base):
             postgresql_ops={"enterprise_name": "gin_trgm_ops"},
         ),
         Index("ix_declarations_published", "year", "list_status", "published_at"),
+        # what the agency and the working group see (submitted, or listed by the agency): their list pages and
+        # capped counts walk these without touching the rows they may not see
+        Index(
+            "ix_declarations_shared_order",
+            text("created_at DESC"),
+            text("id DESC"),
+            postgresql_where=text("submitted_at IS NOT NULL OR origin = 'candidate'"),
+        ),
+        Index(
+            "ix_declarations_shared_year_field",
+            "year",
+            "field",
+            text("created_at DESC"),
+            postgresql_where=text("submitted_at IS NOT NULL OR origin = 'candidate'"),
+        ),
+        Index(
+            "ix_declarations_shared_agency_order",
+            "agency_org_id",
+            text("created_at DESC"),
+            text("id DESC"),
+            postgresql_where=text("submitted_at IS NOT NULL OR origin = 'candidate'"),
+        ),
     )
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     org_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
