@@ -121,6 +121,25 @@ async def test_forerunner_journey(portal, new_page, api, tmp_path):
         await expect(menu.get_by_text(item, exact=True)).to_be_visible()
     await expect(ent.get_by_text("企业用户 · 已认证")).to_be_visible()
 
+    # -- 证明资料上传: the standard the agency listed only needs its evidence -------------------------------
+    ent_auth = {"Authorization": f"Bearer {await _token(api, *DEMO_ENTERPRISE)}"}
+    mine = (await api.get("/api/declarations", params={"page_size": 100}, headers=ent_auth)).json()["items"]
+    candidate = next((d for d in mine if d["origin"] == "candidate"), None)
+    assert candidate is not None, "the demo enterprise is on the agency's candidate list"
+    await ent.goto(portal.url + "/workspace/enterprise/evidence")
+    await ent.get_by_placeholder("请输入企业标准号").fill(candidate["standard_no"])
+    await ent.get_by_role("button", name="查询").click()
+    listed = ent.locator(".el-table__row", has_text=candidate["standard_no"])
+    await expect(listed.get_by_text("评估机构名单")).to_be_visible()
+    await shot(ent, "enterprise_evidence_list")
+    if candidate["evidence_status"] == "none":
+        await listed.get_by_role("button", name="去上传").click()
+        box = ent.locator(".el-dialog:visible")
+        await box.locator("input[type=file]").set_input_files(str(pdf))
+        await expect(ent.get_by_text("已提交评估机构审核")).to_be_visible()
+        await box.get_by_role("button", name="关闭", exact=True).click()
+    await expect(listed.get_by_text("待审核")).to_be_visible()
+
     # -- in-site messages: the badge counts unread ones, opening one marks it read --------------------------
     await ent.goto(portal.url + "/workspace/messages")
     await expect(ent.locator(".el-table__row").first).to_be_visible()

@@ -81,7 +81,8 @@ export interface Comparison {
 }
 
 export function toComparison(raw: any, fallbackVerdict?: string, planVersion?: number | null): Comparison | null {
-  if (!raw && !fallbackVerdict) return null
+  // Candidates put on the list by an agency carry no comparison of their own (verdict "assessed").
+  if (!raw && fallbackVerdict !== 'not_required') return null
   const data = raw ?? {}
   const verdict: string = data.verdict ?? fallbackVerdict ?? 'failed'
   return {

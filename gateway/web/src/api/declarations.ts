@@ -41,7 +41,7 @@ export interface Declaration {
   list_status_label?: string
   evidence_status: string
   evidence_status_label?: string
-  origin?: 'self' | 'agency' | string
+  origin?: 'self' | 'candidate' | string
   actions?: DeclarationAction[]
   public_values?: Record<string, unknown> | null
   comparison_verdict?: string | null
