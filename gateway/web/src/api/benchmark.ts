@@ -104,7 +104,8 @@ export function toProduct(p: any): KeyProduct {
     agency_name: p.agency?.name ?? null,
     notice_ends_at: p.notice?.ends_at ?? null,
     has_final_plan: p.final_plan_version !== null && p.final_plan_version !== undefined,
-    closed_reason: p.closed_message ?? p.closed_reasons?.map((r: any) => r.message).join('；') ?? null,
+    // The short reasons for tables; closed_message is the seed's whole FAQ answer.
+    closed_reason: p.closed_reasons?.length ? p.closed_reasons.map((r: any) => r.message).join('；') : (p.closed_message ?? null),
   }
 }
 
