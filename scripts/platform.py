@@ -203,12 +203,14 @@ class Platform:
 
     def wait_healthy(self, timeout: float = 60) -> None:
         for name in [*self.available_services(), "gateway"]:
-            url = (self.gateway_url if name == "gateway" else self.service_url(name)) + "/healthz"
+            # Ready, not just alive: its database, broker and storage answer and its consumer's queue is
+            # bound, so no event published from here on (demo data included) can miss it.
+            url = (self.gateway_url if name == "gateway" else self.service_url(name)) + "/readyz"
             if not _wait_http(url, timeout):
                 log = self.state_dir / "logs" / f"{name}.log"
                 tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
-                raise RuntimeError(f"{name} did not become healthy at {url}\n{tail}")
-            print(f"  {name}: healthy at {url.removesuffix('/healthz')}")
+                raise RuntimeError(f"{name} did not become ready at {url}\n{tail}")
+            print(f"  {name}: ready at {url.removesuffix('/readyz')}")
 
     def load_demo(self) -> list[str]:
         lines: list[str] = []

@@ -13,7 +13,7 @@ import aio_pika
 import httpx
 from kit import metrics
 from kit.bus import Envelope, outbox
-from kit.testing.fixtures import wait_until
+from kit.testing.fixtures import bound_queue, wait_until
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
@@ -112,7 +112,12 @@ async def test_requests_move_the_request_counters_and_latency(app, client):
     assert not after.has("http_requests_total", route="/metrics")
 
 
-async def test_an_emitted_event_is_counted_when_the_relay_has_published_it(app, client, make_token):
+async def test_an_emitted_event_is_counted_when_the_relay_has_published_it(app, client, make_token, settings):
+    async with bound_queue(settings.bus_namespace, "catalog.#"):
+        await _emit_and_count(app, client, make_token)
+
+
+async def _emit_and_count(app, client, make_token) -> None:
     before = (await scrape(client)).value("events_published_total", service="benchmark")
     working_group = {"Authorization": f"Bearer {make_token('working_group', org_name='领跑者工作组')}"}
     code = f"OBS-{uuid.uuid4().hex[:8]}"

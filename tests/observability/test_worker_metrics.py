@@ -15,7 +15,7 @@ import httpx
 import pytest
 from kit.bus import emit
 from kit.db import Database
-from kit.testing.fixtures import wait_until
+from kit.testing.fixtures import bound_queue, wait_until
 from kit.testing.s3server import free_port
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -47,6 +47,7 @@ def worker(service_env):
         "process": process,
         "url": f"http://127.0.0.1:{port}",
         "database_url": values["database_url"],
+        "namespace": values["bus_namespace"],
         "log": log,
     }
     if process.poll() is None:
@@ -80,24 +81,28 @@ async def _wait_up(worker, client: httpx.AsyncClient) -> None:
 async def test_the_worker_serves_probes_and_metrics_and_counts_what_it_relays(worker):
     async with httpx.AsyncClient(base_url=worker["url"], timeout=5) as client:
         await _wait_up(worker, client)
-        ready = await client.get("/readyz")
-        assert ready.status_code == 200
-        assert ready.json()["checks"] == {"database": True, "redis": True, "broker": True}
+        async def ready_answer():
+            r = await client.get("/readyz")
+            return r if r.status_code == 200 else None
+
+        ready = await wait_until(ready_answer, timeout=20, interval=0.2)  # its consumer binds its queue first
+        assert ready.json()["checks"] == {"database": True, "redis": True, "broker": True, "consumer": True}
 
         before = _published((await client.get("/metrics")).text)
-        db = Database(worker["database_url"], pool_size=1)
-        try:
-            async with db.transaction() as session:
-                await emit(session, "catalog.observability_probe", {"n": 1})
-        finally:
-            await db.dispose()
+        async with bound_queue(worker["namespace"], "catalog.#"):
+            db = Database(worker["database_url"], pool_size=1)
+            try:
+                async with db.transaction() as session:
+                    await emit(session, "catalog.observability_probe", {"n": 1})
+            finally:
+                await db.dispose()
 
-        async def relayed():
-            response = await client.get("/metrics")
-            assert response.headers["content-type"].startswith("text/plain")
-            return _published(response.text) > before
+            async def relayed():
+                response = await client.get("/metrics")
+                assert response.headers["content-type"].startswith("text/plain")
+                return _published(response.text) > before
 
-        await wait_until(relayed, timeout=20, interval=0.3)
+            await wait_until(relayed, timeout=20, interval=0.3)
 
 
 async def test_the_worker_stops_cleanly_on_sigterm(worker):

@@ -187,6 +187,8 @@ class Runtime:
         except Exception:
             checks["redis"] = False
         checks["broker"] = self.connection is not None and not self.connection.is_closed
+        if self.consumer is not None:
+            checks["consumer"] = self.consumer.started
         if self.storage is not None:
             try:
                 checks["storage"] = await asyncio.wait_for(self.storage.ping(), 3)

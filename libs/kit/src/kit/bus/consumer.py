@@ -89,6 +89,11 @@ class Consumer:
         self._queue: aio_pika.abc.AbstractQueue | None = None
         self._tag: str | None = None
 
+    @property
+    def started(self) -> bool:
+        """Its queue is declared and bound, and it consumes: events published from now on reach it."""
+        return self._tag is not None
+
     def _handler_for(self, routing_key: str) -> Handler | None:
         for pattern, handler in self.handlers.items():
             if topic_matches(pattern, routing_key):

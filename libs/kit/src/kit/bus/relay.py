@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from datetime import UTC, datetime
 
 import aio_pika
 import asyncpg
@@ -27,11 +28,14 @@ _CLAIM = text(
         WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
         ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED
     )
-    RETURNING id, routing_key, body
+    RETURNING id, routing_key, body, created_at
     """
 )
 _MARK_SENT = text("UPDATE outbox SET sent_at = now() WHERE id = ANY(:ids)")
 _RELEASE = text("UPDATE outbox SET claimed_until = NULL WHERE id = ANY(:ids)")
+# No queue is bound for the key yet (a consumer that has not declared its queue, e.g. on a fresh cluster):
+# try again shortly instead of letting the broker drop it.
+_RETRY_LATER = text("UPDATE outbox SET claimed_until = now() + make_interval(secs => :secs) WHERE id = ANY(:ids)")
 _BACKLOG = text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
 _PURGE = text("DELETE FROM outbox WHERE sent_at < now() - interval '7 days'")
 
@@ -48,7 +52,9 @@ class OutboxRelay:
         batch: int = 200,
         claim_seconds: float = 30.0,
         poll_interval: float = 1.0,
+        unroutable_grace_seconds: float = 600.0,
     ) -> None:
+        self.unroutable_grace_seconds = unroutable_grace_seconds
         self.db = db
         self.database_url = database_url
         self.amqp_url = amqp_url
@@ -76,7 +82,8 @@ class OutboxRelay:
     async def _ensure_exchange(self) -> aio_pika.abc.AbstractExchange:
         if self._exchange is None or self._connection is None or self._connection.is_closed:
             self._connection = await aio_pika.connect_robust(self.amqp_url)
-            channel = await self._connection.channel(publisher_confirms=True)
+            # mandatory publishing with returns raised: an unroutable message is not "confirmed and gone".
+            channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
             self._exchange = await channel.declare_exchange(
                 self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
             )
@@ -90,6 +97,9 @@ class OutboxRelay:
             return 0
         exchange = await self._ensure_exchange()
 
+        unroutable: list[int] = []
+        now = datetime.now(UTC)
+
         async def _one(row) -> int | None:
             body = row.body
             message = aio_pika.Message(
@@ -102,7 +112,14 @@ class OutboxRelay:
                 headers={"producer": body.get("producer", self.service)},
             )
             try:
-                await exchange.publish(message, routing_key=row.routing_key, timeout=10)
+                await exchange.publish(message, routing_key=row.routing_key, mandatory=True, timeout=10)
+            except aio_pika.exceptions.PublishError:
+                if (now - row.created_at).total_seconds() > self.unroutable_grace_seconds:
+                    # Nobody has bound a queue for this key in all that time: nobody consumes it.
+                    log.warning("relay_event_unroutable_dropped", routing_key=row.routing_key)
+                    return row.id
+                unroutable.append(row.id)
+                return None
             except Exception as exc:  # nack, timeout or lost connection: retried on a later round
                 log.warning("relay_publish_failed", routing_key=row.routing_key, error=type(exc).__name__)
                 return None
@@ -110,12 +127,14 @@ class OutboxRelay:
 
         results = await asyncio.gather(*(_one(r) for r in rows))
         sent = [i for i in results if i is not None]
-        failed = [r.id for r in rows if r.id not in set(sent)]
+        failed = [r.id for r in rows if r.id not in set(sent) and r.id not in set(unroutable)]
         async with self.db.transaction() as session:
             if sent:
                 await session.execute(_MARK_SENT, {"ids": sent})
             if failed:
                 await session.execute(_RELEASE, {"ids": failed})
+            if unroutable:
+                await session.execute(_RETRY_LATER, {"ids": unroutable, "secs": 1.0})
         metrics.EVENTS_PUBLISHED.labels(self.service).inc(len(sent))
         if failed:
             raise ConnectionError(f"{len(failed)} events not confirmed")

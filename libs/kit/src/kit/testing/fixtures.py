@@ -185,3 +185,19 @@ async def wait_until(predicate: Callable[[], Any], *, timeout: float = 10.0, int
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError("condition not met in time")
         await asyncio.sleep(interval)
+
+
+@asynccontextmanager
+async def bound_queue(namespace: str, *patterns: str) -> AsyncIterator[aio_pika.abc.AbstractQueue]:
+    """An exclusive queue bound to the namespace's exchange: stands in for a consumer, so that events with
+    these routing keys are routable (the relay keeps unroutable events for later instead of losing them)."""
+    connection = await aio_pika.connect_robust(AMQP_URL)
+    try:
+        channel = await connection.channel()
+        exchange = await channel.declare_exchange(f"{namespace}.events", aio_pika.ExchangeType.TOPIC, durable=True)
+        queue = await channel.declare_queue(exclusive=True)
+        for pattern in patterns:
+            await queue.bind(exchange, routing_key=pattern)
+        yield queue
+    finally:
+        await connection.close()
