@@ -140,9 +140,11 @@ async def sms_messages(api: httpx.AsyncClient, phone: str) -> list[dict]:
     return body["items"] if isinstance(body, dict) else body
 
 
-async def latest_code(api: httpx.AsyncClient, phone: str) -> str:
+async def latest_code(api: httpx.AsyncClient, phone: str, *, seen: int = 0) -> str:
+    """The code of the newest SMS beyond the ``seen`` messages the phone had before the code was asked."""
     for _ in range(40):
-        for message in await sms_messages(api, phone):
+        messages = await sms_messages(api, phone)
+        for message in messages[: max(0, len(messages) - seen)]:
             m = re.search(r"验证码[^\d]{0,10}(\d{6})|(?<!\d)(\d{6})(?!\d)", message["text"])
             if m:
                 return m.group(1) or m.group(2)
