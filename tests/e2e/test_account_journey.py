@@ -141,3 +141,34 @@ async def test_bad_inputs_get_4xx_in_the_error_shape(gw):
         assert 400 <= r.status_code < 500, (url, r.status_code, r.text)
         body = r.json()
         assert set(body["error"]) >= {"code", "message"}, body
+
+
+async def test_lost_phone_request_reaches_the_operator_whose_decision_arrives_by_sms(gw, sms):
+    from .conftest import demo_headers, pdf_bytes
+
+    account = await register_enterprise(gw, sms, name="遗失手机号测试有限公司")
+    new_phone = random_phone()
+    r = await gw.post("/api/auth/recovery-requests", data={
+        "credit_code": account["credit_code"], "enterprise_name": "遗失手机号测试有限公司", "contact_name": "李四",
+        "new_phone": new_phone, "reason": "原手机号已停用，忘记登录密码"},
+        files={"letter": ("授权书.pdf", pdf_bytes("authorisation"), "application/pdf")})
+    assert r.status_code == 201, r.text
+    request_id = r.json()["id"]
+
+    operator = await demo_headers(gw, "operator01")
+    listing = (await gw.get("/api/auth/recovery-requests", headers=operator)).json()
+    mine = next(x for x in listing["items"] if x["id"] == request_id)
+    assert "password" not in str(mine).lower()
+    r = await gw.post(f"/api/auth/recovery-requests/{request_id}/decision", headers=operator,
+                      json={"approve": True, "opinion": "授权书核验无误"})
+    assert r.status_code == 204, r.text
+
+    text = (await sms.messages(new_phone))[0]["text"]
+    import re
+
+    password = re.search(r"密码为\s*([^\s。，,]+)", text).group(1)
+    tokens = await login(gw, account["login_name"], password)
+    assert tokens["must_change_password"] is True
+    # The enterprise itself cannot see the operators' queue.
+    r = await gw.get("/api/auth/recovery-requests", headers=bearer(tokens["access_token"]))
+    assert r.status_code == 403
