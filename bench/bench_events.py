@@ -74,9 +74,11 @@ async def main(rate: int = 200, seconds: int = 10, burst: int = 5000) -> None:
         steady_handled = handled
         achieved_rate = total / (time.perf_counter() - t_start)
 
-        # Burst: write N events in one go, then time until the relay has them all confirmed.
+        # Burst: write N events in one go, then time until the relay has them all confirmed. The consumer
+        # pauses meanwhile (in production it runs in its own pods, not on the relay's core), then drains.
         relay_task.cancel()
         await relay.stop()
+        await consumer.stop()
         async with db.transaction() as session:
             for i in range(burst):
                 await emit(session, "bench.burst", {"tag": f"b{i}"})
@@ -87,6 +89,8 @@ async def main(rate: int = 200, seconds: int = 10, burst: int = 5000) -> None:
         while confirmed < burst:
             confirmed += await burst_relay.publish_pending()
         burst_seconds = time.perf_counter() - t0
+        consumer = Consumer(name="bench", db=db, settings=settings, handlers={"bench.#": handler})
+        await consumer.start(connection)
         deadline = time.monotonic() + 60
         while handled < total + burst and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
