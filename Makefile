@@ -26,13 +26,13 @@ portal:
 	fi
 
 up: setup
-	@$(UV) run --frozen python scripts/platform.py up
+	@$(UV) run --frozen python scripts/runner.py up
 
 down:
-	@$(UV) run --frozen python scripts/platform.py down
+	@$(UV) run --frozen python scripts/runner.py down
 
 status:
-	@$(UV) run --frozen python scripts/platform.py status
+	@$(UV) run --frozen python scripts/runner.py status
 
 lint:
 	@echo "Lint: ruff, import rule (services never import each other)"
@@ -46,6 +46,8 @@ deploy-check:
 # browser journeys in headless Chromium, deployment checks, and the bounded fault, fuzz and access suites.
 test: setup lint
 	@echo "Tests: pytest (unit, integration, e2e, browser, deploy, bounded faults)"
+	@echo "Portal unit tests (vitest)"
+	@cd gateway/web && npm test --silent
 	@$(UV) run --frozen pytest -q -p no:randomly
 
 test-fast: python-packages

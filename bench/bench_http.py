@@ -40,7 +40,7 @@ WRK_CPU = os.environ.get("LP_BENCH_WRK_CPU", "1")
 def _load_runner():
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("lp_platform_runner", ROOT / "scripts" / "platform.py")
+    spec = importlib.util.spec_from_file_location("lp_platform_runner", ROOT / "scripts" / "runner.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules["lp_platform_runner"] = module
     spec.loader.exec_module(module)

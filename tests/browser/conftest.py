@@ -1,6 +1,6 @@
 """Browser tests: the portal driven in Debian's Chromium (Playwright, ``executable_path``) through the
 real gateway and services. By default the platform is started on its own ports, databases, Redis database
-and bus namespace (scripts/platform.py) with the portal built; ``LP_BROWSER_BASE_URL`` points the tests
+and bus namespace (scripts/runner.py) with the portal built; ``LP_BROWSER_BASE_URL`` points the tests
 at a platform already running instead (its Redis in ``LP_BROWSER_REDIS_URL``, for the clock).
 
 Every main page is photographed into test-artifacts/screenshots/ so a person can look at them."""
@@ -26,7 +26,7 @@ SHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = os.environ.get("LP_CHROMIUM", "/usr/bin/chromium")
 BROWSER_REDIS = "redis://127.0.0.1:6379/13"
 
-_spec = importlib.util.spec_from_file_location("lp_platform_runner_browser", ROOT / "scripts" / "platform.py")
+_spec = importlib.util.spec_from_file_location("lp_platform_runner_browser", ROOT / "scripts" / "runner.py")
 runner = importlib.util.module_from_spec(_spec)
 sys.modules["lp_platform_runner_browser"] = runner
 _spec.loader.exec_module(runner)

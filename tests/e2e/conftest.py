@@ -1,4 +1,4 @@
-"""End-to-end tests: every service and the gateway started as processes (scripts/platform.py) on their own
+"""End-to-end tests: every service and the gateway started as processes (scripts/runner.py) on their own
 ports, databases, Redis database and bus namespace, so they never touch a platform a developer is running."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("lp_platform_runner", ROOT / "scripts" / "platform.py")
+_spec = importlib.util.spec_from_file_location("lp_platform_runner", ROOT / "scripts" / "runner.py")
 runner = importlib.util.module_from_spec(_spec)
 sys.modules["lp_platform_runner"] = runner
 _spec.loader.exec_module(runner)

@@ -2,9 +2,9 @@
 RabbitMQ and Redis, an S3-compatible server (a ``minio`` binary on PATH, else moto's server), every service
 and the gateway, loads demo data and prints the demo accounts.
 
-    python scripts/platform.py up        # start (idempotent), print URL and accounts
-    python scripts/platform.py down      # stop what `up` started
-    python scripts/platform.py status
+    python scripts/runner.py up        # start (idempotent), print URL and accounts
+    python scripts/runner.py down      # stop what `up` started
+    python scripts/runner.py status
 
 The same ``Platform`` class starts an isolated copy for end-to-end tests (other ports, databases, namespace)."""
 
