@@ -46,6 +46,7 @@ deploy-check:
 # browser journeys in headless Chromium, deployment checks, and the bounded fault, fuzz and access suites.
 test: setup lint
 	@echo "Tests: pytest (unit, integration, e2e, browser, deploy, bounded faults)"
+	@$(UV) run --frozen python scripts/purge_test_queues.py
 	@echo "Portal unit tests (vitest)"
 	@cd gateway/web && npm test --silent
 	@$(UV) run --frozen pytest -q -p no:randomly
