@@ -42,12 +42,12 @@ WARMUP = 20
 
 CERT = CertificateContent(
     number="LP-2025-JD01-00012",
-    enterprise_name="青岛海尔电冰箱有限公司",
+    enterprise_name="青岛海川电冰箱有限公司",
     credit_code="91370200163562681G",
     standard_number="Q/HR 102-2024",
     standard_name="家用电冰箱能效与保鲜",
     key_field_product="家用电冰箱",
-    product_name="海尔牌家用电冰箱",
+    product_name="海川牌家用电冰箱",
     models=("BCD-520WDPD", "BCD-610WDGK", "BCD-650WDPD"),
     year=2025,
     agency_name="中国家用电器研究院",
@@ -86,7 +86,7 @@ def declaration(i: int) -> DeclarationPublished:
     return DeclarationPublished(
         declaration_id=uuid.uuid4(),
         org_id=uuid.uuid4(),
-        enterprise_name=f"青岛海尔电冰箱有限公司{i}",
+        enterprise_name=f"青岛海川电冰箱有限公司{i}",
         credit_code="91370200163562681G",
         product_id=uuid.uuid4(),
         product_name="家用电冰箱",
@@ -97,7 +97,7 @@ def declaration(i: int) -> DeclarationPublished:
         standard_no=f"Q/HR {i}-2024",
         standard_name="家用电冰箱能效与保鲜",
         models=[
-            DeclarationModel(model_id=uuid.uuid4(), name="海尔牌家用电冰箱", spec=f"BCD-{500 + k}WDPD")
+            DeclarationModel(model_id=uuid.uuid4(), name="海川牌家用电冰箱", spec=f"BCD-{500 + k}WDPD")
             for k in range(3)
         ],
         published_at=datetime.now(UTC),

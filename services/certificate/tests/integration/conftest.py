@@ -196,7 +196,7 @@ def published(bus, client, runtime):
             "standard_no": "Q/HR 102-2024",
             "standard_name": "家用电冰箱能效与保鲜",
             "models": [
-                {"model_id": uuid.uuid4(), "name": "海尔牌家用电冰箱", "spec": f"BCD-{500 + i}WDPD"}
+                {"model_id": uuid.uuid4(), "name": "海川牌家用电冰箱", "spec": f"BCD-{500 + i}WDPD"}
                 for i in range(models)
             ],
             "published_at": START,

@@ -65,7 +65,7 @@ async def test_publication_issues_one_certificate_even_when_the_event_comes_agai
 
 
 async def test_certificate_pdf_holds_the_declaration(org, published, client):
-    enterprise, agency = org("enterprise", "青岛海尔电冰箱有限公司"), org("agency", "中国家用电器研究院")
+    enterprise, agency = org("enterprise", "青岛海川电冰箱有限公司"), org("agency", "中国家用电器研究院")
     _, cert = await published(enterprise, agency)
     r = await client.get(f"/api/certificates/{cert['id']}/file", headers=enterprise.headers)
     assert r.status_code == 200
@@ -75,7 +75,7 @@ async def test_certificate_pdf_holds_the_declaration(org, published, client):
     for expected in (
         "企业标准“领跑者”证书",
         cert["number"],
-        "青岛海尔电冰箱有限公司",
+        "青岛海川电冰箱有限公司",
         "Q/HR102-2024",
         "家用电冰箱能效与保鲜",
         "BCD-500WDPD、BCD-501WDPD",
@@ -246,7 +246,7 @@ async def test_enterprise_applies_for_labels_per_model(org, published, client, b
     # A model appended after publication can have its label too.
     appended = {
         "model_id": str(uuid.uuid4()),
-        "name": "海尔牌家用电冰箱",
+        "name": "海川牌家用电冰箱",
         "spec": "BCD-650WDPD",
         "intro": "新款",
     }

@@ -28,12 +28,12 @@ VERIFY_URL = "https://lp.example.cn/verify/Xk3s9dQe7LmPa2Rt5VwYz0"
 
 CERT = CertificateContent(
     number="LP-2023-JD01-00012",
-    enterprise_name="青岛海尔电冰箱有限公司",
+    enterprise_name="青岛海川电冰箱有限公司",
     credit_code="91370200163562681G",
     standard_number="Q/HR 102-2021",
     standard_name="家用电冰箱能效与保鲜",
     key_field_product="家用电冰箱",
-    product_name="海尔牌家用电冰箱",
+    product_name="海川牌家用电冰箱",
     models=("BCD-520WDPD", "BCD-610WDGK"),
     year=2023,
     agency_name="中国家用电器研究院",
@@ -44,10 +44,10 @@ CERT = CertificateContent(
 
 LABEL = LabelContent(
     number="LP-2023-JD01-00012-002",
-    enterprise_name="青岛海尔电冰箱有限公司",
+    enterprise_name="青岛海川电冰箱有限公司",
     standard_number="Q/HR 102-2021",
     standard_name="家用电冰箱能效与保鲜",
-    product_name="海尔牌家用电冰箱",
+    product_name="海川牌家用电冰箱",
     model="BCD-610WDGK",
     year=2023,
     verify_url="https://lp.example.cn/verify/Lb7s9dQe7LmPa2Rt5VwYz1",
@@ -86,12 +86,12 @@ def test_certificate_pdf_holds_every_field_in_chinese(preview_dir, rasterise_pdf
     for expected in (
         "企业标准“领跑者”证书",
         "证书编号：LP-2023-JD01-00012",
-        "青岛海尔电冰箱有限公司",
+        "青岛海川电冰箱有限公司",
         "91370200163562681G",
         "Q/HR102-2021",
         "《家用电冰箱能效与保鲜》",
         "重点领域产品",
-        "海尔牌家用电冰箱",
+        "海川牌家用电冰箱",
         "BCD-520WDPD、BCD-610WDGK",
         "中国家用电器研究院",
         "2023年度",
@@ -151,9 +151,9 @@ def test_label_pdf_and_png(preview_dir, decode_qr):
     text = squash(pdf_text(pdf))
     for expected in (
         "企业标准“领跑者”",
-        "青岛海尔电冰箱有限公司",
+        "青岛海川电冰箱有限公司",
         "Q/HR102-2021《家用电冰箱能效与保鲜》",
-        "海尔牌家用电冰箱",
+        "海川牌家用电冰箱",
         "BCD-610WDGK",
         "2023年度",
         "LP-2023-JD01-00012-002",

@@ -108,7 +108,7 @@ def enterprise(deliver, make_token) -> Callable[..., Any]:
     """A registered enterprise with one brand, as auth's events describe it."""
 
     async def _make(
-        name: str = "美的集团股份有限公司", *, region: str = "440606", brand: str = "美的"
+        name: str = "美途集团股份有限公司", *, region: str = "440606", brand: str = "美途"
     ) -> Enterprise:
         org_id, brand_id = uuid.uuid4(), uuid.uuid4()
         await deliver(

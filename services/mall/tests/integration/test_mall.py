@@ -17,10 +17,10 @@ async def test_forerunner_and_star_products_are_listed_found_and_hidden(
 ):
     fridge_cat = await category("家用电冰箱", "家用电器")
     coat_cat = await category("羽绒服", "纺织服装")
-    midea = await enterprise("美的集团股份有限公司", region="440606", brand="美的")
+    midea = await enterprise("美途集团股份有限公司", region="440606", brand="美途")
     bosideng = await enterprise("波司登羽绒服装有限公司", region="320581", brand="波司登")
     declaration_id, [fridge, _other] = await published(
-        midea, fridge_cat, ("美的冰箱", "BCD-520WKPZM"), ("美的冰箱", "BCD-406")
+        midea, fridge_cat, ("美途冰箱", "BCD-520WKPZM"), ("美途冰箱", "BCD-406")
     )
     await deliver(
         "certificate.issued",
@@ -83,7 +83,7 @@ async def test_forerunner_and_star_products_are_listed_found_and_hidden(
     assert "产品介绍" in r.json()["error"]["message"] and "品牌信息" in r.json()["error"]["message"]
     assert await emitted("mall.promotion_completed", model_id=fridge) == []
 
-    await complete(midea, fridge, "<p>美的一级能效冰箱，静音 36 分贝。</p>")
+    await complete(midea, fridge, "<p>美途一级能效冰箱，静音 36 分贝。</p>")
     await complete(bosideng, coat, "<p>极寒系列，充绒量 220 克。</p>")
     # Completion is announced once per model, with what the certificate service needs for the label.
     [done] = await emitted("mall.promotion_completed", model_id=coat)
@@ -111,7 +111,7 @@ async def test_forerunner_and_star_products_are_listed_found_and_hidden(
     assert any(p["product_id"] == str(coat_cat) and p["count"] == 1 for p in fields["纺织服装"]["products"])
     r = await client.get("/api/mall/products", params={"product_id": str(fridge_cat)})
     assert [i["id"] for i in r.json()["items"]] == [str(fridge)]
-    assert r.json()["items"][0]["star"] == 5 and r.json()["items"][0]["brand_name"] == "美的"
+    assert r.json()["items"][0]["star"] == 5 and r.json()["items"][0]["brand_name"] == "美途"
 
     # Chinese keywords find them; filters narrow; other words do not match.
     async def ids(**params) -> set[str]:
@@ -134,7 +134,7 @@ async def test_forerunner_and_star_products_are_listed_found_and_hidden(
     assert await ids(q="羽绒", region="320000", brand="波司登", star=4, category="纺织服装") == {str(coat)}
     assert await ids(q="羽绒", region="320581", product_id=str(coat_cat)) == {str(coat)}
     assert await ids(q="羽绒", region="110000", product_id=str(coat_cat)) == set()
-    assert await ids(q="羽绒", brand="美的", product_id=str(coat_cat)) == set()
+    assert await ids(q="羽绒", brand="美途", product_id=str(coat_cat)) == set()
     assert await ids(q="冰箱", category="纺织服装", product_id=str(fridge_cat)) == set()
     assert await ids(q="bcd-520wk", category="家用电器", star=5, product_id=str(fridge_cat)) == {str(fridge)}
 
@@ -143,7 +143,7 @@ async def test_forerunner_and_star_products_are_listed_found_and_hidden(
     detail = r.json()
     assert detail["certificate"] == {"verify_code": "AbC123xyz", "verify_url": "/verify/AbC123xyz"}
     assert [i["name"] for i in detail["indicators"]] == ["能效指数", "噪声"]
-    assert detail["brand"]["name"] == "美的" and detail["enterprise_name"] == midea.name
+    assert detail["brand"]["name"] == "美途" and detail["enterprise_name"] == midea.name
     assert detail["standard_no"] == "Q/MDB 102-2023" and len(detail["pictures"]) == 1
     await deliver(
         "label.issued",
@@ -211,7 +211,7 @@ async def test_pictures_are_checked_by_content_and_capped_at_five(
     picture, client, enterprise, category, published
 ):
     ent = await enterprise()
-    _, [model] = await published(ent, await category(), ("美的冰箱", "BCD-1"))
+    _, [model] = await published(ent, await category(), ("美途冰箱", "BCD-1"))
     url = f"/api/mall/promotions/{model}/pictures"
 
     # EXIF (camera, GPS) is gone after re-encoding; a thumbnail is made.
@@ -287,7 +287,7 @@ async def test_pictures_are_checked_by_content_and_capped_at_five(
 
 async def test_script_in_the_introduction_is_neutralised(picture, client, enterprise, category, published):
     ent = await enterprise()
-    _, [model] = await published(ent, await category(), ("美的冰箱", "BCD-2"))
+    _, [model] = await published(ent, await category(), ("美途冰箱", "BCD-2"))
     r = await client.post(
         f"/api/mall/promotions/{model}/pictures",
         params={"kind": "intro"},
@@ -372,7 +372,7 @@ async def test_another_enterprise_gets_404_everywhere(
 
 async def test_public_pictures_have_caching_headers(client, enterprise, category, published, complete):
     ent = await enterprise()
-    _, [model] = await published(ent, await category(), ("美的冰箱", "BCD-3"))
+    _, [model] = await published(ent, await category(), ("美途冰箱", "BCD-3"))
     await complete(ent, model)
     pic = (await client.get(f"/api/mall/promotions/{model}", headers=ent.headers)).json()["pictures"][0]
     r = await client.get(pic["url"], headers=ent.headers)
@@ -391,7 +391,7 @@ async def test_listed_material_must_stay_complete_and_deleted_brand_unlists(
     client, deliver, enterprise, category, published, complete, emitted
 ):
     ent = await enterprise()
-    _, [model] = await published(ent, await category(), ("美的冰箱", "BCD-4"))
+    _, [model] = await published(ent, await category(), ("美途冰箱", "BCD-4"))
     await complete(ent, model)
     await client.post(f"/api/mall/promotions/{model}/list", headers=ent.headers)
     pic = (await client.get(f"/api/mall/promotions/{model}", headers=ent.headers)).json()["pictures"][0]["id"]
@@ -406,7 +406,7 @@ async def test_listed_material_must_stay_complete_and_deleted_brand_unlists(
         {
             "org_id": str(ent.org_id),
             "brand_id": str(ent.brand_id),
-            "name": "美的",
+            "name": "美途",
             "story": "",
             "deleted": True,
         },
@@ -421,7 +421,7 @@ async def test_listed_material_must_stay_complete_and_deleted_brand_unlists(
 async def test_appended_model_joins_its_declaration(client, deliver, enterprise, category, published):
     ent = await enterprise()
     cat = await category()
-    declaration_id, _ = await published(ent, cat, ("美的冰箱", "BCD-5"))
+    declaration_id, _ = await published(ent, cat, ("美途冰箱", "BCD-5"))
     appended = uuid.uuid4()
     await deliver(
         "declaration.model_appended",
@@ -430,7 +430,7 @@ async def test_appended_model_joins_its_declaration(client, deliver, enterprise,
             "org_id": str(ent.org_id),
             "model": {
                 "model_id": str(appended),
-                "name": "美的冰箱",
+                "name": "美途冰箱",
                 "spec": "BCD-600",
                 "intro": "<p>新增型号</p><script>x()</script>",
             },
@@ -447,7 +447,7 @@ async def test_redelivered_event_has_no_second_effect(
     runtime, deliver, enterprise, category, published, client
 ):
     ent = await enterprise()
-    declaration_id, [model] = await published(ent, await category(), ("美的冰箱", "BCD-7"))
+    declaration_id, [model] = await published(ent, await category(), ("美途冰箱", "BCD-7"))
     from kit.bus import Envelope
 
     envelope = Envelope(
@@ -515,7 +515,7 @@ async def test_events_arrive_through_the_bus(client, runtime, mall_settings, mak
 
 async def test_bad_input_is_a_clear_4xx_never_500(picture, client, enterprise, category, published):
     ent = await enterprise()
-    _, [model] = await published(ent, await category(), ("美的冰箱", "BCD-8"))
+    _, [model] = await published(ent, await category(), ("美途冰箱", "BCD-8"))
     cases = [
         ("GET", "/api/mall/products", {"params": {"star": 9}}, 422),
         ("GET", "/api/mall/products", {"params": {"star": "五"}}, 422),
@@ -593,7 +593,7 @@ async def test_storage_outage_is_503_and_leaves_nothing_behind(
     picture, client, runtime, enterprise, category, published, monkeypatch
 ):
     ent = await enterprise()
-    _, [model] = await published(ent, await category(), ("美的冰箱", "BCD-9"))
+    _, [model] = await published(ent, await category(), ("美途冰箱", "BCD-9"))
     real_put = runtime.storage.put
     calls: list[str] = []
 
@@ -627,7 +627,7 @@ async def test_storage_outage_is_503_and_leaves_nothing_behind(
 
 async def test_parallel_uploads_never_exceed_five(picture, client, enterprise, category, published):
     ent = await enterprise()
-    _, [model] = await published(ent, await category(), ("美的冰箱", "BCD-10"))
+    _, [model] = await published(ent, await category(), ("美途冰箱", "BCD-10"))
 
     async def upload(n: int):
         return await client.post(
