@@ -224,7 +224,8 @@ class Platform:
             )
             if out.returncode != 0:
                 raise RuntimeError(f"demo data of {name} failed:\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}")
-            lines.extend(line for line in out.stdout.splitlines() if line.strip())
+            # The loaders' own summary lines; JSON log records (HTTP calls and the like) stay out of the banner.
+            lines.extend(line for line in out.stdout.splitlines() if line.strip() and not line.lstrip().startswith("{"))
         return lines
 
     def build_portal(self, *, force: bool = False) -> None:
