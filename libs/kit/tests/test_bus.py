@@ -10,10 +10,10 @@ import uuid
 
 import aio_pika
 import pytest
-from kit.bus import Consumer, Envelope, OutboxRelay, bus_metadata, emit, outbox
+from kit.bus import Consumer, Envelope, OutboxRelay, emit, outbox
 from kit.db import Database, new_metadata
 from kit.settings import ServiceSettings
-from kit.testing.fixtures import PG_BASE, create_database, drop_database, wait_until
+from kit.testing.fixtures import wait_until
 from sqlalchemy import Column, Integer, Table, Text, func, insert, select, text
 
 effects_md = new_metadata()
@@ -21,18 +21,9 @@ effects = Table("effects", effects_md, Column("id", Integer, primary_key=True), 
 
 
 @pytest.fixture
-async def db():
-    name = f"lpt_kitbus_{uuid.uuid4().hex[:8]}"
-    await create_database(name)
-    url = f"{PG_BASE}/{name}"
-    database = Database(url, pool_size=3)
-    async with database.engine.begin() as conn:
-        await conn.run_sync(bus_metadata.create_all)
-        await conn.run_sync(effects_md.create_all)
-    database.url = url
-    yield database
-    await database.dispose()
-    await drop_database(name)
+async def db(scratch_db):
+    async with scratch_db(effects_md, pool_size=3) as database:
+        yield database
 
 
 @pytest.fixture

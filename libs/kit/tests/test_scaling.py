@@ -8,10 +8,10 @@ import uuid
 
 import aio_pika
 import pytest
-from kit.bus import Consumer, Envelope, OutboxRelay, bus_metadata, emit
-from kit.db import Database, new_metadata
+from kit.bus import Consumer, Envelope, OutboxRelay, emit
+from kit.db import new_metadata
 from kit.settings import ServiceSettings
-from kit.testing.fixtures import PG_BASE, create_database, drop_database, wait_until
+from kit.testing.fixtures import wait_until
 from sqlalchemy import Column, Integer, Table, Text, func, insert, select
 
 effects_md = new_metadata()
@@ -21,18 +21,9 @@ N_EVENTS = 400
 
 
 @pytest.fixture
-async def db():
-    name = f"lpt_kitscale_{uuid.uuid4().hex[:8]}"
-    await create_database(name)
-    url = f"{PG_BASE}/{name}"
-    database = Database(url, pool_size=5)
-    async with database.engine.begin() as conn:
-        await conn.run_sync(bus_metadata.create_all)
-        await conn.run_sync(effects_md.create_all)
-    database.url = url
-    yield database
-    await database.dispose()
-    await drop_database(name)
+async def db(scratch_db):
+    async with scratch_db(effects_md, pool_size=5) as database:
+        yield database
 
 
 async def test_two_relays_and_two_consumers_publish_once_and_handle_once(db, bus_namespace):
