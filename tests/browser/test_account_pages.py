@@ -112,6 +112,9 @@ async def test_register_login_forced_change_and_menus_before_authentication(port
 
     # Forgot password with the phone still at hand: SMS code, new password, log in with it.
     await page.get_by_role("link", name="忘记密码").click()
+    # The login form has a field with the same placeholder: fill only once the reset form is shown.
+    await expect(page).to_have_url(re.compile(r"/forgot-password"))
+    await expect(page.get_by_role("heading", name="忘记密码")).to_be_visible()
     await page.get_by_placeholder("统一社会信用代码 / 手机号").fill(credit)
     await page.get_by_placeholder("请输入注册时填写的手机号").fill(phone)
     seen = len(await sms_messages(api, phone))
