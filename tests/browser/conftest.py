@@ -75,6 +75,8 @@ def portal():
         redis_url=BROWSER_REDIS,
         state_dir=ROOT / "var" / f"browser-{run_id}",
         env="test",
+        # Per-address limits are proven in auth's own tests; Redis keeps counters between runs on one machine.
+        extra_env={"LP_SMS_HOURLY_CAP_PER_IP": "100000", "LP_RECOVERY_REQUESTS_PER_IP_HOUR": "100000"},
     )
     try:
         p.up(demo=True, portal=True)

@@ -69,8 +69,8 @@ def platform():
         redis_url=E2E_REDIS,
         state_dir=ROOT / "var" / f"e2e-{run_id}",
         env="test",
-        # Every journey registers from 127.0.0.1; the per-address SMS cap is proven in auth's own tests.
-        extra_env={"LP_SMS_HOURLY_CAP_PER_IP": "100000"},
+        # Per-address limits are proven in auth's own tests; Redis keeps counters between runs on one machine.
+        extra_env={"LP_SMS_HOURLY_CAP_PER_IP": "100000", "LP_RECOVERY_REQUESTS_PER_IP_HOUR": "100000"},
     )
     try:
         p.up(demo=True, portal=False)
