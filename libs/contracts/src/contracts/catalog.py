@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 PRODUCT_SAVED = "catalog.product_saved"
 AGENCY_DESIGNATED = "catalog.agency_designated"
+DESIGNATION_WITHDRAWN = "catalog.designation_withdrawn"
 PLAN_FINALISED = "catalog.plan_finalised"
 
 
@@ -42,6 +43,25 @@ class AgencyDesignated(_Payload):
     agency_name: str
     notice_start: datetime
     notice_end: datetime
+
+
+class DesignationWithdrawn(_Payload):
+    """The working group withdrew the agency's designation for a product (撤销评估机构确定). The product is
+    closed for self-declaration until another agency is designated (``catalog.agency_designated``);
+    declarations still under review leave the withdrawn agency's desk and wait for the next agency.
+    ``notice_start`` is the withdrawn designation's, so a consumer that already saw a newer designation
+    of the same product can tell the withdrawal is about an older one and ignore it."""
+
+    designation_id: uuid.UUID
+    product_id: uuid.UUID
+    product_code: str
+    product_name: str
+    year: int
+    agency_org_id: uuid.UUID
+    agency_name: str
+    notice_start: datetime
+    reason: str
+    withdrawn_at: datetime
 
 
 class Indicator(_Payload):

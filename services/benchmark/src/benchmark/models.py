@@ -56,6 +56,26 @@ class Designation(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class WithdrawnDesignation(Base):
+    """A designation the working group withdrew (撤销), kept for the record: who, when and why. The live
+    ``designations`` row is removed in the same transaction, so a product has at most one live designation
+    and may be designated again."""
+
+    __tablename__ = "withdrawn_designations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # the withdrawn designation's id
+    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("key_field_products.id"), index=True)
+    agency_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    agency_name: Mapped[str] = mapped_column(String(200))
+    notice_starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    notice_ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    designated_by: Mapped[uuid.UUID]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    withdrawn_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    withdrawn_by: Mapped[uuid.UUID]  # working-group account
+    reason: Mapped[str] = mapped_column(String(500))
+
+
 class AssessmentPlan(Base):
     """评估方案, one row per version. Indicators are stored as the validated field lists the domain
     reads back (``indicator_fields``); a final version is never modified."""

@@ -34,7 +34,7 @@ from benchmark.domain import (
     openness,
     plan_transition,
 )
-from benchmark.models import Agency, AssessmentPlan, Designation, KeyFieldProduct
+from benchmark.models import Agency, AssessmentPlan, Designation, KeyFieldProduct, WithdrawnDesignation
 
 
 @dataclass(frozen=True)
@@ -330,6 +330,42 @@ async def designate_agency(
             )  # fmt: skip
     except IntegrityError as exc:
         raise Conflict("该重点领域产品已确定评估机构", code="already_designated") from exc
+    return await get_product(db, product_id=product_id, now=now)
+
+
+async def withdraw_designation(
+    db: Database, *, now: datetime, actor: Principal, product_id: uuid.UUID, reason: str
+) -> dict[str, Any]:
+    """撤销评估机构确定: the designation moves to the record of withdrawn ones, the product closes for
+    self-declaration (no agency) until the working group designates again, and
+    ``catalog.designation_withdrawn`` goes out in the same transaction (declaration takes the product's
+    declarations off the agency's desk; notify tells the agency)."""
+    async with db.transaction() as session:
+        product = await repo.get_product(session, product_id, lock=True)
+        if product is None:
+            raise _product_not_found()
+        designation = await repo.designation_of(session, product_id)
+        if designation is None:
+            raise Conflict("该重点领域产品尚未确定评估机构，无可撤销的确定", code="not_designated")
+        session.add(
+            WithdrawnDesignation(
+                id=designation.id, product_id=product_id, agency_id=designation.agency_id,
+                agency_name=designation.agency_name, notice_starts_at=designation.notice_starts_at,
+                notice_ends_at=designation.notice_ends_at, designated_by=designation.designated_by,
+                created_at=designation.created_at, withdrawn_at=now, withdrawn_by=actor.account_id, reason=reason,
+            )
+        )  # fmt: skip
+        await session.delete(designation)
+        await session.flush()
+        await emit(
+            session, catalog.DESIGNATION_WITHDRAWN,
+            catalog.DesignationWithdrawn(
+                designation_id=designation.id, product_id=product_id, product_code=product.code,
+                product_name=product.name, year=product.year, agency_org_id=designation.agency_id,
+                agency_name=designation.agency_name, notice_start=designation.notice_starts_at, reason=reason,
+                withdrawn_at=now,
+            ),
+        )  # fmt: skip
     return await get_product(db, product_id=product_id, now=now)
 
 

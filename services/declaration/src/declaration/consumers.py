@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from contracts.auth import EnterpriseRegistered, EnterpriseUpdated, ForerunnerVerified
-from contracts.catalog import AgencyDesignated, PlanFinalised, ProductSaved
+from contracts.catalog import AgencyDesignated, DesignationWithdrawn, PlanFinalised, ProductSaved
 from kit.bus import Envelope
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -60,6 +60,32 @@ async def on_agency_designated(session: AsyncSession, event: Envelope) -> None:
         update(Declaration)
         .where(Declaration.product_id == p.product_id, Declaration.list_status != ListStatus.PUBLISHED)
         .values(agency_org_id=p.agency_org_id)
+    )
+
+
+async def on_designation_withdrawn(session: AsyncSession, event: Envelope) -> None:
+    p = DesignationWithdrawn.model_validate(event.payload)
+    product = await _product(session, p.product_id)
+    # only the designation this event is about: a newer designation (handled first, events of one product
+    # may be consumed concurrently) has another notice start and stays
+    if product.agency_org_id != p.agency_org_id or product.notice_start != p.notice_start:
+        return
+    # no agency: the product is closed for self-declaration (product_openness) until the next designation
+    product.agency_org_id = None
+    product.agency_name = ""
+    product.notice_start = None
+    product.notice_end = None
+    await session.flush()
+    # declarations under review leave the withdrawn agency's desk (its list, its reviews answer 404) and wait
+    # for the next agency, whose designation moves them onto its desk (on_agency_designated)
+    await session.execute(
+        update(Declaration)
+        .where(
+            Declaration.product_id == p.product_id,
+            Declaration.agency_org_id == p.agency_org_id,
+            Declaration.list_status != ListStatus.PUBLISHED,
+        )
+        .values(agency_org_id=None)
     )
 
 
@@ -121,6 +147,7 @@ async def on_forerunner_verified(session: AsyncSession, event: Envelope) -> None
 HANDLERS = {
     "catalog.product_saved.v1": on_product_saved,
     "catalog.agency_designated.v1": on_agency_designated,
+    "catalog.designation_withdrawn.v1": on_designation_withdrawn,
     "catalog.plan_finalised.v1": on_plan_finalised,
     "enterprise.registered.v1": on_enterprise_registered,
     "enterprise.updated.v1": on_enterprise_updated,

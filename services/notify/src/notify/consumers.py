@@ -9,6 +9,7 @@ from typing import Any
 
 import structlog
 from contracts.auth import EnterpriseRegistered, EnterpriseUpdated
+from contracts.catalog import DesignationWithdrawn
 from contracts.certificate import CertificateEnded, CertificateIssued, LabelIssued
 from contracts.declaration import (
     DeclarationPublished,
@@ -32,6 +33,7 @@ Template = Callable[[Any], list[Notice]]
 
 # Events whose payload alone says who is told what.
 SIMPLE: dict[str, tuple[type, Template]] = {
+    "catalog.designation_withdrawn": (DesignationWithdrawn, templates.designation_withdrawn),
     "star_product.declared": (StarProductDeclared, templates.star_product_declared),
     "certificate.issued": (CertificateIssued, templates.certificate_issued),
     "certificate.stamped": (CertificateIssued, templates.certificate_stamped),

@@ -111,6 +111,9 @@ class Dispatcher:
             DELIVERIES.labels(item.channel, "failed" if last else "retried").inc()
         else:
             await self._mark(_SENT, id=item.id, destination=destination)
+            # the destination is masked (138****5678, a***@example.com): the log never holds it in clear
+            log.info("delivery_sent", delivery_id=item.id, channel=item.channel, org_id=str(item.org_id),
+                     destination=destination)
             DELIVERIES.labels(item.channel, "sent").inc()
 
     async def _mark(self, statement, **params) -> None:

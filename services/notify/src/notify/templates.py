@@ -3,7 +3,9 @@
 A template takes the event's payload (the contract model) and returns the notices to write. ``sms`` is
 set only for what a person must not miss (a return with an opinion, the public notice, publication,
 revocation, expiry); the same notices go out by e-mail when e-mail is configured and the contact has an
-address. Links are the portal's routes."""
+address. Agencies are people too: a declaration the working group returns to them (with an opinion, or
+after an upheld objection) and the withdrawal of their designation reach them by SMS as well; the phone is
+the agency organisation's contact phone, asked of auth by the dispatcher. Links are the portal's routes."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from contracts.auth import EnterpriseRegistered
+from contracts.catalog import DesignationWithdrawn
 from contracts.certificate import CertificateEnded, CertificateIssued, LabelIssued
 from contracts.declaration import (
     DeclarationPublished,
@@ -138,11 +141,13 @@ def declaration_status_changed(p: DeclarationStatusChanged) -> list[Notice]:
             if p.agency_org_id is not None:
                 notices.append(Notice(p.agency_org_id, Category.DECLARATION, "异议成立，申报退回复核",
                                       f"企业标准{std}公示期间异议成立，已退回贵机构复核。{opinion}",
-                                      "/workspace/agency/reviews"))
+                                      "/workspace/agency/reviews",
+                                      sms=f"企业标准{std}公示期间异议成立，已退回贵机构复核，请登录平台查看并处理。"))
         case "group_returned":
             if p.agency_org_id is not None:
                 notices.append(Notice(p.agency_org_id, Category.DECLARATION, "工作组退回申报",
-                                      f"企业标准{std}经工作组审核退回，请复核。{opinion}", "/workspace/agency/reviews"))
+                                      f"企业标准{std}经工作组审核退回，请复核。{opinion}", "/workspace/agency/reviews",
+                                      sms=f"企业标准{std}经工作组审核退回贵机构复核，请登录平台查看审核意见并处理。"))
         case "in_notice" | "published":
             # Told with the notice's dates (notice.opened) and on publication (declaration.published).
             pass
@@ -203,6 +208,21 @@ def notice_closed(p: NoticeClosed, owners: list[Owner]) -> list[Notice]:
         )
         for o in owners
         if o.declaration_id in held
+    ]
+
+
+def designation_withdrawn(p: DesignationWithdrawn) -> list[Notice]:
+    product = f"{p.year}年度“{p.product_name}”"
+    return [
+        Notice(
+            p.agency_org_id,
+            Category.DECLARATION,
+            "评估机构确定已撤销",
+            f"工作组已撤销贵机构作为{product}评估机构的确定，撤销原因：{p.reason.strip()}。"
+            "贵机构不再负责该产品的评估方案与申报审核，尚在审核中的申报将转交新确定的评估机构。",
+            "/workspace/agency/plans",
+            sms=f"工作组已撤销贵机构作为{product}评估机构的确定，详情请登录平台查看。",
+        )
     ]
 
 

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, date, datetime
 
 import pytest
+from contracts.catalog import DesignationWithdrawn
 from contracts.certificate import CertificateEnded, CertificateIssued, LabelIssued
 from contracts.declaration import DeclarationPublished, DeclarationStatusChanged, NoticeClosed
 from contracts.mall import ProductUnlisted
@@ -34,8 +35,8 @@ def changed(to: str, frm: str, evidence_to: str, opinion: str | None = None, mus
         ("agency_rejected", "with_agency", "failed", [(ORG, "申报未通过审核", True)]),
         ("draft", "with_agency", "incomplete", [(ORG, "证明材料不完整", True)]),
         ("group_review", "with_agency", "passed", [(ORG, "评估机构审核通过", False)]),
-        ("group_returned", "group_review", "pending", [(AGENCY, "工作组退回申报", False)]),
-        ("group_returned", "in_notice", "pending", [(ORG, "公示期异议成立", True), (AGENCY, "异议成立，申报退回复核", False)]),
+        ("group_returned", "group_review", "pending", [(AGENCY, "工作组退回申报", True)]),
+        ("group_returned", "in_notice", "pending", [(ORG, "公示期异议成立", True), (AGENCY, "异议成立，申报退回复核", True)]),
         ("in_notice", "group_review", "passed", []),
         ("published", "in_notice", "passed", []),
     ],
@@ -108,3 +109,27 @@ def test_email_is_utf8_with_subject_and_sender():
     assert message["Subject"] == "【企业标准“领跑者”平台】申报未通过审核"
     assert message["To"] == "zhang@example.com"
     assert "您申报的企业标准未通过审核。" in message.get_content()
+
+
+def test_agency_hears_by_sms_only_what_it_must_act_on():
+    # a new declaration to review and a publication stay in-site; a return by the working group goes by SMS too
+    for to, frm, evidence in (("with_agency", "draft", "pending"), ("group_review", "with_agency", "passed")):
+        agency = [n for n in templates.declaration_status_changed(changed(to, frm, evidence)) if n.org_id == AGENCY]
+        assert all(n.sms is None for n in agency), to
+    [returned] = templates.declaration_status_changed(changed("group_returned", "group_review", "pending", "数据不实"))
+    assert returned.sms == (
+        "企业标准《家用电冰箱能效》（Q/HR 0001-2024）经工作组审核退回贵机构复核，请登录平台查看审核意见并处理。"
+    )
+    assert "数据不实" in returned.body and "数据不实" not in returned.sms  # the opinion is read in the portal
+
+
+def test_designation_withdrawal_tells_the_agency_with_the_reason():
+    p = DesignationWithdrawn(
+        designation_id=uuid.uuid4(), product_id=uuid.uuid4(), product_code="JD-2024-01", product_name="家用电冰箱",
+        year=2024, agency_org_id=AGENCY, agency_name="某检测认证机构", notice_start=datetime(2024, 3, 1, tzinfo=UTC),
+        reason=" 机构资质已到期 ", withdrawn_at=datetime(2024, 3, 20, tzinfo=UTC),
+    )
+    [notice] = templates.designation_withdrawn(p)
+    assert notice.org_id == AGENCY and notice.title == "评估机构确定已撤销"
+    assert "撤销原因：机构资质已到期。" in notice.body and "2024年度“家用电冰箱”" in notice.body
+    assert notice.sms == "工作组已撤销贵机构作为2024年度“家用电冰箱”评估机构的确定，详情请登录平台查看。"

@@ -31,6 +31,7 @@ from benchmark.api.schemas import (
     PlanIn,
     ProductIn,
     StarCompareIn,
+    WithdrawalIn,
 )
 from benchmark.domain import ProductType, define_indicators
 from benchmark.workbook import XLSX_MEDIA_TYPE, build_template, parse_workbook
@@ -167,6 +168,20 @@ async def designate_agency(
     return await service.designate_agency(
         runtime.db, now=await runtime.clock.now(), actor=principal, product_id=product_id,
         agency_id=body.agency_org_id,
+    )  # fmt: skip
+
+
+@router.post(
+    "/products/{product_id}/designation/withdraw", operation_id="withdraw_designation",
+    summary="撤销评估机构确定（工作组）",
+)  # fmt: skip
+async def withdraw_designation(
+    runtime: RuntimeDep, principal: WorkingGroupPrincipal, product_id: uuid.UUID, body: WithdrawalIn
+) -> dict[str, Any]:
+    """The product closes for self-declaration until another agency is designated; declarations under review
+    leave the agency's desk and the agency is told (in-site and SMS)."""
+    return await service.withdraw_designation(
+        runtime.db, now=await runtime.clock.now(), actor=principal, product_id=product_id, reason=body.reason,
     )  # fmt: skip
 
 

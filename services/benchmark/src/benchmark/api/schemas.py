@@ -46,6 +46,10 @@ class DesignationIn(_Body):
     agency_org_id: uuid.UUID = Field(description="评估机构的组织编号")
 
 
+class WithdrawalIn(_Body):
+    reason: str = Field(min_length=1, max_length=500, description="撤销原因，如 机构资质到期")
+
+
 class IndicatorIn(_Body):
     code: str = Field(default="", max_length=40, description="指标代码，字母开头，如 down_content")
     name: str = Field(default="", max_length=100, description="指标名称，如 含绒量")
