@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Computed,
     DateTime,
     Enum,
     ForeignKey,
@@ -22,7 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from declaration.domain.statuses import EvidenceStatus, ListStatus
@@ -141,6 +142,39 @@ class Declaration(Base):
             text("id DESC"),
             postgresql_where=text("submitted_at IS NOT NULL OR origin = 'candidate'"),
         ),
+        # 企业标准号 / 企业名称 contains-filters of any length (declaration.search)
+        Index("ix_declarations_search_grams", "search_grams", postgresql_using="gin"),
+        # 名单状态 / 证明材料状态 filters of the agency and the working group, in list order
+        Index(
+            "ix_declarations_shared_list_status",
+            "list_status",
+            text("created_at DESC"),
+            text("id DESC"),
+            postgresql_where=text("submitted_at IS NOT NULL OR origin = 'candidate'"),
+        ),
+        Index(
+            "ix_declarations_shared_statuses",
+            "list_status",
+            "evidence_status",
+            text("created_at DESC"),
+            text("id DESC"),
+            postgresql_where=text("submitted_at IS NOT NULL OR origin = 'candidate'"),
+        ),
+        Index(
+            "ix_declarations_shared_evidence_status",
+            "evidence_status",
+            text("created_at DESC"),
+            text("id DESC"),
+            postgresql_where=text("submitted_at IS NOT NULL OR origin = 'candidate'"),
+        ),
+        Index(
+            "ix_declarations_shared_agency_status",
+            "agency_org_id",
+            "list_status",
+            text("created_at DESC"),
+            text("id DESC"),
+            postgresql_where=text("submitted_at IS NOT NULL OR origin = 'candidate'"),
+        ),
     )
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     org_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
@@ -158,6 +192,16 @@ class Declaration(Base):
     standard_name: Mapped[str] = mapped_column(String(200), default="")
     public_values: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
     comparison: Mapped[dict[str, Any] | None] = mapped_column(JsonB)
+    # kept by the database (migration c5e2a8f41d17): grams of standard_no and enterprise_name for the list's
+    # contains-filters; never loaded with a row
+    search_grams: Mapped[list[str] | None] = mapped_column(
+        ARRAY(Text),
+        Computed(
+            "lp_search_grams('s:', coalesce(standard_no, '')) || lp_search_grams('e:', coalesce(enterprise_name, ''))",
+            persisted=True,
+        ),
+        deferred=True,
+    )
     comparison_verdict: Mapped[str | None] = mapped_column(String(16))
     plan_version: Mapped[int | None] = mapped_column(Integer)
     list_status: Mapped[ListStatus] = mapped_column(

@@ -361,6 +361,51 @@ async def test_list_filters_columns_and_stable_pages(client, open_product, make_
     assert (await client.get(f"/api/declarations/{ids[0]}", headers=a.headers)).status_code == 404
 
 
+async def test_contains_filters_of_any_length_and_kept_large_totals(
+    client, runtime, open_product, make_token, h, monkeypatch
+):
+    from declaration import service
+    from declaration.domain import search
+    from sqlalchemy import text
+
+    # the grams the query asks for are the grams the database keeps
+    async with runtime.db.session() as session:
+        for value in ("Q/TZ 001-2019", "武汉安泰美达纺织有限公司", "Q/ab-9 x", ""):
+            kept = await session.scalar(text("SELECT lp_search_grams('s:', :v)"), {"v": value})
+            assert sorted(kept) == search.grams("s:", value)
+    product, _agency = await open_product()
+    a = h.Org(make_token, "enterprise", "庚辛实业有限公司")
+    await _draft(client, product, a, "Q/AB 1-2022")
+    await _draft(client, product, a, "Q/XY 2-2022")
+
+    async def total(query: str) -> int:
+        r = await client.get(f"/api/declarations?{query}", headers=a.headers)
+        assert r.status_code == 200, r.text
+        return r.json()["total"]
+
+    # one and two characters (no trigram), case-folded, with spaces and punctuation, and misses
+    assert [await total(f"standard_no={q}") for q in ("A", "ab", "b 1", "Y", "Q", "/", "2-2", "ZZ", "BA")] == [
+        1, 1, 1, 1, 2, 2, 1, 0, 0,
+    ]  # fmt: skip
+    assert [await total(f"enterprise_name={q}") for q in ("庚", "辛实", "实业有限", "业庚", "É")] == [2, 2, 2, 0, 0]
+    # a total of LARGE_COUNT or more is kept for a few seconds per audience and filter set; smaller ones
+    # are always counted afresh
+    monkeypatch.setattr(service, "LARGE_COUNT", 3)
+    assert await total("standard_no=Q") == 2
+    await _draft(client, product, a, "Q/CD 3-2022")
+    assert await total("standard_no=Q") == 3  # below the threshold until now: exact at once
+    await _draft(client, product, a, "Q/EF 4-2022")
+    assert await total("standard_no=Q") == 3  # kept
+    assert await total("standard_no=q") == 3  # the same filter set, however it is typed
+    assert await total("standard_no=Q&year=2026") == 4  # another filter set is counted
+    other = h.Org(make_token, "enterprise", "庚辛实业有限公司")
+    assert await total("standard_no=Q") == 3 and (
+        await client.get("/api/declarations?standard_no=Q", headers=other.headers)
+    ).json()["total"] == 0  # another audience never sees this one's total
+    service._LARGE_COUNTS.clear()  # what LARGE_COUNT_SECONDS does
+    assert await total("standard_no=Q") == 4
+
+
 async def test_concurrent_reviews_move_once(client, runtime, open_product, make_token, h):
     """Two reviewers clicking at once: the row lock serialises them, the second is refused, and exactly one
     move (one audit row, one event) exists — so exactly one notification can follow."""

@@ -1,0 +1,88 @@
+"""The pool pings only connections that have rested: a busy connection costs no extra round trips, and a
+rested one that the database dropped is replaced before the caller's query sees it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+from kit.db import Database, asyncpg_dsn
+from kit.errors import is_outage
+from sqlalchemy import text
+
+
+async def _backend_pid(db: Database) -> int:
+    async with db.session() as session:
+        return int(await session.scalar(text("SELECT pg_backend_pid()")))
+
+
+async def _terminate(db: Database, pid: int) -> None:
+    admin = await asyncpg.connect(asyncpg_dsn(db.url))
+    try:
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+        for _ in range(50):  # the backend is gone once the server no longer lists it
+            if not await admin.fetchval("SELECT 1 FROM pg_stat_activity WHERE pid = $1", pid):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await admin.close()
+
+
+async def test_busy_connection_is_not_pinged(scratch_db, monkeypatch):
+    from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
+
+    pings: list[object] = []
+    original = AsyncAdapt_asyncpg_connection.ping
+
+    def counting_ping(self):
+        pings.append(self)
+        return original(self)
+
+    monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "ping", counting_ping)
+    async with scratch_db(pool_size=1) as db:
+        pid = await _backend_pid(db)
+        for _ in range(5):
+            assert await _backend_pid(db) == pid  # the same pooled connection each time
+        assert pings == []  # in steady use: no ping round trips
+        rested = Database(db.url, pool_size=1, ping_after_idle=0.0)
+        try:
+            await _backend_pid(rested)
+            await _backend_pid(rested)
+            assert len(pings) == 1  # the second checkout found a rested connection and pinged it
+        finally:
+            await rested.dispose()
+
+
+async def test_rested_connection_dropped_by_the_server_is_replaced_before_use(scratch_db):
+    async with scratch_db(pool_size=1) as db:
+        # rested long enough: the checkout pings, finds the connection dead and opens a new one
+        ping_db = Database(db.url, pool_size=1, ping_after_idle=0.0)
+        try:
+            first = await _backend_pid(ping_db)
+            await _terminate(db, first)
+            assert await _backend_pid(ping_db) != first  # no error reached the caller
+        finally:
+            await ping_db.dispose()
+
+
+async def test_busy_connection_dropped_by_the_server_fails_once_as_an_outage(scratch_db):
+    async with scratch_db(pool_size=1) as db:
+        busy = Database(db.url, pool_size=1, ping_after_idle=3600)
+        try:
+            pid = await _backend_pid(busy)
+            await _terminate(db, pid)
+            with pytest.raises(Exception) as failed:
+                await _backend_pid(busy)
+            assert is_outage(failed.value)  # answered 503 "try again", never a 500
+            assert await _backend_pid(busy) != pid  # the pool replaced it: the next request works
+        finally:
+            await busy.dispose()
+
+
+async def test_statements_are_planned_with_their_values(scratch_db):
+    # a generic plan cannot use a partial index or see a skewed value: the sixth run of the declaration
+    # list's prepared statement became a full scan without this
+    async with scratch_db(pool_size=1) as db:
+        async with db.session() as session:
+            assert await session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
