@@ -3,6 +3,7 @@ RabbitMQ and Redis, an S3-compatible server (a ``minio`` binary on PATH, else mo
 and the gateway, loads demo data and prints the demo accounts.
 
     python scripts/runner.py up        # start (idempotent), print URL and accounts
+    python scripts/runner.py up --separate-workers   # as deployed: HTTP processes + one worker per service
     python scripts/runner.py down      # stop what `up` started
     python scripts/runner.py status
 
@@ -87,6 +88,12 @@ class Platform:
     redis_url: str = "redis://127.0.0.1:6379/0"
     state_dir: Path = ROOT / "var"
     env: str = "development"
+    # The production topology (deploy/: an HTTP Deployment with LP_RUN_WORKERS=false and a worker Deployment
+    # per service): each service's relay, consumers and pollers run in their own ``python -m <name>.worker``
+    # process, which serves /readyz and /metrics on ``worker_port(name)``. Off: one process does both.
+    separate_workers: bool = False
+    # uvicorn ``--workers N`` for each service's HTTP process when above 1.
+    http_workers: int = 1
     extra_env: dict[str, str] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
@@ -96,6 +103,13 @@ class Platform:
 
     def service_url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.base_port + dict(SERVICES)[name]}"
+
+    def worker_port(self, name: str) -> int:
+        """The /readyz and /metrics port of a service's worker process (separate_workers only)."""
+        return self.base_port + 50 + dict(SERVICES)[name]
+
+    def worker_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.worker_port(name)}"
 
     def database_url(self, name: str) -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{self.db_prefix}{name}"
@@ -182,10 +196,75 @@ class Platform:
             print(f"  {name}: database {self.db_prefix}{name} migrated")
 
     def start_service(self, name: str) -> None:
+        self.start_http(name)
+        if self.separate_workers:
+            self.start_worker(name)
+
+    def start_http(self, name: str) -> None:
+        """A service's HTTP process (uvicorn); it runs the relay and consumers too unless separate_workers."""
         port = self.base_port + dict(SERVICES)[name]
         env = {**self.common_env(), "LP_DATABASE_URL": self.database_url(name), "LP_SERVICE_NAME": name}
-        self._spawn(name, [PYTHON, "-m", "uvicorn", "--factory", f"{name}.main:create_app", "--host", "127.0.0.1",
-                           "--port", str(port), "--no-access-log", "--log-level", "warning"], env)
+        if self.separate_workers:
+            env["LP_RUN_WORKERS"] = "false"
+        cmd = [PYTHON, "-m", "uvicorn", "--factory", f"{name}.main:create_app", "--host", "127.0.0.1",
+               "--port", str(port), "--no-access-log", "--log-level", "warning"]
+        if self.http_workers > 1:
+            cmd += ["--workers", str(self.http_workers)]
+        self._spawn(name, cmd, env)
+
+    def has_worker(self, name: str) -> bool:
+        return (ROOT / "services" / name / "src" / name / "worker.py").exists()
+
+    def start_worker(self, name: str) -> None:
+        """``python -m <name>.worker`` as the process ``<name>-worker`` (relay, consumers, pollers; no HTTP)."""
+        if not self.has_worker(name):
+            raise RuntimeError(f"{name} has no worker module (services/{name}/src/{name}/worker.py)")
+        env = {**self.common_env(), "LP_DATABASE_URL": self.database_url(name), "LP_SERVICE_NAME": name,
+               "LP_METRICS_PORT": str(self.worker_port(name))}
+        self._spawn(f"{name}-worker", [PYTHON, "-m", f"{name}.worker"], env)
+
+    def worker_names(self) -> list[str]:
+        """The worker processes this platform runs (``<service>-worker``); empty unless separate_workers."""
+        if not self.separate_workers:
+            return []
+        return [f"{n}-worker" for n in self.available_services() if self.has_worker(n)]
+
+    def pid(self, name: str) -> int | None:
+        """The process id of a started process (``auth``, ``auth-worker``, ``gateway``, ``s3``), None if not running."""
+        proc = self.procs.get(name)
+        return proc.pid if proc is not None and proc.poll() is None else None
+
+    def kill(self, name: str, sig: int = signal.SIGKILL, timeout: float = 10) -> None:
+        """Send ``sig`` (SIGKILL: a crash) to one started process and its children, and wait until it is gone."""
+        proc = self.procs.get(name)
+        if proc is None:
+            raise KeyError(f"no process named {name} was started by this platform")
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            _kill(proc.pid)
+            proc.wait(timeout)
+        (self.state_dir / "run" / f"{name}.pid").unlink(missing_ok=True)
+
+    def restart(self, name: str, *, timeout: float = 60) -> None:
+        """Start one process again (stopping it first if it still runs) and wait until it is ready."""
+        if self.pid(name) is not None:
+            self.kill(name, signal.SIGTERM)
+        if name.endswith("-worker"):
+            service = name.removesuffix("-worker")
+            self.start_worker(service)
+            url = self.worker_url(service)
+        elif name == "gateway":
+            self.start_gateway()
+            url = self.gateway_url
+        else:
+            # The HTTP process alone: with separate_workers its worker is a process of its own.
+            self.start_http(name)
+            url = self.service_url(name)
+        if not _wait_http(url + "/readyz", timeout):
+            raise RuntimeError(f"{name} did not become ready again at {url}\n{self.log_tail(name)}")
 
     def start_gateway(self) -> None:
         env = self.common_env()
@@ -201,16 +280,22 @@ class Platform:
         self.procs[name] = proc
         (self.state_dir / "run" / f"{name}.pid").write_text(str(proc.pid))
 
+    def log_tail(self, name: str, chars: int = 3000) -> str:
+        log = self.state_dir / "logs" / f"{name}.log"
+        return log.read_text(errors="replace")[-chars:] if log.exists() else ""
+
     def wait_healthy(self, timeout: float = 60) -> None:
-        for name in [*self.available_services(), "gateway"]:
+        urls = {name: self.service_url(name) for name in self.available_services()}
+        # A worker's /readyz says its consumer's queue is bound (the HTTP process has no consumer then).
+        urls.update({w: self.worker_url(w.removesuffix("-worker")) for w in self.worker_names()})
+        urls["gateway"] = self.gateway_url
+        for name, base in urls.items():
             # Ready, not just alive: its database, broker and storage answer and its consumer's queue is
             # bound, so no event published from here on (demo data included) can miss it.
-            url = (self.gateway_url if name == "gateway" else self.service_url(name)) + "/readyz"
+            url = base + "/readyz"
             if not _wait_http(url, timeout):
-                log = self.state_dir / "logs" / f"{name}.log"
-                tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
-                raise RuntimeError(f"{name} did not become ready at {url}\n{tail}")
-            print(f"  {name}: ready at {url.removesuffix('/readyz')}")
+                raise RuntimeError(f"{name} did not become ready at {url}\n{self.log_tail(name)}")
+            print(f"  {name}: ready at {base}")
 
     def load_demo(self) -> list[str]:
         lines: list[str] = []
@@ -283,8 +368,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="质量分级及“领跑者”管理信息平台 — local runner")
     parser.add_argument("command", choices=["up", "down", "status"])
     parser.add_argument("--no-demo", action="store_true")
+    parser.add_argument("--separate-workers", action="store_true",
+                        help="relays and consumers in a `python -m <service>.worker` process each (as deployed)")
     args = parser.parse_args()
-    platform = Platform()
+    platform = Platform(separate_workers=args.separate_workers)
     if args.command == "down":
         platform.down()
         print("stopped")

@@ -23,6 +23,7 @@ from sqlalchemy import distinct, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from infra_lock import InfraLock
 from probe import effects, metadata, produced
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,7 +95,10 @@ async def test_nothing_lost_nothing_doubled_under_faults(tmp_path, bus_namespace
     relay = Worker("relay", env, tmp_path / "relay.log")
     consumer = Worker("consume", env, tmp_path / "consume.log")
     faults: list[dict] = []
+    lock = InfraLock()
     try:
+        # Other engineers' benchmarks wait while PostgreSQL and RabbitMQ restart here, and we wait for theirs.
+        await asyncio.to_thread(lock.acquire)
         async with db.engine.begin() as conn:
             await conn.run_sync(bus_metadata.create_all)
             await conn.run_sync(metadata.create_all)
@@ -236,6 +240,7 @@ async def test_nothing_lost_nothing_doubled_under_faults(tmp_path, bus_namespace
         relay.kill()
         consumer.kill()
         _restore_infrastructure()
+        lock.release()
         await db.dispose()
         for _ in range(20):
             try:
