@@ -285,8 +285,9 @@ async def world(platform) -> dict[str, Any]:
     assert r.status_code == 200, r.text
 
     async def promotion():
+        # the mall also knows A's brand (and its logo) by then: the brand-logo route answers A
         r = await ca.get(f"/api/mall/promotions/{star_id}", headers=ha)
-        return r.status_code == 200
+        return r.status_code == 200 and any(b["id"] == brand_id and b["has_logo"] for b in r.json()["brands"])
 
     await wait_for(promotion, "the mall promotion of A's star product")
     r = await ca.post(

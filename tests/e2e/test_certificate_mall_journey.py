@@ -124,6 +124,25 @@ async def test_certificate_label_mall_and_revocation(gw, sms, platform):
     detail = (await gw.get(f"/api/mall/products/{model['model_id']}")).json()
     assert detail["enterprise_name"] == "杭州领跑冷链电器有限公司"
 
+    # the brand's logo on the product page: public, PNG, cacheable, revalidated with 304
+    logo_url = detail["brand"]["logo_url"]
+    assert logo_url == f"/api/mall/brands/{brand_id}/logo"
+    r = await gw.get(logo_url)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "image/png" and Image.open(io.BytesIO(r.content)).format == "PNG"
+    assert r.headers["cache-control"].startswith("public, max-age=") and r.headers["x-content-type-options"] == "nosniff"
+    assert (await gw.get(logo_url, headers={"If-None-Match": r.headers["etag"]})).status_code == 304
+    # a brand no listed product shows: its enterprise sees the logo, nobody else; unknown ids are 404
+    unlisted = await _brand(gw, h, "冷链备用品牌")
+
+    async def owner_sees() -> bool:
+        return (await gw.get(f"/api/mall/brands/{unlisted}/logo", headers=h)).status_code == 200
+
+    assert await eventually(owner_sees, timeout=30)
+    assert (await gw.get(f"/api/mall/brands/{unlisted}/logo")).status_code == 404
+    assert (await gw.get(f"/api/mall/brands/{unlisted}/logo", headers=other["headers"])).status_code == 404
+    assert (await gw.get(f"/api/mall/brands/{declaration['id']}/logo")).status_code == 404
+
     # Another enterprise cannot touch this material.
     r = await gw.put(f"/api/mall/promotions/{star['id']}", headers=other["headers"], json={"introduction": "<p>x</p>"})
     assert r.status_code == 404

@@ -36,7 +36,15 @@ export interface Promotion extends PromotionSummary {
   introduction: string
   pictures: Picture[]
   intro_pictures: Picture[]
-  brands: { id: string; name: string; story: string; has_logo: boolean }[]
+  brands: MallBrand[]
+}
+
+export interface MallBrand {
+  id: string
+  name: string
+  story: string
+  has_logo: boolean
+  logo_url?: string | null
 }
 
 export interface MallProduct {
@@ -60,7 +68,7 @@ export interface MallProduct {
   group_standard?: string | null
   introduction?: string
   pictures?: Picture[]
-  brand?: { id: string; name: string; story: string; has_logo: boolean } | null
+  brand?: MallBrand | null
   indicators?: { code: string; name: string; unit?: string; value?: unknown; forerunner?: unknown; direction?: string; star_reached?: number | null }[]
   certificate?: { verify_code: string; verify_url: string } | null
   label?: { verify_code: string; verify_url: string } | null

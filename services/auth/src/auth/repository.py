@@ -96,6 +96,11 @@ async def brand_of(session: AsyncSession, org_id: uuid.UUID, brand_id: uuid.UUID
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def brand(session: AsyncSession, brand_id: uuid.UUID) -> Brand | None:
+    """Any organisation's brand, for internal routes only (the caller decides who may see it)."""
+    return await session.get(Brand, brand_id)
+
+
 async def count_brands(session: AsyncSession, org_id: uuid.UUID) -> int:
     return (await session.execute(select(func.count()).where(Brand.org_id == org_id))).scalar_one()
 

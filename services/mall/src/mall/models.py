@@ -179,6 +179,8 @@ class Product(Base):
         ),
         Index("ix_products_listed_brand", "brand_name", postgresql_where=text("status = 'listed'")),
         Index("ix_products_listed_region", "region_code", postgresql_where=text("status = 'listed'")),
+        # A brand's logo is public while a listed product shows the brand (GET /api/mall/brands/{id}/logo).
+        Index("ix_products_listed_brand_id", "brand_id", postgresql_where=text("status = 'listed'")),
     )
 
 

@@ -4,11 +4,12 @@ organisation, so another tenant's id is simply not found."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import uuid
 from typing import Any
 
 import structlog
-from kit.errors import Conflict, Invalid, NotFound
+from kit.errors import AppError, Conflict, Invalid, NotFound, Unavailable
 from kit.security import Principal
 from kit.storage import new_key
 from kit.uploads import CheckedFile
@@ -148,6 +149,31 @@ async def logo(ctx: AuthContext, principal: Principal, brand_id: uuid.UUID | Non
     if not key:
         raise NotFound("尚未上传 Logo", code="logo_not_found")
     return await ctx.runtime.storage.get(LOGO_BUCKET, key)
+
+
+def logo_etag(key: str) -> str:
+    """A strong validator of one stored logo: keys are new for every upload, so the key names the bytes. The
+    key itself stays inside (a hash of it travels)."""
+    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+async def brand_logo_internal(ctx: AuthContext, brand_id: uuid.UUID) -> tuple[bytes, str]:
+    """A brand's logo for the mall (internal route): the bytes and their ETag. Only brand logos, never the
+    enterprise's own logo or any other object of the bucket; the mall decides whether the brand is public."""
+    async with ctx.db.session() as session:
+        brand = await repo.brand(session, brand_id)
+    if brand is None:
+        raise NotFound("品牌不存在", code="brand_not_found")
+    if not brand.logo_key:
+        raise NotFound("该品牌尚未上传 Logo", code="logo_not_found")
+    try:
+        data = await ctx.runtime.storage.get(LOGO_BUCKET, brand.logo_key)
+    except AppError:
+        raise
+    except Exception as exc:
+        log.warning("logo_not_read", error=type(exc).__name__)
+        raise Unavailable("Logo 存储暂时不可用，请稍后再试", code="storage_unavailable") from exc
+    return data, logo_etag(brand.logo_key)
 
 
 async def list_brands(ctx: AuthContext, principal: Principal) -> list[dict[str, Any]]:

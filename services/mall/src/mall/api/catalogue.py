@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+import httpx
+from fastapi import APIRouter, Depends, Header, Query, Response
 from kit.security import OptionalPrincipal
 from kit.web import PageDep, RuntimeDep
 
-from mall import service
+from mall import brand_logos, service
 from mall.api.schemas import (
     BrandOut,
     CatalogueItem,
@@ -117,3 +118,41 @@ async def get_picture(
     if found.data is None:
         return Response(status_code=304, headers=headers)
     return Response(content=found.data, media_type=found.content_type, headers=headers)
+
+
+def auth_transport() -> httpx.AsyncBaseTransport | None:
+    """How the mall reaches auth's internal routes: the network (None); tests put a transport here."""
+    return None
+
+
+@router.get(
+    "/brands/{brand_id}/logo",
+    operation_id="mall_get_brand_logo",
+    responses={200: {"content": {"image/png": {}}}, 304: {"description": "未修改"}},
+)
+async def get_brand_logo(
+    brand_id: uuid.UUID,
+    runtime: RuntimeDep,
+    principal: OptionalPrincipal,
+    transport: Annotated[httpx.AsyncBaseTransport | None, Depends(auth_transport)],
+    if_none_match: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Response:
+    """品牌 Logo（PNG）：有上架产品使用该品牌时公开；否则仅品牌所属企业可见。"""
+    viewer = principal.org_id if principal is not None else None
+    found = await brand_logos.brand_logo(
+        runtime, brand_id, viewer_org=viewer, if_none_match=if_none_match, transport=transport
+    )
+    headers = {
+        "ETag": found.etag,
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": (
+            f"public, max-age={runtime.settings.mall_picture_cache_seconds}"
+            if found.public
+            else "private, no-cache"
+        ),
+        "Vary": "Authorization",
+    }
+    if found.data is None:
+        return Response(status_code=304, headers=headers)
+    return Response(content=found.data, media_type="image/png", headers=headers)

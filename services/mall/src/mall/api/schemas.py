@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mall.brand_logos import logo_url
 from mall.domain.labels import ListingStatus, Source
 from mall.domain.richtext import MAX_INTRODUCTION_CHARS, picture_url
 from mall.models import Brand, Picture, Product
@@ -58,10 +59,14 @@ class BrandOut(BaseModel):
     name: str
     story: str
     has_logo: bool
+    logo_url: str | None  # public while a listed product shows the brand; its enterprise always
 
     @classmethod
     def of(cls, b: Brand) -> BrandOut:
-        return cls(id=b.brand_id, name=b.name, story=b.story, has_logo=bool(b.logo_key))
+        return cls(
+            id=b.brand_id, name=b.name, story=b.story, has_logo=bool(b.logo_key),
+            logo_url=logo_url(b.brand_id) if b.logo_key else None,
+        )
 
 
 class MissingItem(BaseModel):
