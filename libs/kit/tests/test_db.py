@@ -83,6 +83,5 @@ async def test_busy_connection_dropped_by_the_server_fails_once_as_an_outage(scr
 async def test_statements_are_planned_with_their_values(scratch_db):
     # a generic plan cannot use a partial index or see a skewed value: the sixth run of the declaration
     # list's prepared statement became a full scan without this
-    async with scratch_db(pool_size=1) as db:
-        async with db.session() as session:
-            assert await session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+    async with scratch_db(pool_size=1) as db, db.session() as session:
+        assert await session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"

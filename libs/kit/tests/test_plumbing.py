@@ -82,6 +82,35 @@ async def test_expired_forged_and_none_alg_tokens_are_refused(keys):
         await verifier.verify(jwt.encode({**claims, "typ": "refresh"}, key="secret", algorithm="HS256"))
 
 
+async def test_verified_tokens_are_kept_but_still_expire_and_forgeries_never_enter(keys, monkeypatch):
+    private, public = keys
+    verifier = _verifier(public)
+    checks: list[str] = []
+    original = verifier._verify_signature
+
+    def counting(token: str):  # the signature check itself
+        checks.append(token)
+        return original(token)
+
+    monkeypatch.setattr(verifier, "_verify_signature", counting)
+    token = _token(_issuer(private, ttl=60))
+    for _ in range(3):
+        assert (await verifier.verify(token)).org_name == "甲公司"
+    assert len(checks) == 1  # checked once, then known
+    # a token altered by one character is another token: checked, refused, never kept
+    head, payload, signature = token.split(".")
+    forged = ".".join([head, payload, signature[:-2] + ("AA" if signature[-2:] != "AA" else "BB")])
+    for _ in range(2):
+        with pytest.raises(Unauthorized):
+            await verifier.verify(forged)
+    assert checks.count(forged) == 2
+    # a kept token still dies at its expiry
+    monkeypatch.setattr(time, "time", lambda: jwt.decode(token, options={"verify_signature": False})["exp"] + 1)
+    with pytest.raises(Unauthorized) as e:
+        await verifier.verify(token)
+    assert e.value.code == "token_expired"
+
+
 def _png(size=(40, 40), mode="RGB", exif=False) -> bytes:
     out = io.BytesIO()
     img = Image.new(mode, size, "red")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import jwt
+from cachetools import LRUCache
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Depends, Header, Request
@@ -107,18 +108,36 @@ class TokenIssuer:
         return jwt.encode(claims, self._key, algorithm="EdDSA")
 
 
+VERIFIED_TOKENS_KEPT = 20_000  # tokens of the people active within one token lifetime, per process
+
+
 class TokenVerifier:
     def __init__(self, public_key_pem: bytes, *, issuer: str, audience: str, redis: Redis | None) -> None:
         self._key = serialization.load_pem_public_key(public_key_pem)
         self.issuer = issuer
         self.audience = audience
         self.redis = redis
+        self._verified: LRUCache[str, dict[str, Any]] = LRUCache(maxsize=VERIFIED_TOKENS_KEPT)
 
     @classmethod
     def from_file(cls, path: str | Path, **kw: Any) -> TokenVerifier:
         return cls(Path(path).read_bytes(), **kw)
 
     def decode(self, token: str) -> dict[str, Any]:
+        # A token verified once is the same bytes the next time: its claims are kept (until it expires) so
+        # each request of a session does not pay the signature check again — about a twentieth of a list
+        # request's CPU, twice (gateway and service). Revocation is still asked of Redis every time.
+        known = self._verified.get(token)
+        if known is not None:
+            if time.time() >= known["exp"]:
+                self._verified.pop(token, None)
+                raise Unauthorized("登录已过期，请重新登录", code="token_expired")
+            return dict(known)
+        claims = self._verify_signature(token)
+        self._verified[token] = claims
+        return dict(claims)
+
+    def _verify_signature(self, token: str) -> dict[str, Any]:
         try:
             claims = jwt.decode(
                 token,

@@ -18,7 +18,7 @@ from declaration.domain.statuses import ListStatus
 from declaration.models import Declaration, Enterprise, Product, StarProduct
 
 
-async def _product(session: AsyncSession, product_id) -> Product:
+async def product_row(session: AsyncSession, product_id) -> Product:
     # events of one product may arrive in any order and be handled at the same time: the row is created
     # by whichever comes first (ON CONFLICT), then every handler updates it under the row lock
     await session.execute(
@@ -32,7 +32,7 @@ async def _product(session: AsyncSession, product_id) -> Product:
 
 async def on_product_saved(session: AsyncSession, event: Envelope) -> None:
     p = ProductSaved.model_validate(event.payload)
-    product = await _product(session, p.product_id)
+    product = await product_row(session, p.product_id)
     product.code, product.name, product.field, product.year = p.code, p.name, p.field, p.year
     product.product_type = p.product_type
     # denormalised copies on declarations follow the product's names
@@ -49,7 +49,7 @@ async def on_product_saved(session: AsyncSession, event: Envelope) -> None:
 
 async def on_agency_designated(session: AsyncSession, event: Envelope) -> None:
     p = AgencyDesignated.model_validate(event.payload)
-    product = await _product(session, p.product_id)
+    product = await product_row(session, p.product_id)
     product.agency_org_id = p.agency_org_id
     product.agency_name = p.agency_name
     product.notice_start = p.notice_start
@@ -65,7 +65,7 @@ async def on_agency_designated(session: AsyncSession, event: Envelope) -> None:
 
 async def on_designation_withdrawn(session: AsyncSession, event: Envelope) -> None:
     p = DesignationWithdrawn.model_validate(event.payload)
-    product = await _product(session, p.product_id)
+    product = await product_row(session, p.product_id)
     # only the designation this event is about: a newer designation (handled first, events of one product
     # may be consumed concurrently) has another notice start and stays
     if product.agency_org_id != p.agency_org_id or product.notice_start != p.notice_start:
@@ -91,7 +91,7 @@ async def on_designation_withdrawn(session: AsyncSession, event: Envelope) -> No
 
 async def on_plan_finalised(session: AsyncSession, event: Envelope) -> None:
     p = PlanFinalised.model_validate(event.payload)
-    product = await _product(session, p.product_id)
+    product = await product_row(session, p.product_id)
     if product.plan_version is not None and p.version < product.plan_version:
         return  # an older final version arriving late never replaces a newer one
     product.plan_id = p.plan_id

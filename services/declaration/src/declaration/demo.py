@@ -28,6 +28,7 @@ from sqlalchemy import select
 from declaration import candidates, service
 from declaration.comparison import BenchmarkComparison
 from declaration.config import Settings
+from declaration.consumers import product_row
 from declaration.main import make_runtime
 from declaration.models import Declaration, Product
 
@@ -66,7 +67,9 @@ async def sync_products(
             if plan is None or not item.get("agency"):
                 continue
             pid = uuid.UUID(item["id"])
-            product = await session.get(Product, pid) or Product(product_id=pid)
+            # the catalog events of the same products may be creating these rows right now (the consumer):
+            # the row is made by whichever comes first, then updated under its lock
+            product = await product_row(session, pid)
             product.code, product.name, product.field, product.year = (
                 item["code"],
                 item["name"],
@@ -82,7 +85,6 @@ async def sync_products(
             product.plan_version = plan["version"]
             product.group_standard = plan.get("group_standard") or ""
             product.indicators = plan["indicators"]
-            session.add(product)
             out.append(product)
     return out
 
