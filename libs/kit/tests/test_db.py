@@ -85,3 +85,34 @@ async def test_statements_are_planned_with_their_values(scratch_db):
     # list's prepared statement became a full scan without this
     async with scratch_db(pool_size=1) as db, db.session() as session:
         assert await session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+
+
+async def test_read_session_sends_no_transaction_and_sees_fresh_commits(scratch_db, monkeypatch):
+    from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
+
+    begun: list[object] = []
+    original = AsyncAdapt_asyncpg_connection._start_transaction
+
+    async def counting(self):
+        if self.isolation_level != "autocommit":  # the dialect sends BEGIN only then
+            begun.append(self)
+        return await original(self)
+
+    monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "_start_transaction", counting)
+    async with scratch_db(pool_size=1) as db:
+        start = len(begun)
+        async with db.transaction() as session:
+            await session.execute(text("CREATE TABLE t (n int)"))
+        assert len(begun) == start + 1
+        async with db.read_session() as reader:
+            assert await reader.scalar(text("SELECT count(*) FROM t")) == 0
+            async with db.transaction() as writer:  # another connection commits meanwhile
+                await writer.execute(text("INSERT INTO t VALUES (1)"))
+            # no snapshot held: the next statement sees the commit
+            assert await reader.scalar(text("SELECT count(*) FROM t")) == 1
+            assert await reader.scalar(text("SELECT current_setting('transaction_isolation')")) == "read committed"
+        assert len(begun) == start + 2  # the two transactions; the reader began none
+        async with db.session() as session:  # the pooled connection is transactional again for others
+            await session.execute(text("INSERT INTO t VALUES (2)"))
+            await session.rollback()
+            assert await session.scalar(text("SELECT count(*) FROM t")) == 1

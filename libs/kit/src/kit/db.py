@@ -86,10 +86,23 @@ class Database:
         )
         _install_idle_ping(self.engine, ping_after_idle)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # the same pool; the asyncpg dialect keeps AUTOCOMMIT on the client side (no statement is sent for it)
+        self.read_sessionmaker = async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         async with self.sessionmaker() as session:
+            yield session
+
+    @asynccontextmanager
+    async def read_session(self) -> AsyncIterator[AsyncSession]:
+        """A session for reading only, outside any transaction: each statement sees what was committed when it
+        started, and the BEGIN and ROLLBACK around it (two round trips) are not sent. For reads that are one
+        statement, or whose statements need no common snapshot (a page of a list). Writes through it are
+        refused by the caller's discipline, not by the database: use ``transaction()`` to change data."""
+        async with self.read_sessionmaker() as session:
             yield session
 
     @asynccontextmanager

@@ -517,7 +517,7 @@ async def list_declarations(
     # all 100,000 rows on every page turn (QUALITY 18)
     capped = query.with_only_columns(Declaration.id).order_by(None).limit(COUNT_CAP + 1)
     count = select(func.count()).select_from(capped.subquery()).correlate(None)
-    async with runtime.db.session() as session:
+    async with runtime.db.read_session() as session:
         if known is not None:
             rows = list((await session.execute(ordered)).all())
             total = known
