@@ -130,6 +130,16 @@ async def test_working_group_creates_and_designates(portal, new_page):
     )
     await expect(row.get_by_text("中国家用电器研究院")).to_be_visible()
     await shot(page, "group_key_products")
+    # 撤销指定: a reason is required; afterwards the product has no agency and can be designated again
+    await row.get_by_role("button", name="撤销指定").click()
+    withdraw = page.get_by_role("dialog", name=re.compile("撤销评估机构指定"))
+    await withdraw.get_by_role("button", name="确定撤销").click()
+    await expect(withdraw.get_by_text("请填写撤销原因")).to_be_visible()
+    await withdraw.get_by_placeholder("请填写撤销原因，将告知该评估机构").fill("浏览器测试：机构资质到期")
+    await withdraw.get_by_role("button", name="确定撤销").click()
+    await expect(withdraw).to_be_hidden()
+    await expect(row.get_by_text("未指定")).to_be_visible()
+    await expect(row.get_by_role("button", name="指定机构")).to_be_visible()
     for path, name in [
         ("/workspace/group/reviews", "group_reviews"),
         ("/workspace/group/notices", "group_notices"),

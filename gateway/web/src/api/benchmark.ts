@@ -144,6 +144,9 @@ export const benchmarkApi = {
   agencies: () => http.get('/api/benchmark/agencies').then((r) => asPage<{ id: string; name: string }>(r.data).items),
   designate: (productId: string, agencyOrgId: string) =>
     http.post(`/api/benchmark/products/${productId}/designation`, { agency_org_id: agencyOrgId }).then((r) => r.data),
+  // 撤销指定: the product closes until another agency is designated; the agency is told in-site and by SMS.
+  withdrawDesignation: (productId: string, reason: string) =>
+    http.post(`/api/benchmark/products/${productId}/designation/withdraw`, { reason }).then((r) => toProduct(r.data)),
 
   // Agency: its own products' plans, as JSON or as the Excel template; a final plan is never edited.
   myProducts: (params: Record<string, unknown> = {}) =>
