@@ -607,9 +607,20 @@ def row_json(d: Declaration | Row[Any], principal: Principal, *, seq: int) -> di
 
 
 async def detail(runtime: Runtime, principal: Principal, declaration_id: uuid.UUID) -> dict[str, Any]:
-    async with runtime.db.session() as session:
-        d = await access.load_declaration(session, principal, declaration_id)
-        product = await session.get(Product, d.product_id)
+    # read outside a transaction, the declaration with its product and enterprise in one statement: three
+    # round trips instead of seven (QUALITY 22)
+    async with runtime.db.read_session() as session:
+        found = (
+            await session.execute(
+                access.scope(select(Declaration, Product, Enterprise), principal)
+                .where(Declaration.id == declaration_id)
+                .outerjoin(Product, Product.product_id == Declaration.product_id)
+                .outerjoin(Enterprise, Enterprise.org_id == Declaration.org_id)
+            )
+        ).first()
+        if found is None:
+            raise access.not_found()
+        d, product, enterprise = found
         models = (
             await session.scalars(
                 select(ProductModel)
@@ -624,7 +635,6 @@ async def detail(runtime: Runtime, principal: Principal, declaration_id: uuid.UU
                 .order_by(EvidenceFile.created_at)
             )
         ).all()
-        enterprise = await session.get(Enterprise, d.org_id)
     done = completion_of(d)
     current = None
     if enterprise is not None:
