@@ -194,6 +194,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session for routes that only read: no transaction around it (``Database.read_session``)."""
+    async with request.app.state.runtime.db.read_session() as session:
+        yield session
+
+
 def client_ip(request: Request) -> str:
     """The client's address as the gateway saw it (the gateway sets X-Forwarded-For)."""
     forwarded = request.headers.get("x-forwarded-for")
@@ -204,6 +210,7 @@ def client_ip(request: Request) -> str:
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
 
 
 async def page_params(page: int = 1, page_size: int = 20) -> dict[str, Any]:

@@ -98,7 +98,7 @@ async def list_products(
     db: Database, *, now: datetime, year: int | None, field: str | None, open_only: bool | None,
     agency_id: uuid.UUID | None = None, offset: int, limit: int,
 ) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
-    async with db.session() as session:
+    async with db.read_session() as session:
         rows, total = await repo.list_products(
             session, now=now, year=year, field=field, open_only=open_only, agency_id=agency_id,
             offset=offset, limit=limit,
@@ -107,7 +107,7 @@ async def list_products(
 
 
 async def get_product(db: Database, *, product_id: uuid.UUID, now: datetime) -> dict[str, Any]:
-    async with db.session() as session:
+    async with db.read_session() as session:
         row = await repo.get_product_row(session, product_id)
     if row is None:
         raise _product_not_found()

@@ -14,7 +14,7 @@ from kit.ratelimit import enforce
 from kit.runtime import Runtime
 from kit.security import CurrentPrincipal, EnterprisePrincipal, WorkingGroupPrincipal
 from kit.uploads import check_upload
-from kit.web import RuntimeDep, SessionDep, client_ip
+from kit.web import ReadSessionDep, RuntimeDep, SessionDep, client_ip
 
 from certificate import service
 from certificate.api.pages import verify_page
@@ -181,7 +181,7 @@ FILE_RESPONSES = {
 @router.get("", response_model=CertificatePage, operation_id="listCertificates", summary="证书列表")
 async def list_certificates(
     principal: CurrentPrincipal,
-    session: SessionDep,
+    session: ReadSessionDep,
     runtime: RuntimeDep,
     page: PageDep,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
