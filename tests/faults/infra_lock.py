@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from pathlib import Path
 
 LOCK = "/tmp/lp-infra.lock"
@@ -28,10 +29,11 @@ def _ancestors() -> set[int]:
     return seen
 
 
-def _holders(path: str) -> set[int]:
-    """Processes holding a flock on ``path`` (from /proc/locks; waiters, marked '->', are left out)."""
+def _holders(path: str) -> dict[int, str]:
+    """Processes holding a flock on ``path`` and how (WRITE: exclusive, READ: shared), from /proc/locks;
+    waiters, marked '->', are left out."""
     inode = os.stat(path).st_ino
-    holders: set[int] = set()
+    holders: dict[int, str] = {}
     try:
         lines = Path("/proc/locks").read_text().splitlines()
     except OSError:
@@ -41,7 +43,7 @@ def _holders(path: str) -> set[int]:
         if len(parts) < 6 or parts[1] == "->" or parts[1] != "FLOCK":
             continue
         if int(parts[5].rsplit(":", 1)[1]) == inode:
-            holders.add(int(parts[4]))
+            holders[int(parts[4])] = parts[3]
     return holders
 
 
@@ -60,14 +62,19 @@ class InfraLock:
             return self.how
         except BlockingIOError:
             pass
-        held_above = _holders(self.path) & _ancestors()
+        holders = _holders(self.path)
+        held_above = sorted(set(holders) & _ancestors())
         if held_above:
+            # Shared by the caller: others may share it too, and waiting for exclusive would never end.
             self._file.close()
             self._file = None
-            self.how = f"held by the calling process {min(held_above)}"
+            pid = held_above[0]
+            mode = "exclusive" if holders[pid] == "WRITE" else "shared"
+            self.how = f"held ({mode}) by the calling process {pid}"
             return self.how
+        started = time.monotonic()
         fcntl.flock(self._file, fcntl.LOCK_EX)
-        self.how = "taken after waiting"
+        self.how = f"taken after waiting {time.monotonic() - started:.0f} s"
         return self.how
 
     def release(self) -> None:

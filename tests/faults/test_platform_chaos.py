@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import importlib.util
 import json
+import math
 import os
 import random
 import re
@@ -59,6 +60,8 @@ N_EVENTS = int(os.environ.get("LP_CHAOS_PLATFORM_EVENTS", "1000" if FULL else "4
 RATE = float(os.environ.get("LP_CHAOS_PLATFORM_RATE", "6" if FULL else "2"))
 CLIENTS = 6
 RECOVERY_GOAL_S = 30.0
+# How long to wait for a recovery before calling it missed (well past the goal, within the test's timeout).
+WAIT_S = 45.0
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DB_PREFIX = "lpchaosp_"
 NAMESPACE = "lpchaos"
@@ -73,7 +76,7 @@ LABELS = {
     "relay": "auth-worker (relay) SIGKILL + restart",
 }
 
-pytestmark = [pytest.mark.faults, pytest.mark.timeout(1800 if FULL else 300)]
+pytestmark = [pytest.mark.faults, pytest.mark.timeout(2400 if FULL else 1200)]
 
 
 def _port_open(port: int) -> bool:
@@ -118,25 +121,37 @@ async def _wait_pg(timeout: float = 120) -> None:
             await asyncio.sleep(0.1)
 
 
-async def _consumers(queues: list[str]) -> dict[str, int] | None:
-    """Consumers on each queue, None while the broker does not answer."""
+async def _queue_state(queues: list[str]) -> dict[str, tuple[int, int]] | None:
+    """(consumers, messages) of each queue from the broker's declare-ok, None while the broker does not answer.
+    Not `rabbitmqctl list_queues consumers`: for quorum queues it reports the periodic statistics, which
+    still show 0 consumers seconds after a consumer attached (seen here)."""
     try:
         connection = await aio_pika.connect("amqp://guest:guest@127.0.0.1:5672/", timeout=3)
     except Exception:
         return None
     try:
-        counts = {}
+        state = {}
         for name in queues:
             channel = await connection.channel()
-            queue = await channel.declare_queue(name, passive=True)
-            counts[name] = int(queue.declaration_result.consumer_count or 0)
+            try:
+                queue = await channel.declare_queue(name, passive=True)
+            except aio_pika.exceptions.ChannelNotFoundEntity:
+                state[name] = (0, 0)  # the queue is gone (deleted under the test): nobody consumes it
+                continue
+            result = queue.declaration_result
+            state[name] = (int(result.consumer_count or 0), int(result.message_count or 0))
             await channel.close()
-        return counts
+        return state
     except Exception:
         return None
     finally:
         with contextlib.suppress(Exception):
             await connection.close()
+
+
+async def _consumers(queues: list[str]) -> dict[str, int] | None:
+    state = await _queue_state(queues)
+    return None if state is None else {name: consumers for name, (consumers, _) in state.items()}
 
 
 def _restore_infrastructure() -> None:
@@ -164,7 +179,8 @@ async def _drop_databases() -> None:
 
 
 def _rabbit_queues() -> list[tuple[str, int, int]]:
-    """(name, consumers, messages) of this platform's queues, as the broker reports them."""
+    """(name, consumers, messages) of this platform's queues as rabbitmqctl lists them (figures may lag:
+    see ``_queue_state``)."""
     out = subprocess.run(
         ["rabbitmqctl", "-q", "list_queues", "name", "consumers", "messages", "--no-table-headers"],
         capture_output=True, text=True, timeout=120, check=True,
@@ -351,10 +367,12 @@ async def test_platform_services_lose_and_double_nothing_under_faults():
     await r.aclose()
     lock = InfraLock()
     faults: list[dict] = []
+    passed = False
     try:
         platform.up(demo=False, portal=False)
         effects = Effects(platform, run)
-        work_queues = [name for name, _, _ in await asyncio.to_thread(_rabbit_queues) if not name.endswith(".dlq")]
+        all_queues = [name for name, _, _ in await asyncio.to_thread(_rabbit_queues)]
+        work_queues = [name for name in all_queues if not name.endswith(".dlq")]
         assert work_queues, "the platform declared no queues"
         # Exclusive for the faults: benchmarks of other engineers wait, and we wait for theirs.
         await asyncio.to_thread(lock.acquire)
@@ -368,7 +386,7 @@ async def test_platform_services_lose_and_double_nothing_under_faults():
                         (5 * N_EVENTS // 10, "consumer"), (7 * N_EVENTS // 10, "relay")]
             # The flow runs on through every fault: journeys past a fault's threshold (plus a margin that is
             # in flight during it) wait until the part is back, so no fault falls after the last event.
-            margin = max(N_EVENTS // 10, 3)
+            margin = max(N_EVENTS // 10, math.ceil(RATE * 6))
             back = {kind: asyncio.Event() for _, kind in schedule}
 
             async def fault(kind: str) -> None:
@@ -395,7 +413,7 @@ async def test_platform_services_lose_and_double_nothing_under_faults():
                 # Healthy again: a registration succeeds after the part is back, every queue has its consumer
                 # again, and every registration finished by then has its message in notify.
                 http_ok = events_ok = consumers_ok = None
-                while time.monotonic() - restored < 180:
+                while time.monotonic() - restored < WAIT_S:
                     if http_ok is None:
                         later = [t for t in flow.successes if t >= restored]
                         if later:
@@ -419,7 +437,7 @@ async def test_platform_services_lose_and_double_nothing_under_faults():
                     "events_caught_up_after_s": None if events_ok is None else round(events_ok, 2),
                     "recovery_s": None if None in parts else round(max(parts), 2),
                     "registrations_to_catch_up": len(target),
-                    "restored_at": restored,
+                    "started_at": t0, "restored_at": restored,
                 })
 
             async def run_faults() -> None:
@@ -456,17 +474,20 @@ async def test_platform_services_lose_and_double_nothing_under_faults():
             await fault_task
 
             t_end = time.monotonic()
-            while time.monotonic() - t_end < 120 and not await covered(set(flow.done)):
+            while time.monotonic() - t_end < WAIT_S and not await covered(set(flow.done)):
                 await asyncio.sleep(0.25)
             drained_after = time.monotonic() - t_end
             for f in faults:
-                restored_at = f.pop("restored_at")
+                started_at, restored_at = f.pop("started_at"), f.pop("restored_at")
+                f["registrations_during_fault"] = sum(1 for t in flow.done.values() if started_at <= t < restored_at)
                 f["registrations_after_restore"] = sum(1 for t in flow.done.values() if t >= restored_at)
 
         messages = await effects.messages()
         organisations = await effects.organisations()
         backlog = await effects.outbox_backlog()
-        queues = await asyncio.to_thread(_rabbit_queues)
+        state = await _queue_state(all_queues)
+        assert state is not None, "RabbitMQ did not answer after the faults"
+        queues = [(name, consumers, messages_) for name, (consumers, messages_) in state.items()]
         idle = sorted(name for name, consumers, _ in queues if consumers == 0 and not name.endswith(".dlq"))
         dead = sum(messages_ for name, _, messages_ in queues if name.endswith(".dlq"))
 
@@ -521,7 +542,8 @@ async def test_platform_services_lose_and_double_nothing_under_faults():
             raw={"faults": faults, "retries": dict(flow.retries), "outbox_backlog": backlog,
                  "queues": [{"name": n, "consumers": c, "messages": m} for n, c, m in queues],
                  "lost_sample": lost[:20], "duplicate_sample": doubled[:20], "effects_of_abandoned": unseen[:20],
-                 "failed_journeys": dict(list(flow.failed.items())[:10]), "infra_lock": lock.how},
+                 "failed_journeys": dict(list(flow.failed.items())[:10]), "infra_lock": lock.how,
+                 "workers_running": {w: platform.pid(w) is not None for w in platform.worker_names()}},
         )
         assert not flow.failed, f"journeys that never completed: {dict(list(flow.failed.items())[:5])}"
         assert not lost and not doubled and dead == 0, (lost[:10], doubled[:10], dead)
@@ -530,7 +552,13 @@ async def test_platform_services_lose_and_double_nothing_under_faults():
         assert faults_in_flow == len(schedule), faults
         assert worst is not None and worst <= RECOVERY_GOAL_S, faults
         assert drained_after <= 30
+        passed = True
     finally:
+        if not passed:  # keep the processes' logs of a failed run (test-artifacts/ is not committed)
+            with contextlib.suppress(OSError):
+                kept = ROOT / "test-artifacts" / f"faults-platform-{time.strftime('%Y%m%d-%H%M%S')}"
+                shutil.copytree(platform.state_dir / "logs", kept)
+                print(f"logs of the failed run kept in {kept}")
         _restore_infrastructure()
         lock.release()
         platform.down()
