@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 import structlog
-from kit import metrics
+from kit import heap, metrics
 from kit.errors import AppError
 from kit.logging import configure_logging, request_id_var
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -106,6 +106,7 @@ class Gateway:
                 except Exception as exc:
                     await send({"type": "lifespan.startup.failed", "message": f"{type(exc).__name__}: {exc}"})
                     return
+                heap.settle()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.shutdown()

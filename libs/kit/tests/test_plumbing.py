@@ -25,17 +25,27 @@ def test_production_refuses_development_secrets():
     with pytest.raises(ValidationError, match="LP_INTERNAL_TOKEN"):
         ServiceSettings(env="production", sms_provider="http")
     ok = ServiceSettings(
-        env="production", sms_provider="http", internal_token="x" * 32, pii_key="QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVoxMjM0NTY=",
-        download_secret="y" * 32, s3_secret_key="z" * 32,
+        env="production",
+        sms_provider="http",
+        internal_token="x" * 32,
+        pii_key="QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVoxMjM0NTY=",
+        download_secret="y" * 32,
+        s3_secret_key="z" * 32,
     )
     assert ok.env == "production"
 
 
 def test_adjustable_clock_refused_in_production():
     with pytest.raises(ValidationError, match="CLOCK"):
-        ServiceSettings(env="production", sms_provider="http", internal_token="x" * 32,
-                        pii_key="QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVoxMjM0NTY=", download_secret="y" * 32,
-                        s3_secret_key="z" * 32, clock_adjustable=True)
+        ServiceSettings(
+            env="production",
+            sms_provider="http",
+            internal_token="x" * 32,
+            pii_key="QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVoxMjM0NTY=",
+            download_secret="y" * 32,
+            s3_secret_key="z" * 32,
+            clock_adjustable=True,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +62,14 @@ def _verifier(public: bytes) -> TokenVerifier:
 
 
 def _token(issuer: TokenIssuer, **kw) -> str:
-    return issuer.access_token(account_id=uuid.uuid4(), org_id=uuid.uuid4(), org_type="enterprise",
-                               org_name="甲公司", session_id="s1", **kw)
+    return issuer.access_token(
+        account_id=uuid.uuid4(),
+        org_id=uuid.uuid4(),
+        org_type="enterprise",
+        org_name="甲公司",
+        session_id="s1",
+        **kw,
+    )
 
 
 async def test_token_round_trip(keys):
@@ -65,8 +81,14 @@ async def test_token_round_trip(keys):
 async def test_expired_forged_and_none_alg_tokens_are_refused(keys):
     private, public = keys
     verifier = _verifier(public)
-    expired = _issuer(private).access_token(account_id=uuid.uuid4(), org_id=uuid.uuid4(), org_type="agency",
-                                             org_name="x", session_id="s", now=time.time() - 3600)
+    expired = _issuer(private).access_token(
+        account_id=uuid.uuid4(),
+        org_id=uuid.uuid4(),
+        org_type="agency",
+        org_name="x",
+        session_id="s",
+        now=time.time() - 3600,
+    )
     with pytest.raises(Unauthorized) as e:
         await verifier.verify(expired)
     assert e.value.code == "token_expired"
@@ -105,7 +127,9 @@ async def test_verified_tokens_are_kept_but_still_expire_and_forgeries_never_ent
             await verifier.verify(forged)
     assert checks.count(forged) == 2
     # a kept token still dies at its expiry
-    monkeypatch.setattr(time, "time", lambda: jwt.decode(token, options={"verify_signature": False})["exp"] + 1)
+    monkeypatch.setattr(
+        time, "time", lambda: jwt.decode(token, options={"verify_signature": False})["exp"] + 1
+    )
     with pytest.raises(Unauthorized) as e:
         await verifier.verify(token)
     assert e.value.code == "token_expired"
@@ -181,7 +205,9 @@ def test_plain_pdf_is_accepted_scripted_is_refused():
 
 
 def test_download_links_expire_and_cannot_be_forged():
-    token = sign_download("s3cret", bucket="b", key="k/1", filename="证书.pdf", content_type="application/pdf", ttl=60)
+    token = sign_download(
+        "s3cret", bucket="b", key="k/1", filename="证书.pdf", content_type="application/pdf", ttl=60
+    )
     assert verify_download("s3cret", token)["key"] == "k/1"
     with pytest.raises(NotFound):
         verify_download("other", token)
@@ -196,7 +222,9 @@ def test_download_links_expire_and_cannot_be_forged():
 def test_phones_masked_and_secrets_dropped_in_logs():
     assert mask("13812345678") == "138****5678"
     assert mask_in_text("联系电话13812345678，备用 15900001111") == "联系电话138****5678，备用 159****1111"
-    event = _scrub({"event": "login", "phone": "13812345678", "password": "x", "nested": {"sms_code": "123456"}})
+    event = _scrub(
+        {"event": "login", "phone": "13812345678", "password": "x", "nested": {"sms_code": "123456"}}
+    )
     assert json.dumps(event, ensure_ascii=False).count("13812345678") == 0
     assert event["password"] == "***" and event["nested"]["sms_code"] == "***"
 
@@ -213,7 +241,9 @@ def test_size_errors_are_chinese():
 
 def test_pdf_with_html_appended_is_refused():
     with pytest.raises(UnsupportedMedia) as e:
-        check_file_sync(_pdf() + b"\n<!doctype html><html><body><script>alert(1)</script></body></html>", {"pdf"})
+        check_file_sync(
+            _pdf() + b"\n<!doctype html><html><body><script>alert(1)</script></body></html>", {"pdf"}
+        )
     assert e.value.code == "file_polyglot"
 
 
@@ -252,8 +282,13 @@ async def test_account_revocation_refuses_older_tokens_and_accepts_newer_in_the_
     account = uuid.uuid4()
 
     def token() -> str:
-        return issuer.access_token(account_id=account, org_id=uuid.uuid4(), org_type="enterprise",
-                                   org_name="甲", session_id=uuid.uuid4().hex)
+        return issuer.access_token(
+            account_id=account,
+            org_id=uuid.uuid4(),
+            org_type="enterprise",
+            org_name="甲",
+            session_id=uuid.uuid4().hex,
+        )
 
     old = token()
     await asyncio.sleep(0.01)
@@ -274,3 +309,23 @@ def test_exif_orientation_is_applied_before_it_is_dropped():
     Image.new("RGB", (60, 20), "blue").save(out, format="JPEG", exif=e.tobytes())
     checked = check_file_sync(out.getvalue(), {"jpeg"})
     assert Image.open(io.BytesIO(checked.data)).size == (20, 60)
+
+
+def test_settled_heap_keeps_start_up_objects_out_of_collections():
+    import gc
+
+    from kit import heap
+
+    threshold = gc.get_threshold()
+    try:
+        permanent = [object() for _ in range(1000)]
+        heap.settle()
+        assert gc.get_freeze_count() >= len(permanent)  # what survived start-up is no longer walked
+        assert gc.get_threshold()[0] == heap.YOUNG_THRESHOLD
+        garbage = []
+        garbage.append(garbage)  # a cycle made while serving is still collected
+        del garbage
+        assert gc.collect() >= 1
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)

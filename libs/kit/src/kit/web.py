@@ -15,7 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kit import metrics, tracing
+from kit import heap, metrics, tracing
 from kit.errors import error_body, install_error_handlers
 from kit.logging import request_id_var
 from kit.runtime import Runtime
@@ -144,6 +144,7 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        heap.settle()
         try:
             yield
         finally:

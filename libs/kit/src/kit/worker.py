@@ -10,6 +10,7 @@ import signal
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from kit import heap
 from kit.runtime import Runtime
 
 
@@ -35,6 +36,7 @@ async def _serve_metrics(runtime: Runtime, port: int) -> web.AppRunner:
 async def run_worker(runtime: Runtime) -> None:
     """Start the runtime's workers and run until SIGTERM/SIGINT, then stop cleanly."""
     await runtime.start(workers=True)
+    heap.settle()
     runner = await _serve_metrics(runtime, runtime.settings.metrics_port) if runtime.settings.metrics_port else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
