@@ -1,6 +1,8 @@
 """Delete the queues and exchanges that test runs left on the local RabbitMQ (namespaces lpt…, lpe2e…,
 lpbench…, lpbrowser…, lpsec…). Quorum queues are Raft groups: hundreds of leftovers make a small broker slow
-to restart. The platform's own namespace (`lp.`) is never touched. Run by `make test` before the suite."""
+to restart. The platform's own namespace (`lp.`) is never touched, nor anything in use: a queue with a consumer
+or an exchange with bindings belongs to a run that is still going (another engineer's suite on the same
+broker). Run by `make test` before the suite."""
 
 from __future__ import annotations
 
@@ -27,17 +29,25 @@ async def main() -> None:
     connection = await aio_pika.connect_robust("amqp://guest:guest@127.0.0.1:5672/")
     async with connection:
         channel = await connection.channel()
+        purged = {"queues": 0, "exchanges": 0}
         for name in queues:
             try:
+                # quorum queues refuse queue.delete's if-unused flag: ask the broker for the consumers
+                # (declare-ok answers at once; rabbitmqctl's counts lag) and leave a live run's queues alone
+                queue = await channel.declare_queue(name, passive=True)
+                if queue.declaration_result.consumer_count:
+                    continue
                 await channel.queue_delete(name)
+                purged["queues"] += 1
             except Exception:  # deleted meanwhile by its own run's cleanup
                 channel = await connection.channel()
         for name in exchanges:
             try:
-                await channel.exchange_delete(name)
-            except Exception:
+                await channel.exchange_delete(name, if_unused=True)
+                purged["exchanges"] += 1
+            except Exception:  # still bound: a live run's
                 channel = await connection.channel()
-    print(f"purged {len(queues)} test queues and {len(exchanges)} test exchanges")
+    print(f"purged {purged['queues']} test queues and {purged['exchanges']} test exchanges (live ones kept)")
 
 
 if __name__ == "__main__":
