@@ -276,6 +276,35 @@ async def test_concurrent_logins_all_succeed(client, h):
     assert [a.status_code for a in answers] == [200] * 4
 
 
+async def test_password_is_checked_without_a_connection_or_lock_and_a_change_meanwhile_wins(client, h):
+    from auth.service.context import get_context
+
+    ready = await h.ready_enterprise(client)
+    runtime = client._transport.app.state.runtime
+    passwords = get_context(runtime).passwords
+    original = passwords.verify
+    held: list[int] = []
+    change_meanwhile = {"on": False}
+
+    async def watching(stored_hash, password):  # the argon2 check
+        held.append(runtime.db.engine.pool.checkedout())
+        if change_meanwhile["on"]:  # the owner changes the password while this check runs
+            async with runtime.db.transaction() as session:
+                await session.execute(update(Account).where(Account.login_name == ready["credit_code"])
+                                      .values(password_hash="$argon2id$v=19$m=19456,t=2,p=1$changed"))
+        return await original(stored_hash, password)
+
+    passwords.verify = watching
+    try:
+        await h.login(client, ready["credit_code"], ready["password"])
+        assert held == [0]  # no pooled connection (and so no row lock) held while hashing
+        change_meanwhile["on"] = True
+        r = await client.post("/api/auth/login", json={"login_name": ready["credit_code"], "password": ready["password"]})
+        assert (r.status_code, r.json()["error"]["code"]) == (401, "invalid_credentials")  # the old check no longer stands
+    finally:
+        passwords.verify = original
+
+
 async def test_login_rehashes_a_hash_made_with_weaker_parameters(client, h):
     from argon2 import PasswordHasher, Type
 
