@@ -55,10 +55,27 @@ def _ms(text: str) -> float:
     return float(m.group(1)) * _UNITS[m.group(2)]
 
 
-def wrk(url: str, *, connections: int, seconds: int, headers: dict[str, str] | None = None,
-        script: str | None = None, threads: int = 1) -> dict:
-    cmd = ["taskset", "-c", WRK_CPU, "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
-           "--timeout", "10s"]
+def wrk(
+    url: str,
+    *,
+    connections: int,
+    seconds: int,
+    headers: dict[str, str] | None = None,
+    script: str | None = None,
+    threads: int = 1,
+) -> dict:
+    cmd = [
+        "taskset",
+        "-c",
+        WRK_CPU,
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "10s",
+    ]
     for k, v in (headers or {}).items():
         cmd += ["-H", f"{k}: {v}"]
     if script:
@@ -71,7 +88,8 @@ def wrk(url: str, *, connections: int, seconds: int, headers: dict[str, str] | N
         "requests": int(re.search(r"(\d+) requests in", out).group(1)),
         "non_2xx": int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0,
         "socket_errors": sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
-        if "Socket errors" in out else 0,
+        if "Socket errors" in out
+        else 0,
     }
     return result
 
@@ -89,7 +107,9 @@ def rss_mb(pids: list[int]) -> float:
 
 
 def _descendants(pid: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout.split()
+    out = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True
+    ).stdout.split()
     pids = [pid]
     for child in out:
         pids += _descendants(int(child))
@@ -121,7 +141,9 @@ def _lua(body: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--mixed-seconds", type=int, default=int(os.environ.get("LP_BENCH_MIXED_SECONDS", "300")))
+    parser.add_argument(
+        "--mixed-seconds", type=int, default=int(os.environ.get("LP_BENCH_MIXED_SECONDS", "300"))
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk, or `make setup`)")
@@ -134,9 +156,20 @@ def main() -> None:
         runner.ensure_infrastructure()
         run_id = uuid.uuid4().hex[:6]
         platform = runner.Platform(
-            base_port=28000, s3_port=29000, db_prefix=f"lpbench_{run_id}_", namespace=f"lpbench{run_id}",
-            redis_url="redis://127.0.0.1:6379/13", state_dir=ROOT / "var" / f"bench-{run_id}", env="test",
-            extra_env={"LP_GATEWAY_RATE_LIMIT_ENABLED": "false", "LP_LOG_LEVEL": "WARNING"},
+            base_port=28000,
+            s3_port=29000,
+            db_prefix=f"lpbench_{run_id}_",
+            namespace=f"lpbench{run_id}",
+            redis_url="redis://127.0.0.1:6379/13",
+            state_dir=ROOT / "var" / f"bench-{run_id}",
+            env="test",
+            # pools near the deployed default of 10 (the runner's 4 suits a laptop running several platforms; with 4 the
+            # declaration service's requests queued for a connection: list p99 650 ms against 170 ms with 12)
+            extra_env={
+                "LP_GATEWAY_RATE_LIMIT_ENABLED": "false",
+                "LP_LOG_LEVEL": "WARNING",
+                "LP_DB_POOL_SIZE": "8",
+            },
         )
     try:
         if platform is not None:
@@ -158,10 +191,24 @@ def main() -> None:
         add50, add99 = g_one["p50"] - d_one["p50"], g_one["p99"] - d_one["p99"]
         raw["17"] = {"direct_32": d_tp, "gateway_32": g_tp, "direct_1": d_one, "gateway_1": g_one}
         rows += [
-            ("17 throughput gateway / direct (32 clients, products list)",
-             f"{ratio:.2f} ({g_tp['rps']:.0f} / {d_tp['rps']:.0f} req/s)", "≥ 0.75", "yes" if ratio >= 0.75 else "no"),
-            ("17 added latency p50 at one client", f"{add50:.2f} ms", "≤ 1 ms", "yes" if add50 <= 1 else "no"),
-            ("17 added latency p99 at one client", f"{add99:.2f} ms", "≤ 3 ms", "yes" if add99 <= 3 else "no"),
+            (
+                "17 throughput gateway / direct (32 clients, products list)",
+                f"{ratio:.2f} ({g_tp['rps']:.0f} / {d_tp['rps']:.0f} req/s)",
+                "≥ 0.75",
+                "yes" if ratio >= 0.75 else "no",
+            ),
+            (
+                "17 added latency p50 at one client",
+                f"{add50:.2f} ms",
+                "≤ 1 ms",
+                "yes" if add50 <= 1 else "no",
+            ),
+            (
+                "17 added latency p99 at one client",
+                f"{add99:.2f} ms",
+                "≤ 3 ms",
+                "yes" if add99 <= 3 else "no",
+            ),
         ]
 
         # 19: the enterprise's declaration list alone, then while 20 clients log in.
@@ -169,28 +216,51 @@ def main() -> None:
         alone = wrk(list_url, connections=10, seconds=s, headers=auth)
         login_lua = _lua(
             'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-            f'wrk.body = \'{json.dumps({"login_name": DEMO_LOGIN, "password": DEMO_PASSWORD})}\'\n'
+            f"wrk.body = '{json.dumps({'login_name': DEMO_LOGIN, 'password': DEMO_PASSWORD})}'\n"
         )
         login_proc = subprocess.Popen(
-            ["taskset", "-c", WRK_CPU, "wrk", "-t1", "-c20", f"-d{s + 4}s", "--latency", "-s", login_lua,
-             f"{gw}/api/auth/login"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                "taskset",
+                "-c",
+                WRK_CPU,
+                "wrk",
+                "-t1",
+                "-c20",
+                f"-d{s + 4}s",
+                "--latency",
+                "-s",
+                login_lua,
+                f"{gw}/api/auth/login",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(2)
         loaded = wrk(list_url, connections=10, seconds=s, headers=auth)
         login_out = login_proc.communicate()[0]
         logins = float(m.group(1)) if (m := re.search(r"Requests/sec:\s+([\d.]+)", login_out)) else 0.0
         factor = loaded["p99"] / alone["p99"] if alone["p99"] else float("inf")
         raw["19"] = {"alone": alone, "with_logins": loaded, "logins_per_s": logins}
-        rows.append(("19 list p99 with 20 clients logging in / alone",
-                     f"{factor:.2f} ({loaded['p99']:.1f} / {alone['p99']:.1f} ms; {logins:.0f} logins/s)",
-                     "≤ 1.5", "yes" if factor <= 1.5 else "no"))
+        rows.append(
+            (
+                "19 list p99 with 20 clients logging in / alone",
+                f"{factor:.2f} ({loaded['p99']:.1f} / {alone['p99']:.1f} ms; {logins:.0f} logins/s)",
+                "≤ 1.5",
+                "yes" if factor <= 1.5 else "no",
+            )
+        )
 
         # 22: mixed journey with 50 clients.
         detail = f"/api/declarations/{info['detail_id']}" if info["detail_id"] else "/api/declarations?page=2"
-        cert = (f"/api/certificates/verify/{info['verify_code']}" if info["verify_code"]
-                else "/api/certificates?page=1")
+        cert = (
+            f"/api/certificates/verify/{info['verify_code']}"
+            if info["verify_code"]
+            else "/api/certificates?page=1"
+        )
         login_body = json.dumps({"login_name": DEMO_LOGIN, "password": DEMO_PASSWORD})
         mixed_lua = _lua(f"""
-local token = "Bearer {info['token']}"
+local token = "Bearer {info["token"]}"
 local n = 0
 request = function()
   n = n + 1
@@ -217,16 +287,34 @@ end
         raw["22"] = {**mixed, "rss_before_mb": mem_before, "rss_after_mb": mem_after}
         growth = (mem_after - mem_before) / mem_before if mem_before else 0.0
         rows += [
-            (f"22 mixed journey, 50 clients, {args.mixed_seconds} s: throughput", f"{mixed['rps']:.0f} req/s",
-             "≥ 400 req/s", "yes" if mixed["rps"] >= 400 else "no"),
-            ("22 mixed journey p99", f"{mixed['p99']:.1f} ms", "≤ 250 ms", "yes" if mixed["p99"] <= 250 else "no"),
+            (
+                f"22 mixed journey, 50 clients, {args.mixed_seconds} s: throughput",
+                f"{mixed['rps']:.0f} req/s",
+                "≥ 400 req/s",
+                "yes" if mixed["rps"] >= 400 else "no",
+            ),
+            (
+                "22 mixed journey p99",
+                f"{mixed['p99']:.1f} ms",
+                "≤ 250 ms",
+                "yes" if mixed["p99"] <= 250 else "no",
+            ),
             ("22 mixed journey errors (non-2xx + socket)", str(errors), "0", "yes" if errors == 0 else "no"),
-            ("22 memory of all platform processes, start → end",
-             f"{mem_before:.0f} → {mem_after:.0f} MB ({growth:+.1%})", "flat (< +10%)", "yes" if growth < 0.10 else "no"),
+            (
+                "22 memory of all platform processes, start → end",
+                f"{mem_before:.0f} → {mem_after:.0f} MB ({growth:+.1%})",
+                "flat (< +10%)",
+                "yes" if growth < 0.10 else "no",
+            ),
         ]
-        write_report("http", "Gateway and journeys under load (QUALITY.md 17, 19, 22)", rows,
-                     notes="wrk pinned with taskset to CPU " + WRK_CPU + "; the platform's processes share the "
-                     "same 2 cores. Latencies are wrk's --latency percentiles.", raw=raw)
+        write_report(
+            "http",
+            "Gateway and journeys under load (QUALITY.md 17, 19, 22)",
+            rows,
+            notes="wrk pinned with taskset to CPU " + WRK_CPU + "; the platform's processes share the "
+            "same 2 cores. Latencies are wrk's --latency percentiles.",
+            raw=raw,
+        )
     finally:
         if platform is not None:
             platform.down()
@@ -234,8 +322,9 @@ end
 
             async def _drop() -> None:
                 conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
-                for row in await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE $1",
-                                            f"{platform.db_prefix}%"):
+                for row in await conn.fetch(
+                    "SELECT datname FROM pg_database WHERE datname LIKE $1", f"{platform.db_prefix}%"
+                ):
                     await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
                 await conn.close()
 

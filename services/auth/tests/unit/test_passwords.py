@@ -103,3 +103,23 @@ async def test_hashing_runs_off_the_event_loop(hasher: Passwords) -> None:
 def test_max_length_constant() -> None:
     assert MAX_LENGTH == 128
     assert PasswordHasher(type=Type.ID).type is Type.ID
+
+
+async def test_hashes_run_on_lowered_priority_threads():
+    import os
+    import threading
+
+    from auth.domain.passwords import HASHING_NICENESS, Passwords
+
+    passwords = Passwords(memory_kib=19456, time_cost=2, parallelism=1)
+    seen: list[tuple[str, int]] = []
+
+    def where() -> None:
+        seen.append((threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+
+    await passwords._run(where)
+    name, niceness = seen[0]
+    assert name.startswith("argon2") and niceness >= HASHING_NICENESS  # requests are served before hashes
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < HASHING_NICENESS  # the loop keeps its own
+    stored = await passwords.hash("Abcdef123")
+    assert await passwords.verify(stored, "Abcdef123") and not await passwords.verify(stored, "Abcdef124")
