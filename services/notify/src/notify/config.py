@@ -26,6 +26,8 @@ class Settings(ServiceSettings):
     notify_max_attempts: int = Field(default=6, ge=1)
     notify_claim_seconds: int = Field(default=60, ge=5)
     notify_auth_timeout: float = Field(default=3.0, gt=0)
+    # how long a phone asked of auth (no event carries it) is reused before auth is asked again
+    notify_asked_phone_seconds: int = Field(default=600, ge=0)
 
     @property
     def email_enabled(self) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import structlog
@@ -137,12 +137,16 @@ class Dispatcher:
 
     async def phone_of(self, org_id: uuid.UUID) -> str:
         """The contact phone in clear: from the sealed copy kept from enterprise events, or asked of auth
-        (agencies, or an enterprise registered before notify started listening) and then kept sealed."""
+        (agencies, or an enterprise registered before notify started listening) and then kept sealed for
+        ``notify_asked_phone_seconds``: no event tells notify when such a phone changes (a lost-phone
+        recovery), so it is asked again after that rather than texted for ever."""
+        s = self.settings
         async with self.runtime.db.session() as session:
             contact = await repo.contact(session, org_id)
         if contact is not None and contact.phone_sealed:
-            return self.runtime.sealer.unseal(contact.phone_sealed)
-        s = self.settings
+            asked = contact.phone_asked_at
+            if asked is None or datetime.now(UTC) - asked < timedelta(seconds=s.notify_asked_phone_seconds):
+                return self.runtime.sealer.unseal(contact.phone_sealed)
         try:
             response = await self.client.get(
                 f"{s.auth_url.rstrip('/')}/internal/organisations/{org_id}",
@@ -163,7 +167,7 @@ class Dispatcher:
             await repo.upsert_contact(
                 session, org_id, as_of=datetime.now(UTC), name=data.get("name") or "", credit_code=data.get("credit_code"),
                 contact_name=data.get("contact_name"), phone_masked=mask(phone),
-                phone_sealed=self.runtime.sealer.seal(phone),
+                phone_sealed=self.runtime.sealer.seal(phone), phone_asked_at=datetime.now(UTC),
             )
         return phone
 

@@ -30,6 +30,9 @@ class Contact(Base):
     # When the copied facts were true (the event's occurred_at): events may be handled out of order,
     # and an older one must not overwrite a newer profile.
     as_of: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when the phone was asked of auth rather than carried by an event: such a copy is reused only for
+    # Settings.notify_asked_phone_seconds, then asked again (nothing tells notify when it changes).
+    phone_asked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

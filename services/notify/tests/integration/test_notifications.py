@@ -10,7 +10,7 @@ from kit import metrics
 from kit.bus import Envelope
 from kit.testing.fixtures import wait_until
 from notify.models import Contact, Delivery, Message
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from .conftest import AUTH_FAILING, AUTH_ORGANISATIONS, new_phone
 
@@ -169,6 +169,35 @@ async def test_phone_is_asked_of_auth_when_no_contact_is_known(client, runtime, 
     assert kept.phone_masked == f"{phone[:3]}****{phone[7:]}" and phone not in kept.phone_sealed
     assert runtime.sealer.unseal(kept.phone_sealed) == phone
     await wait_until(has(runtime, Delivery, Delivery.event_id == event.id, Delivery.status == "sent", n=2))
+
+    async def revoke(number: str) -> None:
+        await publish(
+            "certificate.revoked",
+            {
+                "certificate_id": str(uuid.uuid4()), "number": number, "declaration_id": str(uuid.uuid4()),
+                "org_id": str(org.id), "model_ids": [str(uuid.uuid4())], "reason": "企业标准已废止",
+            },
+        )  # fmt: skip
+
+    # auth now knows another number (a lost-phone recovery): the kept copy serves while it is fresh ...
+    changed = new_phone()
+    AUTH_ORGANISATIONS[str(org.id)] = (org.name, changed)
+    await revoke("LPZ-2024-000124")
+    await wait_until(lambda: _texted(sms, phone, "LPZ-2024-000124"))
+    assert not await sms.messages(changed)
+    # ... and once it has aged past notify_asked_phone_seconds, auth is asked again
+    async with runtime.db.transaction() as session:
+        await session.execute(
+            update(Contact).where(Contact.org_id == org.id)
+            .values(phone_asked_at=func.now() - text("interval '1 day'"))
+        )  # fmt: skip
+    await revoke("LPZ-2024-000125")
+    await wait_until(lambda: _texted(sms, changed, "LPZ-2024-000125"))
+    assert not await _texted(sms, phone, "LPZ-2024-000125")
+
+
+async def _texted(sms, phone: str, number: str) -> bool:
+    return any(number in m["text"] for m in await sms.messages(phone))
 
 
 async def test_unknown_organisation_sms_is_skipped_not_retried(client, runtime, publish, make_org):
