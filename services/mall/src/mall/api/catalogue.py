@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 import httpx
 from fastapi import APIRouter, Depends, Header, Query, Response
+from kit.runtime import Runtime
 from kit.security import OptionalPrincipal
 from kit.web import PageDep, RuntimeDep
 
@@ -104,20 +105,28 @@ async def get_picture(
     found = await service.picture_file(
         runtime, picture_id, thumb=size == "thumb", viewer_org=viewer, if_none_match=if_none_match
     )
+    return _image_response(runtime, etag=found.etag, public=found.public, data=found.data,
+                           content_type=found.content_type)  # fmt: skip
+
+
+def _image_response(
+    runtime: Runtime, *, etag: str, public: bool, data: bytes | None, content_type: str
+) -> Response:
+    """A picture or logo: cached publicly only while anyone may see it; ``data`` None is the client's copy (304)."""
     headers = {
-        "ETag": found.etag,
+        "ETag": etag,
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox",
         "Cache-Control": (
             f"public, max-age={runtime.settings.mall_picture_cache_seconds}"
-            if found.public
+            if public
             else "private, no-cache"
         ),
         "Vary": "Authorization",
     }
-    if found.data is None:
+    if data is None:
         return Response(status_code=304, headers=headers)
-    return Response(content=found.data, media_type=found.content_type, headers=headers)
+    return Response(content=data, media_type=content_type, headers=headers)
 
 
 def auth_transport() -> httpx.AsyncBaseTransport | None:
@@ -142,17 +151,6 @@ async def get_brand_logo(
     found = await brand_logos.brand_logo(
         runtime, brand_id, viewer_org=viewer, if_none_match=if_none_match, transport=transport
     )
-    headers = {
-        "ETag": found.etag,
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-        "Cache-Control": (
-            f"public, max-age={runtime.settings.mall_picture_cache_seconds}"
-            if found.public
-            else "private, no-cache"
-        ),
-        "Vary": "Authorization",
-    }
-    if found.data is None:
-        return Response(status_code=304, headers=headers)
-    return Response(content=found.data, media_type="image/png", headers=headers)
+    return _image_response(
+        runtime, etag=found.etag, public=found.public, data=found.data, content_type="image/png"
+    )
