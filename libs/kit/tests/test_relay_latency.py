@@ -92,22 +92,29 @@ async def _sent_at(db: Database, event_type: str) -> Any:
         )).scalar_one()
 
 
+async def _emit(db: Database, event_type: str, payload: dict[str, Any]) -> None:
+    async with db.transaction() as session:
+        await emit(session, event_type, payload)
+
+
+async def _published_and_marked(db: Database, tap: list[str], event_type: str, *, timeout: float) -> None:
+    """The broker delivered the event and the relay marked its row sent."""
+    await wait_until(lambda: event_type in tap, timeout=timeout)
+    assert await wait_until(lambda: _sent_at(db, event_type), timeout=10) is not None
+
+
 async def test_a_round_waiting_for_its_confirm_does_not_hold_back_the_next_event(db, settings, tap):
     relay = _relay(db, settings)
     gate = _Gate(relay)
     task = asyncio.create_task(relay.run())
-    async with db.transaction() as session:
-        await emit(session, "thing.hold", {"n": 1})
+    await _emit(db, "thing.hold", {"n": 1})
     await asyncio.wait_for(gate.held.wait(), 10)
-    async with db.transaction() as session:
-        await emit(session, "thing.next", {"n": 2})
+    await _emit(db, "thing.next", {"n": 2})
     # Published and marked while the first round still waits for the broker.
-    await wait_until(lambda: "thing.next" in tap, timeout=10)
-    assert await wait_until(lambda: _sent_at(db, "thing.next"), timeout=10) is not None
+    await _published_and_marked(db, tap, "thing.next", timeout=10)
     assert await _sent_at(db, "thing.hold") is None
     gate.release.set()
-    await wait_until(lambda: "thing.hold" in tap, timeout=10)
-    assert await wait_until(lambda: _sent_at(db, "thing.hold"), timeout=10) is not None
+    await _published_and_marked(db, tap, "thing.hold", timeout=10)
     await relay.stop()
     task.cancel()
 
@@ -116,8 +123,7 @@ async def test_a_failed_round_releases_its_rows_and_a_later_round_publishes_them
     relay = _relay(db, settings)
     gate = _Gate(relay)
     task = asyncio.create_task(relay.run())
-    async with db.transaction() as session:
-        await emit(session, "thing.fail", {"n": 1})
+    await _emit(db, "thing.fail", {"n": 1})
     await wait_until(lambda: "thing.fail" in tap, timeout=15)
     assert len(gate.failed) == 1
     assert await wait_until(lambda: _sent_at(db, "thing.fail"), timeout=10) is not None
@@ -131,8 +137,7 @@ async def test_a_failed_round_releases_its_rows_and_a_later_round_publishes_them
 async def test_the_relay_recovers_when_postgresql_drops_its_connections(db, settings, tap):
     relay = _relay(db, settings)
     task = asyncio.create_task(relay.run())
-    async with db.transaction() as session:
-        await emit(session, "thing.before", {"n": 1})
+    await _emit(db, "thing.before", {"n": 1})
     await wait_until(lambda: "thing.before" in tap, timeout=10)
     async with db.session() as session:
         dropped = (await session.execute(
@@ -141,10 +146,8 @@ async def test_the_relay_recovers_when_postgresql_drops_its_connections(db, sett
             {"app": f"{relay.service}-relay"},
         )).scalar_one()
     assert dropped >= 1
-    async with db.transaction() as session:
-        await emit(session, "thing.after", {"n": 2})
-    await wait_until(lambda: "thing.after" in tap, timeout=15)
-    assert await wait_until(lambda: _sent_at(db, "thing.after"), timeout=10) is not None
+    await _emit(db, "thing.after", {"n": 2})
+    await _published_and_marked(db, tap, "thing.after", timeout=15)
     await relay.stop()
     task.cancel()
 
@@ -153,8 +156,7 @@ async def test_stopping_the_relay_lets_the_round_in_flight_mark_its_rows(db, set
     relay = _relay(db, settings)
     gate = _Gate(relay)
     task = asyncio.create_task(relay.run())
-    async with db.transaction() as session:
-        await emit(session, "thing.hold", {"n": 1})
+    await _emit(db, "thing.hold", {"n": 1})
     await asyncio.wait_for(gate.held.wait(), 10)
     stopping = asyncio.create_task(relay.stop())
     await asyncio.sleep(0.2)
@@ -169,8 +171,7 @@ async def test_stopping_the_relay_lets_the_round_in_flight_mark_its_rows(db, set
 async def test_rows_claimed_while_the_broker_is_unreachable_are_released_at_once(db, settings):
     relay = OutboxRelay(db=db, database_url=db.url, amqp_url="amqp://guest:guest@127.0.0.1:1/",
                         exchange_name=settings.exchange_name, service="kit-test")
-    async with db.transaction() as session:
-        await emit(session, "thing.waiting", {"n": 1})
+    await _emit(db, "thing.waiting", {"n": 1})
     with pytest.raises(Exception):  # noqa: B017 - whatever the client raises for a refused connection
         await relay.publish_pending()
     async with db.session() as session:
