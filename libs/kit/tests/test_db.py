@@ -4,6 +4,8 @@ rested one that the database dropped is replaced before the caller's query sees 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 import pytest
@@ -15,6 +17,16 @@ from sqlalchemy import text
 async def _backend_pid(db: Database) -> int:
     async with db.session() as session:
         return int(await session.scalar(text("SELECT pg_backend_pid()")))
+
+
+@asynccontextmanager
+async def _pool(url: str, *, ping_after_idle: float) -> AsyncIterator[Database]:
+    """A second one-connection pool on the scratch database, with its own idle-ping threshold."""
+    database = Database(url, pool_size=1, ping_after_idle=ping_after_idle)
+    try:
+        yield database
+    finally:
+        await database.dispose()
 
 
 async def _terminate(db: Database, pid: int) -> None:
@@ -45,39 +57,28 @@ async def test_busy_connection_is_not_pinged(scratch_db, monkeypatch):
         for _ in range(5):
             assert await _backend_pid(db) == pid  # the same pooled connection each time
         assert pings == []  # in steady use: no ping round trips
-        rested = Database(db.url, pool_size=1, ping_after_idle=0.0)
-        try:
+        async with _pool(db.url, ping_after_idle=0.0) as rested:
             await _backend_pid(rested)
             await _backend_pid(rested)
             assert len(pings) == 1  # the second checkout found a rested connection and pinged it
-        finally:
-            await rested.dispose()
 
 
 async def test_rested_connection_dropped_by_the_server_is_replaced_before_use(scratch_db):
-    async with scratch_db(pool_size=1) as db:
-        # rested long enough: the checkout pings, finds the connection dead and opens a new one
-        ping_db = Database(db.url, pool_size=1, ping_after_idle=0.0)
-        try:
-            first = await _backend_pid(ping_db)
-            await _terminate(db, first)
-            assert await _backend_pid(ping_db) != first  # no error reached the caller
-        finally:
-            await ping_db.dispose()
+    # rested long enough: the checkout pings, finds the connection dead and opens a new one
+    async with scratch_db(pool_size=1) as db, _pool(db.url, ping_after_idle=0.0) as ping_db:
+        first = await _backend_pid(ping_db)
+        await _terminate(db, first)
+        assert await _backend_pid(ping_db) != first  # no error reached the caller
 
 
 async def test_busy_connection_dropped_by_the_server_fails_once_as_an_outage(scratch_db):
-    async with scratch_db(pool_size=1) as db:
-        busy = Database(db.url, pool_size=1, ping_after_idle=3600)
-        try:
-            pid = await _backend_pid(busy)
-            await _terminate(db, pid)
-            with pytest.raises(Exception) as failed:
-                await _backend_pid(busy)
-            assert is_outage(failed.value)  # answered 503 "try again", never a 500
-            assert await _backend_pid(busy) != pid  # the pool replaced it: the next request works
-        finally:
-            await busy.dispose()
+    async with scratch_db(pool_size=1) as db, _pool(db.url, ping_after_idle=3600) as busy:
+        pid = await _backend_pid(busy)
+        await _terminate(db, pid)
+        with pytest.raises(Exception) as failed:
+            await _backend_pid(busy)
+        assert is_outage(failed.value)  # answered 503 "try again", never a 500
+        assert await _backend_pid(busy) != pid  # the pool replaced it: the next request works
 
 
 async def test_statements_are_planned_with_their_values(scratch_db):
