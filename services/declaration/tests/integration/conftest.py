@@ -189,10 +189,33 @@ def open_product(apps, make_token, working_group, clock):
     return _open
 
 
+async def submit_declaration(
+    client: httpx.AsyncClient, product: dict, enterprise: Org, *, code: str = "AH"
+) -> str:
+    """A self-declaration taken to the agency: number ``Q/<code> nnn-2024``, passing values, one model, one
+    evidence file, submitted. Returns its id."""
+    h = enterprise.headers
+    r = await client.post("/api/declarations", headers=h, json={
+        "product_id": product["id"], "standard_no": f"Q/{code} {uuid.uuid4().int % 900 + 100}-2024",
+        "standard_name": "羽绒服"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    did = r.json()["id"]
+    assert (
+        await client.post(f"/api/declarations/{did}/benchmark", headers=h, json={"values": GOOD_VALUES})
+    ).status_code == 200
+    assert (await client.put(f"/api/declarations/{did}/products", headers=h,
+                             json={"models": [{"name": "羽绒服", "spec": "S"}]})).status_code == 200  # fmt: skip
+    assert (await client.post(f"/api/declarations/{did}/evidence", headers=h,
+                              files={"file": ("r.pdf", pdf_bytes())})).status_code == 201  # fmt: skip
+    r = await client.post(f"/api/declarations/{did}/submit", headers=h)
+    assert r.status_code == 200, r.text
+    return did
+
+
 @pytest.fixture(scope="session")
 def kit_helpers():
     """The helpers above for test modules (with --import-mode=importlib a test cannot import conftest)."""
     from types import SimpleNamespace
 
     return SimpleNamespace(Org=Org, credit_code=credit_code, pdf_bytes=pdf_bytes, png_bytes=png_bytes,
-                           GOOD_VALUES=GOOD_VALUES)  # fmt: skip
+                           GOOD_VALUES=GOOD_VALUES, submit_declaration=submit_declaration)  # fmt: skip

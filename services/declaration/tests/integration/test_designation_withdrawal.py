@@ -14,32 +14,14 @@ from declaration.models import Declaration, Product
 from kit.bus import Consumer, Envelope
 from kit.testing.fixtures import wait_until
 
-GOOD_VALUES = {"down_content": "92.5", "formaldehyde": 18}
-Org = pdf_bytes = None
+Org = submit_declaration = None
 
 
 @pytest.fixture(autouse=True)
 def _helpers(kit_helpers):
-    global Org, pdf_bytes
-    Org, pdf_bytes = kit_helpers.Org, kit_helpers.pdf_bytes
-
-
-async def _submitted(client, product, enterprise) -> str:
-    h = enterprise.headers
-    r = await client.post("/api/declarations", headers=h, json={
-        "product_id": product["id"], "standard_no": f"Q/CX {uuid.uuid4().int % 900 + 100}-2024",
-        "standard_name": "羽绒服"})  # fmt: skip
-    assert r.status_code == 201, r.text
-    did = r.json()["id"]
-    assert (await client.post(f"/api/declarations/{did}/benchmark", headers=h,
-                              json={"values": GOOD_VALUES})).status_code == 200  # fmt: skip
-    assert (await client.put(f"/api/declarations/{did}/products", headers=h,
-                             json={"models": [{"name": "羽绒服", "spec": "S"}]})).status_code == 200  # fmt: skip
-    assert (await client.post(f"/api/declarations/{did}/evidence", headers=h,
-                              files={"file": ("r.pdf", pdf_bytes())})).status_code == 201  # fmt: skip
-    r = await client.post(f"/api/declarations/{did}/submit", headers=h)
-    assert r.status_code == 200, r.text
-    return did
+    global Org, submit_declaration
+    Org = kit_helpers.Org
+    submit_declaration = kit_helpers.submit_declaration
 
 
 async def test_withdrawal_takes_declarations_off_the_agency_desk_until_the_next_designation(
@@ -49,7 +31,7 @@ async def test_withdrawal_takes_declarations_off_the_agency_desk_until_the_next_
     product, agency = await open_product()
     pid = product["id"]
     enterprise = Org(make_token, "enterprise", "某撤销测试羽绒有限公司")
-    did = await _submitted(client, product, enterprise)
+    did = await submit_declaration(client, product, enterprise, code="CX")
     assert (await client.get(f"/api/declarations/{did}", headers=agency.headers)).status_code == 200
 
     r = await bench.post(f"/api/benchmark/products/{pid}/designation/withdraw", json={"reason": "机构资质已到期"},

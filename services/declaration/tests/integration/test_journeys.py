@@ -14,14 +14,15 @@ from kit.testing.fixtures import wait_until
 from sqlalchemy import select
 
 GOOD_VALUES = {"down_content": "92.5", "formaldehyde": 18}
-Org = credit_code = pdf_bytes = png_bytes = None
+Org = credit_code = pdf_bytes = png_bytes = submit_declaration = None
 
 
 @pytest.fixture(autouse=True)
 def _helpers(kit_helpers):
-    global Org, credit_code, pdf_bytes, png_bytes
+    global Org, credit_code, pdf_bytes, png_bytes, submit_declaration
     Org, credit_code = kit_helpers.Org, kit_helpers.credit_code
     pdf_bytes, png_bytes = kit_helpers.pdf_bytes, kit_helpers.png_bytes
+    submit_declaration = kit_helpers.submit_declaration
 
 
 async def events(runtime, event_type: str) -> list[dict]:
@@ -268,7 +269,7 @@ async def test_upheld_objection_returns_it_to_the_agency(
 ):
     product, agency = await open_product()
     enterprise = Org(make_token, "enterprise", "安徽某服饰有限公司")
-    did = await _submitted(client, product, enterprise)
+    did = await submit_declaration(client, product, enterprise, code="AH")
     await client.post(
         f"/api/declarations/{did}/agency-review", json={"decision": "pass"}, headers=agency.headers
     )
@@ -288,25 +289,6 @@ async def test_upheld_objection_returns_it_to_the_agency(
     r = await client.post(f"/api/declarations/{did}/agency-review", json={"decision": "fail", "opinion": "数据不实"},
                           headers=agency.headers)  # fmt: skip
     assert r.json()["list_status_label"] == "不通过"
-
-
-async def _submitted(client, product, enterprise: Org) -> str:
-    h = enterprise.headers
-    r = await client.post("/api/declarations", headers=h, json={
-        "product_id": product["id"], "standard_no": f"Q/AH {uuid.uuid4().int % 900 + 100}-2024",
-        "standard_name": "羽绒服"})  # fmt: skip
-    assert r.status_code == 201, r.text
-    did = r.json()["id"]
-    assert (
-        await client.post(f"/api/declarations/{did}/benchmark", headers=h, json={"values": GOOD_VALUES})
-    ).status_code == 200
-    assert (await client.put(f"/api/declarations/{did}/products", headers=h,
-                             json={"models": [{"name": "羽绒服", "spec": "S"}]})).status_code == 200  # fmt: skip
-    assert (await client.post(f"/api/declarations/{did}/evidence", headers=h,
-                              files={"file": ("r.pdf", pdf_bytes())})).status_code == 201  # fmt: skip
-    r = await client.post(f"/api/declarations/{did}/submit", headers=h)
-    assert r.status_code == 200, r.text
-    return did
 
 
 async def test_service_products_skip_the_comparison(client, open_product, make_token):
