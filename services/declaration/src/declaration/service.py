@@ -484,13 +484,14 @@ async def list_declarations(
         query = query.where(Declaration.year == year)
     if field:
         query = query.where(Declaration.field == field)
+    number, name = (standard_no or "").strip().upper(), (enterprise_name or "").strip()
     needed: list[str] = []
-    if standard_no and standard_no.strip():
-        needed += search.required(search.STANDARD_NO, standard_no.strip())
-        query = query.where(Declaration.standard_no.ilike(f"%{_like(standard_no.strip().upper())}%"))
-    if enterprise_name and enterprise_name.strip():
-        needed += search.required(search.ENTERPRISE_NAME, enterprise_name.strip())
-        query = query.where(Declaration.enterprise_name.ilike(f"%{_like(enterprise_name.strip())}%"))
+    if number:
+        needed += search.required(search.STANDARD_NO, number)
+        query = query.where(Declaration.standard_no.ilike(f"%{_like(number)}%"))
+    if name:
+        needed += search.required(search.ENTERPRISE_NAME, name)
+        query = query.where(Declaration.enterprise_name.ilike(f"%{_like(name)}%"))
     if needed:
         # an index lookup for terms of any length (pg_trgm has nothing for one or two characters)
         query = query.where(Declaration.search_grams.contains(needed))
@@ -502,7 +503,7 @@ async def list_declarations(
         query = query.where(Declaration.origin == origin)
     count_key = (
         principal.org_type, None if principal.org_type == "working_group" else principal.org_id, year, field,
-        (standard_no or "").strip().upper(), (enterprise_name or "").strip(), ls, es, origin,
+        number, name, ls, es, origin,
     )  # fmt: skip
     known = _LARGE_COUNTS.get(count_key)
     # plain rows of the listed columns, not ORM objects: nothing on this page is changed or lazily loaded, and
@@ -513,15 +514,15 @@ async def list_declarations(
         .offset(page["offset"])
         .limit(page["page_size"])
     )
-    # counting stops past COUNT_CAP: a working group's "10,000+" costs what 10,000 index entries cost, not
-    # all 100,000 rows on every page turn (QUALITY 18)
-    capped = query.with_only_columns(Declaration.id).order_by(None).limit(COUNT_CAP + 1)
-    count = select(func.count()).select_from(capped.subquery()).correlate(None)
     async with runtime.db.read_session() as session:
         if known is not None:
             rows = list((await session.execute(ordered)).all())
             total = known
         else:
+            # counting stops past COUNT_CAP: a working group's "10,000+" costs what 10,000 index entries cost,
+            # not all 100,000 rows on every page turn (QUALITY 18)
+            capped = query.with_only_columns(Declaration.id).order_by(None).limit(COUNT_CAP + 1)
+            count = select(func.count()).select_from(capped.subquery()).correlate(None)
             # the count rides along with the page as an uncorrelated subquery (computed once): one round trip
             rows = list(
                 (await session.execute(ordered.add_columns(count.scalar_subquery().label("total")))).all()
