@@ -47,7 +47,10 @@ def test_no_server_error_from_generated_requests(platform, fuzz_token, service, 
         "--max-examples", EXAMPLES,
         "--exclude-path-regex", EXCLUDE,
         "--phases", "examples,coverage,fuzzing",
-        "--workers", "2",
+        # one worker thread: with two, hypothesis parsed lambda sources (ast.parse) on both threads at once and
+        # CPython 3.11.7 crashed with "SystemError: AST constructor recursion depth mismatch" (a tool error in
+        # a run whose 1,619 cases had all passed; CPython bug gh-106905)
+        "--workers", "1",
         "--suppress-health-check", "all",
         "--report", "junit", "--report-junit-path", str(report),
         "--seed", os.environ.get("LP_FUZZ_SEED", "20261126"),
