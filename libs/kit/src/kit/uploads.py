@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from dataclasses import dataclass
 
 from fastapi import UploadFile
@@ -124,33 +125,103 @@ def _check_image(data: bytes, kind: str, max_pixels: int, what: str) -> CheckedF
     return CheckedFile(out.getvalue(), kind, f"image/{kind}", width, height)
 
 
+# What a PDF may not carry anywhere (catalog, names tree, page /AA, annotations, form fields, object
+# streams, earlier revisions): actions that run code, open files or reach out, embedded files, XFA forms.
+_PDF_ACTION_TYPES = frozenset(
+    {
+        "/JavaScript", "/Launch", "/URI", "/SubmitForm", "/ImportData", "/GoToE", "/GoToR",
+        "/RichMediaExecute", "/Rendition",
+    }
+)
+_PDF_ACTIVE_KEYS = frozenset({"/JS", "/XFA", "/EmbeddedFiles", "/EF", "/RichMediaContent"})
+_PDF_ACTIVE_SUBTYPES = frozenset({"/FileAttachment", "/RichMedia", "/Screen", "/Movie", "/Sound", "/3D"})
+_PDF_MAX_REVISIONS = 32
+
+
+def _pdf_findings(pdf) -> str | None:
+    """The first active feature found in a parsed PDF (qpdf resolves escaped names, object and xref
+    streams), or None. Every indirect object is visited, and every direct object nested inside it."""
+    import pikepdf
+
+    if pdf.is_encrypted or "/Encrypt" in pdf.trailer:
+        return "encrypted"
+    stack: list = [pdf.trailer, *pdf.objects]
+    seen = 0
+    while stack:
+        obj = stack.pop()
+        seen += 1
+        if seen > 2_000_000:  # a pathological nesting: refuse rather than walk forever
+            return "too_complex"
+        if isinstance(obj, pikepdf.Stream):
+            obj = obj.stream_dict
+        if isinstance(obj, pikepdf.Dictionary):
+            keys = set(obj.keys())
+            if keys & _PDF_ACTIVE_KEYS:
+                return "active"
+            action = obj.get("/S")
+            if isinstance(action, pikepdf.Name) and str(action) in _PDF_ACTION_TYPES:
+                return "active"
+            kind = obj.get("/Type")
+            if isinstance(kind, pikepdf.Name) and str(kind) in ("/EmbeddedFile", "/Filespec") and "/EF" in keys:
+                return "active"
+            if isinstance(kind, pikepdf.Name) and str(kind) == "/EmbeddedFile":
+                return "active"
+            subtype = obj.get("/Subtype")
+            if isinstance(subtype, pikepdf.Name) and str(subtype) in _PDF_ACTIVE_SUBTYPES:
+                return "active"
+            children = obj.values()
+        elif isinstance(obj, pikepdf.Array):
+            children = list(obj)
+        else:
+            continue
+        # Indirect children are in pdf.objects already; only direct ones are walked from here.
+        stack.extend(c for c in children if isinstance(c, pikepdf.Dictionary | pikepdf.Array | pikepdf.Stream)
+                     and not c.is_indirect)
+    return None
+
+
+def _pdf_revisions(data: bytes) -> list[bytes]:
+    """The file as it stood at each ``%%EOF`` (incremental updates append revisions), newest last."""
+    ends = [m.end() for m in re.finditer(rb"%%EOF", data)]
+    return [data[:end] for end in ends[-_PDF_MAX_REVISIONS:]]
+
+
 def _check_pdf(data: bytes, what: str) -> CheckedFile:
+    import pikepdf
+
     if not data.startswith(b"%PDF-"):
         raise _refuse_type({"pdf"}, what)
     if _has_foreign_markers(data):
         raise _polyglot(what)
     if data.rstrip()[-1024:].rfind(b"%%EOF") == -1:  # truncated, or something rides after the PDF's end
         raise Invalid(f"{what}已损坏或不完整", code="pdf_corrupt")
+    encrypted = UnsupportedMedia(f"{what}已加密，请上传未加密的 PDF", code="pdf_encrypted")
+    active = UnsupportedMedia(f"{what}包含脚本、外部链接或嵌入内容，不予接收", code="pdf_active_content")
+    # A quick look at the raw bytes first (plain names in any revision), then the parsed file.
     if any(m in data for m in _PDF_ACTIVE):
-        raise UnsupportedMedia(f"{what}包含脚本或嵌入内容，不予接收", code="pdf_active_content")
-    if b"/Encrypt" in data:
-        raise UnsupportedMedia(f"{what}已加密，请上传未加密的 PDF", code="pdf_encrypted")
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
+        raise active
+    revisions = _pdf_revisions(data)
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            raise UnsupportedMedia(f"{what}已加密，请上传未加密的 PDF", code="pdf_encrypted")
-        if len(reader.pages) < 1:
-            raise Invalid(f"{what}没有页面", code="pdf_empty")
-        root = reader.trailer["/Root"]
-        names = root.get("/Names")
-        if "/OpenAction" in root or "/AA" in root or (names is not None and "/JavaScript" in names.get_object()):
-            raise UnsupportedMedia(f"{what}包含自动执行的动作，不予接收", code="pdf_active_content")
+        for index, revision in enumerate(reversed(revisions)):
+            try:
+                pdf = pikepdf.open(io.BytesIO(revision))
+            except pikepdf.PasswordError as exc:
+                raise encrypted from exc
+            except pikepdf.PdfError:
+                if index == 0:
+                    raise
+                continue  # an earlier revision that does not stand alone: nothing a viewer would show
+            with pdf:
+                if index == 0 and len(pdf.pages) < 1:
+                    raise Invalid(f"{what}没有页面", code="pdf_empty")
+                finding = _pdf_findings(pdf)
+            if finding == "encrypted":
+                raise encrypted
+            if finding is not None:
+                raise active
     except (Invalid, UnsupportedMedia):
         raise
-    except (PyPdfError, KeyError, ValueError, TypeError, AttributeError, RecursionError) as exc:
+    except (pikepdf.PdfError, KeyError, ValueError, TypeError, AttributeError, RecursionError) as exc:
         raise Invalid(f"{what}已损坏或无法识别", code="pdf_corrupt") from exc
     return CheckedFile(data, "pdf", "application/pdf")
 
