@@ -23,6 +23,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                internal.router]
     if settings.sms_provider == "capture":
         routers.append(dev.router)
+    if settings.clock_adjustable:  # development and demo only: production refuses LP_CLOCK_ADJUSTABLE
+        routers.append(dev.clock_router)
     return create_service_app(
         runtime=make_runtime(settings),
         title="账号与身份服务",

@@ -299,3 +299,13 @@ class AuditPage(BaseModel):
     total: int
     page: int
     page_size: int
+
+
+class ClockAdvanceIn(_In):
+    days: float = Field(ge=-3650, le=3650, allow_inf_nan=False, description="前移的天数（负数为回拨），可为小数")
+
+
+class ClockOut(BaseModel):
+    now: datetime
+    offset_seconds: float
+    offset_days: float
