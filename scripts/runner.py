@@ -147,7 +147,8 @@ class Platform:
             "LP_SMS_PROVIDER": "capture",
             "LP_CLOCK_ADJUSTABLE": "true",
             "LP_RUN_WORKERS": "true",
-            "LP_PUBLIC_BASE_URL": self.gateway_url,
+            # Printed into QR codes: a demo on a LAN sets the address phones can reach (deploy/README.md).
+            "LP_PUBLIC_BASE_URL": os.environ.get("LP_PUBLIC_BASE_URL") or self.gateway_url,
             # One process per service on a small machine: a small pool keeps the whole platform well under
             # PostgreSQL's default 100 connections, with room for tests and tools beside it.
             "LP_DB_POOL_SIZE": "4",

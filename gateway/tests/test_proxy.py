@@ -57,6 +57,21 @@ async def test_only_known_prefixes_are_routed(client: httpx.AsyncClient, path: s
         assert r.json()["error"]["code"] == "not_found"
 
 
+@pytest.mark.parametrize("path", ["/verify/AB12CD34efgh5678ijkl90", "/verify/LP-2025-JD01-00001"])
+async def test_verification_pages_go_to_the_certificate_service(client: httpx.AsyncClient, path: str):
+    # Server-rendered (no JavaScript needed, 404 for unknown codes): the certificate service answers, not
+    # the portal's shell; a stale token in the browser does not stand in the way of a public page.
+    r = await client.get(path, headers={"Authorization": "Bearer expired.or.garbage"})
+    assert r.status_code == 200 and r.json()["path"] == path
+
+
+@pytest.mark.parametrize("path", ["/verify/../internal/organisations/1", "/verify/%2e%2e/api/x"])
+async def test_dot_segments_under_verify_stay_with_the_portal(client: httpx.AsyncClient, path: str):
+    r = await client.get(path)
+    assert not (r.status_code == 200 and r.headers.get("content-type", "").startswith("application/json")
+                and r.json().get("path") == path)
+
+
 async def test_internal_routes_are_never_reachable(client: httpx.AsyncClient):
     r = await client.get("/internal/organisations/1", headers={"X-Internal-Token": "dev-internal-token-not-for-production"})
     assert r.status_code == 404
@@ -232,3 +247,12 @@ async def test_dot_segments_are_not_routed(gateway_url: str, path: bytes):
     writer.close()
     assert response.startswith(b"HTTP/1.1 404")
     assert b'"code":"not_found"' in response
+
+
+def test_verification_pages_are_the_certificate_service_s():
+    from gateway.routes import match_page
+
+    assert match_page("/verify/AB12") == "certificate"
+    assert match_page("/verify/static/verify.css") == "certificate"
+    assert match_page("/verify") is None and match_page("/verify/") is None and match_page("/verifyX/1") is None
+    assert match_page("/verify/./x") is None

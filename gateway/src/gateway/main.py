@@ -27,7 +27,7 @@ from gateway.config import Settings
 from gateway.guard import Guard
 from gateway.portal import Portal, docs_page, send_html
 from gateway.responses import send_error, send_json
-from gateway.routes import match_upstream, token_exempt
+from gateway.routes import match_page, match_upstream, token_exempt
 
 log = structlog.get_logger("gateway")
 
@@ -153,6 +153,9 @@ class Gateway:
             elif path == "/internal" or path.startswith("/internal/") or path == "/api":
                 # Service-to-service routes are never reachable from outside.
                 await send_error(send_local, 404, "not_found", "接口不存在")
+            elif (page := match_page(path)) is not None:
+                # A public page: no session is needed, so whatever token the browser holds is not checked.
+                await self.proxy(scope, receive, send_local, page, request_id, None, declared)
             else:
                 await self.portal(scope, receive, send_local)
         except Exception as exc:

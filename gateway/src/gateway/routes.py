@@ -39,6 +39,22 @@ TOKEN_EXEMPT: frozenset[str] = frozenset(
 TOKEN_EXEMPT_PREFIXES: tuple[str, ...] = ("/api/certificates/verify/",)
 
 
+# Server-rendered public pages outside ``/api``: the verification page a phone opens from a certificate's or
+# label's QR code must work without the portal's JavaScript and answer 404 for a code nobody issued.
+# ``/verify`` itself (the search form) stays the portal's.
+PAGES: tuple[tuple[str, str], ...] = (("/verify/", "certificate"),)
+
+
+def match_page(path: str) -> str | None:
+    """The upstream serving a public page at ``path``, or None (the portal's)."""
+    if "/." in path:
+        return None
+    for prefix, upstream in PAGES:
+        if path.startswith(prefix) and len(path) > len(prefix):
+            return upstream
+    return None
+
+
 def token_exempt(path: str) -> bool:
     return path in TOKEN_EXEMPT or path.startswith(TOKEN_EXEMPT_PREFIXES)
 

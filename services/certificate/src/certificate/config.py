@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from kit.settings import ServiceSettings
-from pydantic import Field
+from pydantic import Field, model_validator
 
 BUCKET = "lp-certificates"
 
@@ -23,3 +25,18 @@ class Settings(ServiceSettings):
     stamped_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     # Public verification is unauthenticated: cap lookups per client address against enumeration.
     verify_rate_per_minute: int = Field(default=120, ge=1)
+
+    @model_validator(mode="after")
+    def _public_base_url_for_qr_codes(self) -> Settings:
+        """``LP_PUBLIC_BASE_URL`` is printed into every certificate's and label's QR code, which outlives any
+        deployment: it must be the platform's public address, and in production an https one."""
+        url = self.public_base_url
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"LP_PUBLIC_BASE_URL must be an absolute http(s) address without query: {url!r}")
+        if self.env == "production":
+            if parts.scheme != "https":
+                raise ValueError("production needs an https LP_PUBLIC_BASE_URL (printed into QR codes)")
+            if parts.hostname in ("localhost", "127.0.0.1", "::1") or parts.hostname.endswith(".localhost"):
+                raise ValueError("production needs the public LP_PUBLIC_BASE_URL, not a local address")
+        return self

@@ -344,6 +344,13 @@ async def test_verification_of_unknown_codes(code, client):
     assert r.json()["error"]["details"] == {"status": "unknown"}
     page = await client.get(f"/verify/{code}")
     assert page.status_code == 404 and "未查询到" in page.text and "<script>" not in page.text
+    assert page.headers["content-type"].startswith("text/html")
+
+
+async def test_the_verification_page_stylesheet_is_served_by_the_service(client):
+    css = await client.get("/verify/static/verify.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert ".status" in css.text
 
 
 async def test_a_typed_in_number_verifies_too(org, published, client):

@@ -57,3 +57,33 @@ def test_typed_in_numbers_are_normalised():
     assert normalise_number("xj-2026-fz03-00001") == "XJ-2026-FZ03-00001"
     assert normalise_number("LP-2025-JD01") is None
     assert normalise_number("'; drop table certificates; --") is None
+
+
+def _production(**overrides):
+    from certificate.config import Settings
+
+    return Settings(
+        env="production", sms_provider="http", internal_token="x" * 32, download_secret="y" * 32,
+        pii_key="QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVoxMjM0NTY=", s3_secret_key="z" * 32, **overrides,
+    )
+
+
+def test_production_refuses_qr_codes_without_an_https_public_address():
+    import pytest
+    from pydantic import ValidationError
+
+    for bad in ("http://lp.example.cn", "http://127.0.0.1:8000", "https://localhost", "lp.example.cn"):
+        with pytest.raises(ValidationError, match="LP_PUBLIC_BASE_URL"):
+            _production(public_base_url=bad)
+    assert _production(public_base_url="https://lp.example.cn").public_base_url == "https://lp.example.cn"
+
+
+def test_any_environment_refuses_a_public_address_that_is_not_a_url():
+    import pytest
+    from certificate.config import Settings
+    from pydantic import ValidationError
+
+    for bad in ("lp.example.cn", "ftp://lp.example.cn", "https://", "https://lp.example.cn/?a=1"):
+        with pytest.raises(ValidationError, match="LP_PUBLIC_BASE_URL"):
+            Settings(public_base_url=bad)
+    assert Settings(public_base_url="http://192.168.1.20:8000").public_base_url == "http://192.168.1.20:8000"

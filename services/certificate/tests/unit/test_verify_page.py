@@ -1,4 +1,6 @@
-from certificate.api.pages import verify_page
+import re
+
+from certificate.api.pages import STYLESHEET_PATH, stylesheet, verify_page
 from certificate.api.schemas import VerifyOut
 
 
@@ -19,7 +21,18 @@ def test_the_page_escapes_what_enterprises_typed():
     assert "已撤销" in page and "LP-2025-JD01-00001" in page
 
 
-def test_an_unknown_code_says_so():
-    page = verify_page(None)
+def test_an_unknown_code_says_so_and_echoes_it_escaped():
+    page = verify_page(None, '"><script>x</script>')
     assert "未查询到该证书或标识" in page
-    assert "<table>" not in page
+    assert "<dl>" not in page
+    assert "<script>" not in page and "&quot;&gt;&lt;script&gt;" in page
+
+
+def test_no_script_and_no_inline_style_for_a_strict_csp():
+    page = verify_page(VerifyOut(status="valid", status_label="有效", kind="forerunner_label", kind_label="领跑者标识"))
+    assert "<script" not in page.lower()
+    assert "<style" not in page.lower() and not re.search(r"\sstyle=", page)
+    assert f'<link rel="stylesheet" href="{STYLESHEET_PATH}">' in page
+    assert 'name="viewport" content="width=device-width, initial-scale=1"' in page
+    css = stylesheet().decode()
+    assert ".valid" in css and "@media" in css

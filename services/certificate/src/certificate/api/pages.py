@@ -1,18 +1,27 @@
-"""The public verification page behind every QR code (/verify/<code>).
+"""The public verification page behind every QR code (/verify/<code>, routed here by the gateway).
 
-Server-rendered and self-contained (no script, no external asset): a phone camera opens it
-directly and it must show the live status at once. Every value is HTML-escaped.
+Server-rendered and without script: a phone camera or an in-app browser opens it directly and it shows
+the live status at once, mobile first. The only other request is the page's stylesheet, served by this
+service from the same origin (``/verify/static/verify.css``), so a strict Content-Security-Policy needs no
+inline style or script. Every value is HTML-escaped.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from html import escape
+from importlib.resources import files
 
 from certificate.api.schemas import VerifyOut
 from certificate.domain.status import UNKNOWN, UNKNOWN_LABEL
 
-_COLOURS = {"valid": "#1a7f37", "revoked": "#c8161d", "expired": "#9a6700", "unknown": "#57606a"}
+STYLESHEET_PATH = "/verify/static/verify.css"
 _ICONS = {"valid": "✔", "revoked": "✖", "expired": "⌛", "unknown": "?"}
+
+
+@cache
+def stylesheet() -> bytes:
+    return (files("certificate.api") / "static" / "verify.css").read_bytes()
 
 
 def _row(label: str, value: object) -> str:
@@ -20,14 +29,18 @@ def _row(label: str, value: object) -> str:
         return ""
     if isinstance(value, list):
         value = "、".join(str(v) for v in value)
-    return f"<tr><th>{escape(label)}</th><td>{escape(str(value))}</td></tr>"
+    return f"<div><dt>{escape(label)}</dt><dd>{escape(str(value))}</dd></div>"
 
 
-def verify_page(result: VerifyOut | None) -> str:
+def verify_page(result: VerifyOut | None, code: str = "") -> str:
     """The page for a verification result; None is a code or number nobody issued."""
     if result is None:
-        return _page(UNKNOWN, UNKNOWN_LABEL, "")
-    return _page(result.status, result.status_label, _rows(result))
+        hint = (
+            '<p class="hint">请核对二维码是否完整清晰，或在平台首页输入证书编号、标识编号查验。'
+            "如对证书真伪有疑问，请联系发证的评估机构。</p>"
+        )
+        return _page(UNKNOWN, UNKNOWN_LABEL, code, hint)
+    return _page(result.status, result.status_label, "", _rows(result))
 
 
 def _rows(result: VerifyOut) -> str:
@@ -51,30 +64,21 @@ def _rows(result: VerifyOut) -> str:
             _row("撤销原因", result.revoked_reason),
         )
     )
-    return f"<table>{rows}</table>" if rows else ""
+    return f"<dl>{rows}</dl>" if rows else ""
 
 
-def _page(status: str, status_label: str, table: str) -> str:
-    colour = _COLOURS[status]
+def _page(status: str, status_label: str, code: str, body: str) -> str:
+    shown = f'<div class="code">查验码：{escape(code[:64])}</div>' if code else ""
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>证书与标识查验 - 质量分级及“领跑者”管理信息平台</title>
-<style>
-body{{margin:0;font-family:"PingFang SC","Microsoft YaHei","WenQuanYi Zen Hei",sans-serif;background:#f5f6f8;color:#1f2328}}
-header{{background:#0e3f7e;color:#fff;padding:14px 18px;font-size:17px}}
-main{{max-width:640px;margin:18px auto;padding:0 14px}}
-.status{{background:#fff;border-radius:8px;padding:22px;text-align:center;border-top:6px solid {colour}}}
-.status .icon{{font-size:40px;color:{colour}}}
-.status .text{{font-size:24px;font-weight:bold;color:{colour};margin-top:6px}}
-table{{width:100%;margin-top:14px;background:#fff;border-radius:8px;border-collapse:collapse}}
-th,td{{padding:10px 12px;border-bottom:1px solid #eaeef2;text-align:left;vertical-align:top;font-size:15px}}
-th{{width:30%;color:#57606a;font-weight:normal;white-space:nowrap}}
-footer{{text-align:center;color:#8c959f;font-size:12px;margin:18px 0}}
-</style></head>
-<body><header>企业标准“领跑者” · 证书与标识查验</header>
-<main><section class="status"><div class="icon">{_ICONS[status]}</div>
-<div class="text">{escape(status_label)}</div></section>
-{table}
+<link rel="stylesheet" href="{STYLESHEET_PATH}">
+</head>
+<body><header>证书与标识查验<small>质量分级及“领跑者”管理信息平台</small></header>
+<main><section class="status {status}"><div class="icon">{_ICONS[status]}</div>
+<div class="text">{escape(status_label)}</div>{shown}</section>
+{body}
+<p class="actions"><a href="/">访问平台首页</a></p>
 <footer>查验结果实时来自质量分级及“领跑者”管理信息平台</footer></main></body></html>"""

@@ -17,7 +17,7 @@ from kit.uploads import check_upload
 from kit.web import ReadSessionDep, RuntimeDep, SessionDep, client_ip
 
 from certificate import service
-from certificate.api.pages import verify_page
+from certificate.api.pages import STYLESHEET_PATH, stylesheet, verify_page
 from certificate.api.schemas import (
     CertificateOut,
     CertificatePage,
@@ -326,12 +326,21 @@ async def verify_document(
     return result
 
 
+@public_router.get(STYLESHEET_PATH, include_in_schema=False)
+async def verify_stylesheet() -> Response:
+    """The verification page's stylesheet (same origin; no inline style for the CSP to allow)."""
+    return Response(stylesheet(), media_type="text/css; charset=utf-8",
+                    headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
+
+
 @public_router.get("/verify/{code}", response_class=HTMLResponse, include_in_schema=False)
 async def verify_html(code: str, request: Request, session: SessionDep, runtime: RuntimeDep) -> HTMLResponse:
-    """The page a phone opens from the QR code: readable without the portal's JavaScript."""
+    """The page a phone opens from the QR code: readable without the portal's JavaScript; 404 for a code
+    nobody issued."""
     result = await _lookup(request, session, runtime, code[:64])
     return HTMLResponse(
-        verify_page(result), status_code=200 if result else 404, headers={"Cache-Control": "no-store"}
+        verify_page(result, code), status_code=200 if result else 404,
+        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"},
     )
 
 
