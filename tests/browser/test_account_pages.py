@@ -78,13 +78,21 @@ async def test_register_login_forced_change_and_menus_before_authentication(port
     await expect(page).to_have_url(re.compile(r"/workspace/password"))  # held until changed
 
     await page.get_by_placeholder("请输入当前密码").fill(generated)
-    await page.get_by_placeholder("请输入新密码，至少8位，包含字母和数字").fill("abcdefgh")
-    await page.get_by_placeholder("确认密码与新密码保持一致").fill("abcdefgh")
+    # The placeholder states the service's rule (8-128 characters, no composition rule, no common ones).
+    new_field = page.get_by_placeholder("8-128 个字符，不能是登录名、不含手机号、不用常见密码")
+    await expect(page.get_by_text("不能使用常见或已泄露的密码")).to_be_visible()
+    await new_field.fill("领跑者标准质")
+    await page.get_by_placeholder("确认密码与新密码保持一致").fill("领跑者标准质")
     await page.get_by_role("button", name="修改密码").last.click()
-    await expect(page.get_by_text("密码至少8位，包含字母和数字").first).to_be_visible()
+    await expect(page.get_by_text("密码不能少于 8 个字符").first).to_be_visible()
+    # Letters only pass the portal; a breached password is refused by the service with its reason.
+    await new_field.fill("sunshine")
+    await page.get_by_placeholder("确认密码与新密码保持一致").fill("sunshine")
+    await page.get_by_role("button", name="修改密码").last.click()
+    await expect(page.get_by_text("密码过于常见或已在泄露数据中出现").first).to_be_visible()
     await shot(page, "account_change_password")
     new_password = "Lp" + phone[-6:] + "xy"
-    await page.get_by_placeholder("请输入新密码，至少8位，包含字母和数字").fill(new_password)
+    await new_field.fill(new_password)
     await page.get_by_placeholder("确认密码与新密码保持一致").fill(new_password)
     await page.get_by_role("button", name="修改密码").last.click()
     await page.wait_for_url(re.compile(r"/login|/workspace/enterprise"))
@@ -122,7 +130,7 @@ async def test_register_login_forced_change_and_menus_before_authentication(port
     await expect(page.get_by_role("button", name=re.compile(r"\d+秒后重新获取"))).to_be_disabled()
     await page.get_by_placeholder("6位验证码").fill(await latest_code(api, phone, seen=seen))
     reset_password = "Rs" + phone[-6:] + "zz"
-    await page.get_by_placeholder("至少8位，包含字母和数字").fill(reset_password)
+    await page.get_by_placeholder("8-128 个字符，不能是登录名、不含手机号、不用常见密码").fill(reset_password)
     await page.get_by_placeholder("确认密码与新密码保持一致").fill(reset_password)
     await shot(page, "account_forgot_password")
     await page.get_by_role("button", name="重置密码").click()

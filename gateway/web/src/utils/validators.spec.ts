@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isCreditCode, isMobile, isStandardNo, passwordProblem } from './validators'
+import { PASSWORD_RULE, isCreditCode, isMobile, isStandardNo, passwordLength, passwordProblem } from './validators'
 
 describe('统一社会信用代码', () => {
   it('accepts codes whose check character matches', () => {
@@ -13,11 +13,23 @@ describe('统一社会信用代码', () => {
 })
 
 describe('password rule', () => {
-  it('asks for 8 characters with letters and digits', () => {
+  it('asks for 8 to 128 characters and nothing about their kind', () => {
     expect(passwordProblem('abc12345')).toBeNull()
-    expect(passwordProblem('abc1234')).toMatch('至少8位')
-    expect(passwordProblem('abcdefgh')).toMatch('字母和数字')
-    expect(passwordProblem('12345678')).toMatch('字母和数字')
+    expect(passwordProblem('abcdefgh')).toBeNull()
+    expect(passwordProblem('12345678')).toBeNull()
+    expect(passwordProblem('abc1234')).toMatch('不能少于 8 个字符')
+  })
+  it('counts Chinese, full-width and astral characters as one each', () => {
+    expect(passwordLength('领跑者标准质量分级')).toBe(9)
+    expect(passwordProblem('领跑者标准质量分级')).toBeNull()
+    expect(passwordProblem('Ｌｉｎｇｐａｏ２')).toBeNull()
+    expect(passwordProblem('𠀀𠀀𠀀𠀀𠀀𠀀𠀀')).toMatch('不能少于') // 7 characters, 14 UTF-16 units
+    expect(passwordProblem('字'.repeat(128))).toBeNull()
+    expect(passwordProblem('字'.repeat(129))).toMatch('不能超过')
+  })
+  it('states the rule the service applies', () => {
+    expect(PASSWORD_RULE).toContain('8-128 个字符')
+    expect(PASSWORD_RULE).not.toContain('字母和数字')
   })
 })
 

@@ -18,11 +18,23 @@ export function isMobile(value: string): boolean {
   return /^1[3-9]\d{9}$/.test(value.trim())
 }
 
-/** 等保2.0 rule the platform applies on top of the seed's 6 characters. */
+/** The rule the auth service applies (ASVS 5.0: length, the login name and a breached-password list; no
+ * composition rule), word for word: the password fields show it as their placeholder and hint. */
+export const PASSWORD_RULE = '密码长度 8-128 个字符（中文、全角字符均按 1 个计），不能与登录名相同，不能包含手机号，不能使用常见或已泄露的密码'
+
+/** The same rule, short enough for an input's placeholder. */
+export const PASSWORD_PLACEHOLDER = '8-128 个字符，不能是登录名、不含手机号、不用常见密码'
+
+/** Characters as a person counts them (code points after composition), as the service counts them. */
+export function passwordLength(value: string): number {
+  return [...value.normalize('NFC')].length
+}
+
+/** What the portal can check before sending; the breached-password list is the service's to check. */
 export function passwordProblem(value: string): string | null {
-  if (value.length < 8) return '密码至少8位，包含字母和数字'
-  if (value.length > 128) return '密码不能超过128位'
-  if (!/[A-Za-z]/.test(value) || !/\d/.test(value)) return '密码至少8位，包含字母和数字'
+  const n = passwordLength(value)
+  if (n < 8) return '密码不能少于 8 个字符'
+  if (n > 128) return '密码不能超过 128 个字符'
   return null
 }
 

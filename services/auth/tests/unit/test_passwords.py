@@ -6,18 +6,27 @@ import asyncio
 
 import pytest
 from argon2 import PasswordHasher, Type
-from auth.domain.passwords import MAX_LENGTH, Passwords, common_passwords, generate_password, policy_errors
+from auth.domain.passwords import (
+    MAX_LENGTH,
+    POLICY_HINT,
+    Passwords,
+    common_passwords,
+    generate_password,
+    length,
+    policy_errors,
+)
 
 
 @pytest.mark.parametrize(
     ("password", "fragment"),
     [
-        ("abc123", "不能少于 8 位"),
-        ("abcdefghij", "字母和数字"),
-        ("1234567890", "字母和数字"),
+        ("abc123", "不能少于 8 个字符"),
         ("password123", "过于常见"),
         ("PassWord123", "过于常见"),  # case does not dodge the list
-        ("a1" * 65, "不能超过 128 位"),
+        ("ｐａｓｓｗｏｒｄ１２３", "过于常见"),  # nor full-width forms
+        ("sunshine", "过于常见"),  # letters only, from the breached-password list
+        ("1qaz2wsx", "过于常见"),
+        ("a1" * 65, "不能超过 128 个字符"),
     ],
 )
 def test_policy_refuses(password: str, fragment: str) -> None:
@@ -26,7 +35,25 @@ def test_policy_refuses(password: str, fragment: str) -> None:
 
 def test_policy_refuses_the_login_name_and_phone() -> None:
     assert any("登录名" in e for e in policy_errors("91110108ma01c2q57b", login_name="91110108MA01C2Q57B"))
+    # The login name written in full-width characters is still the login name.
+    assert any("登录名" in e for e in policy_errors("９１１１０１０８ＭＡ０１Ｃ２Ｑ５７Ｂ", login_name="91110108MA01C2Q57B"))
     assert any("手机号" in e for e in policy_errors("x13800001111", phone="13800001111"))
+
+
+def test_no_composition_rule() -> None:
+    """ASVS 5.0 6.2.5: any characters; a long passphrase of letters only, or of digits only, is fine."""
+    assert policy_errors("correct horse battery staple") == []
+    assert policy_errors("lingpaozhebiaozhun") == []
+    assert policy_errors("80457193264") == []
+
+
+def test_full_width_and_chinese_characters_count_as_one_each() -> None:
+    assert length("领跑者标准质量分级") == 9
+    assert policy_errors("领跑者标准质量分级") == []  # 9 characters (27 bytes in UTF-8)
+    assert any("不能少于" in e for e in policy_errors("领跑者标准质量"))  # 7 characters
+    assert policy_errors("Ｌｉｎｇｐａｏ２") == []  # 8 full-width characters
+    assert length("e\u0301") == 1  # a letter and its combining accent are one character
+    assert policy_errors("字" * 128) == [] and any("不能超过" in e for e in policy_errors("字" * 129))
 
 
 def test_policy_accepts_long_and_unicode_passwords_without_truncation() -> None:
@@ -44,10 +71,19 @@ def test_generated_passwords_pass_the_policy_and_differ() -> None:
         assert not set(password) & set("0O1lI")
 
 
-def test_common_list_is_shipped_and_lower_case() -> None:
+def test_breached_list_is_shipped_by_a_package_and_large() -> None:
     words = common_passwords()
-    assert "password1" in words and "qwe123456" in words
-    assert all(w == w.lower() for w in words)
+    assert len(words) >= 10_000
+    assert "password1" in words and "qwe123456" in words and "iloveyou" in words
+    assert all(w == w.casefold() for w in words)
+
+
+def test_policy_hint_is_what_the_portal_shows() -> None:
+    """The password fields' placeholder says exactly the rule the service applies."""
+    from pathlib import Path
+
+    validators = Path(__file__).resolve().parents[4] / "gateway" / "web" / "src" / "utils" / "validators.ts"
+    assert f"PASSWORD_RULE = '{POLICY_HINT}'" in validators.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
