@@ -14,8 +14,10 @@ ActorRole = Literal["enterprise", "agency", "working_group", "system", "public"]
 
 
 class CandidateListed(BaseModel):
-    """``candidate.listed``: an agency put an enterprise standard on its candidate list. Auth keeps the
-    listed phones per credit code so the enterprise can authenticate (领跑者企业身份认证)."""
+    """``candidate.listed``: an agency put an enterprise standard on its candidate list, or passed a
+    standard the enterprise self-declared (``source = self``, 企业自主申报: the phone is the enterprise's
+    基本信息 phone). Auth keeps the listed phones per credit code so the enterprise can authenticate
+    (领跑者企业身份认证)."""
 
     candidate_id: uuid.UUID
     product_id: uuid.UUID
@@ -27,10 +29,12 @@ class CandidateListed(BaseModel):
     phone_ref: str  # stable per candidate, kept when the agency corrects the phone
     phone_masked: str
     phone_sealed: str
+    source: Literal["agency", "self"] = "agency"
 
 
 class CandidatePhoneChanged(BaseModel):
-    """``candidate.phone_changed``: the agency corrected the listed contact phone."""
+    """``candidate.phone_changed``: the agency corrected the listed contact phone, or (a self-declared
+    row) the enterprise changed the phone of its 基本信息."""
 
     candidate_id: uuid.UUID
     credit_code: str
@@ -40,7 +44,8 @@ class CandidatePhoneChanged(BaseModel):
 
 
 class CandidateRemoved(BaseModel):
-    """``candidate.removed``: the candidate left the list; its phone no longer authenticates."""
+    """``candidate.removed``: the candidate left the list (the agency removed it, or the working group
+    returned the self-declared standard); its phone no longer authenticates."""
 
     candidate_id: uuid.UUID
     credit_code: str

@@ -1,9 +1,18 @@
 """Use cases of candidate lists (入围名单): import (all-or-nothing), view, phone correction, removal,
-and turning a listed standard into a declaration once its enterprise is authenticated."""
+turning a listed standard into a declaration once its enterprise is authenticated, and the rows of
+self-declared standards (企业自主申报) that the agency passed.
+
+A self-declared row exists exactly while the agency's pass of that declaration stands (工作组审核中, 公示中,
+已发布): the agency's pass creates it, the working group's return (不通过, or an upheld objection: 工作组退回)
+removes it, the agency's next pass lists it again. Its phone is the enterprise's 基本信息 phone and
+follows it (``enterprise.updated``); the agency neither edits nor removes it, and an imported list does
+not take it over. Removing it ends only future authentications with that phone: an account already
+authenticated stays authenticated."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from datetime import datetime
 from typing import Any
@@ -12,6 +21,7 @@ from contracts.declaration import CandidateListed, CandidatePhoneChanged, Candid
 from kit.bus import emit
 from kit.errors import Conflict, Invalid, NotFound
 from kit.phones import is_mobile, mask
+from kit.pii import Sealer
 from kit.runtime import Runtime
 from kit.security import Principal
 from sqlalchemy import func, select
@@ -26,6 +36,10 @@ from declaration.domain.candidates import (
 )
 from declaration.domain.statuses import EvidenceStatus, ListStatus
 from declaration.models import Candidate, Declaration, Enterprise, Product
+
+log = logging.getLogger(__name__)
+
+SOURCE_LABELS = {"agency": "评估机构评估", "self": "企业自主申报"}
 
 
 def _indicators(product: Product) -> list[tuple[str, str]]:
@@ -101,6 +115,11 @@ async def import_list(
                 await link_candidate(session, candidate, product, now=now)
                 created += 1
                 continue
+            if candidate.source == "self":
+                # the enterprise's own declaration, passed by this agency: its phone follows the
+                # enterprise's 基本信息 and the row follows the declaration, not the imported file
+                unchanged += 1
+                continue
             changed = False
             if runtime.sealer.unseal(candidate.phone_sealed) != row.contact_phone:
                 await _change_phone(session, runtime, candidate, row.contact_phone, now)
@@ -123,6 +142,10 @@ async def import_list(
 
 
 def _listed(c: Candidate, runtime: Runtime, phone: str) -> CandidateListed:
+    return _listed_event(c, runtime.sealer.seal(phone))
+
+
+def _listed_event(c: Candidate, phone_sealed: str) -> CandidateListed:
     return CandidateListed(
         candidate_id=c.id,
         product_id=c.product_id,
@@ -133,14 +156,19 @@ def _listed(c: Candidate, runtime: Runtime, phone: str) -> CandidateListed:
         standard_name=c.standard_name,
         phone_ref=c.phone_ref,
         phone_masked=c.phone_masked,
-        phone_sealed=runtime.sealer.seal(phone),
+        phone_sealed=phone_sealed,
+        source=c.source,
     )
 
 
 async def _change_phone(
     session: AsyncSession, runtime: Runtime, c: Candidate, phone: str, now: datetime
 ) -> None:
-    c.phone_sealed = runtime.sealer.seal(phone)
+    await _set_phone(session, c, runtime.sealer, phone, now)
+
+
+async def _set_phone(session: AsyncSession, c: Candidate, sealer: Sealer, phone: str, now: datetime) -> None:
+    c.phone_sealed = sealer.seal(phone)
     c.phone_masked = mask(phone)
     c.updated_at = now
     await emit(
@@ -151,9 +179,89 @@ async def _change_phone(
             credit_code=c.credit_code,
             phone_ref=c.phone_ref,
             phone_masked=c.phone_masked,
-            phone_sealed=runtime.sealer.seal(phone),
+            phone_sealed=sealer.seal(phone),
         ),
     )
+
+
+# the states in which the agency's pass of a declaration stands
+AGENCY_PASS_STANDS = frozenset({ListStatus.GROUP_REVIEW, ListStatus.IN_NOTICE, ListStatus.PUBLISHED})
+
+
+async def sync_self_listing(session: AsyncSession, d: Declaration, *, now: datetime) -> None:
+    """After a move of a self-declared declaration: its row on the agency's list exists exactly while
+    the agency's pass stands (see the module's docstring)."""
+    if d.origin != "self":
+        return
+    row = await session.get(Candidate, d.candidate_id, with_for_update=True) if d.candidate_id else None
+    if ListStatus(d.list_status) in AGENCY_PASS_STANDS:
+        if row is None:
+            await _list_self_declared(session, d, now=now)
+        return
+    if row is not None and row.source == "self":
+        d.candidate_id = None
+        await session.flush()
+        await session.delete(row)
+        await emit(
+            session,
+            "candidate.removed",
+            CandidateRemoved(candidate_id=row.id, credit_code=row.credit_code, phone_ref=row.phone_ref),
+        )
+
+
+async def _list_self_declared(session: AsyncSession, d: Declaration, *, now: datetime) -> None:
+    enterprise = await session.get(Enterprise, d.org_id)
+    taken = await session.scalar(
+        select(Candidate.id).where(
+            Candidate.product_id == d.product_id,
+            Candidate.credit_code == d.credit_code,
+            Candidate.standard_no == d.standard_no,
+        )
+    )
+    if taken is not None or d.agency_org_id is None:
+        # the agency listed this very standard itself (its row, its phone) or no agency holds the product
+        return
+    if enterprise is None or not enterprise.phone_sealed:
+        # registration requires a phone and its event precedes any declaration; without one there is
+        # nothing to authenticate with, and the next move of the declaration tries again
+        log.warning("self-declared standard passed without an enterprise phone", extra={"declaration_id": str(d.id)})
+        return
+    c = Candidate(
+        id=uuid.uuid4(),
+        product_id=d.product_id,
+        agency_org_id=d.agency_org_id,
+        credit_code=d.credit_code or enterprise.credit_code,
+        enterprise_name=enterprise.name or d.enterprise_name,
+        standard_no=d.standard_no,
+        standard_name=d.standard_name,
+        phone_sealed=enterprise.phone_sealed,
+        phone_masked=enterprise.phone_masked,
+        phone_ref=uuid.uuid4().hex,
+        values=dict(d.public_values or {}),
+        source="self",
+        org_id=d.org_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(c)
+    await session.flush()
+    d.candidate_id = c.id
+    await emit(session, "candidate.listed", _listed_event(c, enterprise.phone_sealed))
+
+
+async def follow_enterprise_phone(session: AsyncSession, sealer: Sealer, e: Enterprise, *, now: datetime) -> None:
+    """The enterprise's 基本信息 phone changed hands (``enterprise.updated``): its self-declared rows follow."""
+    if not e.phone_sealed:
+        return
+    phone = sealer.unseal(e.phone_sealed)
+    rows = (
+        await session.scalars(
+            select(Candidate).where(Candidate.org_id == e.org_id, Candidate.source == "self").with_for_update()
+        )
+    ).all()
+    for c in rows:
+        if sealer.unseal(c.phone_sealed) != phone:
+            await _set_phone(session, c, sealer, phone, now)
 
 
 async def link_candidate(session: AsyncSession, c: Candidate, product: Product, *, now: datetime) -> None:
@@ -244,6 +352,8 @@ def candidate_json(c: Candidate, d: Declaration | None) -> dict[str, Any]:
         "standard_name": c.standard_name,
         "contact_phone_masked": c.phone_masked,
         "values": c.values,
+        "source": c.source,
+        "source_label": SOURCE_LABELS.get(c.source, c.source),
         "created_at": c.created_at,
         "updated_at": c.updated_at,
         "declaration_id": d.id if d else None,
@@ -261,6 +371,14 @@ async def _own_candidate(session: AsyncSession, principal: Principal, candidate_
     return c
 
 
+def _agency_row(c: Candidate, *, what: str) -> None:
+    if c.source == "self":
+        raise Conflict(
+            f"该记录来自企业自主申报，联系电话随企业基本信息更新，评估机构不能{what}",
+            code="candidate_self_declared",
+        )
+
+
 async def change_phone(
     runtime: Runtime, principal: Principal, candidate_id: uuid.UUID, *, phone: str
 ) -> dict[str, Any]:
@@ -270,6 +388,7 @@ async def change_phone(
     now = await runtime.clock.now()
     async with runtime.db.transaction() as session:
         c = await _own_candidate(session, principal, candidate_id)
+        _agency_row(c, what="修改")
         if runtime.sealer.unseal(c.phone_sealed) != phone:
             await _change_phone(session, runtime, c, phone, now)
         d = await session.scalar(select(Declaration).where(Declaration.candidate_id == c.id))
@@ -279,6 +398,7 @@ async def change_phone(
 async def remove(runtime: Runtime, principal: Principal, candidate_id: uuid.UUID) -> None:
     async with runtime.db.transaction() as session:
         c = await _own_candidate(session, principal, candidate_id)
+        _agency_row(c, what="移出")
         d = await session.scalar(
             select(Declaration).where(Declaration.candidate_id == c.id).with_for_update()
         )

@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 
 from contracts.auth import EnterpriseRegistered, EnterpriseUpdated, ForerunnerVerified
 from contracts.catalog import AgencyDesignated, DesignationWithdrawn, PlanFinalised, ProductSaved
-from kit.bus import Envelope
+from kit.bus import Envelope, Handler
+from kit.pii import Sealer
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from declaration.candidates import link_enterprise
+from declaration.candidates import follow_enterprise_phone, link_enterprise
 from declaration.domain.statuses import ListStatus
 from declaration.models import Declaration, Enterprise, Product, StarProduct
 
@@ -111,16 +112,30 @@ async def _enterprise(session: AsyncSession, org_id) -> Enterprise:
     return await session.get_one(Enterprise, org_id, with_for_update=True, populate_existing=True)
 
 
+def _newer(e: Enterprise, event: Envelope) -> bool:
+    """Each enterprise.* event carries the whole profile as of its time; with several consumers an
+    older one may arrive after a newer one was applied: it changes nothing (last writer by event time,
+    not by arrival)."""
+    if e.profile_at is not None and event.occurred_at < e.profile_at:
+        return False
+    e.profile_at = event.occurred_at
+    return True
+
+
 async def on_enterprise_registered(session: AsyncSession, event: Envelope) -> None:
     p = EnterpriseRegistered.model_validate(event.payload)
     e = await _enterprise(session, p.org_id)
+    if not _newer(e, event):
+        return
     e.name, e.credit_code, e.contact_name = p.name, p.credit_code, p.contact_name
     e.phone_masked, e.phone_sealed = p.phone_masked, p.phone_sealed
 
 
-async def on_enterprise_updated(session: AsyncSession, event: Envelope) -> None:
+async def on_enterprise_updated(session: AsyncSession, event: Envelope, sealer: Sealer) -> None:
     p = EnterpriseUpdated.model_validate(event.payload)
     e = await _enterprise(session, p.org_id)
+    if not _newer(e, event):
+        return
     e.name, e.credit_code = p.name, p.credit_code
     e.nature = p.nature_label or p.nature or e.nature
     for attr in ("contact_name", "phone_masked", "phone_sealed", "email", "region_code", "address"):
@@ -132,6 +147,8 @@ async def on_enterprise_updated(session: AsyncSession, event: Envelope) -> None:
     await session.execute(
         update(Declaration).where(Declaration.org_id == p.org_id).values(enterprise_name=p.name)
     )
+    # 企业自主申报 rows on an agency's list authenticate with the 基本信息 phone: they follow it
+    await follow_enterprise_phone(session, sealer, e, now=event.occurred_at)
 
 
 async def on_forerunner_verified(session: AsyncSession, event: Envelope) -> None:
@@ -144,12 +161,31 @@ async def on_forerunner_verified(session: AsyncSession, event: Envelope) -> None
     await link_enterprise(session, e, now=datetime.now(UTC))
 
 
-HANDLERS = {
-    "catalog.product_saved.v1": on_product_saved,
-    "catalog.agency_designated.v1": on_agency_designated,
-    "catalog.designation_withdrawn.v1": on_designation_withdrawn,
-    "catalog.plan_finalised.v1": on_plan_finalised,
-    "enterprise.registered.v1": on_enterprise_registered,
-    "enterprise.updated.v1": on_enterprise_updated,
-    "identity.forerunner_verified.v1": on_forerunner_verified,
-}
+def make_handlers(sealer: Sealer) -> dict[str, Handler]:
+    """The handlers by routing key; ``sealer`` opens the sealed phones (kit.pii) that the enterprise
+    events carry, to tell a changed phone from the same phone sealed again."""
+
+    async def enterprise_updated(session: AsyncSession, event: Envelope) -> None:
+        await on_enterprise_updated(session, event, sealer)
+
+    return {
+        "catalog.product_saved.v1": on_product_saved,
+        "catalog.agency_designated.v1": on_agency_designated,
+        "catalog.designation_withdrawn.v1": on_designation_withdrawn,
+        "catalog.plan_finalised.v1": on_plan_finalised,
+        "enterprise.registered.v1": on_enterprise_registered,
+        "enterprise.updated.v1": enterprise_updated,
+        "identity.forerunner_verified.v1": on_forerunner_verified,
+    }
+
+
+# the routing keys this service consumes (queue bindings)
+ROUTING_KEYS = (
+    "catalog.product_saved.v1",
+    "catalog.agency_designated.v1",
+    "catalog.designation_withdrawn.v1",
+    "catalog.plan_finalised.v1",
+    "enterprise.registered.v1",
+    "enterprise.updated.v1",
+    "identity.forerunner_verified.v1",
+)

@@ -1,5 +1,6 @@
 """Applying a lifecycle move: the one transition table decides, then one audit row (审核记录) and one
-``declaration.status_changed`` event, in the caller's transaction. Publication and notices too."""
+``declaration.status_changed`` event, in the caller's transaction. Publication and notices too, and the
+row of a self-declared standard on its agency's candidate list (``candidates.sync_self_listing``)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from kit.security import Principal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from declaration.candidates import sync_self_listing
 from declaration.domain.statuses import (
     Action,
     Actor,
@@ -110,6 +112,8 @@ async def move(
             review_id=review.id,
         ),
     )
+    # a self-declared standard is on its agency's list while the agency's pass stands
+    await sync_self_listing(session, declaration, now=now)
     if step.opens_notice:
         await open_notice(session, declaration, now=now, days=notice_days)
     if list_to is ListStatus.PUBLISHED:

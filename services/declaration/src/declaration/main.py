@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
+from kit.pii import Sealer
 from kit.runtime import Runtime
 from kit.web import create_service_app
 
@@ -24,7 +25,7 @@ def make_runtime(settings: Settings) -> Runtime:
         settings,
         service="declaration",
         buckets=BUCKETS,
-        handlers=consumers.HANDLERS,
+        handlers=consumers.make_handlers(Sealer(settings.pii_key)),
         background=(workers.expire_notices,),
     )
 

@@ -72,10 +72,14 @@ class Enterprise(Base):
     region_code: Mapped[str] = mapped_column(String(12), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
     forerunner_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # occurred_at of the newest enterprise.* event applied; an older one arriving later changes nothing
+    profile_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Candidate(Base):
-    """One row of an agency's candidate list (入围名单)."""
+    """One row of an agency's candidate list (入围名单): imported by the agency (``source = agency``), or a
+    self-declared standard the agency passed (``source = self``, 企业自主申报: linked to the enterprise and
+    its declaration, the phone is the enterprise's 基本信息 phone and follows it)."""
 
     __tablename__ = "candidates"
     __table_args__ = (
@@ -94,6 +98,8 @@ class Candidate(Base):
     phone_masked: Mapped[str] = mapped_column(String(20))
     phone_ref: Mapped[str] = mapped_column(String(40))
     values: Mapped[dict[str, str]] = mapped_column(JsonB, default=dict)
+    source: Mapped[str] = mapped_column(String(16), default="agency", server_default="agency")  # agency | self
+    org_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)  # source = self only
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

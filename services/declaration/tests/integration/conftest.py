@@ -20,7 +20,7 @@ from benchmark.config import Settings as BenchmarkSettings
 from benchmark.main import create_app as create_benchmark_app
 from benchmark.service import upsert_agency
 from declaration.config import Settings
-from declaration.consumers import HANDLERS
+from declaration.consumers import ROUTING_KEYS
 from declaration.main import create_app
 from kit.bus import Envelope, declare_consumer_queue
 from kit.clock import FixedClock
@@ -96,7 +96,7 @@ async def apps(benchmark_settings, settings, clock):
     # while this service's consumer is still connecting
     connection = await aio_pika.connect(settings.amqp_url)
     async with connection:
-        await declare_consumer_queue(await connection.channel(), settings, "declaration", list(HANDLERS))
+        await declare_consumer_queue(await connection.channel(), settings, "declaration", list(ROUTING_KEYS))
     benchmark_app = create_benchmark_app(benchmark_settings)
     async with running_app(benchmark_app) as bench_client:
         app = create_app(settings, benchmark_transport=httpx.ASGITransport(app=benchmark_app))

@@ -17,7 +17,7 @@ def envelope(event_type: str, payload: dict) -> Envelope:
 
 
 async def test_out_of_order_catalog_events_and_idempotent_linking(runtime, settings, kit_helpers):
-    consumer = Consumer(name="declaration", db=runtime.db, settings=settings, handlers=consumers.HANDLERS)
+    consumer = Consumer(name="declaration", db=runtime.db, settings=settings, handlers=consumers.make_handlers(runtime.sealer))
     pid, agency, org = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     now = datetime.now(UTC)
     plan = envelope("catalog.plan_finalised", {
@@ -71,3 +71,31 @@ async def test_out_of_order_catalog_events_and_idempotent_linking(runtime, setti
         )
     assert rows[0].origin == "candidate" and rows[0].enterprise_name == "某企业（更名）"
     assert (rows[0].list_status.value, rows[0].comparison_verdict) == ("draft", "assessed")
+
+
+async def test_enterprise_events_out_of_order_keep_the_newest_profile(runtime, settings, kit_helpers):
+    """Two worker replicas may apply an older enterprise.* event after a newer one: the event's time
+    decides, not its arrival."""
+    consumer = Consumer(name="declaration", db=runtime.db, settings=settings, handlers=consumers.make_handlers(runtime.sealer))
+    org, code = uuid.uuid4(), kit_helpers.credit_code()
+    t0 = datetime.now(UTC)
+    registered = Envelope(type="enterprise.registered", producer="auth", occurred_at=t0, payload={
+        "org_id": str(org), "name": "旧名称", "credit_code": code, "contact_name": "甲",
+        "phone_masked": "138****0001", "phone_sealed": runtime.sealer.seal("13800000001"),
+    })  # fmt: skip
+    first = Envelope(type="enterprise.updated", producer="auth", occurred_at=t0 + timedelta(seconds=1), payload={
+        "org_id": str(org), "name": "第一次修改", "credit_code": code, "contact_name": "乙",
+        "phone_masked": "138****0002", "phone_sealed": runtime.sealer.seal("13800000002"),
+    })  # fmt: skip
+    second = Envelope(type="enterprise.updated", producer="auth", occurred_at=t0 + timedelta(seconds=2), payload={
+        "org_id": str(org), "name": "第二次修改", "credit_code": code, "contact_name": "丙",
+        "phone_masked": "138****0003", "phone_sealed": runtime.sealer.seal("13800000003"),
+    })  # fmt: skip
+    # delivered newest first, then the older update, then the registration
+    for event in (second, first, registered):
+        assert await consumer.handle(event) is True
+    async with runtime.db.session() as session:
+        e = await session.get(Enterprise, org)
+        assert (e.name, e.contact_name, e.phone_masked) == ("第二次修改", "丙", "138****0003")
+        assert runtime.sealer.unseal(e.phone_sealed) == "13800000003"
+        assert e.profile_at == second.occurred_at

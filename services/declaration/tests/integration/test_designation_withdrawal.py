@@ -80,7 +80,7 @@ async def test_withdrawal_takes_declarations_off_the_agency_desk_until_the_next_
 
 
 async def test_a_late_withdrawal_of_an_older_designation_changes_nothing(runtime, settings):
-    consumer = Consumer(name="declaration", db=runtime.db, settings=settings, handlers=consumers.HANDLERS)
+    consumer = Consumer(name="declaration", db=runtime.db, settings=settings, handlers=consumers.make_handlers(runtime.sealer))
     pid, old_agency, new_agency = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     now = datetime.now(UTC)
     first_start, second_start = now - timedelta(days=30), now - timedelta(days=1)
