@@ -140,17 +140,24 @@ def clock(runtime) -> FixedClock:
 
 
 class Org:
-    def __init__(self, make_token, org_type: str, name: str) -> None:
+    """An organisation with a token; an enterprise is forerunner-authenticated (``fv``) unless told not,
+    and ``unverified_headers`` are a token of the same enterprise before authentication."""
+
+    def __init__(self, make_token, org_type: str, name: str, *, verified: bool = True) -> None:
         self.id = uuid.uuid4()
         self.name = name
         self.type = org_type
-        self.headers = {"Authorization": f"Bearer {make_token(org_type, org_id=self.id, org_name=name)}"}
+        fv = {"forerunner_verified": verified} if org_type == "enterprise" else {}
+        self.headers = {"Authorization": f"Bearer {make_token(org_type, org_id=self.id, org_name=name, **fv)}"}
+        self.unverified_headers = {
+            "Authorization": f"Bearer {make_token(org_type, org_id=self.id, org_name=name)}"
+        }
 
 
 @pytest.fixture
 def org(make_token):
-    def _make(org_type: str, name: str | None = None) -> Org:
-        return Org(make_token, org_type, name or f"测试{org_type}{uuid.uuid4().hex[:4]}")
+    def _make(org_type: str, name: str | None = None, *, verified: bool = True) -> Org:
+        return Org(make_token, org_type, name or f"测试{org_type}{uuid.uuid4().hex[:4]}", verified=verified)
 
     return _make
 

@@ -399,7 +399,8 @@ async def test_expiry_poller_is_idempotent(org, published, client, clock, runtim
 
 
 async def test_star_label_once_promotion_is_complete(org, bus, client, runtime, decode_qr):
-    enterprise = org("enterprise", "波司登羽绒服装有限公司")
+    # star products (星级产品库) need no forerunner identity authentication
+    enterprise = org("enterprise", "波司登羽绒服装有限公司", verified=False)
     product_id, star_product_id = uuid.uuid4(), uuid.uuid4()
     await bus.publish(
         "catalog.product_saved",
@@ -481,6 +482,9 @@ async def test_star_label_once_promotion_is_complete(org, bus, client, runtime, 
     labels = await _labels()
     assert len(labels) == 1
     label = labels[0]
+    # without a kind, an enterprise before authentication sees its star labels
+    everything = (await client.get("/api/certificates/labels", headers=enterprise.headers)).json()["items"]
+    assert [x["id"] for x in everything] == [label["id"]]
     assert re.fullmatch(r"XJ-2026-FZ03-\d{5}", label["number"])
     assert label["star"] == 4 and label["standard"] == "T/CNTAC 8-2018"
     pdf = await client.get(f"/api/certificates/labels/{label['id']}/file", headers=enterprise.headers)
@@ -489,6 +493,43 @@ async def test_star_label_once_promotion_is_complete(org, bus, client, runtime, 
     shown = (await client.get(f"/api/certificates/verify/{code_of(label['verify_url'])}")).json()
     assert shown["status"] == "valid" and shown["kind"] == "star_label" and shown["star"] == 4
     assert len(bus.emitted("label.issued", model_id=star_product_id)) <= 1
+
+
+async def test_forerunner_documents_need_identity_authentication(org, published, client):
+    """领跑者证书 and 领跑者标识 open only after 领跑者企业身份认证: the service answers 403
+    ``forerunner_auth_required`` to an enterprise token without ``fv``, whatever the portal shows."""
+    enterprise, agency = org("enterprise"), org("agency")
+    _, cert = await published(enterprise, agency, models=1)
+    model_id = cert["models"][0]["model_id"]
+    label = await client.post("/api/certificates/labels", json={"model_id": model_id}, headers=enterprise.headers)
+    assert label.status_code == 201, label.text
+    label_id = label.json()["id"]
+    before = enterprise.unverified_headers
+    for method, path, body in [
+        ("GET", "/api/certificates", None),
+        ("GET", f"/api/certificates/{cert['id']}", None),
+        ("GET", f"/api/certificates/{cert['id']}/file", None),
+        ("GET", f"/api/certificates/{cert['id']}/file?link=true", None),
+        ("GET", f"/api/certificates/{cert['id']}/history", None),
+        ("GET", "/api/certificates/labels?kind=forerunner", None),
+        ("GET", f"/api/certificates/labels?certificate_id={cert['id']}", None),
+        ("POST", "/api/certificates/labels", {"model_id": model_id}),
+        ("GET", f"/api/certificates/labels/{label_id}", None),
+        ("GET", f"/api/certificates/labels/{label_id}/file?format=png", None),
+    ]:
+        r = await client.request(method, path, json=body, headers=before)
+        assert r.status_code == 403, (method, path, r.status_code, r.text)
+        error = r.json()["error"]
+        assert error["code"] == "forerunner_auth_required" and "领跑者企业身份认证" in error["message"], error
+    # the star-label list stays open, without the forerunner label
+    r = await client.get("/api/certificates/labels", headers=before)
+    assert r.status_code == 200 and label_id not in [x["id"] for x in r.json()["items"]]
+    # the agency and the working group are not enterprises: no authentication to ask of them
+    assert (await client.get(f"/api/certificates/{cert['id']}/file", headers=agency.headers)).status_code == 200
+    # after authentication the same enterprise downloads both
+    assert (await client.get(f"/api/certificates/{cert['id']}/file", headers=enterprise.headers)).status_code == 200
+    r = await client.get(f"/api/certificates/labels/{label_id}/file", headers=enterprise.headers)
+    assert r.status_code == 200 and r.content[:4] == b"%PDF"
 
 
 # --- concurrency ----------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from kit.bus import emit
 from kit.downloads import sign_download
 from kit.errors import Conflict, Forbidden, Invalid, NotFound
 from kit.runtime import Runtime
-from kit.security import Principal
+from kit.security import Principal, require_forerunner_verified
 from kit.storage import new_key
 from kit.uploads import CheckedFile
 from sqlalchemy import delete, func, or_, select, update
@@ -370,6 +370,8 @@ async def delete_evidence(
     async with runtime.db.transaction() as session:
         d = await access.load_declaration(session, principal, declaration_id, for_update=True)
         _require_editable(d)
+        if d.origin == "candidate":
+            require_forerunner_verified(principal)
         file = await session.scalar(
             select(EvidenceFile).where(EvidenceFile.id == file_id, EvidenceFile.declaration_id == d.id)
         )
@@ -477,6 +479,9 @@ async def list_declarations(
     enterprise_name: str | None, list_status: str | None, evidence_status: str | None, page: dict[str, Any],
     origin: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
+    if origin == "candidate":
+        # 证明资料上传 (the agency-listed standards) opens after 领跑者企业身份认证 (seed)
+        require_forerunner_verified(principal)
     ls = _status(list_status, ListStatus, "list_status")
     es = _status(evidence_status, EvidenceStatus, "evidence_status")
     query = access.scope(select(Declaration), principal)

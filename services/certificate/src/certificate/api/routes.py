@@ -12,7 +12,13 @@ from kit.downloads import content_disposition, sign_download, verify_download
 from kit.errors import Forbidden, NotFound
 from kit.ratelimit import enforce
 from kit.runtime import Runtime
-from kit.security import CurrentPrincipal, EnterprisePrincipal, WorkingGroupPrincipal
+from kit.security import (
+    CurrentPrincipal,
+    EnterprisePrincipal,
+    Principal,
+    WorkingGroupPrincipal,
+    require_forerunner_verified,
+)
 from kit.uploads import check_upload
 from kit.web import ReadSessionDep, RuntimeDep, SessionDep, client_ip
 
@@ -40,6 +46,15 @@ DOWNLOAD_TOKEN = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 public_router = APIRouter(tags=["verification"])
 
 NOT_FOUND = {404: {"description": "不存在或无权查看（他人的证书、标识一律 404）"}}
+# The seed's menus 领跑者证书 and 领跑者标识 open only after 领跑者企业身份认证; the service enforces it
+# (the access token's ``fv``), the portal only reflects it. Star-product labels (星级产品库) need no
+# authentication.
+FORERUNNER_GATE = {403: {"description": "企业尚未完成领跑者企业身份认证（forerunner_auth_required）"}}
+
+
+def _forerunner_label_gate(principal: Principal, label: Label) -> None:
+    if label.kind is LabelKind.FORERUNNER:
+        require_forerunner_verified(principal)
 
 
 def _page(
@@ -178,7 +193,9 @@ FILE_RESPONSES = {
 # --- certificates ----------------------------------------------------------------------------------
 
 
-@router.get("", response_model=CertificatePage, operation_id="listCertificates", summary="证书列表")
+@router.get(
+    "", response_model=CertificatePage, operation_id="listCertificates", summary="证书列表", responses=FORERUNNER_GATE
+)
 async def list_certificates(
     principal: CurrentPrincipal,
     session: ReadSessionDep,
@@ -189,6 +206,7 @@ async def list_certificates(
     keyword: Annotated[str | None, Query(max_length=100, description="证书编号、企业名称或标准号")] = None,
     stamped: Annotated[bool | None, Query(description="是否已回传盖章版")] = None,
 ) -> CertificatePage:
+    require_forerunner_verified(principal)
     rows, total = await service.list_certificates(
         session,
         principal,
@@ -211,7 +229,13 @@ async def list_certificates(
 # --- labels (declared before /{certificate_id} so "labels" is never read as an id) -------------------
 
 
-@router.get("/labels", response_model=LabelPage, operation_id="listLabels", summary="标识列表")
+@router.get(
+    "/labels",
+    response_model=LabelPage,
+    operation_id="listLabels",
+    summary="标识列表（未完成领跑者企业身份认证的企业只见星级产品标识）",
+    responses=FORERUNNER_GATE,
+)
 async def list_labels(
     principal: CurrentPrincipal,
     session: SessionDep,
@@ -220,6 +244,10 @@ async def list_labels(
     kind: LabelKind | None = None,
     certificate_id: uuid.UUID | None = None,
 ) -> LabelPage:
+    if principal.org_type == "enterprise" and not principal.forerunner_verified:
+        if kind is LabelKind.FORERUNNER or certificate_id is not None:
+            require_forerunner_verified(principal)
+        kind = LabelKind.STAR
     rows, total = await service.list_labels(
         session,
         principal,
@@ -244,6 +272,7 @@ async def list_labels(
     summary="申领领跑者标识（按型号）",
     responses={
         200: {"description": "该型号已申领过，返回已有标识", "model": LabelOut},
+        **FORERUNNER_GATE,
         **NOT_FOUND,
         409: {"description": "证书已撤销或已过期"},
     },
@@ -251,6 +280,7 @@ async def list_labels(
 async def apply_label(
     body: LabelApplyIn, principal: EnterprisePrincipal, runtime: RuntimeDep, response: Response
 ) -> LabelOut:
+    require_forerunner_verified(principal)
     async with runtime.db.transaction() as session:
         label, created = await service.apply_label(session, await _context(runtime), principal, body.model_id)
         out = _label_out(label, runtime)
@@ -264,12 +294,14 @@ async def apply_label(
     response_model=LabelOut,
     operation_id="getLabel",
     summary="标识详情",
-    responses=NOT_FOUND,
+    responses={**FORERUNNER_GATE, **NOT_FOUND},
 )
 async def get_label(
     label_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep
 ) -> LabelOut:
-    return _label_out(await service.get_label(session, principal, label_id), runtime)
+    label = await service.get_label(session, principal, label_id)
+    _forerunner_label_gate(principal, label)
+    return _label_out(label, runtime)
 
 
 @router.get(
@@ -277,7 +309,7 @@ async def get_label(
     operation_id="downloadLabel",
     summary="下载标识（PDF 或 PNG）",
     response_model=None,
-    responses=FILE_RESPONSES,
+    responses={**FILE_RESPONSES, **FORERUNNER_GATE},
 )
 async def download_label(
     label_id: uuid.UUID,
@@ -288,6 +320,7 @@ async def download_label(
     link: bool = False,
 ) -> Response | DownloadLink:
     label = await service.get_label(session, principal, label_id)
+    _forerunner_label_gate(principal, label)
     return await _deliver(runtime, service.label_file(label, format), link=link)
 
 
@@ -382,11 +415,12 @@ async def download_by_link(token: Annotated[str, Path(max_length=2048)], runtime
     response_model=CertificateOut,
     operation_id="getCertificate",
     summary="证书详情",
-    responses=NOT_FOUND,
+    responses={**FORERUNNER_GATE, **NOT_FOUND},
 )
 async def get_certificate(
     certificate_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep
 ) -> CertificateOut:
+    require_forerunner_verified(principal)
     cert = await service.get_certificate(session, principal, certificate_id)
     return _certificate_out(cert, runtime, await service.labels_by_model(session, [cert.id]))
 
@@ -396,11 +430,12 @@ async def get_certificate(
     response_model=list[HistoryOut],
     operation_id="certificateHistory",
     summary="证书记录（签发、盖章、撤销、过期）",
-    responses=NOT_FOUND,
+    responses={**FORERUNNER_GATE, **NOT_FOUND},
 )
 async def certificate_history(
     certificate_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> list[HistoryOut]:
+    require_forerunner_verified(principal)
     cert = await service.get_certificate(session, principal, certificate_id)
     return [
         HistoryOut(action=h.action.value, actor_role=h.actor_role, reason=h.reason, at=h.at)
@@ -413,7 +448,7 @@ async def certificate_history(
     operation_id="downloadCertificate",
     summary="下载证书（有盖章版时下载盖章版）",
     response_model=None,
-    responses=FILE_RESPONSES,
+    responses={**FILE_RESPONSES, **FORERUNNER_GATE},
 )
 async def download_certificate(
     certificate_id: uuid.UUID,
@@ -422,6 +457,7 @@ async def download_certificate(
     runtime: RuntimeDep,
     link: bool = False,
 ) -> Response | DownloadLink:
+    require_forerunner_verified(principal)
     cert = await service.get_certificate(session, principal, certificate_id)
     return await _deliver(runtime, service.certificate_file(cert, principal), link=link)
 
