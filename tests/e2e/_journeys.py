@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import advance_clock, demo_headers, eventually, new_enterprise, pdf_bytes
+from .conftest import advance_clock, bearer, demo_headers, eventually, new_enterprise, pdf_bytes
 
 FRIDGE = "JD-2023-01"  # 家用电冰箱, agency01 (中国家用电器研究院), demo plan final, notice ended
 GOOD = {"energy_daily": "0.48", "noise": "35", "freezing_capacity": "10.5"}
@@ -35,6 +35,27 @@ async def pass_reviews_and_publish(gw, platform, declaration_id: str, enterprise
     await eventually(published, timeout=30)
 
 
+async def authenticate_with_basic_info_phone(gw, sms, enterprise: dict) -> None:
+    """领跑者企业身份认证 of a self-declaring enterprise: once the agency passed its standard (企业自主申报),
+    the phone of its 基本信息 (here the registration phone) is offered; the fresh tokens replace the old."""
+    h = enterprise["headers"]
+
+    async def eligible():
+        r = await gw.get("/api/auth/forerunner-auth", headers=h)
+        return r.json() if r.json()["eligible"] else None
+
+    offer = await eventually(eligible)
+    phone = enterprise["phone"]
+    ref = next(p["ref"] for p in offer["phones"] if p["masked"] == f"{phone[:3]}****{phone[-4:]}")
+    r = await gw.post("/api/auth/sms-codes", headers=h, json={"purpose": "forerunner_auth", "ref": ref})
+    assert r.status_code == 202, r.text
+    code = await sms.latest_code(phone)
+    r = await gw.post("/api/auth/forerunner-auth", headers=h, json={"ref": ref, "sms_code": code})
+    assert r.status_code == 200, r.text
+    enterprise["tokens"] = r.json()
+    enterprise["headers"] = bearer(r.json()["access_token"])
+
+
 async def published_forerunner(gw, sms, platform, *, name: str, standard_no: str,
                                specs: tuple[str, ...] = ("BCD-520W",)) -> dict:
     """A new enterprise self-declares a refrigerator standard that passes, and it is published."""
@@ -55,6 +76,12 @@ async def published_forerunner(gw, sms, platform, *, name: str, standard_no: str
     assert r.status_code == 201, r.text
     r = await gw.post(f"/api/declarations/{d['id']}/submit", headers=h)
     assert r.status_code == 200, r.text
+    # before 领跑者企业身份认证 the certificate is out of reach, through the API as in the portal
+    r = await gw.get("/api/certificates", headers=h)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forerunner_auth_required", r.text
     await pass_reviews_and_publish(gw, platform, d["id"], h)
+    # the agency's pass put the standard on its list with the basic-info phone: the enterprise authenticates
+    await authenticate_with_basic_info_phone(gw, sms, enterprise)
+    h = enterprise["headers"]
     detail = (await gw.get(f"/api/declarations/{d['id']}", headers=h)).json()
     return {"enterprise": enterprise, "declaration": detail, "product": product}

@@ -76,8 +76,11 @@ async def test_certificate_label_mall_and_revocation(gw, sms, platform):
     pdf = await _download(gw, f"/api/certificates/{cert['id']}/file", h)
     assert pdf.startswith(b"%PDF-")
 
+    # another enterprise, not authenticated: refused before any lookup (another tenant's certificate is
+    # a 404 for an authenticated one: services/certificate tests)
     other = await new_enterprise(gw, sms)
-    assert (await gw.get(f"/api/certificates/{cert['id']}/file", headers=other["headers"])).status_code == 404
+    r = await gw.get(f"/api/certificates/{cert['id']}/file", headers=other["headers"])
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forerunner_auth_required"
 
     # --- a label per model, as PDF and PNG
     model = declaration["models"][0]
