@@ -76,6 +76,9 @@ export interface CandidateRow {
   standard_no: string
   standard_name: string
   contact_phone_masked?: string
+  /** agency: imported by the agency; self: 企业自主申报 passed by the agency (phone follows 基本信息) */
+  source?: 'agency' | 'self'
+  source_label?: string
   declaration_id?: string | null
   list_status?: string | null
   list_status_label?: string
