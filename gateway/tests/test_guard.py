@@ -136,7 +136,10 @@ async def test_trusted_proxy_address_is_used_for_limits(gateway_settings):
     settings = gateway_settings(gateway_trusted_proxy_hops=1, gateway_rate_limit_per_ip=1)
     async with serve_gateway(settings) as url, httpx.AsyncClient(base_url=url) as c:
         r = await c.get("/api/mall/products", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"})
-        assert r.json()["headers"]["x-forwarded-for"] == "203.0.113.7, 127.0.0.1"
+        # The services trust one hop (the gateway): they get the resolved client address alone.
+        assert r.json()["headers"]["x-forwarded-for"] == "203.0.113.7"
+        spoofed = await c.get("/api/mall/products", headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.9"})
+        assert spoofed.json()["headers"]["x-forwarded-for"] == "203.0.113.9"
         assert r.json()["headers"]["x-forwarded-proto"] == "https"
         assert (await c.get("/api/mall/products", headers={"X-Forwarded-For": "203.0.113.8"})).status_code == 200
         assert (await c.get("/api/mall/products", headers={"X-Forwarded-For": "203.0.113.7"})).status_code == 429

@@ -357,7 +357,8 @@ async def test_platform_services_lose_and_double_nothing_under_faults():
         # Per-address and per-phone SMS limits are proven in auth's own tests; here one address registers
         # hundreds of enterprises and re-asks for a code as soon as an outage used one up.
         extra_env={"LP_SMS_HOURLY_CAP_PER_IP": "1000000", "LP_SMS_RESEND_GAP_SECONDS": "1",
-                   "LP_SMS_DAILY_CAP_PER_PHONE": "1000", "LP_GATEWAY_RATE_LIMIT_ENABLED": "false"},
+                   "LP_SMS_DAILY_CAP_PER_PHONE": "1000", "LP_GATEWAY_RATE_LIMIT_ENABLED": "false",
+                   **runner.THROTTLE_OFF},
     )
     platform.down()  # whatever an interrupted earlier run left
     await _drop_databases()

@@ -221,8 +221,9 @@ class Gateway:
             metrics.HTTP_ERRORS.labels("gateway", upstream).inc()
 
     def client_address(self, scope: Scope) -> tuple[str, str]:
-        """The client's address for rate limits, and the X-Forwarded-For to pass on. With no trusted proxy
-        in front, whatever the client wrote in X-Forwarded-For is discarded (it would pick its own bucket)."""
+        """The client's address for rate limits, and the X-Forwarded-For to pass on: that one address, which
+        the services trust as written by their one proxy hop (the gateway). With no trusted proxy in front,
+        whatever the client wrote in X-Forwarded-For is discarded (it would pick its own bucket)."""
         peer = scope.get("client")
         peer_ip = peer[0] if peer else "unknown"
         hops = self.settings.gateway_trusted_proxy_hops
@@ -236,7 +237,7 @@ class Gateway:
         # The last `hops` entries were added by our own proxies; the one before them is the client.
         index = max(0, len(chain) - 1 - hops)
         ip = chain[index][:64]
-        return ip, ", ".join(chain[index:])
+        return ip, ip
 
     def forwarded_proto(self, scope: Scope) -> str | None:
         """Behind a trusted TLS-terminating proxy the client's scheme is the proxy's X-Forwarded-Proto."""

@@ -29,6 +29,7 @@ OPENAPI: tuple[tuple[str, str], ...] = (
 TOKEN_EXEMPT: frozenset[str] = frozenset(
     {
         "/api/auth/login",
+        "/api/auth/login/unlock",
         "/api/auth/refresh",
         "/api/auth/register",
         "/api/auth/sms-codes",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from kit.errors import NotFound, install_error_handlers
 from kit.web import RequestContextMiddleware
 from pydantic import BaseModel, Field
@@ -88,3 +88,37 @@ async def test_database_outage_answers_503_not_500():
         r = await c.get("/db")
     assert r.status_code == 503 and r.json()["error"]["code"] == "unavailable"
     assert r.headers["retry-after"] == "5" and "too many" not in r.text
+
+
+def _ip_app(hops: int) -> FastAPI:
+    from types import SimpleNamespace
+
+    from kit.web import client_ip
+
+    app = FastAPI()
+    app.state.runtime = SimpleNamespace(settings=SimpleNamespace(trusted_proxy_hops=hops))
+
+    @app.get("/ip")
+    async def ip(request: Request) -> dict:
+        return {"ip": client_ip(request)}
+
+    return app
+
+
+async def _ip_seen(hops: int, forwarded: str | None) -> str:
+    transport = httpx.ASGITransport(app=_ip_app(hops), client=("192.0.2.10", 5555))
+    headers = {"X-Forwarded-For": forwarded} if forwarded is not None else {}
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        return (await c.get("/ip", headers=headers)).json()["ip"]
+
+
+async def test_forwarded_for_is_trusted_only_as_far_as_the_configured_hops():
+    # One hop (the gateway) wrote the last entry; what the client put in front of it is ignored.
+    assert await _ip_seen(1, "198.51.100.66, 203.0.113.7") == "203.0.113.7"
+    assert await _ip_seen(1, "203.0.113.7") == "203.0.113.7"
+    # Two hops (an ingress in front of the gateway): the entry before the ingress's own.
+    assert await _ip_seen(2, "198.51.100.66, 203.0.113.7, 10.0.0.5") == "203.0.113.7"
+    # No trusted proxy, or nothing forwarded, or a chain shorter than the hops: the socket's address.
+    assert await _ip_seen(0, "198.51.100.66") == "192.0.2.10"
+    assert await _ip_seen(1, None) == "192.0.2.10"
+    assert await _ip_seen(3, "203.0.113.7") == "192.0.2.10"

@@ -54,6 +54,9 @@ class ServiceSettings(BaseSettings):
     sms_http_key: str = ""
     sms_sign: str = "企业标准领跑者"
 
+    # Proxies in front of the service that append to X-Forwarded-For and are trusted to: the gateway (1).
+    trusted_proxy_hops: int = Field(default=1, ge=0, le=5)
+
     clock_adjustable: bool = False
     max_body_bytes: int = 25 * 1024 * 1024
     public_base_url: str = "http://localhost:8000"

@@ -202,11 +202,21 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 def client_ip(request: Request) -> str:
-    """The client's address as the gateway saw it (the gateway sets X-Forwarded-For)."""
-    forwarded = request.headers.get("x-forwarded-for")
-    if forwarded:
-        return forwarded.split(",")[0].strip()[:64]
-    return request.client.host if request.client else "unknown"
+    """The client's address. ``X-Forwarded-For`` is believed only as far as the configured proxies wrote
+    it (``LP_TRUSTED_PROXY_HOPS``, 1: the gateway, which passes on the one address it resolved): each
+    trusted hop appended the address it was called from, so the client is that many entries from the right,
+    counting the socket's peer. Whatever a client wrote further left is ignored; with 0 hops, or a chain
+    shorter than the hops, the socket's address stands."""
+    peer = request.client.host if request.client else "unknown"
+    runtime = getattr(request.app.state, "runtime", None)
+    hops = runtime.settings.trusted_proxy_hops if runtime is not None else 1
+    if hops == 0:
+        return peer
+    chain = [p.strip() for p in ",".join(request.headers.getlist("x-forwarded-for")).split(",") if p.strip()]
+    chain.append(peer)
+    if len(chain) <= hops:
+        return peer
+    return chain[-1 - hops][:64]
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -25,8 +25,23 @@ class Settings(ServiceSettings):
     sms_daily_cap_per_phone: int = 10
     sms_hourly_cap_per_ip: int = 30
 
+    # Wrong passwords lock one (account, client address) pair, never the account for everybody: the owner
+    # elsewhere keeps logging in, and can always unlock with an SMS code to the reserved phone.
     login_max_failures: int = 5
     login_lock_seconds: int = 15 * 60
+    # Growing delays (kit.throttle): after `free` failures in the window, 1 s, 2 s, 4 s ... up to the ceiling.
+    # By client address and by its /24 (IPv4) or /64 (IPv6) network, for login, refresh, password reset
+    # and SMS codes; password spraying from one address is slowed after a few failures across accounts.
+    throttle_window_seconds: int = Field(default=15 * 60, ge=60)
+    throttle_base_seconds: float = Field(default=1.0, gt=0)
+    throttle_ceiling_seconds: float = Field(default=300.0, gt=0)
+    throttle_address_free: int = Field(default=5, ge=1)
+    throttle_network_free: int = Field(default=30, ge=1)
+    # A soft delay per account (failures from any address), short enough that it never locks the owner out.
+    throttle_account_free: int = Field(default=10, ge=1)
+    throttle_account_ceiling_seconds: float = Field(default=30.0, gt=0)
+    # SMS codes asked for by one address before each further one costs a growing wait.
+    throttle_sms_free: int = Field(default=10, ge=1)
     generated_password_days: int = 7
 
     # argon2id, OWASP minimum (m=19 MiB, t=2, p=1); raising them rehashes at the next login.

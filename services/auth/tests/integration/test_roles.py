@@ -76,7 +76,7 @@ async def test_role_route_matrix(client, h, tokens, method, path, kwargs, allowe
 
 def test_matrix_covers_every_protected_route(app):
     # Public routes, and logout (it ends the session, so it has its own test), are outside the matrix.
-    elsewhere = {("POST", p) for p in ("/api/auth/sms-codes", "/api/auth/register", "/api/auth/login",
+    elsewhere = {("POST", p) for p in ("/api/auth/sms-codes", "/api/auth/register", "/api/auth/login", "/api/auth/login/unlock",
                                     "/api/auth/refresh", "/api/auth/password/reset", "/api/auth/recovery-requests")}
     elsewhere |= {("GET", "/api/auth/enterprise/natures"), ("GET", "/api/dev/sms"), ("POST", "/api/auth/logout")}
     documented = {(m.upper(), p.replace("{brand_id}", ANY).replace("{request_id}", ANY))

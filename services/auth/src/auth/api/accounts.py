@@ -11,6 +11,7 @@ from kit.security import PendingPrincipal, current_principal
 from auth.api.deps import CtxDep, IpDep
 from auth.api.schemas import (
     LoginIn,
+    LoginUnlockIn,
     MeOut,
     PasswordChangeIn,
     PasswordResetIn,
@@ -58,9 +59,17 @@ async def register(body: RegisterIn, ctx: CtxDep, ip: IpDep) -> dict:
 
 @router.post("/login", response_model=TokensOut, operation_id="auth_login")
 async def login(body: LoginIn, ctx: CtxDep, ip: IpDep) -> dict:
-    """以统一社会信用代码（或手机号）和密码登录；连续失败 5 次锁定 15 分钟。"""
+    """以统一社会信用代码（或手机号）和密码登录。同一地址对同一账号连续失败 5 次，该地址锁定 15 分钟（其他地址不受影响）；
+    同一地址或网段多次失败后须等待逐步加长的时间；账号在各地址累计失败较多时短暂放缓。"""
     pair = await accounts.login(ctx, login_name=body.login_name, password=body.password, ip=ip)
     return pair.as_dict()
+
+
+@router.post("/login/unlock", status_code=status.HTTP_204_NO_CONTENT, operation_id="auth_unlock_login")
+async def unlock_login(body: LoginUnlockIn, ctx: CtxDep, ip: IpDep) -> Response:
+    """以预留手机号的短信验证码（用途 unlock_login）解除账号的登录锁定与延迟，密码不变。"""
+    await accounts.unlock_login(ctx, login_name=body.login_name, phone=body.phone, sms_code=body.sms_code, ip=ip)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/refresh", response_model=TokensOut, operation_id="auth_refresh")

@@ -123,6 +123,12 @@ class PasswordChangeIn(_In):
     new_password: Password
 
 
+class LoginUnlockIn(_In):
+    login_name: Str(1, 64)
+    phone: Phone
+    sms_code: SmsCode
+
+
 class PasswordResetIn(_In):
     login_name: Str(1, 64)
     phone: Phone

@@ -48,10 +48,14 @@ class SmsPurpose(StrEnum):
     register = "register"
     reset_password = "reset_password"
     forerunner_auth = "forerunner_auth"
+    unlock_login = "unlock_login"
 
     @property
     def label(self) -> str:
-        return {"register": "注册", "reset_password": "找回密码", "forerunner_auth": "领跑者企业身份认证"}[self]
+        return {
+            "register": "注册", "reset_password": "找回密码", "forerunner_auth": "领跑者企业身份认证",
+            "unlock_login": "解除登录锁定",
+        }[self]
 
 
 class RecoveryStatus(StrEnum):
@@ -68,6 +72,7 @@ class AuditAction(StrEnum):
     register = "register"
     login = "login"
     login_failed = "login_failed"
+    login_unlocked = "login_unlocked"
     logout = "logout"
     token_refresh_reuse = "token_refresh_reuse"
     password_changed = "password_changed"
@@ -87,6 +92,7 @@ class AuditAction(StrEnum):
             "register": "企业注册",
             "login": "登录",
             "login_failed": "登录失败",
+            "login_unlocked": "短信验证码解除登录锁定",
             "logout": "退出登录",
             "token_refresh_reuse": "刷新凭证被重复使用",
             "password_changed": "修改密码",

@@ -19,7 +19,7 @@ from auth.domain.enums import AuditAction, OrgType, SmsPurpose
 from auth.domain.identifiers import is_credit_code, normalise_credit_code
 from auth.domain.passwords import POLICY_HINT, generate_password, policy_errors
 from auth.models import Account, EnterpriseProfile, Organisation
-from auth.service import codes, events, tokens
+from auth.service import codes, events, throttling, tokens
 from auth.service.context import AuthContext, audit, fingerprint
 
 log = structlog.get_logger("auth.accounts")
@@ -91,22 +91,26 @@ def _normalise_login(login_name: str) -> tuple[str | None, str | None]:
     return (normalise_credit_code(value) if is_credit_code(value) else value), None
 
 
-def _lock_keys(subject: str) -> tuple[str, str]:
-    return f"lp:auth:login-fail:{subject}", f"lp:auth:login-lock:{subject}"
-
-
 def _lock_subject(account: Account | None, login_name: str) -> str:
     # Unknown names are counted and locked too, so the answers never tell which accounts exist.
     return str(account.id) if account else "n:" + fingerprint(login_name.strip().upper())
 
 
-async def _locked_for(ctx: AuthContext, subject: str) -> int:
-    ttl = await ctx.redis.ttl(_lock_keys(subject)[1])
+async def _lock_keys(ctx: AuthContext, subject: str, ip: str) -> tuple[str, str]:
+    """Failures and lock of one (account, client address) pair. The account's generation is part of the
+    key: unlocking the account (SMS code, password reset) moves it on, which drops every pair at once."""
+    generation = await ctx.redis.get(f"lp:auth:login-gen:{subject}") or "0"
+    pair = f"{subject}:{generation}:{fingerprint(ip)}"
+    return f"lp:auth:login-fail:{pair}", f"lp:auth:login-lock:{pair}"
+
+
+async def _locked_for(ctx: AuthContext, subject: str, ip: str) -> int:
+    ttl = await ctx.redis.ttl((await _lock_keys(ctx, subject, ip))[1])
     return ttl if ttl and ttl > 0 else 0
 
 
-async def _count_failure(ctx: AuthContext, subject: str) -> int:
-    fail_key, lock_key = _lock_keys(subject)
+async def _count_failure(ctx: AuthContext, subject: str, ip: str) -> int:
+    fail_key, lock_key = await _lock_keys(ctx, subject, ip)
     s = ctx.settings
     async with ctx.redis.pipeline(transaction=True) as pipe:
         pipe.incr(fail_key).expire(fail_key, s.login_lock_seconds, nx=True)
@@ -118,13 +122,30 @@ async def _count_failure(ctx: AuthContext, subject: str) -> int:
     return int(count)
 
 
+async def _unlock(ctx: AuthContext, subject: str) -> None:
+    await ctx.redis.incr(f"lp:auth:login-gen:{subject}")
+    await ctx.redis.expire(f"lp:auth:login-gen:{subject}", ctx.settings.login_lock_seconds * 4)
+    await throttling.clear_account(ctx, subject)
+
+
 async def clear_failures(ctx: AuthContext, account_id: uuid.UUID) -> None:
-    await ctx.redis.delete(*_lock_keys(str(account_id)))
+    """Every lock and delay of the account ends (its owner proved the reserved phone)."""
+    await _unlock(ctx, str(account_id))
 
 
 def _locked_error(ttl: int) -> RateLimited:
     minutes = max(1, (ttl + 59) // 60)
-    return RateLimited(f"登录失败次数过多，请 {minutes} 分钟后再试", retry_after=ttl, code="login_locked")
+    return RateLimited(
+        f"登录失败次数过多，请 {minutes} 分钟后再试，或通过预留手机号的短信验证码解锁",
+        retry_after=ttl, code="login_locked",
+    )
+
+
+def _slowed_error(wait: int) -> RateLimited:
+    return RateLimited(
+        f"该账号近期登录失败次数较多，请 {wait} 秒后再试，或通过预留手机号的短信验证码解锁",
+        retry_after=wait, code="login_slowed",
+    )
 
 
 @dataclass
@@ -136,6 +157,8 @@ class _Outcome:
 async def login(ctx: AuthContext, *, login_name: str, password: str, ip: str) -> tokens.TokenPair:
     name, phone = _normalise_login(login_name)
     await ctx.passwords.ensure_dummy()
+    # Guessing from one address or network is slowed before anything else (the same for every name).
+    await throttling.check_address(ctx, ip, message="登录尝试过于频繁，请 {seconds} 秒后再试")
     # The password is checked with no database connection held and no row locked: an argon2 check costs
     # tens of milliseconds of CPU, and logins used to queue behind the account's row lock and the pool
     # meanwhile (QUALITY 19 and 22). The row is locked afterwards, only to record the login, and only if the
@@ -145,21 +168,28 @@ async def login(ctx: AuthContext, *, login_name: str, password: str, ip: str) ->
     subject = _lock_subject(found, login_name)
     org_id = found.org_id if found else None
     checked_hash = found.password_hash if found else None
-    locked = await _locked_for(ctx, subject)
+    locked = await _locked_for(ctx, subject, ip)
+    slowed = 0 if locked else await throttling.account_wait(ctx, subject)
     # checked even when locked, so a locked account answers as slowly as any other
     valid = await ctx.passwords.verify(checked_hash, password)
     outcome = _Outcome()
     async with ctx.db.transaction() as session:
         now = await ctx.now()
         account = None
-        if valid and not locked:
+        if valid and not locked and not slowed:
             account = await repo.account_by_login(session, login_name=name, phone=phone, for_update=True)
         if locked:
             audit(session, at=now, action=AuditAction.login_failed, result="locked", actor_account_id=found and found.id,
                   actor_org_id=org_id, ip=ip, reason="locked")
             outcome.error = _locked_error(locked)
+        elif slowed:
+            audit(session, at=now, action=AuditAction.login_failed, result="slowed", actor_account_id=found and found.id,
+                  actor_org_id=org_id, ip=ip, reason="account_slowed")
+            outcome.error = _slowed_error(slowed)
         elif not valid:
-            failures = await _count_failure(ctx, subject)
+            failures = await _count_failure(ctx, subject, ip)
+            await throttling.account_failed(ctx, subject)
+            await throttling.address_failed(ctx, ip)
             audit(session, at=now, action=AuditAction.login_failed, result="failure",
                   actor_account_id=found and found.id, actor_org_id=org_id, ip=ip,
                   reason="bad_password" if found else "unknown_account", failures=failures)
@@ -187,41 +217,74 @@ async def login(ctx: AuthContext, *, login_name: str, password: str, ip: str) ->
     if outcome.error is not None:
         raise outcome.error
     account, org, sid, refresh = outcome.result
-    await ctx.redis.delete(_lock_keys(str(account.id))[0])
+    await ctx.redis.delete((await _lock_keys(ctx, str(account.id), ip))[0])
     return await tokens.pair(ctx, account=account, org=org, sid=sid, refresh=refresh)
+
+
+async def unlock_login(ctx: AuthContext, *, login_name: str, phone: str, sms_code: str, ip: str) -> None:
+    """The owner ends every lock and delay of the login with a code sent to the reserved phone."""
+    await throttling.check_address(ctx, ip, message="尝试过于频繁，请 {seconds} 秒后再试")
+    name, by_phone = _normalise_login(login_name)
+    try:
+        await codes.verify(ctx, phone=phone, purpose=SmsPurpose.unlock_login, code=sms_code)
+    except Invalid:
+        await throttling.address_failed(ctx, ip)
+        raise
+    async with ctx.db.transaction() as session:
+        now = await ctx.now()
+        account = await repo.account_by_login(session, login_name=name, phone=by_phone)
+        if account is None or account.phone != phone:
+            raise Invalid("登录名与预留手机号不匹配", code="account_phone_mismatch")
+        audit(session, at=now, action=AuditAction.login_unlocked, actor_account_id=account.id,
+              actor_org_id=account.org_id, ip=ip, via="sms_code")
+        account_id = account.id
+    await clear_failures(ctx, account_id)
 
 
 # --- refresh and logout ---------------------------------------------------------------------------
 
 async def refresh(ctx: AuthContext, *, refresh_token: str, ip: str) -> tokens.TokenPair:
     invalid = Unauthorized("登录已失效，请重新登录", code="refresh_invalid")
+    await throttling.check_address(ctx, ip, message="请求过于频繁，请 {seconds} 秒后再试")
     outcome = _Outcome()
     async with ctx.db.transaction() as session:
         now = await ctx.now()
         row = await repo.refresh_token(session, tokens.hash_refresh(refresh_token))
         if row is None:
-            raise invalid
-        login_session = await repo.login_session(session, row.session_id, for_update=True)
-        account = await repo.account(session, login_session.account_id)
-        if login_session.revoked_at is not None or login_session.expires_at <= now or account is None:
-            raise invalid
-        if row.used_at is not None:
-            # A rotated token came back: someone holds a copy. The whole family dies (ASVS 7.4).
-            login_session.revoked_at, login_session.revoked_reason = now, "refresh_reuse"
-            audit(session, at=now, action=AuditAction.token_refresh_reuse, result="revoked",
-                  actor_account_id=account.id, actor_org_id=account.org_id, ip=ip, session_id=login_session.id)
-            outcome.error = Unauthorized("登录凭证已被重复使用，已强制下线，请重新登录", code="refresh_reused")
-        elif tokens.password_expired(ctx, account, now):
-            raise invalid
+            outcome.error = invalid
         else:
-            row.used_at = now
-            org = await repo.organisation(session, account.org_id)
-            outcome.result = (account, org, login_session.id, tokens.new_refresh(session, login_session.id, now))
+            outcome = await _rotate(ctx, session, row, ip=ip, now=now, invalid=invalid)
+    if row is None:
+        # A token that never existed is a guess: it counts against the address.
+        await throttling.address_failed(ctx, ip)
     if outcome.error is not None:
-        await tokens.refuse_sessions(ctx, [row.session_id])
+        if row is not None and outcome.error.code == "refresh_reused":
+            await tokens.refuse_sessions(ctx, [row.session_id])
         raise outcome.error
     account, org, sid, new_token = outcome.result
     return await tokens.pair(ctx, account=account, org=org, sid=sid, refresh=new_token)
+
+
+async def _rotate(ctx: AuthContext, session, row, *, ip: str, now, invalid: Unauthorized) -> _Outcome:
+    """Inside the refresh transaction: the new token, or why not (reuse revokes the whole session)."""
+    outcome = _Outcome()
+    login_session = await repo.login_session(session, row.session_id, for_update=True)
+    account = await repo.account(session, login_session.account_id)
+    if login_session.revoked_at is not None or login_session.expires_at <= now or account is None:
+        raise invalid
+    if row.used_at is not None:
+        # A rotated token came back: someone holds a copy. The whole family dies (ASVS 7.4).
+        login_session.revoked_at, login_session.revoked_reason = now, "refresh_reuse"
+        audit(session, at=now, action=AuditAction.token_refresh_reuse, result="revoked",
+              actor_account_id=account.id, actor_org_id=account.org_id, ip=ip, session_id=login_session.id)
+        outcome.error = Unauthorized("登录凭证已被重复使用，已强制下线，请重新登录", code="refresh_reused")
+    elif tokens.password_expired(ctx, account, now):
+        raise invalid
+    else:
+        row.used_at = now
+        org = await repo.organisation(session, account.org_id)
+        outcome.result = (account, org, login_session.id, tokens.new_refresh(session, login_session.id, now))
+    return outcome
 
 
 async def logout(ctx: AuthContext, principal: Principal, *, ip: str) -> None:
@@ -248,7 +311,7 @@ async def change_password(ctx: AuthContext, principal: Principal, *, current_pas
                           ip: str) -> None:
     outcome = _Outcome()
     subject = str(principal.account_id)
-    locked = await _locked_for(ctx, subject)
+    locked = await _locked_for(ctx, subject, ip)
     if locked:
         raise _locked_error(locked)
     async with ctx.db.transaction() as session:
@@ -257,7 +320,7 @@ async def change_password(ctx: AuthContext, principal: Principal, *, current_pas
         if account is None:
             raise Unauthorized()
         if not await ctx.passwords.verify(account.password_hash, current_password):
-            failures = await _count_failure(ctx, subject)
+            failures = await _count_failure(ctx, subject, ip)
             audit(session, at=now, action=AuditAction.password_changed, result="failure", actor_account_id=account.id,
                   actor_org_id=account.org_id, ip=ip, reason="bad_current_password", failures=failures)
             outcome.error = Invalid("当前密码不正确", code="current_password_wrong")
@@ -280,8 +343,13 @@ async def reset_password(ctx: AuthContext, *, login_name: str, phone: str, sms_c
     """忘记密码 with a phone that still receives SMS. The code proves the phone; the phone must be the
     account's own."""
     name, by_phone = _normalise_login(login_name)
+    await throttling.check_address(ctx, ip, message="尝试过于频繁，请 {seconds} 秒后再试")
     check_policy(new_password, login_name=name or by_phone, phone=phone)
-    await codes.verify(ctx, phone=phone, purpose=SmsPurpose.reset_password, code=sms_code)
+    try:
+        await codes.verify(ctx, phone=phone, purpose=SmsPurpose.reset_password, code=sms_code)
+    except Invalid:
+        await throttling.address_failed(ctx, ip)
+        raise
     password_hash = await ctx.passwords.hash(new_password)
     async with ctx.db.transaction() as session:
         now = await ctx.now()
@@ -299,11 +367,14 @@ async def reset_password(ctx: AuthContext, *, login_name: str, phone: str, sms_c
 
 async def request_code(ctx: AuthContext, *, phone: str, purpose: SmsPurpose, ip: str) -> int:
     """Codes for registration and 忘记密码 (the forerunner code goes through ``forerunner``)."""
+    await throttling.check_sms(ctx, ip)
     deliver = True
-    if purpose is SmsPurpose.reset_password:
+    if purpose in (SmsPurpose.reset_password, SmsPurpose.unlock_login):
         async with ctx.db.session() as session:
             deliver = await repo.phone_taken(session, phone)
-    return await codes.issue(ctx, phone=phone, purpose=purpose, ip=ip, deliver=deliver)
+    resend_after = await codes.issue(ctx, phone=phone, purpose=purpose, ip=ip, deliver=deliver)
+    await throttling.sms_requested(ctx, ip)
+    return resend_after
 
 
 # --- /me ------------------------------------------------------------------------------------------
