@@ -4,6 +4,7 @@ additive changes only). Phones travel only as ``phone_masked`` + ``phone_sealed`
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -13,6 +14,7 @@ ENTERPRISE_REGISTERED = "enterprise.registered"
 ENTERPRISE_UPDATED = "enterprise.updated"
 BRAND_CHANGED = "enterprise.brand_changed"
 FORERUNNER_VERIFIED = "identity.forerunner_verified"
+RECOVERY_STATUS_CHANGED = "enterprise.recovery_status_changed"
 
 OrgType = Literal["enterprise", "agency", "working_group", "operator"]
 
@@ -78,3 +80,20 @@ class ForerunnerVerified(_Payload):
     org_id: uuid.UUID
     account_id: uuid.UUID
     credit_code: str
+
+
+class RecoveryStatusChanged(_Payload):
+    """``enterprise.recovery_status_changed``: a lost-phone recovery request (账号找回) naming this enterprise was
+    filed, decided, cancelled or took effect; the organisation is told in-site. ``status`` is one of
+    pending (filed), approved (cooling-off until ``effective_at``), rejected, cancelled, completed.
+    Never a code, a password or a clear phone: ``new_phone_masked`` only."""
+
+    org_id: uuid.UUID
+    request_id: uuid.UUID
+    status: Literal["pending", "approved", "rejected", "cancelled", "completed"]
+    claimed_name: str
+    claimed_contact: str
+    new_phone_masked: str | None = None
+    effective_at: datetime | None = None
+    opinion: str | None = None
+    closed_via: str | None = None

@@ -52,9 +52,22 @@ class Settings(ServiceSettings):
     logo_max_bytes: int = 2 * 1024 * 1024
     recovery_letter_max_bytes: int = 10 * 1024 * 1024
     recovery_requests_per_ip_hour: int = 5
+    # An approved recovery takes effect only after this (unless the current phone confirms); the owner can
+    # cancel meanwhile. The poller looks for requests whose period ended every ``recovery_poll_seconds``.
+    recovery_cooling_off_seconds: int = Field(default=24 * 3600, ge=0)
+    recovery_poll_seconds: float = Field(default=30.0, gt=0)
+    recovery_codes_per_ip_hour: int = 20
+    phone_change_max_failures: int = 5
 
     @model_validator(mode="after")
     def _refuse_default_sms_secret(self) -> Settings:
         if self.env == "production" and self.sms_code_secret == DEV_SMS_CODE_SECRET:
             raise ValueError("production refuses development secrets: LP_SMS_CODE_SECRET")
+        return self
+
+    @model_validator(mode="after")
+    def _cooling_off_in_production(self) -> Settings:
+        if self.env == "production" and self.recovery_cooling_off_seconds < 3600:
+            raise ValueError("production needs a recovery cooling-off period of an hour or more: "
+                             "LP_RECOVERY_COOLING_OFF_SECONDS")
         return self

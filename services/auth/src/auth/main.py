@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from kit.runtime import Runtime
 from kit.web import create_service_app
 
-from auth import consumers
+from auth import consumers, workers
 from auth.api import accounts, dev, enterprise, forerunner, internal, operator, recovery
 from auth.config import Settings
 
@@ -14,7 +14,8 @@ BUCKETS = ("lp-logos", "lp-recovery")
 
 
 def make_runtime(settings: Settings) -> Runtime:
-    return Runtime(settings, service="auth", buckets=BUCKETS, handlers=consumers.HANDLERS)
+    return Runtime(settings, service="auth", buckets=BUCKETS, handlers=consumers.HANDLERS,
+                   background=(workers.apply_due_recoveries,))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

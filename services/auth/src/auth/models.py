@@ -146,6 +146,26 @@ class RecoveryRequest(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     opinion: Mapped[str | None] = mapped_column(Text)
+    # An approved request takes effect only after the cooling-off period (or when the current phone confirms);
+    # until then the owner can cancel it. ``closed_*`` says how it ended (cancelled or taken effect).
+    effective_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_via: Mapped[str | None] = mapped_column(String(40))
+
+
+class RecoveryToken(Base):
+    """The one-time codes of a recovery request sent only to the account's current phone: ``cancel`` refuses
+    the request, ``confirm`` lets an approved one take effect before the cooling-off period ends. Stored as
+    SHA-256 (random, so no slow hash is needed)."""
+
+    __tablename__ = "recovery_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("recovery_requests.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
 class CandidatePhone(Base):

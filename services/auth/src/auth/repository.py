@@ -18,6 +18,7 @@ from auth.models import (
     LoginSession,
     Organisation,
     RecoveryRequest,
+    RecoveryToken,
     RefreshToken,
 )
 
@@ -120,7 +121,7 @@ async def login_session(session: AsyncSession, sid: str, *, for_update: bool = F
 
 
 async def revoke_sessions(session: AsyncSession, *, account_id: uuid.UUID, at: datetime, reason: str,
-                          only: str | None = None) -> list[str]:
+                          only: str | None = None, keep: str | None = None) -> list[str]:
     """Mark live sessions revoked; returns their ids (so the caller can refuse their access tokens)."""
     query = (
         update(LoginSession)
@@ -130,6 +131,8 @@ async def revoke_sessions(session: AsyncSession, *, account_id: uuid.UUID, at: d
     )
     if only is not None:
         query = query.where(LoginSession.id == only)
+    if keep is not None:
+        query = query.where(LoginSession.id != keep)
     return list((await session.execute(query)).scalars())
 
 
@@ -153,6 +156,27 @@ async def recovery_request(session: AsyncSession, request_id: uuid.UUID, *, for_
     if for_update:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def recovery_by_token(session: AsyncSession, token_hash: str, kind: str) -> RecoveryRequest | None:
+    query = (
+        select(RecoveryRequest)
+        .join(RecoveryToken, RecoveryToken.request_id == RecoveryRequest.id)
+        .where(RecoveryToken.token_hash == token_hash, RecoveryToken.kind == kind)
+        .with_for_update(of=RecoveryRequest)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def due_recoveries(session: AsyncSession, *, now: datetime, limit: int = 50) -> list[uuid.UUID]:
+    """Approved requests whose cooling-off period has ended (the poller applies them one by one)."""
+    rows = await session.execute(
+        select(RecoveryRequest.id)
+        .where(RecoveryRequest.status == "approved", RecoveryRequest.effective_at <= now)
+        .order_by(RecoveryRequest.effective_at)
+        .limit(limit)
+    )
+    return list(rows.scalars())
 
 
 # --- candidate phones (read model) ----------------------------------------------------------------

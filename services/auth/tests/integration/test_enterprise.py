@@ -3,6 +3,8 @@ phones only."""
 
 from __future__ import annotations
 
+import re
+
 from kit.bus import outbox
 from sqlalchemy import select
 
@@ -30,14 +32,14 @@ async def test_basic_info_edit_and_validation(client, h):
     current = (await client.get("/api/auth/enterprise", headers=auth)).json()
     assert current["credit_code"] == ready["credit_code"] and current["phone"] == ready["phone"]
 
-    body = _profile(h)
+    body = _profile(h, phone=ready["phone"])
     saved = await client.put("/api/auth/enterprise", headers=auth, json=body)
     assert saved.status_code == 200, saved.text
     view = saved.json()
     assert view["nature_label"] == "股份有限公司" and view["region_code"] == "330106"
-    assert view["credit_code"] == ready["credit_code"]
-    # The contact phone is the account's reserved phone: login by the new number works.
-    assert (await h.login(client, body["phone"], ready["password"]))["access_token"]
+    assert view["credit_code"] == ready["credit_code"] and view["phone"] == ready["phone"]
+    without_phone = {k: v for k, v in body.items() if k != "phone"}
+    assert (await client.put("/api/auth/enterprise", headers=auth, json=without_phone)).status_code == 200
 
     # A form may send back what it read (credit code unchanged), but never a different credit code.
     echoed = await client.put("/api/auth/enterprise", headers=auth, json={**view, **body})
@@ -53,18 +55,117 @@ async def test_basic_info_edit_and_validation(client, h):
     missing = await client.put("/api/auth/enterprise", headers=auth, json={"name": "只有名称"})
     assert missing.status_code == 422
 
-    # Another account's phone cannot be taken over.
-    other = await h.ready_enterprise(client)
-    taken = await client.put("/api/auth/enterprise", headers=auth, json={**body, "phone": other["phone"]})
-    assert taken.status_code == 409
-
     published = [e for e in await _events(client, "enterprise.updated.v1")
                  if e["payload"]["credit_code"] == ready["credit_code"]]
     assert published
     payload = published[-1]["payload"]
-    assert payload["phone_masked"] == body["phone"][:3] + "****" + body["phone"][-4:]
-    assert body["phone"] not in str(published[-1])  # the clear number never travels
-    assert client._transport.app.state.runtime.sealer.unseal(payload["phone_sealed"]) == body["phone"]
+    assert payload["phone_masked"] == ready["phone"][:3] + "****" + ready["phone"][-4:]
+    assert ready["phone"] not in str(published[-1])  # the clear number never travels
+    assert client._transport.app.state.runtime.sealer.unseal(payload["phone_sealed"]) == ready["phone"]
+
+
+async def test_the_phone_never_changes_with_the_access_token_alone(client, h):
+    """A stolen 15-minute token must not become a permanent takeover through 基本信息."""
+    ready = await h.ready_enterprise(client)
+    auth = h.bearer(ready["access_token"])
+    thief_phone = h.new_phone()
+    refused = await client.put("/api/auth/enterprise", headers=auth, json=_profile(h, phone=thief_phone))
+    assert refused.status_code == 409 and h.error_code(refused) == "phone_change_requires_verification"
+    assert refused.json()["error"]["details"]["route"] == "POST /api/auth/enterprise/phone"
+    assert (await client.get("/api/auth/enterprise", headers=auth)).json()["phone"] == ready["phone"]
+    # The reserved phone did not move: 忘记密码 codes still go to the owner only.
+    assert await h.sms_to(client, thief_phone) == []
+    other = await h.ready_enterprise(client)
+    taken = await client.put("/api/auth/enterprise", headers=auth, json=_profile(h, phone=other["phone"]))
+    assert taken.status_code == 409
+    # The public code route does not hand out phone-change codes.
+    public = await client.post("/api/auth/sms-codes", json={"phone": thief_phone, "purpose": "change_phone"})
+    assert public.status_code == 422 and h.error_code(public) == "sms_purpose_elsewhere"
+
+
+async def _sessions(client, h, ready: dict) -> tuple[dict, dict]:
+    """Two sessions of the same account: the one changing the phone and another device."""
+    other = await h.login(client, ready["credit_code"], ready["password"])
+    return h.bearer(ready["access_token"]), h.bearer(other["access_token"])
+
+
+async def test_phone_change_needs_the_password_and_a_code_to_the_new_phone(client, h):
+    ready = await h.ready_enterprise(client)
+    auth, other_device = await _sessions(client, h, ready)
+    new_phone = h.new_phone()
+    asked = await client.post("/api/auth/enterprise/phone/sms-code", headers=auth, json={"phone": new_phone})
+    assert asked.status_code == 202, asked.text
+    text = (await h.sms_to(client, new_phone))[0]
+    assert "修改联系电话验证码" in text
+    code = re.search(r"验证码为 (\d{6})", text).group(1)
+
+    wrong_password = await client.post("/api/auth/enterprise/phone", headers=auth, json={
+        "current_password": "Not" + ready["password"], "new_phone": new_phone, "sms_code": code})
+    assert wrong_password.status_code == 422 and h.error_code(wrong_password) == "current_password_wrong"
+    wrong_phone = await client.post("/api/auth/enterprise/phone", headers=auth, json={
+        "current_password": ready["password"], "new_phone": h.new_phone(), "sms_code": code})
+    assert wrong_phone.status_code == 422 and h.error_code(wrong_phone) == "sms_code_expired"
+
+    changed = await client.post("/api/auth/enterprise/phone", headers=auth, json={
+        "current_password": ready["password"], "new_phone": new_phone, "sms_code": code})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["phone"] == new_phone
+    # The old phone is told; this session goes on, every other one ends.
+    told = (await h.sms_to(client, ready["phone"]))[0]
+    assert "已由本号码更换为" in told and new_phone[:3] + "****" + new_phone[-4:] in told
+    assert (await client.get("/api/auth/me", headers=auth)).json()["account"]["phone"] == new_phone
+    assert (await client.get("/api/auth/me", headers=other_device)).status_code == 401
+    assert (await h.login(client, new_phone, ready["password"]))["access_token"]
+    old_login = await client.post("/api/auth/login", json={"login_name": ready["phone"], "password": ready["password"]})
+    assert old_login.status_code == 401
+    # The code is single use.
+    replay = await client.post("/api/auth/enterprise/phone", headers=auth, json={
+        "current_password": ready["password"], "new_phone": new_phone, "sms_code": code})
+    assert replay.status_code == 422
+
+    payload = [e for e in await _events(client, "enterprise.updated.v1")
+               if e["payload"]["credit_code"] == ready["credit_code"]][-1]["payload"]
+    assert client._transport.app.state.runtime.sealer.unseal(payload["phone_sealed"]) == new_phone
+
+    operator = h.bearer((await h.demo_login(client, "operator01"))["access_token"])
+    audit = (await client.get("/api/auth/audit-log", headers=operator,
+                              params={"action": "phone_changed", "page_size": 100})).json()["items"]
+    mine = [e for e in audit if e["subject_org_id"] == payload["org_id"]]
+    assert [e["result"] for e in mine] == ["success", "failure"]
+    assert mine[0]["detail"]["old_phone"] == ready["phone"][:3] + "****" + ready["phone"][-4:]
+    assert mine[0]["detail"]["new_phone"] == new_phone[:3] + "****" + new_phone[-4:]
+    assert mine[0]["detail"]["sessions_ended"] == 1
+    assert ready["phone"] not in str(mine) and new_phone not in str(mine)
+
+
+async def test_phone_change_codes_are_bound_to_the_account_and_checked(client, h, settings):
+    ready = await h.ready_enterprise(client)
+    auth = h.bearer(ready["access_token"])
+    same = await client.post("/api/auth/enterprise/phone/sms-code", headers=auth, json={"phone": ready["phone"]})
+    assert same.status_code == 422 and h.error_code(same) == "phone_unchanged"
+    other = await h.ready_enterprise(client)
+    taken = await client.post("/api/auth/enterprise/phone/sms-code", headers=auth, json={"phone": other["phone"]})
+    assert taken.status_code == 409 and h.error_code(taken) == "phone_registered"
+    bad = await client.post("/api/auth/enterprise/phone/sms-code", headers=auth, json={"phone": "555"})
+    assert bad.status_code == 422
+
+    # A code another account asked for the same number does not serve this one.
+    new_phone = h.new_phone()
+    theirs = h.bearer(other["access_token"])
+    assert (await client.post("/api/auth/enterprise/phone/sms-code", headers=theirs,
+                              json={"phone": new_phone})).status_code == 202
+    code = re.search(r"验证码为 (\d{6})", (await h.sms_to(client, new_phone))[0]).group(1)
+    stolen = await client.post("/api/auth/enterprise/phone", headers=auth, json={
+        "current_password": ready["password"], "new_phone": new_phone, "sms_code": code})
+    assert stolen.status_code == 422 and h.error_code(stolen) == "sms_code_expired"
+
+    # Guessing the password through this route stops after a few tries.
+    answers = []
+    for _ in range(settings.phone_change_max_failures + 1):
+        response = await client.post("/api/auth/enterprise/phone", headers=auth, json={
+            "current_password": "Wrong12345x", "new_phone": new_phone, "sms_code": "123456"})
+        answers.append(response.status_code)
+    assert answers == [422] * settings.phone_change_max_failures + [429]
 
 
 async def test_logo_png_only_and_bounded(client, h, settings):

@@ -28,6 +28,9 @@ ROUTES = [
     ("POST", "/api/auth/forerunner-auth", {"json": {}}, {"enterprise"}),
     ("POST", "/api/auth/sms-codes", {"json": {"purpose": "forerunner_auth", "ref": "r"}}, {"enterprise"}),
     ("GET", "/api/auth/recovery-requests", {}, {"operator"}),
+    ("POST", "/api/auth/enterprise/phone/sms-code", {"json": {}}, {"enterprise"}),
+    ("POST", "/api/auth/enterprise/phone", {"json": {}}, {"enterprise"}),
+    ("GET", f"/api/auth/recovery-requests/{ANY}", {}, {"operator"}),
     ("GET", f"/api/auth/recovery-requests/{ANY}/letter", {}, {"operator"}),
     ("POST", f"/api/auth/recovery-requests/{ANY}/decision", {"json": {}}, {"operator"}),
     ("GET", "/api/auth/organisations", {}, {"operator"}),
@@ -77,7 +80,8 @@ async def test_role_route_matrix(client, h, tokens, method, path, kwargs, allowe
 def test_matrix_covers_every_protected_route(app):
     # Public routes, and logout (it ends the session, so it has its own test), are outside the matrix.
     elsewhere = {("POST", p) for p in ("/api/auth/sms-codes", "/api/auth/register", "/api/auth/login", "/api/auth/login/unlock",
-                                    "/api/auth/refresh", "/api/auth/password/reset", "/api/auth/recovery-requests")}
+                                    "/api/auth/refresh", "/api/auth/password/reset", "/api/auth/recovery-requests",
+                                    "/api/auth/recovery-requests/cancel", "/api/auth/recovery-requests/confirm")}
     elsewhere |= {("GET", "/api/auth/enterprise/natures"), ("GET", "/api/dev/sms"), ("POST", "/api/auth/logout")}
     documented = {(m.upper(), p.replace("{brand_id}", ANY).replace("{request_id}", ANY))
                   for p, ops in app.openapi()["paths"].items() for m in ops}

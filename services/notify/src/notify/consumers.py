@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
-from contracts.auth import EnterpriseRegistered, EnterpriseUpdated
+from contracts.auth import EnterpriseRegistered, EnterpriseUpdated, RecoveryStatusChanged
 from contracts.catalog import DesignationWithdrawn
 from contracts.certificate import CertificateEnded, CertificateIssued, LabelIssued
 from contracts.declaration import (
@@ -33,6 +33,7 @@ Template = Callable[[Any], list[Notice]]
 
 # Events whose payload alone says who is told what.
 SIMPLE: dict[str, tuple[type, Template]] = {
+    "enterprise.recovery_status_changed": (RecoveryStatusChanged, templates.recovery_status_changed),
     "catalog.designation_withdrawn": (DesignationWithdrawn, templates.designation_withdrawn),
     "star_product.declared": (StarProductDeclared, templates.star_product_declared),
     "certificate.issued": (CertificateIssued, templates.certificate_issued),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from contracts.auth import EnterpriseRegistered
+from contracts.auth import EnterpriseRegistered, RecoveryStatusChanged
 from contracts.catalog import DesignationWithdrawn
 from contracts.certificate import CertificateEnded, CertificateIssued, LabelIssued
 from contracts.declaration import (
@@ -102,6 +102,34 @@ def enterprise_registered(p: EnterpriseRegistered) -> list[Notice]:
             "/workspace/enterprise/profile",
         )
     ]
+
+
+def _minute(value: datetime) -> str:
+    local = value.astimezone(CHINA)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def recovery_status_changed(p: RecoveryStatusChanged) -> list[Notice]:
+    """A lost-phone recovery request naming the enterprise: filed, decided, cancelled, taken effect. The SMS
+    with the cancel / confirm codes goes from auth to the current phone; here only the in-site message."""
+    claimed = f"申请人填写的企业名称为“{p.claimed_name}”、联系人为“{p.claimed_contact}”"
+    phone = f"，申请将预留手机号更换为 {p.new_phone_masked}" if p.new_phone_masked else ""
+    refuse = "如非本企业申请，请凭原预留手机号收到的撤销码在“撤销账号找回”页面（/recovery/cancel）撤销。"
+    if p.status == "pending":
+        title, body = "有人提交了本企业的账号找回申请", f"平台收到以本企业名义提交的账号找回申请（{claimed}{phone}），正由工作人员审核。{refuse}"
+    elif p.status == "approved":
+        when = _minute(p.effective_at) if p.effective_at else "冷静期届满时"
+        title = "账号找回申请已审核通过，进入冷静期"
+        body = f"以本企业名义提交的账号找回申请已审核通过（{claimed}{phone}），将于 {when} 生效，届时登录密码将重置。{refuse}"
+    elif p.status == "rejected":
+        title, body = "账号找回申请未通过审核", f"以本企业名义提交的账号找回申请未通过审核，账号未作任何变更。{_opinion(p.opinion)}"
+    elif p.status == "cancelled":
+        title, body = "账号找回申请已撤销", "以本企业名义提交的账号找回申请已撤销，账号未作任何变更。"
+    else:
+        title = "账号找回申请已生效"
+        body = (f"账号找回申请已生效：登录密码已重置{'，预留手机号已更换为 ' + p.new_phone_masked if p.new_phone_masked else ''}，"
+                "所有登录设备已下线。如非本企业操作，请立即联系平台技术支持。")
+    return [Notice(p.org_id, Category.ACCOUNT, title, body, "/workspace/enterprise/profile")]
 
 
 # --------------------------------------------------------------------------- declarations

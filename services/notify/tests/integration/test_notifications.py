@@ -353,3 +353,27 @@ async def test_sms_waits_out_an_auth_outage_and_goes_once(client, runtime, publi
     await wait_until(has(runtime, Delivery, *sms_row, Delivery.status == "sent", n=1))
     sent = await sms.messages(phone)
     assert len(sent) == 1 and "LPZ-2021-000777" in sent[0]["text"]
+
+
+async def test_a_recovery_request_tells_the_named_enterprise_in_site_at_every_step(client, runtime, publish, sms,
+                                                                                   make_org):
+    org = make_org()
+    phone = new_phone()
+    await register(publish, runtime, org, phone)
+    request_id = str(uuid.uuid4())
+    base = {"org_id": str(org.id), "request_id": request_id, "claimed_name": "随便写的公司", "claimed_contact": "李四",
+            "new_phone_masked": "199****0001"}
+    filed = await publish("enterprise.recovery_status_changed", {**base, "status": "pending"})
+    approved = await publish("enterprise.recovery_status_changed",
+                             {**base, "status": "approved", "effective_at": "2026-12-03T02:00:00+00:00"})
+    await wait_until(has(runtime, Message, Message.event_id.in_([filed.id, approved.id]), n=2))
+    page = await messages(client, org, category="account")
+    titles = [m["title"] for m in page["items"]]
+    assert titles[:2] == ["账号找回申请已审核通过，进入冷静期", "有人提交了本企业的账号找回申请"]
+    bodies = [(await client.get(f"/api/notify/messages/{m['id']}", headers=org.headers)).json()["body"]
+              for m in page["items"][:2]]
+    assert "随便写的公司" in bodies[1] and "199****0001" in bodies[1] and "撤销码" in bodies[1]
+    assert "2026年12月3日 10:00" in bodies[0]  # Beijing time
+    # In-site only: the SMS with the codes comes from auth itself.
+    assert await count(runtime, Delivery, Delivery.event_id.in_([filed.id, approved.id]),
+                       Delivery.channel == "sms") == 0

@@ -42,6 +42,9 @@ async def request_sms_code(
         if not body.ref:
             raise Invalid("请选择接收验证码的手机号", code="ref_required")
         return {"resend_after": await forerunner.request_code(ctx, principal, ref=body.ref, ip=ip)}
+    if body.purpose is SmsPurpose.change_phone:
+        raise Invalid("修改联系电话的验证码请在“基本信息 - 修改联系电话”中获取", code="sms_purpose_elsewhere",
+                      details={"route": "POST /api/auth/enterprise/phone/sms-code"})
     if body.phone is None:
         raise Invalid("请填写手机号", code="phone_required")
     return {"resend_after": await accounts.request_code(ctx, phone=body.phone, purpose=body.purpose, ip=ip)}

@@ -10,7 +10,16 @@ from kit.security import EnterprisePrincipal
 from kit.uploads import check_upload
 
 from auth.api.deps import CtxDep, IpDep
-from auth.api.schemas import BrandOut, EnterpriseIn, EnterpriseOut, Option, Str
+from auth.api.schemas import (
+    BrandOut,
+    EnterpriseIn,
+    EnterpriseOut,
+    Option,
+    PhoneChangeIn,
+    PhoneCodeIn,
+    SmsCodeOut,
+    Str,
+)
 from auth.domain.enums import EnterpriseNature
 from auth.service import enterprise
 
@@ -39,6 +48,20 @@ async def update_enterprise(body: EnterpriseIn, principal: EnterprisePrincipal, 
     if data["nature"] is not None:
         data["nature"] = data["nature"].value
     return await enterprise.update_profile(ctx, principal, data=data, ip=ip)
+
+
+@router.post("/enterprise/phone/sms-code", status_code=status.HTTP_202_ACCEPTED, response_model=SmsCodeOut,
+             operation_id="auth_enterprise_phone_code")
+async def phone_code(body: PhoneCodeIn, principal: EnterprisePrincipal, ctx: CtxDep, ip: IpDep) -> dict:
+    """修改联系电话第一步：向新手机号发送验证码。"""
+    return {"resend_after": await enterprise.request_phone_code(ctx, principal, phone=body.phone, ip=ip)}
+
+
+@router.post("/enterprise/phone", response_model=EnterpriseOut, operation_id="auth_change_enterprise_phone")
+async def change_phone(body: PhoneChangeIn, principal: EnterprisePrincipal, ctx: CtxDep, ip: IpDep) -> dict:
+    """修改联系电话（即预留手机号）：须当前密码与新手机号收到的验证码；原手机号收到短信通知，其他登录设备下线。"""
+    return await enterprise.change_phone(ctx, principal, current_password=body.current_password,
+                                         new_phone=body.new_phone, sms_code=body.sms_code, ip=ip)
 
 
 async def _logo(ctx, upload: UploadFile | None):

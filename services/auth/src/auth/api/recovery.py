@@ -13,7 +13,17 @@ from kit.web import PageDep
 from pydantic import AfterValidator, StringConstraints
 
 from auth.api.deps import CtxDep, IpDep
-from auth.api.schemas import CreatedOut, DecisionIn, RecoveryPage, Str, _credit_code, _phone
+from auth.api.schemas import (
+    CreatedOut,
+    DecisionIn,
+    RecoveryAnswerOut,
+    RecoveryCodeIn,
+    RecoveryOut,
+    RecoveryPage,
+    Str,
+    _credit_code,
+    _phone,
+)
 from auth.domain.enums import RecoveryStatus
 from auth.service import recovery
 
@@ -38,7 +48,8 @@ async def submit(
     new_phone: Annotated[str | None, StringConstraints(max_length=20), AfterValidator(_optional_phone),
                          Form()] = None,
 ) -> dict:
-    """原预留手机号不再使用且忘记密码：提交申请，由工作人员审核，结果以短信发送至新手机号（未填写则发送至原手机号）。"""
+    """原预留手机号不再使用且忘记密码：提交申请，由工作人员审核，结果以短信发送至新手机号（未填写则发送至原手机号）。
+    原预留手机号同时收到短信（含撤销码），企业收到站内消息；审核通过后经冷静期才生效。"""
     await recovery.guard_rate(ctx, ip)
     checked = await check_upload(letter, allowed={"pdf", "jpeg", "png"},
                                  max_bytes=ctx.settings.recovery_letter_max_bytes, what="授权书")
@@ -59,6 +70,26 @@ async def list_requests(
     return {"items": items, "total": total, "page": page["page"], "page_size": page["page_size"]}
 
 
+@router.get("/recovery-requests/{request_id}", response_model=RecoveryOut, operation_id="auth_get_recovery")
+async def get_request(request_id: uuid.UUID, operator: OperatorPrincipal, ctx: CtxDep) -> dict:
+    """一条申请：申请人填写的信息与平台登记的企业名称、联系人、预留手机号（脱敏）对照，不一致处标出。"""
+    return await recovery.get_request(ctx, request_id)
+
+
+@router.post("/recovery-requests/cancel", response_model=RecoveryAnswerOut, operation_id="auth_cancel_recovery")
+async def cancel(body: RecoveryCodeIn, ctx: CtxDep, ip: IpDep) -> dict:
+    """撤销账号找回申请（公开）：凭原预留手机号收到的撤销码，在审核中或冷静期内撤销。"""
+    await recovery.guard_code_rate(ctx, ip)
+    return await recovery.cancel_with_code(ctx, code=body.code, ip=ip)
+
+
+@router.post("/recovery-requests/confirm", response_model=RecoveryAnswerOut, operation_id="auth_confirm_recovery")
+async def confirm(body: RecoveryCodeIn, ctx: CtxDep, ip: IpDep) -> dict:
+    """确认账号找回申请（公开）：凭原预留手机号收到的确认码，使已通过的申请不待冷静期届满立即生效。"""
+    await recovery.guard_code_rate(ctx, ip)
+    return await recovery.confirm_with_code(ctx, code=body.code, ip=ip)
+
+
 @router.get("/recovery-requests/{request_id}/letter", operation_id="auth_recovery_letter",
             responses={200: {"content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}}}})
 async def get_letter(request_id: uuid.UUID, operator: OperatorPrincipal, ctx: CtxDep) -> Response:
@@ -74,6 +105,7 @@ async def get_letter(request_id: uuid.UUID, operator: OperatorPrincipal, ctx: Ct
              operation_id="auth_decide_recovery")
 async def decide(request_id: uuid.UUID, body: DecisionIn, operator: OperatorPrincipal, ctx: CtxDep,
                  ip: IpDep) -> Response:
-    """审核找回申请：通过时平台生成新密码并以短信发送（工作人员看不到密码）；驳回时短信告知意见。"""
+    """审核找回申请：通过后进入冷静期（默认 24 小时），期满（或原预留手机号确认）后平台生成新密码并以短信发送
+    （工作人员看不到密码），预留手机号更换为新手机号；驳回时短信告知意见。"""
     await recovery.decide(ctx, operator, request_id, approve=body.approve, opinion=body.opinion, ip=ip)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

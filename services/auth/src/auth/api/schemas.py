@@ -165,7 +165,7 @@ class EnterpriseIn(_In):
     nature: EnterpriseNature | None = None
     contact_name: Str(1, 50)
     region_code: RegionCode | None = None
-    phone: Phone
+    phone: Phone | None = Field(default=None, description="只读；修改联系电话请用 POST /api/auth/enterprise/phone")
     email: Email | None = None
     address: Str(0, 300) | None = None
     # Read-only fields of the profile answer, accepted back unchanged so a form can PUT what it GOT.
@@ -173,6 +173,16 @@ class EnterpriseIn(_In):
     nature_label: Str(0, 50) | None = None
     logo_url: Str(0, 300) | None = None
     updated_at: datetime | None = None
+
+
+class PhoneCodeIn(_In):
+    phone: Phone
+
+
+class PhoneChangeIn(_In):
+    current_password: Password
+    new_phone: Phone
+    sms_code: SmsCode
 
 
 class EnterpriseOut(BaseModel):
@@ -208,6 +218,22 @@ class CreatedOut(BaseModel):
     id: uuid.UUID
 
 
+class RecoveryRegistered(BaseModel):
+    """What the platform knows of the enterprise the request names (the phone masked)."""
+
+    name: str
+    contact_name: str | None
+    phone_masked: str | None
+
+
+class RecoveryCheck(BaseModel):
+    field: str
+    label: str
+    claimed: str | None
+    registered: str | None
+    matches: bool
+
+
 class RecoveryOut(BaseModel):
     id: uuid.UUID
     credit_code: str
@@ -223,6 +249,24 @@ class RecoveryOut(BaseModel):
     decided_by: uuid.UUID | None
     opinion: str | None
     account_found: bool | None
+    registered: RecoveryRegistered | None
+    checks: list[RecoveryCheck]
+    mismatches: list[str] = Field(description="account（无此企业账号）、enterprise_name、contact_name、new_phone（已被占用）")
+    new_phone_taken: bool
+    effective_at: datetime | None = Field(description="通过后冷静期届满、申请生效的时间")
+    closed_at: datetime | None
+    closed_via: str | None
+    closed_via_label: str | None
+
+
+class RecoveryCodeIn(_In):
+    code: Str(1, 40) = Field(description="短信中的撤销码或确认码")
+
+
+class RecoveryAnswerOut(BaseModel):
+    id: uuid.UUID
+    status: str
+    status_label: str
 
 
 class RecoveryPage(BaseModel):

@@ -49,23 +49,53 @@ class SmsPurpose(StrEnum):
     reset_password = "reset_password"
     forerunner_auth = "forerunner_auth"
     unlock_login = "unlock_login"
+    change_phone = "change_phone"
 
     @property
     def label(self) -> str:
         return {
             "register": "注册", "reset_password": "找回密码", "forerunner_auth": "领跑者企业身份认证",
-            "unlock_login": "解除登录锁定",
+            "unlock_login": "解除登录锁定", "change_phone": "修改联系电话",
         }[self]
 
 
 class RecoveryStatus(StrEnum):
+    """pending → rejected, or → approved (cooling-off) → completed; pending or approved → cancelled by the owner."""
+
     pending = "pending"
     approved = "approved"
     rejected = "rejected"
+    cancelled = "cancelled"
+    completed = "completed"
 
     @property
     def label(self) -> str:
-        return {"pending": "待审核", "approved": "已通过", "rejected": "已驳回"}[self]
+        return {"pending": "待审核", "approved": "已通过（冷静期中）", "rejected": "已驳回", "cancelled": "已撤销",
+                "completed": "已生效"}[self]
+
+    @property
+    def open(self) -> bool:
+        return self in (RecoveryStatus.pending, RecoveryStatus.approved)
+
+
+class RecoveryClosedVia(StrEnum):
+    """How a recovery request ended after filing, beyond the operator's decision."""
+
+    owner_sms_code = "owner_sms_code"
+    owner_session = "owner_session"
+    cooling_off_elapsed = "cooling_off_elapsed"
+    current_phone_confirmed = "current_phone_confirmed"
+    phone_taken = "phone_taken"
+
+    @property
+    def label(self) -> str:
+        return {
+            "owner_sms_code": "企业凭原预留手机号收到的撤销码撤销",
+            "owner_session": "企业登录后撤销",
+            "cooling_off_elapsed": "冷静期届满后生效",
+            "current_phone_confirmed": "原预留手机号确认后生效",
+            "phone_taken": "新手机号已被其他账号使用，未能生效",
+        }[self]
 
 
 class AuditAction(StrEnum):
@@ -83,6 +113,10 @@ class AuditAction(StrEnum):
     brand_deleted = "brand_deleted"
     recovery_requested = "recovery_requested"
     recovery_decided = "recovery_decided"
+    recovery_cancelled = "recovery_cancelled"
+    recovery_confirmed = "recovery_confirmed"
+    recovery_applied = "recovery_applied"
+    phone_changed = "phone_changed"
     forerunner_verified = "forerunner_verified"
     organisation_created = "organisation_created"
 
@@ -103,6 +137,10 @@ class AuditAction(StrEnum):
             "brand_deleted": "删除品牌信息",
             "recovery_requested": "提交账号找回申请",
             "recovery_decided": "审核账号找回申请",
+            "recovery_cancelled": "撤销账号找回申请",
+            "recovery_confirmed": "原预留手机号确认账号找回",
+            "recovery_applied": "账号找回生效",
+            "phone_changed": "更换预留手机号",
             "forerunner_verified": "领跑者企业身份认证",
             "organisation_created": "创建机构账号",
         }[self]

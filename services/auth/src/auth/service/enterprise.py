@@ -9,15 +9,18 @@ import uuid
 from typing import Any
 
 import structlog
-from kit.errors import AppError, Conflict, Invalid, NotFound, Unavailable
+from kit.errors import AppError, Conflict, Invalid, NotFound, RateLimited, Unauthorized, Unavailable
+from kit.phones import mask
 from kit.security import Principal
 from kit.storage import new_key
 from kit.uploads import CheckedFile
 
 from auth import repository as repo
-from auth.domain.enums import AuditAction, EnterpriseNature
+from auth.domain import texts
+from auth.domain.enums import AuditAction, EnterpriseNature, SmsPurpose
 from auth.models import Brand, EnterpriseProfile, Organisation
-from auth.service import events
+from auth.service import codes, events, tokens
+from auth.service.accounts import send_sms
 from auth.service.context import AuthContext, audit
 
 log = structlog.get_logger("auth.enterprise")
@@ -83,17 +86,15 @@ async def update_profile(ctx: AuthContext, principal: Principal, *, data: dict[s
         org, profile = await _own(session, principal.org_id)
         if data.get("credit_code") not in (None, org.credit_code):
             raise Invalid("统一社会信用代码不可修改", code="credit_code_read_only")
-        phone = data["phone"]
-        account = await repo.enterprise_account(session, org.id, for_update=True)
-        if phone != org.contact_phone:
-            if await repo.phone_taken(session, phone, except_account=account.id if account else None):
-                raise Conflict("该手机号已被其他账号使用", code="phone_registered")
-            # The enterprise's contact phone is also its 预留手机号 (login by phone, 忘记密码).
-            if account is not None:
-                account.phone = phone
+        if data.get("phone") not in (None, org.contact_phone):
+            # The contact phone is also the 预留手机号 (login by phone, 忘记密码): it changes only with proof.
+            raise Conflict(
+                "联系电话即预留手机号，修改须验证当前密码和新手机号的短信验证码，请使用“修改联系电话”",
+                code="phone_change_requires_verification",
+                details={"route": "POST /api/auth/enterprise/phone", "code_route": PHONE_CODE_ROUTE},
+            )
         org.name = data["name"]
         org.contact_name = data["contact_name"]
-        org.contact_phone = phone
         org.updated_at = now
         profile.nature = data.get("nature")
         profile.region_code = data.get("region_code")
@@ -104,6 +105,86 @@ async def update_profile(ctx: AuthContext, principal: Principal, *, data: dict[s
         audit(session, at=now, action=AuditAction.profile_updated, actor_account_id=principal.account_id,
               actor_org_id=org.id, subject_org_id=org.id, ip=ip)
         return profile_view(org, profile)
+
+
+# --- the reserved phone ---------------------------------------------------------------------------
+
+PHONE_CODE_ROUTE = "POST /api/auth/enterprise/phone/sms-code"
+
+
+def _phone_fail_key(account_id: uuid.UUID) -> str:
+    return f"lp:auth:phone-change-fail:{account_id}"
+
+
+async def request_phone_code(ctx: AuthContext, principal: Principal, *, phone: str, ip: str) -> int:
+    """A code to the NEW phone (purpose ``change_phone``, bound to this account): proves the number is theirs."""
+    async with ctx.db.session() as session:
+        account = await repo.account(session, principal.account_id)
+        if account is None:
+            raise Unauthorized()
+        if phone == account.phone:
+            raise Invalid("新手机号与当前联系电话相同", code="phone_unchanged")
+        if await repo.phone_taken(session, phone, except_account=account.id):
+            raise Conflict("该手机号已被其他账号使用", code="phone_registered")
+    return await codes.issue(ctx, phone=phone, purpose=SmsPurpose.change_phone, ip=ip, ref=str(account.id))
+
+
+async def change_phone(ctx: AuthContext, principal: Principal, *, current_password: str, new_phone: str,
+                       sms_code: str, ip: str) -> dict[str, Any]:
+    """修改联系电话 (= the reserved phone): the current password and a code sent to the new phone. The old phone
+    is told, every other session ends, ``enterprise.updated`` carries the new phone; audited with both masked."""
+    s = ctx.settings
+    fail_key = _phone_fail_key(principal.account_id)
+    failures = int(await ctx.redis.get(fail_key) or 0)
+    if failures >= s.phone_change_max_failures:
+        wait = max(int(await ctx.redis.ttl(fail_key)), 1)
+        raise RateLimited(f"当前密码错误次数过多，请 {max(1, (wait + 59) // 60)} 分钟后再试", retry_after=wait,
+                          code="phone_change_locked")
+    async with ctx.db.read_session() as session:
+        found = await repo.account(session, principal.account_id)
+    if found is None:
+        raise Unauthorized()
+    checked_hash = found.password_hash
+    if not await ctx.passwords.verify(checked_hash, current_password):
+        async with ctx.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(fail_key).expire(fail_key, s.login_lock_seconds, nx=True)
+            count, _ = await pipe.execute()
+        async with ctx.db.transaction() as session:
+            audit(session, at=await ctx.now(), action=AuditAction.phone_changed, result="failure",
+                  actor_account_id=principal.account_id, actor_org_id=principal.org_id,
+                  subject_org_id=principal.org_id, ip=ip, reason="bad_current_password", failures=int(count))
+        raise Invalid("当前密码不正确", code="current_password_wrong")
+    await codes.verify(ctx, phone=new_phone, purpose=SmsPurpose.change_phone, code=sms_code,
+                       ref=str(principal.account_id))
+    async with ctx.db.transaction() as session:
+        now = await ctx.now()
+        org, profile = await _own(session, principal.org_id)
+        account = await repo.account(session, principal.account_id, for_update=True)
+        if account is None or account.password_hash != checked_hash:
+            raise Invalid("当前密码不正确", code="current_password_wrong")
+        if new_phone == account.phone:
+            raise Invalid("新手机号与当前联系电话相同", code="phone_unchanged")
+        if await repo.phone_taken(session, new_phone, except_account=account.id):
+            raise Conflict("该手机号已被其他账号使用", code="phone_registered")
+        old_phone = account.phone
+        account.phone = new_phone
+        org.contact_phone = new_phone
+        org.updated_at = now
+        sids = await repo.revoke_sessions(session, account_id=account.id, at=now, reason="phone_changed",
+                                          keep=principal.session_id)
+        await session.flush()
+        await events.enterprise_updated(session, ctx, org, profile)
+        audit(session, at=now, action=AuditAction.phone_changed, actor_account_id=account.id, actor_org_id=org.id,
+              subject_org_id=org.id, ip=ip, via="password_and_sms_code",
+              old_phone=mask(old_phone) if old_phone else None, new_phone=mask(new_phone),
+              sessions_ended=len(sids))
+        view = profile_view(org, profile)
+        org_name = org.name
+    await ctx.redis.delete(fail_key)
+    await tokens.refuse_sessions(ctx, sids)
+    if old_phone:
+        await send_sms(ctx, old_phone, texts.PHONE_CHANGED_OLD.format(org_name=org_name, new_phone=mask(new_phone)))
+    return view
 
 
 async def _store_logo(ctx: AuthContext, org_id: uuid.UUID, checked: CheckedFile) -> str:

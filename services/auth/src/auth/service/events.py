@@ -8,7 +8,7 @@ from kit.phones import mask
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.domain.enums import EnterpriseNature
-from auth.models import Account, Brand, EnterpriseProfile, Organisation
+from auth.models import Account, Brand, EnterpriseProfile, Organisation, RecoveryRequest
 from auth.service.context import AuthContext
 
 
@@ -57,3 +57,10 @@ async def forerunner_verified(session: AsyncSession, account: Account, credit_co
     ))
 
 
+async def recovery_status_changed(session: AsyncSession, org: Organisation, request: RecoveryRequest) -> None:
+    """The enterprise named by a recovery request is told in-site (by notify) at every step."""
+    await emit(session, contract.RECOVERY_STATUS_CHANGED, contract.RecoveryStatusChanged(
+        org_id=org.id, request_id=request.id, status=request.status, claimed_name=request.enterprise_name,
+        claimed_contact=request.contact_name, new_phone_masked=mask(request.new_phone) if request.new_phone else None,
+        effective_at=request.effective_at, opinion=request.opinion, closed_via=request.closed_via,
+    ))
