@@ -10,9 +10,10 @@ import uuid
 
 import aio_pika
 import pytest
-from kit.bus import Consumer, Envelope, OutboxRelay, emit, outbox
+from kit.bus import Consumer, Envelope, OutboxRelay, declare_consumer_queue, emit, outbox
 from kit.db import Database, new_metadata
 from kit.settings import ServiceSettings
+from kit.testing.broker import dead_letter_policy
 from kit.testing.fixtures import wait_until
 from sqlalchemy import Column, Integer, Table, Text, func, insert, select, text
 
@@ -115,6 +116,7 @@ async def test_handler_failure_rolls_back_its_effects_and_inbox(db, settings):
 
 async def test_message_that_always_fails_is_dead_lettered(db, settings):
     calls = 0
+    policy = dead_letter_policy(settings.bus_namespace, "kitdlq", delivery_limit=settings.consumer_delivery_limit)
 
     async def handler(session, event: Envelope) -> None:
         nonlocal calls
@@ -124,6 +126,11 @@ async def test_message_that_always_fails_is_dead_lettered(db, settings):
     consumer = Consumer(name="kitdlq", db=db, settings=settings, handlers={"thing.poison.v1": handler},
                         max_backoff=0.05)
     connection = await aio_pika.connect_robust(settings.amqp_url)
+    with policy:
+        await _dead_lettered_after_the_limit(db, settings, consumer, connection, lambda: calls)
+
+
+async def _dead_lettered_after_the_limit(db, settings, consumer, connection, calls) -> None:
     await consumer.start(connection)
     async with db.transaction() as session:
         envelope = await emit(session, "thing.poison", {"n": 4})
@@ -134,9 +141,100 @@ async def test_message_that_always_fails_is_dead_lettered(db, settings):
     message = await wait_until(lambda: dlq.get(fail=False), timeout=20)
     assert json.loads(message.body)["id"] == str(envelope.id)
     await message.ack()
-    assert calls == settings.consumer_delivery_limit + 1
+    assert calls() == settings.consumer_delivery_limit + 1
     await consumer.stop()
     await relay.stop()
     await channel.queue_delete(settings.queue_name("kitdlq"))
     await channel.queue_delete(f"{settings.queue_name('kitdlq')}.dlq")
     await connection.close()
+
+
+async def test_rejected_delivery_counts_and_reaches_the_dead_letter_queue_after_the_policy_limit(settings):
+    """Against the broker: each basic.reject(requeue) raises x-delivery-count; past the policy's limit the
+    message moves to <queue>.dlq. The queue itself carries no limit argument."""
+    connection = await aio_pika.connect_robust(settings.amqp_url)
+    channel = await connection.channel()
+    queue = await declare_consumer_queue(channel, settings, "kitreject", ["thing.#"])
+    assert "x-delivery-limit" not in (queue.arguments or {})
+    dlq = await channel.declare_queue(f"{settings.queue_name('kitreject')}.dlq", passive=True)
+    exchange = await channel.get_exchange(settings.exchange_name)
+    try:
+        with dead_letter_policy(settings.bus_namespace, "kitreject", delivery_limit=2):
+            await exchange.publish(aio_pika.Message(b"{}", message_id="poison"), routing_key="thing.x")
+            counts = []
+            for _ in range(3):
+                message = await wait_until(lambda: queue.get(fail=False), timeout=10)
+                counts.append(int((message.headers or {}).get("x-delivery-count", 0) or 0))
+                await message.reject(requeue=True)
+            assert counts == [0, 1, 2]
+            dead = await wait_until(lambda: dlq.get(fail=False), timeout=10)
+            assert dead.message_id == "poison"
+            await dead.ack()
+            assert await queue.get(fail=False) is None
+    finally:
+        await channel.queue_delete(settings.queue_name("kitreject"))
+        await channel.queue_delete(f"{settings.queue_name('kitreject')}.dlq")
+        await connection.close()
+
+
+async def test_changing_the_delivery_limit_does_not_break_redeclaration(settings):
+    """The limit is the policy's: a release with another limit redeclares the queue without
+    PRECONDITION_FAILED (with queue arguments it could not start its consumer)."""
+    connection = await aio_pika.connect_robust(settings.amqp_url)
+    channel = await connection.channel()
+    try:
+        await declare_consumer_queue(channel, settings, "kitredeclare", ["thing.#"])
+        changed = settings.model_copy(update={"consumer_delivery_limit": settings.consumer_delivery_limit + 3})
+        queue = await declare_consumer_queue(channel, changed, "kitredeclare", ["thing.#"])
+        assert queue.name == settings.queue_name("kitredeclare")
+    finally:
+        channel = await connection.channel()
+        await channel.queue_delete(settings.queue_name("kitredeclare"))
+        await channel.queue_delete(f"{settings.queue_name('kitredeclare')}.dlq")
+        await connection.close()
+
+
+async def test_a_queue_declared_with_arguments_by_an_older_release_is_still_consumed(settings):
+    connection = await aio_pika.connect_robust(settings.amqp_url)
+    channel = await connection.channel()
+    name = settings.queue_name("kitlegacy")
+    try:
+        await channel.declare_queue(
+            name, durable=True, arguments={"x-queue-type": "quorum", "x-delivery-limit": 9}
+        )
+        queue = await declare_consumer_queue(channel, settings, "kitlegacy", ["thing.#"])
+        assert queue.name == name
+    finally:
+        channel = await connection.channel()
+        await channel.queue_delete(name)
+        await channel.queue_delete(f"{name}.dlq")
+        await connection.close()
+
+
+async def test_a_failed_delivery_is_rejected_not_nacked(db, settings):
+    """RabbitMQ >= 4.3 counts basic.reject, not basic.nack, towards the delivery limit (the local broker
+    counts both, hence this look at which one the consumer sends)."""
+
+    async def handler(session, event: Envelope) -> None:
+        raise ValueError("fails")
+
+    settled: list[tuple[str, bool]] = []
+
+    class Delivery:
+        body = Envelope(type="thing.poison", producer="test", payload={}).model_dump_json().encode()
+        routing_key = "thing.poison.v1"
+        headers = {"x-delivery-count": 1}
+
+        async def reject(self, requeue: bool = False) -> None:
+            settled.append(("reject", requeue))
+
+        async def nack(self, requeue: bool = True, multiple: bool = False) -> None:
+            settled.append(("nack", requeue))
+
+        async def ack(self, multiple: bool = False) -> None:
+            settled.append(("ack", False))
+
+    consumer = Consumer(name="kitsettle", db=db, settings=settings, handlers={"thing.poison.v1": handler},
+                        max_backoff=0.01)
+    await consumer._on_message(Delivery())  # type: ignore[arg-type]
+    assert settled == [("reject", True)]

@@ -1,6 +1,9 @@
 """Consuming events: a durable quorum queue per consumer with a dead-letter queue; the handler runs in one
 transaction with an inbox row, so a redelivered event has no second effect; the message is acknowledged
-only after commit; failures are retried with backoff until the delivery limit dead-letters them."""
+only after commit; a failed delivery is rejected back to the queue (``basic.reject``, which RabbitMQ
+counts towards the delivery limit; since 4.3 ``basic.nack`` no longer does) until the limit dead-letters
+it. The limit and the dead-letter exchange are the broker's policy (kit.bus.topology), not queue
+arguments."""
 
 from __future__ import annotations
 
@@ -46,6 +49,11 @@ def topic_matches(pattern: str, key: str) -> bool:
 async def declare_consumer_queue(
     channel: aio_pika.abc.AbstractChannel, settings: ServiceSettings, consumer: str, bindings: list[str]
 ) -> aio_pika.abc.AbstractQueue:
+    """Declare the consumer's queue, its dead-letter queue and exchanges, and bind them.
+
+    The queues carry ``x-queue-type`` alone: delivery limit and dead-lettering come from the policy
+    (kit.bus.topology). A queue an older release declared with those arguments is still used as it is
+    (its arguments cannot be changed in place; deploy/README.md says how to move it onto the policy)."""
     exchange = await channel.declare_exchange(settings.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
     dlx = await channel.declare_exchange(settings.dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True)
     queue_name = settings.queue_name(consumer)
@@ -53,16 +61,14 @@ async def declare_consumer_queue(
         f"{queue_name}.dlq", durable=True, arguments={"x-queue-type": "quorum"}
     )
     await dlq.bind(dlx, routing_key=queue_name)
-    queue = await channel.declare_queue(
-        queue_name,
-        durable=True,
-        arguments={
-            "x-queue-type": "quorum",
-            "x-delivery-limit": settings.consumer_delivery_limit,
-            "x-dead-letter-exchange": settings.dead_letter_exchange,
-            "x-dead-letter-routing-key": queue_name,
-        },
-    )
+    try:
+        queue = await channel.declare_queue(queue_name, durable=True, arguments={"x-queue-type": "quorum"})
+    except aio_pika.exceptions.ChannelPreconditionFailed:
+        # Declared with other arguments by an older release: the broker closed the channel; use the
+        # queue as it stands rather than refusing to consume.
+        log.warning("consumer_queue_has_legacy_arguments", queue=queue_name)
+        await channel.reopen()
+        queue = await channel.declare_queue(queue_name, passive=True)
     for key in bindings:
         await queue.bind(exchange, routing_key=key)
     return queue
@@ -188,7 +194,9 @@ class Consumer:
                 metrics.EVENTS_CONSUMED.labels(self.name, envelope.type, "dead_lettered" if last else "retried").inc()
                 await asyncio.sleep(min(0.05 * (2**attempts), self.max_backoff))
                 with contextlib.suppress(Exception):
-                    await message.nack(requeue=True)
+                    # reject, not nack: RabbitMQ >= 4.3 counts only basic.reject towards the quorum
+                    # queue's delivery limit, so a nacked poison message would loop for ever.
+                    await message.reject(requeue=True)
                 return
             finally:
                 request_id_var.reset(token)
