@@ -238,3 +238,29 @@ async def test_a_failed_delivery_is_rejected_not_nacked(db, settings):
                         max_backoff=0.01)
     await consumer._on_message(Delivery())  # type: ignore[arg-type]
     assert settled == [("reject", True)]
+
+
+async def test_an_event_nobody_consumes_is_parked_for_an_operator_not_marked_sent(db, settings):
+    """No queue bound for the key past the grace period: the row stays in the outbox, parked (never
+    claimed again, counted by outbox_parked) instead of being marked sent and lost."""
+    from kit import metrics
+
+    async with db.transaction() as session:
+        envelope = await emit(session, "thing.nobody_listens", {"n": 1})
+    relay = OutboxRelay(db=db, database_url=db.url, amqp_url=settings.amqp_url,
+                        exchange_name=settings.exchange_name, service="kit-park", claim_seconds=0.5,
+                        unroutable_grace_seconds=0)
+    try:
+        assert await relay.publish_pending() == 0
+        async with db.session() as session:
+            row = (await session.execute(
+                text("SELECT sent_at, claimed_until = 'infinity' AS parked FROM outbox WHERE event_id = :id"),
+                {"id": envelope.id},
+            )).one()
+        assert row.sent_at is None and row.parked is True
+        assert metrics.OUTBOX_PARKED.labels("kit-park")._value.get() == 1
+        assert await relay.backlog() == 0  # parked rows are not the relay's backlog
+        await asyncio.sleep(0.6)
+        assert await relay.publish_pending() == 0  # never claimed again
+    finally:
+        await relay.stop()

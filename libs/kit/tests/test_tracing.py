@@ -271,7 +271,7 @@ async def test_a_failing_handler_marks_its_span_and_the_message_is_retried(spans
 
     await _consumer(seen, fail=True)._on_message(message)
 
-    assert message.outcome == "nack" and seen[0]["trace_id"] == INCOMING_TRACE
+    assert message.outcome == "reject" and seen[0]["trace_id"] == INCOMING_TRACE
     process = next(s for s in spans.get_finished_spans() if s.name.startswith("process "))
     assert process.status.status_code is StatusCode.ERROR
     assert process.status.description == "ValueError"  # the type, never the message

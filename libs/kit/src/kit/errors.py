@@ -104,6 +104,8 @@ def is_outage(exc: BaseException) -> bool:
     """Connection-level failures of the database or the network (restart, failover, exhausted connections),
     as opposed to a bug: they answer 503 to a client and make a consumer wait rather than give up."""
     import asyncpg
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeout
     from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
     from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -112,7 +114,7 @@ def is_outage(exc: BaseException) -> bool:
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         if isinstance(current, OperationalError | InterfaceError | PoolTimeout | ConnectionError | OSError
-                      | TimeoutError):
+                      | TimeoutError | RedisConnectionError | RedisTimeout):
             return True
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True

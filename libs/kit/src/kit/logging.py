@@ -12,6 +12,9 @@ import structlog
 from kit.phones import mask_in_text
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+# The process's service name, set once by configure_logging. Not a context variable: a context bound in
+# the start-up task (the ASGI lifespan) does not reach the request tasks, whose lines lacked `service`.
+_service: str | None = None
 
 _SECRET_KEYS = {
     "password", "new_password", "current_password", "sms_code", "code", "token", "access_token",
@@ -40,9 +43,18 @@ def _add_request_id(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, An
     return event_dict
 
 
+def _add_service(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    if _service is not None:
+        event_dict.setdefault("service", _service)
+    return event_dict
+
+
 def configure_logging(service: str, level: str = "INFO") -> None:
+    global _service
+    _service = service
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        _add_service,
         _add_request_id,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -56,13 +68,13 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         logger_factory=structlog.PrintLoggerFactory(sys.stdout),
         cache_logger_on_first_use=True,
     )
-    structlog.contextvars.bind_contextvars(service=service)
     # Library loggers (uvicorn, aio-pika) go through the same scrubbing JSON renderer.
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processor=structlog.processors.JSONRenderer(ensure_ascii=False),
             foreign_pre_chain=[
+                _add_service,
                 structlog.processors.add_log_level,
                 structlog.processors.TimeStamper(fmt="iso", utc=True),
                 _add_request_id,

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ from kit import metrics, tracing
 from kit.bus import Consumer, Handler, OutboxRelay, set_producer
 from kit.clock import Clock
 from kit.db import Database
-from kit.logging import configure_logging
+from kit.logging import configure_logging, request_id_var
 from kit.pii import Sealer
 from kit.security import TokenVerifier
 from kit.settings import ServiceSettings
@@ -82,7 +84,12 @@ class Runtime:
             )
         if self.buckets:
             self.storage = Storage(
-                s.s3_endpoint, s.s3_access_key, s.s3_secret_key, secure=s.s3_secure, region=s.s3_region
+                s.s3_endpoint,
+                s.s3_access_key,
+                s.s3_secret_key,
+                secure=s.s3_secure,
+                region=s.s3_region,
+                ca_file=s.s3_ca_file,
             )
             await self._ensure_buckets()
         self._tasks.append(asyncio.create_task(self._connect_broker(), name="broker-connect"))
@@ -162,6 +169,19 @@ class Runtime:
                 pass
             await asyncio.sleep(10)
 
+    @contextlib.asynccontextmanager
+    async def poll_round(self, job: str) -> AsyncIterator[str]:
+        """One round of a background poller: every log line inside carries a correlation id of its own
+        (``request_id``, e.g. ``expire_certificates-1f0c…``), and a round that completes records
+        ``background_job_last_success_timestamp_seconds`` (alert LpBackgroundJobStalled)."""
+        correlation = f"{job}-{uuid.uuid4().hex[:16]}"
+        token = request_id_var.set(correlation)
+        try:
+            yield correlation
+            metrics.JOB_LAST_SUCCESS.labels(self.service, job).set(time.time())
+        finally:
+            request_id_var.reset(token)
+
     async def _guard(self, job: BackgroundJob) -> None:
         """Background jobs (deadline pollers) must survive a database or broker outage."""
         while True:
@@ -174,7 +194,21 @@ class Runtime:
                 log.warning("background_job_failed", job=getattr(job, "__name__", "job"), error=type(exc).__name__)
                 await asyncio.sleep(2)
 
+    @property
+    def required_checks(self) -> frozenset[str]:
+        """What this process cannot serve without. An HTTP pod needs its database alone: events wait in the
+        outbox while the broker is away, and Redis or storage failing turns the routes that use them into
+        a clear 503 (kit.errors) while every other route keeps answering. A process that runs the relay or
+        a consumer needs the broker too, and its consumer's queue bound."""
+        required = {"database"}
+        if self.relay is not None or self.consumer is not None:
+            required.add("broker")
+        if self.consumer is not None:
+            required.add("consumer")
+        return frozenset(required)
+
     async def readiness(self) -> dict[str, bool]:
+        """Every dependency's state; :meth:`ready` says which of them decide readiness."""
         checks: dict[str, bool] = {}
         try:
             async with self.db.session() as session:
@@ -186,7 +220,10 @@ class Runtime:
             checks["redis"] = bool(await asyncio.wait_for(self.redis.ping(), 2))
         except Exception:
             checks["redis"] = False
-        checks["broker"] = self.connection is not None and not self.connection.is_closed
+        # ``connected`` is cleared while a robust connection is reconnecting (is_closed stays False then).
+        checks["broker"] = (
+            self.connection is not None and not self.connection.is_closed and self.connection.connected.is_set()
+        )
         if self.consumer is not None:
             checks["consumer"] = self.consumer.started
         if self.storage is not None:
@@ -195,6 +232,16 @@ class Runtime:
             except Exception:
                 checks["storage"] = False
         return checks
+
+    async def ready(self) -> tuple[bool, dict[str, Any]]:
+        """(ready, body) for /readyz: ready when every required check passes; the optional ones that fail
+        are named under ``degraded`` (the routes that need them answer 503 meanwhile)."""
+        checks = await self.readiness()
+        required = self.required_checks
+        ok = all(checks.get(name, False) for name in required)
+        degraded = sorted(name for name, passed in checks.items() if not passed and name not in required)
+        status = "unavailable" if not ok else ("degraded" if degraded else "ok")
+        return ok, {"status": status, "checks": checks, "required": sorted(required), "degraded": degraded}
 
     async def stop(self) -> None:
         if self.consumer is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -33,6 +34,9 @@ class ServiceSettings(BaseSettings):
     s3_secret_key: str = DEV_S3_SECRET
     s3_secure: bool = False
     s3_region: str = "us-east-1"
+    # The CA that signed the S3 endpoint's certificate when it is not a public one (the MinIO tenant's
+    # auto-cert is signed by the cluster CA: deploy/ mounts kube-root-ca.crt here). Empty: certifi.
+    s3_ca_file: str = ""
 
     bus_namespace: str = "lp"
     run_workers: bool = True
@@ -67,6 +71,12 @@ class ServiceSettings(BaseSettings):
     certificate_url: str = "http://127.0.0.1:8004"
     mall_url: str = "http://127.0.0.1:8005"
     notify_url: str = "http://127.0.0.1:8006"
+
+    @model_validator(mode="after")
+    def _s3_ca_file_readable(self) -> ServiceSettings:
+        if self.s3_ca_file and not Path(self.s3_ca_file).is_file():
+            raise ValueError(f"LP_S3_CA_FILE names {self.s3_ca_file}, which is not a readable file")
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> ServiceSettings:

@@ -8,6 +8,7 @@ import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import urllib3
 from minio import Minio
 from minio.error import S3Error
 
@@ -20,8 +21,29 @@ def new_key(prefix: str, suffix: str = "") -> str:
 
 
 class Storage:
-    def __init__(self, endpoint: str, access_key: str, secret_key: str, *, secure: bool, region: str) -> None:
-        self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region)
+    def __init__(
+        self, endpoint: str, access_key: str, secret_key: str, *, secure: bool, region: str, ca_file: str = ""
+    ) -> None:
+        # With ca_file the TLS certificate is verified against that CA (a private one: the MinIO tenant's
+        # auto-cert) instead of certifi's public roots. Verification is never switched off.
+        http_client = (
+            urllib3.PoolManager(
+                cert_reqs="CERT_REQUIRED",
+                ca_certs=ca_file,
+                timeout=urllib3.Timeout(connect=5, read=60),
+                retries=urllib3.Retry(total=3, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+            )
+            if ca_file
+            else None
+        )
+        self.client = Minio(
+            endpoint,
+            access_key=access_key,
+            secret_key=secret_key,
+            secure=secure,
+            region=region,
+            http_client=http_client,
+        )
 
     async def ensure_bucket(self, bucket: str) -> None:
         def _ensure() -> None:

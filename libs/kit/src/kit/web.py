@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
+import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -21,6 +22,7 @@ from kit.logging import request_id_var
 from kit.runtime import Runtime
 
 _SKIP_METRICS = {"/metrics", "/healthz", "/readyz"}
+access_log = structlog.get_logger("kit.access")
 
 
 class _BodyTooLarge(Exception):
@@ -99,8 +101,18 @@ class RequestContextMiddleware:
                 route = scope.get("route")
                 template = getattr(route, "path", None) or "unmatched"
                 method = scope.get("method", "")
+                elapsed = time.perf_counter() - started
                 metrics.HTTP_REQUESTS.labels(self.service, method, template, str(status["code"])).inc()
-                metrics.HTTP_LATENCY.labels(self.service, method, template).observe(time.perf_counter() - started)
+                metrics.HTTP_LATENCY.labels(self.service, method, template).observe(elapsed)
+                # One access line per request at this hop (the gateway writes its own, same request id).
+                access_log.info(
+                    "access",
+                    method=method,
+                    route=template,
+                    status=status["code"],
+                    duration_ms=round(elapsed * 1000, 1),
+                    request_id=rid,
+                )
                 if status["code"] >= 500:
                     metrics.HTTP_ERRORS.labels(self.service, template).inc()
                 if span is not None and span.is_recording():
@@ -173,9 +185,8 @@ def create_service_app(
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
-        checks = await runtime.readiness()
-        ok = all(checks.values())
-        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+        ok, body = await runtime.ready()
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus_metrics() -> Response:

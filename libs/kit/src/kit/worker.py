@@ -22,8 +22,8 @@ async def _serve_metrics(runtime: Runtime, port: int) -> web.AppRunner:
         return web.json_response({"status": "ok"})
 
     async def readyz(_: web.Request) -> web.Response:
-        checks = await runtime.readiness()
-        return web.json_response({"checks": checks}, status=200 if all(checks.values()) else 503)
+        ok, body = await runtime.ready()
+        return web.json_response(body, status=200 if ok else 503)
 
     app = web.Application()
     app.add_routes([web.get("/metrics", metrics), web.get("/healthz", healthz), web.get("/readyz", readyz)])

@@ -24,8 +24,9 @@ async def expire_certificates(runtime: Runtime) -> None:
     at once; otherwise sleep until the next poll."""
     interval = float(getattr(runtime.settings, "expiry_poll_seconds", 60.0))
     while True:
-        expired = await expire_once(runtime)
-        if expired:
-            log.info("certificates_expired", count=expired)
+        async with runtime.poll_round("expire_certificates"):
+            expired = await expire_once(runtime)
+            if expired:
+                log.info("certificates_expired", count=expired)
         if expired < BATCH:
             await asyncio.sleep(interval)

@@ -183,6 +183,7 @@ async def dispatch_deliveries(runtime: Runtime) -> None:
     async with httpx.AsyncClient() as client:
         dispatcher = Dispatcher(runtime, client)
         while True:
-            handled = await dispatcher.run_once()
+            async with runtime.poll_round("dispatch_deliveries"):
+                handled = await dispatcher.run_once()
             if handled < settings.notify_dispatch_batch:
                 await asyncio.sleep(settings.notify_dispatch_interval)

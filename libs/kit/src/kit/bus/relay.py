@@ -43,7 +43,17 @@ _RELEASE = "UPDATE outbox SET claimed_until = NULL WHERE id = ANY($1::bigint[])"
 # No queue is bound for the key yet (a consumer that has not declared its queue, e.g. on a fresh cluster):
 # try again shortly instead of letting the broker drop it.
 _RETRY_LATER = "UPDATE outbox SET claimed_until = now() + make_interval(secs => $2::float8) WHERE id = ANY($1::bigint[])"
-_BACKLOG = text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+# An event no queue was bound for during ``unroutable_grace_seconds`` is parked, not dropped: it stays in
+# the outbox with claimed_until = 'infinity', so no relay claims it again, the operator sees it (metric
+# outbox_parked, alert LpEventsParked, `SELECT * FROM outbox WHERE claimed_until = 'infinity'`) and puts
+# it back once its consumer exists (deploy/README.md, "Parked events").
+_PARK = "UPDATE outbox SET claimed_until = 'infinity' WHERE id = ANY($1::bigint[])"
+_BACKLOG = text(
+    "SELECT count(*) FILTER (WHERE claimed_until IS DISTINCT FROM 'infinity'),"
+    " coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE claimed_until IS DISTINCT FROM 'infinity')), 0),"
+    " count(*) FILTER (WHERE claimed_until = 'infinity')"
+    " FROM outbox WHERE sent_at IS NULL"
+)
 _PURGE = text("DELETE FROM outbox WHERE sent_at < now() - interval '7 days'")
 
 
@@ -136,6 +146,7 @@ class OutboxRelay:
         Raises ConnectionError when some were not confirmed (they are released for a later round)."""
         exchange = await self._ensure_exchange()
         unroutable: list[int] = []
+        parked: list[int] = []
         now = datetime.now(UTC)
 
         async def _one(row: asyncpg.Record) -> int | None:
@@ -153,9 +164,15 @@ class OutboxRelay:
                 await exchange.publish(message, routing_key=row["routing_key"], mandatory=True, timeout=10)
             except aio_pika.exceptions.PublishError:
                 if (now - row["created_at"]).total_seconds() > self.unroutable_grace_seconds:
-                    # Nobody has bound a queue for this key in all that time: nobody consumes it.
-                    log.warning("relay_event_unroutable_dropped", routing_key=row["routing_key"])
-                    return row["id"]
+                    # Nobody has bound a queue for this key in all that time: park it for an operator.
+                    log.error(
+                        "relay_event_parked",
+                        routing_key=row["routing_key"],
+                        event_id=str(body["id"]),
+                        request_id=body.get("correlation_id"),
+                    )
+                    parked.append(row["id"])
+                    return None
                 unroutable.append(row["id"])
                 return None
             except Exception as exc:  # nack, timeout or lost connection: retried on a later round
@@ -165,7 +182,7 @@ class OutboxRelay:
 
         results = await asyncio.gather(*(_one(r) for r in rows))
         sent = [i for i in results if i is not None]
-        done = set(sent) | set(unroutable)
+        done = set(sent) | set(unroutable) | set(parked)
         failed = [r["id"] for r in rows if r["id"] not in done]
         pool = await self._sql()
         if sent:
@@ -174,6 +191,10 @@ class OutboxRelay:
             await pool.execute(_RELEASE, failed)
         if unroutable:
             await pool.execute(_RETRY_LATER, unroutable, 1.0)
+        if parked:
+            await pool.execute(_PARK, parked)
+            with contextlib.suppress(Exception):
+                await self.backlog()
         metrics.EVENTS_PUBLISHED.labels(self.service).inc(len(sent))
         if failed:
             raise ConnectionError(f"{len(failed)} events not confirmed")
@@ -240,8 +261,14 @@ class OutboxRelay:
             await asyncio.gather(*list(self._in_flight), return_exceptions=True)
 
     async def backlog(self) -> int:
+        """Rows waiting to be published (parked ones apart); reports them, the age of the oldest and the
+        parked count for /metrics."""
         async with self.db.session() as session:
-            return int((await session.execute(_BACKLOG)).scalar_one())
+            count, oldest, parked = (await session.execute(_BACKLOG)).one()
+        metrics.OUTBOX_BACKLOG.labels(self.service).set(int(count))
+        metrics.OUTBOX_OLDEST_AGE.labels(self.service).set(float(oldest))
+        metrics.OUTBOX_PARKED.labels(self.service).set(int(parked))
+        return int(count)
 
     async def run(self) -> None:
         delay = 0.2
@@ -253,7 +280,7 @@ class OutboxRelay:
                 await self._drain()
                 rounds += 1
                 if rounds % 50 == 0:
-                    metrics.OUTBOX_BACKLOG.labels(self.service).set(await self.backlog())
+                    await self.backlog()
                 if rounds % 3600 == 0:
                     async with self.db.transaction() as session:
                         await session.execute(_PURGE)
@@ -267,7 +294,7 @@ class OutboxRelay:
                 await self._settle()
                 self._failure = None  # the rounds that failed released their rows; the next round retries
                 with contextlib.suppress(Exception):
-                    metrics.OUTBOX_BACKLOG.labels(self.service).set(await self.backlog())
+                    await self.backlog()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
