@@ -256,7 +256,8 @@ def main() -> None:
         cert = (
             f"/api/certificates/verify/{info['verify_code']}"
             if info["verify_code"]
-            else "/api/certificates?page=1"
+            # the certificate list needs 领跑者企业身份认证 (403 before it); labels answer any enterprise
+            else "/api/certificates/labels?page=1"
         )
         login_body = json.dumps({"login_name": DEMO_LOGIN, "password": DEMO_PASSWORD})
         mixed_lua = _lua(f"""
