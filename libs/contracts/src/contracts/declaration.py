@@ -73,6 +73,9 @@ class DeclarationStatusChanged(BaseModel):
     # true when the enterprise must act (不通过 / 不完整) or learns an outcome (公示, 发布)
     enterprise_must_know: bool = False
     review_id: uuid.UUID
+    # self: 企业自主申报 (the agency's pass lists it, and the enterprise may authenticate with its basic-info
+    # phone); candidate: listed by the agency. None from producers before this field.
+    origin: Literal["self", "candidate"] | None = None
 
 
 class DeclarationModel(BaseModel):

@@ -159,8 +159,12 @@ def declaration_status_changed(p: DeclarationStatusChanged) -> list[Notice]:
             notices.append(Notice(p.org_id, Category.DECLARATION, "证明材料不完整", text, link,
                                   sms=f"您申报的企业标准{std}证明材料不完整，请登录平台查看审核意见，补充后重新提交。"))
         case "group_review":
-            notices.append(Notice(p.org_id, Category.DECLARATION, "评估机构审核通过",
-                                  f"您申报的企业标准{std}已通过评估机构审核，进入工作组审核。", link))
+            body = f"您申报的企业标准{std}已通过评估机构审核，进入工作组审核。"
+            if p.origin == "self":
+                # 企业自主申报: the agency's pass put the standard on its list with the basic-info phone
+                body += ("该企标已纳入评估机构的领跑者名单，您可使用“基本信息”中的联系电话完成领跑者企业身份认证，"
+                         "认证后即可查看领跑者证书、领跑者标识等全量菜单。")
+            notices.append(Notice(p.org_id, Category.DECLARATION, "评估机构审核通过", body, link))
         case "group_returned" if came_from == "in_notice":
             notices.append(Notice(p.org_id, Category.NOTICE, "公示期异议成立",
                                   f"您申报的企业标准{std}在公示期间收到的异议经工作组核实成立，申报已退回评估机构复核。{opinion}",

@@ -46,6 +46,17 @@ def test_status_changes_tell_the_right_organisation(to, frm, evidence, expected)
     assert [(n.org_id, n.title, n.sms is not None) for n in notices] == expected
 
 
+def test_agency_pass_of_a_self_declaration_invites_identity_authentication():
+    listed = changed("group_review", "with_agency", "passed").model_copy(update={"origin": "self"})
+    [notice] = templates.declaration_status_changed(listed)
+    assert "领跑者企业身份认证" in notice.body and "基本信息" in notice.body
+    assert notice.sms is None
+    # an agency-listed standard's enterprise has authenticated already: no invitation
+    [notice] = templates.declaration_status_changed(changed("group_review", "with_agency", "passed").model_copy(
+        update={"origin": "candidate"}))
+    assert "身份认证" not in notice.body
+
+
 def test_opinion_is_quoted_and_blank_opinion_is_left_out():
     body = templates.declaration_status_changed(changed("agency_rejected", "with_agency", "failed", " 数据不符 "))[0].body
     assert "审核意见：数据不符。" in body
