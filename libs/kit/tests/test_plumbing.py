@@ -329,3 +329,45 @@ def test_settled_heap_keeps_start_up_objects_out_of_collections():
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+async def test_signing_key_rotation_with_key_ids_and_several_public_keys():
+    """During a rotation the public key file holds the old and the new key: tokens of either verify; a
+    token names its key (kid); once the old key is removed its tokens are refused, others are not."""
+    from cryptography.hazmat.primitives import serialization
+
+    old_private, old_public = generate_keypair()
+    new_private, new_public = generate_keypair()
+    old = TokenIssuer(old_private, issuer="lp-auth", audience="lp-platform")
+    new = TokenIssuer(new_private, issuer="lp-auth", audience="lp-platform")
+    assert old.kid != new.kid
+
+    def token(issuer: TokenIssuer) -> str:
+        return issuer.access_token(account_id=uuid.uuid4(), org_id=uuid.uuid4(), org_type="enterprise",
+                                   org_name="甲", session_id=uuid.uuid4().hex)
+
+    old_token, new_token = token(old), token(new)
+    assert jwt.get_unverified_header(new_token)["kid"] == new.kid
+
+    both = TokenVerifier(old_public + new_public, issuer="lp-auth", audience="lp-platform", redis=None)
+    assert (await both.verify(old_token)).org_name == "甲"
+    assert (await both.verify(new_token)).org_name == "甲"
+
+    new_only = TokenVerifier(new_public, issuer="lp-auth", audience="lp-platform", redis=None)
+    await new_only.verify(new_token)
+    with pytest.raises(Unauthorized) as refused:
+        await new_only.verify(old_token)
+    assert refused.value.code == "token_invalid"
+
+    # A token from before key ids (no kid) is tried against every key held.
+    claims = jwt.decode(old_token, options={"verify_signature": False})
+    legacy = jwt.encode(claims, serialization.load_pem_private_key(old_private, password=None), algorithm="EdDSA")
+    assert "kid" not in jwt.get_unverified_header(legacy)
+    await both.verify(legacy)
+    with pytest.raises(Unauthorized):
+        await new_only.verify(legacy)
+    # A kid naming a key nobody holds, even with a valid signature of another held key, is refused.
+    forged = jwt.encode(claims, serialization.load_pem_private_key(new_private, password=None), algorithm="EdDSA",
+                          headers={"kid": "not-a-key-we-hold"})
+    with pytest.raises(Unauthorized):
+        await both.verify(forged)

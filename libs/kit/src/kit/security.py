@@ -3,7 +3,11 @@ revocation of sessions through Redis, and the FastAPI dependencies that turn a r
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
+import json
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -13,7 +17,7 @@ from typing import Annotated, Any, Literal
 import jwt
 from cachetools import LRUCache
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi import Depends, Header, Request
 from redis.asyncio import Redis
 
@@ -66,9 +70,38 @@ def ensure_keypair(private_path: str | Path, public_path: str | Path) -> None:
     public_path.write_bytes(public)
 
 
+def key_id(public_key: Ed25519PublicKey) -> str:
+    """The key's RFC 7638 JWK thumbprint: the same id wherever the key is, with nothing to configure."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    x = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    canonical = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": x}, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
+
+
+_PEM_PUBLIC = re.compile(rb"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.DOTALL)
+
+
+def load_public_keys(pem: bytes) -> dict[str, Ed25519PublicKey]:
+    """Every public key of a PEM file, by key id. During a rotation the file holds the current key and
+    the next (or the previous) one, so tokens signed with either are accepted (deploy/README.md)."""
+    keys: dict[str, Ed25519PublicKey] = {}
+    for block in _PEM_PUBLIC.findall(pem):
+        key = serialization.load_pem_public_key(block)
+        if not isinstance(key, Ed25519PublicKey):
+            raise ValueError("the JWT public keys must be Ed25519 keys")
+        keys[key_id(key)] = key
+    if not keys:
+        raise ValueError("no PEM public key in the JWT public key file")
+    return keys
+
+
 class TokenIssuer:
     def __init__(self, private_key_pem: bytes, *, issuer: str, audience: str, access_ttl: int = 900) -> None:
         self._key = serialization.load_pem_private_key(private_key_pem, password=None)
+        if not isinstance(self._key, Ed25519PrivateKey):
+            raise ValueError("the JWT signing key must be an Ed25519 key")
+        # Named in every token's header, so verifiers holding several public keys pick the right one.
+        self.kid = key_id(self._key.public_key())
         self.issuer = issuer
         self.audience = audience
         self.access_ttl = access_ttl
@@ -105,7 +138,7 @@ class TokenIssuer:
             "exp": iat + self.access_ttl,
             "jti": uuid.uuid4().hex,
         }
-        return jwt.encode(claims, self._key, algorithm="EdDSA")
+        return jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self.kid})
 
 
 VERIFIED_TOKENS_KEPT = 20_000  # tokens of the people active within one token lifetime, per process
@@ -113,7 +146,8 @@ VERIFIED_TOKENS_KEPT = 20_000  # tokens of the people active within one token li
 
 class TokenVerifier:
     def __init__(self, public_key_pem: bytes, *, issuer: str, audience: str, redis: Redis | None) -> None:
-        self._key = serialization.load_pem_public_key(public_key_pem)
+        # Several keys while a signing key is rotated: a token is checked against the key its ``kid`` names.
+        self._keys = load_public_keys(public_key_pem)
         self.issuer = issuer
         self.audience = audience
         self.redis = redis
@@ -137,20 +171,40 @@ class TokenVerifier:
         self._verified[token] = claims
         return dict(claims)
 
-    def _verify_signature(self, token: str) -> dict[str, Any]:
+    def _candidates(self, token: str) -> list[Ed25519PublicKey]:
         try:
-            claims = jwt.decode(
-                token,
-                self._key,
-                algorithms=ALGORITHMS,
-                audience=self.audience,
-                issuer=self.issuer,
-                options={"require": ["exp", "iat", "sub", "iss", "aud", "typ", "sid", "org", "org_type"]},
-            )
-        except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("登录已过期，请重新登录", code="token_expired") from exc
+            kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError as exc:
             raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid") from exc
+        if kid is None:
+            # Signed before tokens named their key: any of the keys held may have signed it.
+            return list(self._keys.values())
+        key = self._keys.get(str(kid))
+        if key is None:  # a key this process does not (or no longer) trust
+            raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid")
+        return [key]
+
+    def _verify_signature(self, token: str) -> dict[str, Any]:
+        candidates = self._candidates(token)
+        for index, key in enumerate(candidates):
+            try:
+                claims = jwt.decode(
+                    token,
+                    key,
+                    algorithms=ALGORITHMS,
+                    audience=self.audience,
+                    issuer=self.issuer,
+                    options={"require": ["exp", "iat", "sub", "iss", "aud", "typ", "sid", "org", "org_type"]},
+                )
+                break
+            except jwt.InvalidSignatureError as exc:
+                if index + 1 < len(candidates):
+                    continue
+                raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid") from exc
+            except jwt.ExpiredSignatureError as exc:
+                raise Unauthorized("登录已过期，请重新登录", code="token_expired") from exc
+            except jwt.PyJWTError as exc:
+                raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid") from exc
         if claims.get("typ") != "access" or claims.get("org_type") not in ORG_TYPES:
             raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid")
         return claims
