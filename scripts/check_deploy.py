@@ -513,6 +513,33 @@ def hadolint_problems(paths: Iterable[Path]) -> list[str]:
     return []
 
 
+# Base images by digest: a tag can be moved to other content, a digest cannot. The digests were recorded
+# from public build records, not resolved against the registry here: deploy/README.md ("Images") says how
+# to verify them before the first production build.
+BASE_IMAGE_DIGESTS = {
+    "python:3.11-slim": "sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7",
+    "node:22-slim": "sha256:83f487e0a63425e5b4d146fb5e5be574bcbe1b7b843d3ebafdd95eaf7767a7e5",
+}
+# Stages that only hand a pinned tool binary to the build (COPY --from) and never become a base layer.
+_TOOL_IMAGES = ("ghcr.io/astral-sh/uv:",)
+
+
+def _digest_problems(where: Path, text: str) -> list[str]:
+    problems = []
+    stages: set[str] = set()
+    for match in re.finditer(r"^FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", text, re.MULTILINE | re.IGNORECASE):
+        image, stage = match.group(1), match.group(2)
+        if image not in stages and not image.startswith(_TOOL_IMAGES):
+            name, _, digest = image.partition("@")
+            if not digest.startswith("sha256:"):
+                problems.append(f"{where}: base image {image} is not pinned by digest")
+            elif BASE_IMAGE_DIGESTS.get(name, digest) != digest:
+                problems.append(f"{where}: {name} is pinned to {digest}, not the recorded {BASE_IMAGE_DIGESTS[name]}")
+        if stage:
+            stages.add(stage)
+    return problems
+
+
 def dockerfile_problems() -> list[str]:
     problems = []
     files = dockerfiles()
@@ -523,7 +550,7 @@ def dockerfile_problems() -> list[str]:
         text = path.read_text(encoding="utf-8")
         port = SERVICES.get(name, GATEWAY_PORT)
         expected = [
-            "FROM python:3.11-slim AS runtime",
+            f"FROM python:3.11-slim@{BASE_IMAGE_DIGESTS['python:3.11-slim']} AS runtime",
             "USER 10001:10001",
             f"EXPOSE {port}",
             f'CMD ["uvicorn", "--factory", "{name}.main:create_app", "--host", "0.0.0.0", "--port", "{port}"'
@@ -535,6 +562,7 @@ def dockerfile_problems() -> list[str]:
         if name == "gateway":
             expected += ["npm ci", "npm run build", "COPY --from=web /web/dist /app/gateway/web/dist"]
         problems += [f"{path.relative_to(REPO)}: lacks {line!r}" for line in expected if line not in text]
+        problems += _digest_problems(path.relative_to(REPO), text)
     problems += hadolint_problems(p for p in files.values() if p.exists())
     return problems
 

@@ -249,3 +249,15 @@ def test_compose_workers_need_their_metrics_port_and_healthcheck(tmp_path):
     assert "mall-worker: healthcheck must ask /readyz on its metrics port 9100" in problems
     assert "notify-worker: must expose its metrics port 9100 for Prometheus" in problems
     assert not any(p.startswith("auth-worker") for p in problems)
+
+
+def test_base_images_must_be_pinned_by_the_recorded_digest():
+    text = (REPO / "services" / "auth" / "Dockerfile").read_text(encoding="utf-8")
+    assert check._digest_problems(Path("Dockerfile"), text) == []
+
+    by_tag = text.replace("python:3.11-slim@" + check.BASE_IMAGE_DIGESTS["python:3.11-slim"], "python:3.11-slim")
+    problems = check._digest_problems(Path("Dockerfile"), by_tag)
+    assert problems == ["Dockerfile: base image python:3.11-slim is not pinned by digest"] * 2
+
+    other = text.replace(check.BASE_IMAGE_DIGESTS["python:3.11-slim"], "sha256:" + "0" * 64)
+    assert any("not the recorded" in p for p in check._digest_problems(Path("Dockerfile"), other))
