@@ -742,10 +742,56 @@ def operator_policy_problems(infra: list[Doc]) -> list[str]:
     return policy_problems(policies, "RabbitMQ Policy objects")
 
 
+def _has_limits(resources: dict[str, Any] | None) -> bool:
+    resources = resources or {}
+    return all(r in (resources.get(part) or {}) for part in ("requests", "limits") for r in ("cpu", "memory"))
+
+
+def store_problems(infra: list[Doc]) -> list[str]:
+    """Every data store declares its resources and is watched; every PostgreSQL cluster is backed up."""
+    problems = []
+    monitors = [d for d in infra if d.get("kind") == "PodMonitor"]
+    store_pods, _ = operator_pods(infra)
+    for doc in infra:
+        kind, spec = doc.get("kind"), doc.get("spec") or {}
+        if kind == "Cluster" and "cnpg" in doc.get("apiVersion", ""):
+            resources = spec.get("resources")
+        elif kind == "Pooler":
+            containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or [{}]
+            resources = containers[0].get("resources")
+        elif kind == "RabbitmqCluster":
+            resources = spec.get("resources")
+        elif kind == "Redis":
+            resources = (spec.get("kubernetesConfig") or {}).get("resources")
+        elif kind == "Tenant":
+            pools = spec.get("pools") or [{}]
+            resources = pools[0].get("resources") if all(_has_limits(p.get("resources")) for p in pools) else None
+        else:
+            continue
+        if not _has_limits(resources):
+            problems.append(f"{_name(doc)}: declares no cpu and memory requests and limits")
+    for group in store_pods:
+        doc = next(d for d in infra if _name(d) == group.owner)
+        if group.kind in ("Cluster", "Pooler"):
+            watched = bool(((doc.get("spec") or {}).get("monitoring") or {}).get("enablePodMonitor"))
+        else:
+            watched = any(_ns(m) == group.namespace and selects(m["spec"].get("selector"), group.labels) for m in monitors)
+        if not watched:
+            problems.append(f"{group.owner}: no PodMonitor scrapes it")
+        if group.kind == "Cluster" and doc["spec"].get("instances", 1) > 1:
+            name = doc["metadata"]["name"]
+            if not (doc["spec"].get("backup") or {}).get("barmanObjectStore"):
+                problems.append(f"{group.owner}: no backup object store (WAL archive)")
+            if not any(d.get("kind") == "ScheduledBackup" and d["spec"]["cluster"]["name"] == name for d in infra):
+                problems.append(f"{group.owner}: no ScheduledBackup")
+    return problems
+
+
 def cluster_problems(app: list[Doc], infra: list[Doc], variant: str, services: Iterable[str]) -> list[str]:
     docs = [*app, *infra]
     return [
         *operator_policy_problems(infra),
+        *store_problems(infra),
         *network_problems(docs),
         *pod_security_problems(docs),
         *ca_problems(docs),

@@ -207,3 +207,19 @@ def test_consumer_queues_need_their_dead_letter_policy():
 
     assert any(p.startswith("RabbitMQ Policy objects: no policy for the queue lp.declaration") for p in problems)
     assert "RabbitMQ Policy objects: policy lp.mall.dead-letter: dead-letter-routing-key must be lp.mall" in problems
+
+
+def test_data_stores_declare_resources_monitoring_and_backups():
+    _, infra = _prod()
+    del _find(infra, "RabbitmqCluster", "lp-rabbitmq")["spec"]["resources"]
+    infra.remove(_find(infra, "PodMonitor", "lp-redis"))
+    infra.remove(_find(infra, "ScheduledBackup", "lp-pg-mall-daily"))
+    del _find(infra, "Pooler", "lp-pg-auth-pooler-tx")["spec"]["template"]
+
+    problems = cluster.store_problems(infra)
+
+    assert "RabbitmqCluster/lp-rabbitmq: declares no cpu and memory requests and limits" in problems
+    assert "Pooler/lp-pg-auth-pooler-tx: declares no cpu and memory requests and limits" in problems
+    assert "Redis/lp-redis: no PodMonitor scrapes it" in problems
+    assert "Cluster/lp-pg-mall: no ScheduledBackup" in problems
+    assert len(problems) == 4
