@@ -40,6 +40,14 @@ export interface Brand {
   logo_url?: string | null
 }
 
+export interface RecoveryCheck {
+  field: string
+  label: string
+  claimed: string | null
+  registered: string | null
+  matches: boolean
+}
+
 export interface RecoveryRequest {
   id: string
   credit_code: string
@@ -53,7 +61,23 @@ export interface RecoveryRequest {
   created_at: string
   decided_at?: string | null
   letter_url?: string | null
+  account_found?: boolean | null
+  /** What the platform has on file for the named enterprise (phone masked); null when no account. */
+  registered?: { name: string; contact_name: string | null; phone_masked: string | null } | null
+  checks?: RecoveryCheck[]
+  mismatches?: string[]
+  new_phone_taken?: boolean
+  effective_at?: string | null
+  closed_at?: string | null
+  closed_via?: string | null
+  closed_via_label?: string | null
   [k: string]: unknown
+}
+
+export interface RecoveryAnswer {
+  id: string
+  status: string
+  status_label: string
 }
 
 export const authApi = {
@@ -78,10 +102,19 @@ export const authApi = {
     http.get('/api/auth/recovery-requests', { params: cleanParams(params) }).then((r) => asPage<RecoveryRequest>(r.data)),
   decideRecovery: (id: string, approve: boolean, opinion: string) =>
     http.post(`/api/auth/recovery-requests/${id}/decision`, { approve, opinion }),
+  getRecovery: (id: string) => http.get<RecoveryRequest>(`/api/auth/recovery-requests/${id}`).then((r) => r.data),
+  /** The owner's answer with the code its current phone received: refuse, or let it take effect now. */
+  answerRecovery: (kind: 'cancel' | 'confirm', code: string) =>
+    http.post<RecoveryAnswer>(`/api/auth/recovery-requests/${kind}`, { code }).then((r) => r.data),
   recoveryLetterUrl: (id: string) => `/api/auth/recovery-requests/${id}/letter`,
   getEnterprise: () => http.get<EnterpriseProfile>('/api/auth/enterprise').then((r) => r.data),
   updateEnterprise: (body: Partial<EnterpriseProfile>) =>
     http.put<EnterpriseProfile>('/api/auth/enterprise', body).then((r) => r.data),
+  /** 修改联系电话: a code to the NEW phone, then the current password with that code. */
+  sendPhoneChangeSms: (phone: string) =>
+    http.post<{ resend_after: number }>('/api/auth/enterprise/phone/sms-code', { phone }).then((r) => r.data),
+  changePhone: (body: { current_password: string; new_phone: string; sms_code: string }) =>
+    http.post<EnterpriseProfile>('/api/auth/enterprise/phone', body).then((r) => r.data),
   uploadLogo: (file: File, onProgress?: Progress) => {
     const form = new FormData()
     form.append('file', file)

@@ -44,6 +44,8 @@ const routes: RouteRecordRaw[] = [
       { path: 'register', component: () => import('@/views/account/RegisterPage.vue'), meta: { public: true, guestOnly: true, title: '企业注册' } },
       { path: 'forgot-password', component: () => import('@/views/account/ForgotPassword.vue'), meta: { public: true, title: '忘记密码' } },
       { path: 'recovery', component: () => import('@/views/account/RecoveryRequest.vue'), meta: { public: true, title: '手机号不可用申请' } },
+      { path: 'recovery/cancel', component: () => import('@/views/account/RecoveryAnswer.vue'), meta: { public: true, title: '撤销账号找回申请' } },
+      { path: 'recovery/confirm', component: () => import('@/views/account/RecoveryAnswer.vue'), meta: { public: true, title: '确认账号找回申请' } },
     ],
   },
   {

@@ -49,8 +49,10 @@ export const CERT_STATUS: Record<string, string> = {
 
 export const RECOVERY_STATUS: Record<string, string> = {
   pending: '待审核',
-  approved: '已通过',
+  approved: '已通过（冷静期中）',
   rejected: '已驳回',
+  cancelled: '已撤销',
+  completed: '已生效',
 }
 
 export const OBJECTION_STATUS: Record<string, string> = {
