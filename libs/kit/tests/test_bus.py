@@ -264,3 +264,41 @@ async def test_an_event_nobody_consumes_is_parked_for_an_operator_not_marked_sen
         assert await relay.publish_pending() == 0  # never claimed again
     finally:
         await relay.stop()
+
+
+async def test_a_handlers_log_lines_carry_the_events_correlation_id_and_id(db, settings):
+    import io
+    import logging
+    from contextlib import redirect_stdout
+
+    import structlog
+    from kit.logging import configure_logging
+
+    async def handler(session, event: Envelope) -> None:
+        structlog.get_logger("handler").info("handled_it")
+
+    consumer = Consumer(name="kitlogs", db=db, settings=settings, handlers={"thing.logged.v1": handler})
+    envelope = Envelope(type="thing.logged", producer="test", payload={}, correlation_id="req-42")
+
+    class Delivery:
+        body = envelope.model_dump_json().encode()
+        routing_key = "thing.logged.v1"
+        headers: dict = {}
+
+        async def ack(self, multiple: bool = False) -> None:
+            pass
+
+    saved = structlog.get_config()
+    buffer = io.StringIO()
+    try:
+        with redirect_stdout(buffer):
+            configure_logging("kitlogs", "INFO")
+            await consumer._on_message(Delivery())  # type: ignore[arg-type]
+            structlog.get_logger("after").info("outside")
+    finally:
+        structlog.configure(**saved)
+        logging.getLogger().handlers = []
+    lines = {line["event"]: line for line in map(json.loads, buffer.getvalue().splitlines()) if "event" in line}
+    assert lines["handled_it"]["request_id"] == "req-42"
+    assert lines["handled_it"]["event_id"] == str(envelope.id) and lines["handled_it"]["event_type"] == envelope.type
+    assert "event_id" not in lines["outside"] and lines["outside"]["service"] == "kitlogs"

@@ -175,7 +175,10 @@ class Consumer:
                 "messaging.consumer.group.name": self.name,
             },
         ) as span:
+            # Every line the handler writes carries the event's correlation id (the request that emitted
+            # it) as request_id, and the event's id and type.
             token = request_id_var.set(envelope.correlation_id)
+            bound = structlog.contextvars.bind_contextvars(event_id=str(envelope.id), event_type=envelope.type)
             try:
                 handled = await self._handle_outlasting_outages(envelope)
             except Exception as exc:
@@ -200,6 +203,7 @@ class Consumer:
                 return
             finally:
                 request_id_var.reset(token)
+                structlog.contextvars.reset_contextvars(**bound)
             metrics.EVENTS_CONSUMED.labels(self.name, envelope.type, "handled" if handled else "duplicate").inc()
             metrics.EVENT_LATENCY.labels(self.name).observe(
                 max(0.0, (datetime.now(UTC) - envelope.occurred_at).total_seconds())
