@@ -206,17 +206,42 @@ def test_plain_pdf_is_accepted_scripted_is_refused():
 
 def test_download_links_expire_and_cannot_be_forged():
     token = sign_download(
-        "s3cret", bucket="b", key="k/1", filename="证书.pdf", content_type="application/pdf", ttl=60
+        "s3cret", service="certificate", bucket="b", key="k/1", filename="证书.pdf",
+        content_type="application/pdf", ttl=60,
     )
-    assert verify_download("s3cret", token)["key"] == "k/1"
+    assert verify_download("s3cret", token, service="certificate", bucket="b")["key"] == "k/1"
     with pytest.raises(NotFound):
-        verify_download("other", token)
+        verify_download("other", token, service="certificate", bucket="b")
     with pytest.raises(NotFound):
-        verify_download("s3cret", "证书." + token)
-    expired = sign_download("s3cret", bucket="b", key="k", filename="a", content_type="x", ttl=-1)
+        verify_download("s3cret", "证书." + token, service="certificate", bucket="b")
+    expired = sign_download("s3cret", service="certificate", bucket="b", key="k", filename="a", content_type="x",
+                            ttl=-1)
     with pytest.raises(NotFound) as e:
-        verify_download("s3cret", expired)
+        verify_download("s3cret", expired, service="certificate", bucket="b")
     assert e.value.code == "download_link_expired"
+
+
+def test_download_links_are_per_service_and_per_bucket():
+    """One service's link opens nothing at another, even with the same LP_DOWNLOAD_SECRET; and a route
+    opens only the bucket it serves."""
+    token = sign_download("s3cret", service="certificate", bucket="lp-certificates", key="k", filename="a.pdf",
+                          content_type="application/pdf", ttl=60)
+    with pytest.raises(NotFound) as e:
+        verify_download("s3cret", token, service="declaration", bucket="lp-certificates")
+    assert e.value.code == "download_link_invalid"
+    with pytest.raises(NotFound):
+        verify_download("s3cret", token, service="certificate", bucket="lp-evidence")
+    # the body names its service and bucket; swapping them breaks the signature
+    body, _, mac = token.partition(".")
+    import base64
+    import json
+
+    data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    assert data["s"] == "certificate" and data["b"] == "lp-certificates"
+    data["b"] = "lp-evidence"
+    forged = base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=") + "." + mac
+    with pytest.raises(NotFound):
+        verify_download("s3cret", forged, service="certificate", bucket="lp-evidence")
 
 
 def test_phones_masked_and_secrets_dropped_in_logs():

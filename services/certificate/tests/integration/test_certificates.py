@@ -136,6 +136,7 @@ async def test_download_links_are_short_lived_and_signed(org, published, client,
     assert (await client.get(f"/api/certificates/downloads/{tampered}")).status_code == 404
     expired = sign_download(
         settings.download_secret,
+        service="certificate",
         bucket="lp-certificates",
         key=f"certificates/unstamped/{uuid.uuid4()}.pdf",
         filename="x.pdf",
@@ -145,6 +146,12 @@ async def test_download_links_are_short_lived_and_signed(org, published, client,
     r = await client.get(f"/api/certificates/downloads/{expired}")
     assert r.status_code == 404
     assert r.json()["error"]["code"] == "download_link_expired"
+    # Signed with the same secret by another service, or for another bucket: not a link of this route.
+    for service, bucket in (("declaration", "lp-certificates"), ("certificate", "lp-evidence")):
+        foreign = sign_download(settings.download_secret, service=service, bucket=bucket,
+                                key=token, filename="x.pdf", content_type="application/pdf", ttl=60)
+        r = await client.get(f"/api/certificates/downloads/{foreign}")
+        assert r.status_code == 404 and r.json()["error"]["code"] == "download_link_invalid"
 
 
 # --- stamped version ------------------------------------------------------------------------------------

@@ -346,6 +346,7 @@ async def list_evidence(
 def evidence_json(runtime: Runtime, f: EvidenceFile) -> dict[str, Any]:
     token = sign_download(
         runtime.settings.download_secret,
+        service=runtime.settings.service_name,
         bucket=EVIDENCE_BUCKET,
         key=f.key,
         filename=f.filename,

@@ -3,12 +3,15 @@ and bad input of every kind answering 4xx in the error shape."""
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 
 import pytest
 from declaration.comparison import BenchmarkComparison
 from declaration.config import Settings
 from declaration.models import Candidate
+from kit.downloads import sign_download
 from sqlalchemy import func, select
 
 GOOD = {"down_content": "92.5", "formaldehyde": 18}
@@ -170,7 +173,7 @@ async def test_clients_cannot_write_status_tenant_or_review_fields(client, open_
     assert r.status_code == 422 and error(r) == "invalid_standard_no"
 
 
-async def test_bad_files_and_values_answer_4xx(apps, client, open_product, make_token, h):
+async def test_bad_files_and_values_answer_4xx(apps, client, runtime, open_product, make_token, h):
     product, _ = await open_product()
     a = h.Org(make_token, "enterprise", "戊公司")
     did = await _draft(client, product, a, "Q/E 3-2021")
@@ -202,6 +205,20 @@ async def test_bad_files_and_values_answer_4xx(apps, client, open_product, make_
     )
     assert r.status_code == 201 and r.json()["filename"] == "passwd.pdf"
     assert (await client.get("/api/declarations/files/forged.token")).status_code == 404
+    # The evidence link opens the evidence; the same object under another service's signature, or a
+    # link of this service naming another bucket, opens nothing (each service has its own key, each
+    # route its own bucket).
+    token = r.json()["download_url"].rsplit("/", 1)[1]
+    assert (await client.get(f"/api/declarations/files/{token}")).status_code == 200
+    body = token.partition(".")[0]
+    evidence_key = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))["k"]
+    secret = runtime.settings.download_secret
+    for service_name, bucket in (("certificate", "lp-evidence"), ("declaration", "lp-models"),
+                                 ("declaration", "lp-certificates")):
+        foreign = sign_download(secret, service=service_name, bucket=bucket, key=evidence_key,
+                                filename="x.pdf", content_type="application/pdf", ttl=60)
+        refused = await client.get(f"/api/declarations/files/{foreign}")
+        assert refused.status_code == 404 and error(refused) == "download_link_invalid"
     # filters and pagination
     assert (await client.get("/api/declarations?page_size=1000", headers=a.headers)).status_code == 422
     assert (await client.get("/api/declarations?list_status=nonsense", headers=a.headers)).status_code == 422

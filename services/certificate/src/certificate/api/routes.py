@@ -20,7 +20,7 @@ from kit.security import (
     require_forerunner_verified,
 )
 from kit.uploads import check_upload
-from kit.web import ReadSessionDep, RuntimeDep, SessionDep, client_ip
+from kit.web import QueryText, ReadSessionDep, RuntimeDep, SessionDep, client_ip
 
 from certificate import service
 from certificate.api.pages import STYLESHEET_PATH, stylesheet, verify_page
@@ -160,6 +160,7 @@ async def _deliver(runtime: Runtime, stored: service.StoredFile, *, link: bool) 
         ttl = settings.download_link_seconds
         token = sign_download(
             settings.download_secret,
+            service=settings.service_name,
             bucket=BUCKET,
             key=stored.key,
             filename=stored.filename,
@@ -203,7 +204,7 @@ async def list_certificates(
     page: PageDep,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     status_: Annotated[CertificateStatus | None, Query(alias="status")] = None,
-    keyword: Annotated[str | None, Query(max_length=100, description="证书编号、企业名称或标准号")] = None,
+    keyword: QueryText(100, description="证书编号、企业名称或标准号") = None,
     stamped: Annotated[bool | None, Query(description="是否已回传盖章版")] = None,
 ) -> CertificatePage:
     require_forerunner_verified(principal)
@@ -392,9 +393,9 @@ async def download_by_link(token: Annotated[str, Path(max_length=2048)], runtime
     # which cannot compare non-ASCII text.
     if not DOWNLOAD_TOKEN.fullmatch(token):
         raise NotFound("下载链接无效", code="download_link_invalid")
-    found = verify_download(runtime.settings.download_secret, token)
-    if found["bucket"] != BUCKET:
-        raise Forbidden()
+    found = verify_download(
+        runtime.settings.download_secret, token, service=runtime.settings.service_name, bucket=BUCKET
+    )
     assert runtime.storage is not None
     data = await runtime.storage.get(BUCKET, found["key"])
     return Response(

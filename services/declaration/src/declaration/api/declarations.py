@@ -11,6 +11,7 @@ from kit.downloads import content_disposition, verify_download
 from kit.errors import Invalid
 from kit.security import AgencyPrincipal, CurrentPrincipal, WorkingGroupPrincipal
 from kit.uploads import check_upload
+from kit.web import QueryText
 
 from declaration import files, service
 from declaration.api.paging import PageDep, RuntimeDep
@@ -30,7 +31,7 @@ router = APIRouter(prefix="/api/declarations", tags=["declarations"])
 Authorization = Annotated[str | None, Header(include_in_schema=False)]
 # bounded like the columns they filter: an out-of-range year or a NUL is a 422, never a database error
 Year = Annotated[int | None, Query(ge=1990, le=2100)]
-Text = Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")]
+Text = QueryText(100)
 
 
 def _comparison(request: Request):
@@ -179,7 +180,10 @@ async def delete_evidence(
 @router.get("/files/{token}", operation_id="download_file", summary="下载文件（短时链接）")
 async def download_file(runtime: RuntimeDep, token: str) -> Response:
     """The link itself is the proof of the access check made when it was handed out (≤ 15 minutes)."""
-    target = verify_download(runtime.settings.download_secret, token)
+    # Only evidence links, signed by this service, open anything here (a link names its bucket).
+    target = verify_download(
+        runtime.settings.download_secret, token, service=runtime.settings.service_name, bucket=service.EVIDENCE_BUCKET
+    )
     data = await files.get(runtime, target["bucket"], target["key"])
     return Response(
         data, media_type=target["content_type"],
