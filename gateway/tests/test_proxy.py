@@ -202,6 +202,34 @@ async def test_health_readiness_metrics_and_docs(client: httpx.AsyncClient):
         assert f'href="/api/{name}/openapi.json"' in docs.text
 
 
+async def test_readiness_and_metrics_are_not_served_to_outside_callers(gateway_settings):
+    """Through the ingress (X-Forwarded-For) or from an address outside the internal networks, /readyz and
+    /metrics are 404; /healthz says nothing and stays open. The API documents are off in production."""
+    async with serve_gateway(gateway_settings()) as url, httpx.AsyncClient(base_url=url) as c:
+        for path in ("/readyz", "/metrics"):
+            relayed = await c.get(path, headers={"X-Forwarded-For": "203.0.113.7"})
+            assert relayed.status_code == 404 and relayed.json()["error"]["code"] == "not_found"
+        assert (await c.get("/healthz", headers={"X-Forwarded-For": "203.0.113.7"})).status_code == 200
+    outside = gateway_settings(gateway_internal_networks=["10.0.0.0/8"])  # the test client is 127.0.0.1
+    async with serve_gateway(outside) as url, httpx.AsyncClient(base_url=url) as c:
+        assert (await c.get("/metrics")).status_code == 404
+        assert (await c.get("/readyz")).status_code == 404
+    production = gateway_settings(env="production", internal_token="t" * 40, pii_key=_strong_pii_key(),
+                                  download_secret="d" * 40, s3_secret_key="s" * 40, sms_provider="http",
+                                  amqp_url="amqp://lp:" + "p" * 24 + "@mq:5672/",
+                                  database_url="postgresql+asyncpg://lp:" + "p" * 24 + "@db/lp",
+                                  public_base_url="https://lp.example.cn")
+    async with serve_gateway(production) as url, httpx.AsyncClient(base_url=url) as c:
+        assert (await c.get("/api/docs")).status_code == 404
+
+
+def _strong_pii_key() -> str:
+    import base64
+    import os
+
+    return base64.b64encode(os.urandom(32)).decode()
+
+
 async def test_ready_without_redis_which_is_reported_as_degraded(gateway_settings, fake_service: str):
     settings = gateway_settings(notify_url=fake_service, redis_url="redis://127.0.0.1:1/0")
     async with serve_gateway(settings) as url, httpx.AsyncClient(base_url=url) as c:
@@ -258,3 +286,11 @@ def test_verification_pages_are_the_certificate_service_s():
     assert match_page("/verify/static/verify.css") == "certificate"
     assert match_page("/verify") is None and match_page("/verify/") is None and match_page("/verifyX/1") is None
     assert match_page("/verify/./x") is None
+
+
+async def test_server_and_date_are_sent_once(client: httpx.AsyncClient):
+    """The service's own Server and Date are dropped: the gateway's server writes each once."""
+    r = await client.get("/api/mall/products")
+    assert r.status_code == 200
+    assert len(r.headers.get_list("server")) == 1 and len(r.headers.get_list("date")) == 1
+    assert "aiohttp" not in r.headers["server"]

@@ -56,6 +56,9 @@ def test_no_server_error_from_generated_requests(platform, fuzz_token, service, 
         "--seed", os.environ.get("LP_FUZZ_SEED", "20261126"),
         "--no-color",
     ]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
+    # fuzz_hooks: control characters (NUL included) in query strings.
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "fuzz_hooks",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")]))}
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False, env=env)
     tail = (out.stdout + out.stderr)[-6000:]
     assert out.returncode == 0, f"schemathesis found server errors in {service}:\n{tail}"

@@ -4,6 +4,7 @@ rate-limit and pool knobs, all overridable by ``LP_GATEWAY_*`` environment varia
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from kit.settings import ServiceSettings
 from pydantic import Field
@@ -13,6 +14,9 @@ DEFAULT_PORTAL_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 
 
 class Settings(ServiceSettings):
+    uses_database: ClassVar[bool] = False
+    uses_broker: ClassVar[bool] = False
+
     service_name: str = "gateway"
 
     gateway_portal_dist: str = str(DEFAULT_PORTAL_DIST)
@@ -31,6 +35,13 @@ class Settings(ServiceSettings):
     # How many proxies in front of the gateway append to X-Forwarded-For (0: the gateway is the edge and
     # a client-sent X-Forwarded-For is ignored, so nobody picks their own rate-limit bucket).
     gateway_trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
+
+    # /readyz and /metrics answer only callers inside these networks that did not come through a proxy
+    # (no X-Forwarded-For): kubelet probes and Prometheus reach the pod directly, the ingress adds the header.
+    # Everyone else gets 404. /healthz stays open (it says nothing).
+    gateway_internal_networks: list[str] = Field(
+        default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
+    )
 
     gateway_connect_timeout: float = Field(default=2.0, gt=0)
     gateway_read_timeout: float = Field(default=30.0, gt=0)

@@ -7,6 +7,7 @@ to the services, checks tokens and rate limits first, and serves the portal at `
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import re
 import time
 import uuid
@@ -49,6 +50,7 @@ class Gateway:
         # Pre-bound metric children: a labels() lookup per request is measurable at this rate.
         self._latency = {name: metrics.HTTP_LATENCY.labels("gateway", "proxy", name) for name in self.upstreams}
         self._counters: dict[tuple[str, int], Any] = {}
+        self._internal_networks = [ipaddress.ip_network(n, strict=False) for n in settings.gateway_internal_networks]
 
     # ------------------------------------------------------------------ lifecycle
     async def startup(self) -> None:
@@ -143,14 +145,17 @@ class Gateway:
                 # Dot segments could make a service see another prefix than the one routed here.
                 upstream = None if "/." in path else match_upstream(path)
                 if upstream is None:
-                    if path in ("/api/docs", "/api/docs/"):
+                    if path in ("/api/docs", "/api/docs/") and self.settings.serve_openapi:
                         await send_html(send_local, self.docs)
                     else:
                         await send_error(send_local, 404, "not_found", "接口不存在")
                     return
                 await self.proxy(scope, receive, send_local, upstream, request_id, authorization, declared)
             elif path in _LOCAL_PATHS:
-                await self.local(path, send_local)
+                if path != "/healthz" and not self.internal_caller(scope):
+                    await send_error(send_local, 404, "not_found", "接口不存在")
+                else:
+                    await self.local(path, send_local)
             elif path == "/internal" or path.startswith("/internal/") or path == "/api":
                 # Service-to-service routes are never reachable from outside.
                 await send_error(send_local, 404, "not_found", "接口不存在")
@@ -250,6 +255,21 @@ class Gateway:
         index = max(0, len(chain) - 1 - hops)
         ip = chain[index][:64]
         return ip, ip
+
+    def internal_caller(self, scope: Scope) -> bool:
+        """A probe or a scraper inside the cluster: an internal address, and not relayed by a proxy."""
+        if any(name == b"x-forwarded-for" for name, _ in scope["headers"]):
+            return False
+        peer = scope.get("client")
+        try:
+            address = ipaddress.ip_address(peer[0]) if peer else None
+        except ValueError:
+            return False
+        if address is None:
+            return False
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        return any(address in network for network in self._internal_networks)
 
     def forwarded_proto(self, scope: Scope) -> str | None:
         """Behind a trusted TLS-terminating proxy the client's scheme is the proxy's X-Forwarded-Proto."""

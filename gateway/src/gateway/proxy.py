@@ -37,6 +37,7 @@ _SET_BY_GATEWAY = frozenset(
         b"x-internal-token", b"expect",
     }
 )
+_SET_BY_GATEWAY_OUT = frozenset({b"x-request-id", b"server", b"date"})
 _IDEMPOTENT_NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 
 UNAVAILABLE = ("service_unavailable", "服务暂时不可用，请稍后再试")
@@ -172,11 +173,12 @@ async def forward(
             async with session.request(
                 method, url, headers=headers, data=data, allow_redirects=False
             ) as response:
-                # The caller's send appends the gateway's X-Request-ID; the service's echo of it is dropped.
+                # The caller's send appends the gateway's X-Request-ID; the service's echo of it is dropped,
+                # and so are its Server and Date (the gateway's own server writes them once).
                 out = [
                     (k.lower(), v)
                     for k, v in response.raw_headers
-                    if k.lower() not in HOP_BY_HOP and k.lower() != b"x-request-id"
+                    if k.lower() not in HOP_BY_HOP and k.lower() not in _SET_BY_GATEWAY_OUT
                 ]
                 length = response.content_length
                 if length is not None and length <= SMALL_BODY:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import time
@@ -20,32 +21,50 @@ from kit.uploads import check_file_sync
 from PIL import Image
 from pydantic import ValidationError
 
+STRONG = {
+    "env": "production",
+    "sms_provider": "http",
+    "internal_token": "x" * 32,
+    "pii_key": "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVoxMjM0NTY=",
+    "download_secret": "y" * 32,
+    "s3_secret_key": "z" * 32,
+    "amqp_url": "amqp://lp:Vq3kP9x2mL7wR4tZ@mq:5672/",
+    "database_url": "postgresql+asyncpg://lp:Vq3kP9x2mL7wR4tZ@db:5432/lp_auth",
+}
+
 
 def test_production_refuses_development_secrets():
     with pytest.raises(ValidationError, match="LP_INTERNAL_TOKEN"):
         ServiceSettings(env="production", sms_provider="http")
-    ok = ServiceSettings(
-        env="production",
-        sms_provider="http",
-        internal_token="x" * 32,
-        pii_key="QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVoxMjM0NTY=",
-        download_secret="y" * 32,
-        s3_secret_key="z" * 32,
-    )
-    assert ok.env == "production"
+    ok = ServiceSettings(**STRONG)
+    assert ok.env == "production" and not ok.serve_openapi
+    assert ServiceSettings(**{**STRONG, "openapi_enabled": True}).serve_openapi
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("internal_token", "short-but-not-the-default", "LP_INTERNAL_TOKEN"),
+        ("download_secret", "k" * 31, "LP_DOWNLOAD_SECRET"),
+        ("pii_key", base64.b64encode(bytes(32)).decode(), "LP_PII_KEY"),  # all zero
+        ("pii_key", base64.b64encode(b"ab" * 16).decode(), "LP_PII_KEY"),  # a repeated pattern
+        ("pii_key", base64.b64encode(b"0123456789abcdef").decode(), "LP_PII_KEY"),  # 16 bytes
+        ("pii_key", "not base64!", "LP_PII_KEY"),
+        ("amqp_url", "amqp://guest:guest@mq:5672/", "LP_AMQP_URL"),
+        ("amqp_url", "amqp://lp@mq:5672/", "LP_AMQP_URL"),
+        ("database_url", "postgresql+asyncpg://postgres@db:5432/lp_auth", "LP_DATABASE_URL"),
+    ],
+)
+def test_production_refuses_weak_values(field: str, value: str, named: str):
+    with pytest.raises(ValidationError, match=named):
+        ServiceSettings(**{**STRONG, field: value})
+    # development and tests keep their convenient defaults
+    assert ServiceSettings(**{**STRONG, "env": "test", field: value}).env == "test"
 
 
 def test_adjustable_clock_refused_in_production():
     with pytest.raises(ValidationError, match="CLOCK"):
-        ServiceSettings(
-            env="production",
-            sms_provider="http",
-            internal_token="x" * 32,
-            pii_key="QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVoxMjM0NTY=",
-            download_secret="y" * 32,
-            s3_secret_key="z" * 32,
-            clock_adjustable=True,
-        )
+        ServiceSettings(**STRONG, clock_adjustable=True)
 
 
 @pytest.fixture(scope="module")

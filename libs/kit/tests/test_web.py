@@ -122,3 +122,63 @@ async def test_forwarded_for_is_trusted_only_as_far_as_the_configured_hops():
     assert await _ip_seen(0, "198.51.100.66") == "192.0.2.10"
     assert await _ip_seen(1, None) == "192.0.2.10"
     assert await _ip_seen(3, "203.0.113.7") == "192.0.2.10"
+
+
+def _cache_app() -> FastAPI:
+    from fastapi.responses import Response
+
+    app = FastAPI()
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, service="kit-test", max_body_bytes=1024)
+
+    @app.get("/api/things/logo")
+    async def logo() -> Response:
+        return Response(b"png", media_type="image/png", headers={"Cache-Control": "private, max-age=60"})
+
+    @app.get("/api/things")
+    async def things() -> dict:
+        return {"items": []}
+
+    @app.post("/api/auth/login")
+    async def login() -> dict:
+        return {"access_token": "t"}
+
+    return app
+
+
+async def test_no_store_on_authenticated_and_token_answers_nosniff_on_all():
+    transport = httpx.ASGITransport(app=_cache_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        authed = await c.get("/api/things", headers={"Authorization": "Bearer x"})
+        assert authed.headers["cache-control"] == "no-store"
+        assert authed.headers["x-content-type-options"] == "nosniff"
+        # a route's own caching gives way when the request was authenticated (one header, no-store)
+        logo = await c.get("/api/things/logo", headers={"Authorization": "Bearer x"})
+        assert logo.headers.get_list("cache-control") == ["no-store"]
+        tokens = await c.post("/api/auth/login")
+        assert tokens.headers["cache-control"] == "no-store"
+        assert tokens.headers["x-content-type-options"] == "nosniff"
+        # public answers keep what the route chose
+        public = await c.get("/api/things/logo")
+        assert public.headers["cache-control"] == "private, max-age=60"
+        missing = await c.get("/nowhere")
+        assert missing.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_openapi_documents_are_off_in_production_unless_enabled():
+    from types import SimpleNamespace
+
+    from kit.web import create_service_app
+
+    def app_for(env: str, enabled: bool) -> FastAPI:
+        settings = SimpleNamespace(env=env, openapi_enabled=enabled, max_body_bytes=1024,
+                                   serve_openapi=env != "production" or enabled)
+        return create_service_app(runtime=SimpleNamespace(settings=settings, service="things"), title="t",
+                                  route_name="things", routers=[])
+
+    for env, enabled, served in (("test", False, True), ("production", False, False), ("production", True, True)):
+        app = app_for(env, enabled)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+            document = await c.get("/api/things/openapi.json")
+            docs = await c.get("/docs")
+        assert (document.status_code == 200) is served and (docs.status_code == 200) is served, (env, enabled)

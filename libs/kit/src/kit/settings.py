@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,8 +18,53 @@ DEV_S3_KEY = "lpdevaccess"
 DEV_S3_SECRET = "lpdevsecret"
 
 
+MIN_SECRET_BYTES = 32
+
+
+def short_secret(value: str) -> bool:
+    return len(value.encode()) < MIN_SECRET_BYTES
+
+
+def weak_key(raw: bytes) -> bool:
+    """All one byte, or one short block repeated (``00…``, ``abab…``): no key at all."""
+    return any(len(raw) % size == 0 and raw == raw[:size] * (len(raw) // size) for size in (1, 2, 4, 8, 16))
+
+
+def weak_production_values(settings: ServiceSettings) -> list[str]:
+    """What production refuses besides the development defaults: short secrets, a PII key that is not a
+    random 32-byte key, the broker's guest account, a database URL without a password."""
+    from sqlalchemy.engine import make_url
+
+    problems: list[str] = []
+    for name, value in (("LP_INTERNAL_TOKEN", settings.internal_token), ("LP_DOWNLOAD_SECRET", settings.download_secret)):
+        if short_secret(value):
+            problems.append(f"{name} must be at least {MIN_SECRET_BYTES} bytes")
+    try:
+        pii = base64.b64decode(settings.pii_key, validate=True)
+    except ValueError:
+        pii = b""
+    if len(pii) != 32 or weak_key(pii):
+        problems.append("LP_PII_KEY must be 32 random bytes in base64 (not all-zero, not a repeated pattern)")
+    if settings.uses_broker:
+        amqp = urlsplit(settings.amqp_url)
+        if not amqp.password or amqp.username == "guest" or amqp.password == "guest":
+            problems.append("LP_AMQP_URL must name its own user and password (not guest:guest)")
+    if settings.uses_database:
+        try:
+            database_password = make_url(settings.database_url).password
+        except ValueError:
+            database_password = None
+        if not database_password:
+            problems.append("LP_DATABASE_URL must carry a password")
+    return problems
+
+
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LP_", extra="ignore")
+
+    # What the process connects to (the gateway has neither a database nor the broker).
+    uses_database: ClassVar[bool] = True
+    uses_broker: ClassVar[bool] = True
 
     env: Literal["development", "test", "production"] = "development"
     service_name: str = "service"
@@ -61,6 +107,9 @@ class ServiceSettings(BaseSettings):
     # Proxies in front of the service that append to X-Forwarded-For and are trusted to: the gateway (1).
     trusted_proxy_hops: int = Field(default=1, ge=0, le=5)
 
+    # The OpenAPI documents and Swagger UI: on in development and tests, off in production unless enabled.
+    openapi_enabled: bool = False
+
     clock_adjustable: bool = False
     max_body_bytes: int = 25 * 1024 * 1024
     public_base_url: str = "http://localhost:8000"
@@ -91,11 +140,18 @@ class ServiceSettings(BaseSettings):
         bad = [name for name, is_default in defaults.items() if is_default]
         if bad:
             raise ValueError(f"production refuses development secrets: {', '.join(bad)}")
+        weak = weak_production_values(self)
+        if weak:
+            raise ValueError(f"production refuses weak values: {'; '.join(weak)}")
         if self.clock_adjustable:
             raise ValueError("LP_CLOCK_ADJUSTABLE is for development and tests only")
         if self.sms_provider == "capture":
             raise ValueError("production needs a real SMS provider (LP_SMS_PROVIDER=http)")
         return self
+
+    @property
+    def serve_openapi(self) -> bool:
+        return self.env != "production" or self.openapi_enabled
 
     @property
     def exchange_name(self) -> str:

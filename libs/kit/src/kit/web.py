@@ -3,6 +3,7 @@ body-size limit, /healthz, /readyz and /metrics."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -10,9 +11,10 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import AfterValidator
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,6 +29,25 @@ access_log = structlog.get_logger("kit.access")
 
 class _BodyTooLarge(Exception):
     pass
+
+
+# Routes whose answers carry tokens or account data even without an Authorization header (login, refresh,
+# registration, password reset): never stored by a browser or a shared cache.
+_TOKEN_PATHS = ("/api/auth/",)
+
+
+def _response_headers(
+    raw: list[tuple[bytes, bytes]], rid: str, *, private: bool
+) -> list[tuple[bytes, bytes]]:
+    """The request id; ``nosniff`` on every answer; ``Cache-Control: no-store`` on every answer to an
+    authenticated request and on token routes, whatever the route set (a cached answer outlives logout)."""
+    out = [(k, v) for k, v in raw if not (private and k.lower() == b"cache-control")]
+    if not any(k.lower() == b"x-content-type-options" for k, _ in out):
+        out.append((b"x-content-type-options", b"nosniff"))
+    if private:
+        out.append((b"cache-control", b"no-store"))
+    out.append((b"x-request-id", rid.encode("latin-1")))
+    return out
 
 
 class RequestContextMiddleware:
@@ -80,12 +101,13 @@ class RequestContextMiddleware:
                         raise _BodyTooLarge
                 return message
 
+            private = b"authorization" in headers or scope.get("path", "").startswith(_TOKEN_PATHS)
+
             async def send_with_id(message: Message) -> None:
                 if message["type"] == "http.response.start":
                     status["code"] = message["status"]
                     status["sent"] = True
-                    message.setdefault("headers", [])
-                    message["headers"] = [*message["headers"], (b"x-request-id", rid.encode("latin-1"))]
+                    message["headers"] = _response_headers(message.get("headers", []), rid, private=private)
                 await send(message)
 
             try:
@@ -167,8 +189,8 @@ def create_service_app(
         description=description,
         version=version,
         lifespan=lifespan,
-        openapi_url=f"/api/{route_name}/openapi.json",
-        docs_url="/docs",
+        openapi_url=f"/api/{route_name}/openapi.json" if runtime.settings.serve_openapi else None,
+        docs_url="/docs" if runtime.settings.serve_openapi else None,
         redoc_url=None,
         # The kit traces requests itself (kit.tracing) with scrubbed logs; FastAPI's own would double spans.
         telemetry={"tracing": False, "metrics": False, "logs": False},
@@ -244,3 +266,23 @@ async def page_params(page: int = 1, page_size: int = 20) -> dict[str, Any]:
 
 
 PageDep = Annotated[dict[str, Any], Depends(page_params)]
+
+# C0 controls (NUL included: PostgreSQL refuses it in text), DEL and the C1 controls. None of them belongs in a
+# search or filter value, and a NUL that reached the database used to answer 500.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _no_control_characters(value: str | None) -> str | None:
+    if value is not None and _CONTROL_CHARACTERS.search(value):
+        raise ValueError("查询条件不能包含控制字符")
+    return value
+
+
+def QueryText(max_length: int = 100, *, description: str | None = None, alias: str | None = None):
+    """The one type of every free-text query-string filter (keyword, brand, category, field …): optional,
+    bounded, and refused with 422 when it holds a control character."""
+    return Annotated[
+        str | None,
+        Query(max_length=max_length, description=description, alias=alias),
+        AfterValidator(_no_control_characters),
+    ]

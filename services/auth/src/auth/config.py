@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kit.settings import ServiceSettings
+from kit.settings import MIN_SECRET_BYTES, ServiceSettings, short_secret
 from pydantic import Field, model_validator
 
 DEV_SMS_CODE_SECRET = "dev-sms-code-secret-not-for-production"
@@ -63,6 +63,8 @@ class Settings(ServiceSettings):
     def _refuse_default_sms_secret(self) -> Settings:
         if self.env == "production" and self.sms_code_secret == DEV_SMS_CODE_SECRET:
             raise ValueError("production refuses development secrets: LP_SMS_CODE_SECRET")
+        if self.env == "production" and short_secret(self.sms_code_secret):
+            raise ValueError(f"production refuses weak values: LP_SMS_CODE_SECRET must be at least {MIN_SECRET_BYTES} bytes")
         return self
 
     @model_validator(mode="after")

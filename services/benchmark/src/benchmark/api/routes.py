@@ -20,7 +20,7 @@ from kit.security import (
     require_org,
 )
 from kit.uploads import read_limited
-from kit.web import PageDep, RuntimeDep
+from kit.web import PageDep, QueryText, RuntimeDep
 
 from benchmark import service
 from benchmark.api.schemas import (
@@ -57,7 +57,7 @@ async def list_products(
     runtime: RuntimeDep,
     page: PageDep,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    field: Annotated[str | None, Query(max_length=50)] = None,
+    field: QueryText(50) = None,
     open: Annotated[bool | None, Query(description="只看可自主申报（true）或暂不可申报（false）")] = None,
 ) -> dict[str, Any]:
     items, total = await service.list_products(

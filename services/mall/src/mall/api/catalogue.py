@@ -9,7 +9,7 @@ import httpx
 from fastapi import APIRouter, Depends, Header, Query, Response
 from kit.runtime import Runtime
 from kit.security import OptionalPrincipal
-from kit.web import PageDep, RuntimeDep
+from kit.web import PageDep, QueryText, RuntimeDep
 
 from mall import brand_logos, service
 from mall.api.schemas import (
@@ -37,12 +37,12 @@ async def categories(runtime: RuntimeDep, include_empty: bool = False) -> list[d
 async def search_products(
     runtime: RuntimeDep,
     page: PageDep,
-    category: Annotated[str | None, Query(max_length=100, description="领域")] = None,
+    category: QueryText(100, description="领域") = None,
     product_id: Annotated[uuid.UUID | None, Query(description="重点领域产品")] = None,
     star: Annotated[int | None, Query(ge=1, le=5)] = None,
-    brand: Annotated[str | None, Query(max_length=100)] = None,
-    region: Annotated[str | None, Query(max_length=12, description="行政区划代码（GB/T 2260）")] = None,
-    q: Annotated[str | None, Query(max_length=MAX_QUERY_CHARS, description="关键词，支持中文")] = None,
+    brand: QueryText(100) = None,
+    region: QueryText(12, description="行政区划代码（GB/T 2260）") = None,
+    q: QueryText(MAX_QUERY_CHARS, description="关键词，支持中文") = None,
     sort: Literal["latest", "oldest", "star", "name"] = "latest",
 ) -> CataloguePage:
     query = service.CatalogueQuery(
