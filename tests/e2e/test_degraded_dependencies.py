@@ -9,6 +9,7 @@ Redis                  200, degraded: redis    200, degraded: redis        publi
                                                                            needs Redis: 503 ``unavailable``
 broker                 200                     200, degraded: broker;      public reads 200 (events wait
                                                worker /readyz 503          in the outbox)
+S3 storage             200                     200, degraded: storage      public reads 200
 mall (one upstream)    200                     (mall's own)                other services 200; mall's
                                                                            routes 503 ``service_unavailable``
 =====================  ======================  ==========================  ==============================
@@ -60,6 +61,7 @@ def degraded():
     base = _free_block()
     redis = TcpProxy("127.0.0.1", 6379).start()
     broker = TcpProxy("127.0.0.1", 5672).start()
+    storage = TcpProxy("127.0.0.1", base + 1000).start()
     mall = TcpProxy("127.0.0.1", base + dict(runner.SERVICES)["mall"]).start()
     platform = _Platform(
         base_port=base,
@@ -72,6 +74,7 @@ def degraded():
         separate_workers=True,
         extra_env={
             "LP_AMQP_URL": f"amqp://guest:guest@127.0.0.1:{broker.port}/",
+            "LP_S3_ENDPOINT": f"127.0.0.1:{storage.port}",
             # Every caller of mall (the gateway first) goes through the forwarder.
             "LP_MALL_URL": f"http://127.0.0.1:{mall.port}",
             # As in production: the test-only adjustable clock keeps its offset in Redis.
@@ -80,10 +83,10 @@ def degraded():
     )
     try:
         platform.up(demo=False, portal=False)
-        yield platform, {"redis": redis, "broker": broker, "mall": mall}
+        yield platform, {"redis": redis, "broker": broker, "storage": storage, "mall": mall}
     finally:
         platform.down()
-        for proxy in (redis, broker, mall):
+        for proxy in (redis, broker, storage, mall):
             proxy.close()
         asyncio.run(_drop_databases(f"lpdeg_{run_id}_"))
         shutil.rmtree(platform.state_dir, ignore_errors=True)
@@ -175,6 +178,25 @@ async def test_broker_away_leaves_http_pods_ready_and_makes_workers_unready(degr
             await _public_reads_answer(gw)
     finally:
         proxies["broker"].start()
+    await _all_ready(platform)
+
+
+async def test_storage_away_degrades_the_services_that_use_it_without_unreadiness(degraded):
+    platform, proxies = degraded
+    await _all_ready(platform)
+    proxies["storage"].stop()
+    try:
+        async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=15) as gw:
+
+            async def check() -> None:
+                for name in ("auth", "mall"):  # the services with buckets
+                    status, body = await _ready(gw, platform.service_url(name))
+                    assert status == 200 and body["degraded"] == ["storage"], (name, body)
+
+            await _eventually(check)
+            await _public_reads_answer(gw)
+    finally:
+        proxies["storage"].start()
     await _all_ready(platform)
 
 
