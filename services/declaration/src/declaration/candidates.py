@@ -250,7 +250,7 @@ async def _list_self_declared(session: AsyncSession, d: Declaration, *, now: dat
 
 
 async def follow_enterprise_phone(session: AsyncSession, sealer: Sealer, e: Enterprise, *, now: datetime) -> None:
-    """The enterprise's 基本信息 phone changed hands (``enterprise.updated``): its self-declared rows follow."""
+    """The enterprise's 基本信息 phone changed (``enterprise.updated``): its self-declared rows follow it."""
     if not e.phone_sealed:
         return
     phone = sealer.unseal(e.phone_sealed)
