@@ -28,6 +28,13 @@ async def test_portal_routes_get_index_html(portal_url: str, path: str):
     assert "<div id=app>" in r.text
     assert r.headers["cache-control"] == "no-cache"
     assert r.headers["x-content-type-options"] == "nosniff"
+    policy = dict(
+        [*d.split(" ", 1), ""][:2] for d in (p.strip() for p in r.headers["content-security-policy"].split(";"))
+    )
+    assert policy["default-src"] == "'self'" and policy["script-src"] == "'self'"
+    assert policy["object-src"] == "'none'" and policy["base-uri"] == "'none'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert "unsafe-eval" not in r.headers["content-security-policy"]
 
 
 async def test_assets_are_served_with_long_cache_and_missing_ones_are_404(portal_url: str):

@@ -98,19 +98,33 @@ async def browser(portal) -> Browser:
 
 @pytest.fixture
 async def new_page(browser):
-    """Each call opens a fresh browser context (its own session), as a different person would."""
+    """Each call opens a fresh browser context (its own session), as a different person would. Every page
+    is watched for Content-Security-Policy violations: the portal's policy must not break anything."""
     contexts = []
+    violations: list[str] = []
+
+    def watch(message) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            violations.append(message.text)
 
     async def make() -> Page:
         ctx = await browser.new_context(
             viewport={"width": 1440, "height": 900}, locale="zh-CN", accept_downloads=True
         )
         contexts.append(ctx)
-        return await ctx.new_page()
+        page = await ctx.new_page()
+        page.on("console", watch)
+        # A violation the page itself reports (also those no console line is written for).
+        await page.add_init_script(
+            "document.addEventListener('securitypolicyviolation', e => "
+            "console.error('Content Security Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI))"
+        )
+        return page
 
     yield make
     for ctx in contexts:
         await ctx.close()
+    assert not violations, f"Content-Security-Policy violations: {violations[:5]}"
 
 
 @pytest.fixture

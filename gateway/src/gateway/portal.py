@@ -14,7 +14,18 @@ from starlette.types import Message, Receive, Scope, Send
 from gateway.responses import send_error
 from gateway.routes import OPENAPI
 
+# The portal's Content-Security-Policy: scripts only from the portal's own files (no inline script, no
+# eval), nothing embedded, no <base>, never framed. Styles allow inline ones: Element Plus positions
+# popovers and dialogs with style attributes and the rich-text editor injects its stylesheet; a style
+# cannot run code. Images may be data: or blob: URLs (QR codes, logos previewed before upload).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "font-src 'self' data:; connect-src 'self'; media-src 'self' blob:; worker-src 'self' blob:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
 _SECURITY_HEADERS = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),

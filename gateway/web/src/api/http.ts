@@ -1,5 +1,5 @@
 import axios, { AxiosError, type AxiosRequestConfig, type AxiosResponse } from 'axios'
-import { clearTokens, getAccessToken, getRefreshToken, storeTokens } from './session'
+import { clearTokens, getAccessToken, storeTokens } from './session'
 
 /** Every failure the portal shows: `message` is always a Chinese sentence for people. */
 export class ApiError extends Error {
@@ -81,13 +81,13 @@ export function setSessionLostHandler(fn: () => void): void {
 }
 
 export async function refreshSession(): Promise<boolean> {
-  const refresh = getRefreshToken()
-  if (!refresh) return false
   if (!refreshing) {
+    // No body: the browser sends the HttpOnly refresh cookie (path /api/auth/refresh), and the answer
+    // sets the rotated one. The refresh token in the JSON answer is for API clients; it is not kept.
     refreshing = axios
-      .post('/api/auth/refresh', { refresh_token: refresh }, { timeout: 20000 })
+      .post('/api/auth/refresh', undefined, { timeout: 20000, withCredentials: true })
       .then((r) => {
-        storeTokens(r.data.access_token, r.data.refresh_token)
+        storeTokens(r.data.access_token)
         return true
       })
       .catch(() => {

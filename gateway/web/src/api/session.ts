@@ -1,7 +1,9 @@
-// Where the tokens live: the access token only in memory (never readable after a
-// reload, so a stolen tab snapshot is worth little), the refresh token in
-// sessionStorage so a reload of the same tab can mint a new access token.
-const REFRESH_KEY = 'lp.refresh_token'
+// Where the tokens live: the access token only in memory (gone after a reload, so
+// a stolen tab snapshot or an injected script finds nothing stored), the refresh
+// token only in an HttpOnly, Secure, SameSite=Strict cookie that the auth service
+// sets for the path /api/auth/refresh: no script of the page can read it, and the
+// browser sends it to that one route alone.
+const LEGACY_REFRESH_KEY = 'lp.refresh_token'
 
 let accessToken: string | null = null
 
@@ -15,26 +17,23 @@ export interface TokenClaims {
   exp?: number
 }
 
+// Earlier versions kept the refresh token in sessionStorage: drop what a tab may still hold.
+try {
+  sessionStorage.removeItem(LEGACY_REFRESH_KEY)
+} catch {
+  // storage unavailable (private mode): nothing was stored either
+}
+
 export function getAccessToken(): string | null {
   return accessToken
 }
 
-export function getRefreshToken(): string | null {
-  try {
-    return sessionStorage.getItem(REFRESH_KEY)
-  } catch {
-    return null
-  }
-}
-
-export function storeTokens(access: string, refresh?: string | null): void {
+export function storeTokens(access: string): void {
   accessToken = access
-  if (refresh) sessionStorage.setItem(REFRESH_KEY, refresh)
 }
 
 export function clearTokens(): void {
   accessToken = null
-  sessionStorage.removeItem(REFRESH_KEY)
 }
 
 /** Reads the claims of a JWT without verifying it: the server verifies; the

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { authApi, type Me, type TokenPair } from '@/api/auth'
 import { refreshSession } from '@/api/http'
-import { clearTokens, decodeClaims, getAccessToken, getRefreshToken, storeTokens, type TokenClaims } from '@/api/session'
+import { clearTokens, decodeClaims, getAccessToken, storeTokens, type TokenClaims } from '@/api/session'
 
 export type OrgType = TokenClaims['org_type']
 
@@ -20,8 +20,9 @@ export const useAuthStore = defineStore('auth', () => {
     () => me.value?.organisation?.name ?? claims.value?.name ?? me.value?.account?.name ?? '',
   )
 
-  function adopt(pair: Pick<TokenPair, 'access_token' | 'refresh_token'>) {
-    storeTokens(pair.access_token, pair.refresh_token)
+  // Only the access token is kept (in memory); the refresh token travels in its HttpOnly cookie.
+  function adopt(pair: Pick<TokenPair, 'access_token'>) {
+    storeTokens(pair.access_token)
     claims.value = decodeClaims(pair.access_token)
   }
 
@@ -37,14 +38,17 @@ export const useAuthStore = defineStore('auth', () => {
     pendingForerunnerCheck.value = orgType.value === 'enterprise' && !verified.value && !mustChangePassword.value
   }
 
-  /** After a reload only the refresh token survives; trade it for a new pair. */
+  /** After a reload only the refresh cookie survives; trade it for a new access token (once per page load:
+   * without a cookie the answer is 401 and public pages need not ask again). */
+  let restoreTried = false
   async function restore(): Promise<boolean> {
     if (getAccessToken()) {
       if (!claims.value) claims.value = decodeClaims(getAccessToken())
       if (!me.value) await loadMe().catch(() => undefined)
       return true
     }
-    if (!getRefreshToken()) return false
+    if (restoreTried) return false
+    restoreTried = true
     if (!(await refreshSession())) {
       claims.value = null
       return false
@@ -73,7 +77,7 @@ export const useAuthStore = defineStore('auth', () => {
   async function passwordChanged(answer: Partial<TokenPair> | undefined) {
     // Changing the password revokes every session; the service may hand back a
     // fresh pair, otherwise the person logs in again with the new password.
-    if (answer?.access_token && answer.refresh_token) {
+    if (answer?.access_token) {
       adopt(answer as TokenPair)
       await loadMe()
       pendingForerunnerCheck.value = orgType.value === 'enterprise' && !verified.value

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response, status
-from kit.errors import Forbidden, Invalid
+from fastapi import APIRouter, Cookie, Header, Request, Response, status
+from kit.errors import Forbidden, Invalid, Unauthorized
 from kit.security import PendingPrincipal, current_principal
 
+from auth.api.cookies import clear_refresh_cookie, expired_refresh_cookie, with_refresh_cookie
 from auth.api.deps import CtxDep, IpDep
 from auth.api.schemas import (
     LoginIn,
@@ -61,11 +62,11 @@ async def register(body: RegisterIn, ctx: CtxDep, ip: IpDep) -> dict:
 
 
 @router.post("/login", response_model=TokensOut, operation_id="auth_login")
-async def login(body: LoginIn, ctx: CtxDep, ip: IpDep) -> dict:
+async def login(body: LoginIn, ctx: CtxDep, ip: IpDep, response: Response) -> dict:
     """以统一社会信用代码（或手机号）和密码登录。同一地址对同一账号连续失败 5 次，该地址锁定 15 分钟（其他地址不受影响）；
     同一地址或网段多次失败后须等待逐步加长的时间；账号在各地址累计失败较多时短暂放缓。"""
     pair = await accounts.login(ctx, login_name=body.login_name, password=body.password, ip=ip)
-    return pair.as_dict()
+    return with_refresh_cookie(response, ctx, pair)
 
 
 @router.post("/login/unlock", status_code=status.HTTP_204_NO_CONTENT, operation_id="auth_unlock_login")
@@ -76,15 +77,30 @@ async def unlock_login(body: LoginUnlockIn, ctx: CtxDep, ip: IpDep) -> Response:
 
 
 @router.post("/refresh", response_model=TokensOut, operation_id="auth_refresh")
-async def refresh(body: RefreshIn, ctx: CtxDep, ip: IpDep) -> dict:
-    """以刷新凭证换取新的凭证对；旧刷新凭证被再次使用时整个会话失效。"""
-    return (await accounts.refresh(ctx, refresh_token=body.refresh_token, ip=ip)).as_dict()
+async def refresh(
+    ctx: CtxDep, ip: IpDep, response: Response, body: RefreshIn | None = None,
+    lp_refresh: Annotated[str | None, Cookie(include_in_schema=False)] = None,
+) -> dict:
+    """以刷新凭证换取新的凭证对；旧刷新凭证被再次使用时整个会话失效。刷新凭证取自请求体 ``refresh_token``
+    （接口客户端），或门户的 HttpOnly Cookie ``lp_refresh``（仅发往本接口）；应答同时更新该 Cookie。"""
+    token = body.refresh_token if body is not None else lp_refresh
+    if not token or len(token) > 200:
+        clear_refresh_cookie(response)
+        raise Unauthorized("登录已失效，请重新登录", code="refresh_missing")
+    try:
+        pair = await accounts.refresh(ctx, refresh_token=token, ip=ip)
+    except Unauthorized as exc:
+        exc.headers = {**(exc.headers or {}), "Set-Cookie": expired_refresh_cookie()}
+        raise
+    return with_refresh_cookie(response, ctx, pair)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, operation_id="auth_logout")
 async def logout(principal: PendingPrincipal, ctx: CtxDep, ip: IpDep) -> Response:
     await accounts.logout(ctx, principal, ip=ip)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    answer = Response(status_code=status.HTTP_204_NO_CONTENT)
+    clear_refresh_cookie(answer)
+    return answer
 
 
 @router.get("/me", response_model=MeOut, operation_id="auth_me")
