@@ -522,6 +522,16 @@ def connections_per_process(pool_size: int) -> int:
     return pool_size + max(2, pool_size // 2)
 
 
+def relay_connections() -> int:
+    """The connections a worker's relay opens beside the Database pool: its own pool (max_in_flight + 1)
+    and the LISTEN connection."""
+    import inspect
+
+    from kit.bus.relay import OutboxRelay
+
+    return int(inspect.signature(OutboxRelay.__init__).parameters["max_in_flight"].default) + 2
+
+
 def _int_env(doc: Doc, name: str) -> int | None:
     for container in doc["spec"]["template"]["spec"]["containers"]:
         for item in container.get("env", []):
@@ -539,7 +549,11 @@ def budget_problems(app: list[Doc], infra: list[Doc], variant: str, services: It
     index = {(d["kind"], d["metadata"]["name"]): d for d in [*app, *infra]}
     pg = budget["postgres"]
     per_api = connections_per_process(budget["api"]["db_pool_size"])
-    per_worker = connections_per_process(budget["worker"]["db_pool_size"]) + 1  # + the relay's LISTEN
+    relay = relay_connections()
+    if budget["worker"].get("relay_connections") != relay:
+        problems.append(f"{budget_file.name} ({variant}): worker.relay_connections must be {relay} (the relay's pool "
+                        "of max_in_flight + 1 and its LISTEN connection)")
+    per_worker = connections_per_process(budget["worker"]["db_pool_size"]) + relay
     for name in services:
         api, worker = index.get(("Deployment", name)), index.get(("Deployment", f"{name}-worker"))
         for doc, part in ((api, "api"), (worker, "worker")):

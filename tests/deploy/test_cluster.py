@@ -165,10 +165,17 @@ def test_the_connection_budget_is_carried_by_the_manifests_and_fits(tmp_path):
     # a budget whose sums do not fit
     budget = tmp_path / "budget.yaml"
     text = (REPO / "deploy" / "connection-budget.yaml").read_text(encoding="utf-8")
-    budget.write_text(text.replace("worker: {max_replicas: 6, db_pool_size: 5}", "worker: {max_replicas: 12, db_pool_size: 5}"))
+    budget.write_text(text.replace("worker: {max_replicas: 6, db_pool_size: 3, relay_connections: 6}",
+                                   "worker: {max_replicas: 12, db_pool_size: 3, relay_connections: 6}"))
+    assert "max_replicas: 12" in budget.read_text(encoding="utf-8")
     app, infra = _prod()
     problems = cluster.budget_problems(app, infra, "prod", check.SERVICES, budget_file=budget)
     assert any("worker and migration connections exceed the session Pooler" in p for p in problems)
+
+    # the relay's own connections must be counted
+    budget.write_text(text.replace("relay_connections: 6}", "relay_connections: 1}"))
+    problems = cluster.budget_problems(app, infra, "prod", check.SERVICES, budget_file=budget)
+    assert any("worker.relay_connections must be 6" in p for p in problems)
 
 
 def test_no_replicas_on_autoscaled_deployments_and_workers_scale_on_their_queue():
