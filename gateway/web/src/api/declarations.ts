@@ -18,6 +18,20 @@ export interface EvidenceFile {
   download_url?: string
 }
 
+/** The 14-day public notice (公示) of a declaration, as the service computes it. */
+export interface NoticeInfo {
+  notice_id: string
+  starts_at: string
+  ends_at: string
+  closed_at?: string | null
+  running: boolean
+  days_left: number
+  objections: number
+  open_objections: number
+  held: boolean
+  state_label: string
+}
+
 export type DeclarationAction = 'edit' | 'delete' | 'append_model' | 'review' | 'reviews'
 
 export interface Declaration {
@@ -52,6 +66,7 @@ export interface Declaration {
   evidence?: EvidenceFile[]
   enterprise?: Record<string, any> | null
   enterprise_snapshot?: Record<string, any> | null
+  notice?: NoticeInfo | null
 }
 
 export interface ReviewRecord {
@@ -96,6 +111,7 @@ export interface NoticeRow {
   standard_name: string
   starts_at: string
   ends_at: string
+  days_left?: number
 }
 
 export interface PublishedRow {
@@ -208,6 +224,11 @@ export const declarationsApi = {
   // Public
   publicForerunners: (params: Record<string, unknown>) =>
     http.get('/api/declarations/public/forerunners', { params: cleanParams(params) }).then((r) => asPage<PublishedRow>(r.data)),
+  /** The years that have a published forerunner list, newest first. */
+  publicForerunnerYears: () =>
+    http
+      .get('/api/declarations/public/forerunners', { params: { page_size: 1 } })
+      .then((r) => (Array.isArray(r.data?.years) ? (r.data.years as number[]) : [])),
   publicNotices: (params: Record<string, unknown> = {}) =>
     http.get('/api/declarations/public/notices', { params: cleanParams(params) }).then((r) => asPage<NoticeRow>(r.data)),
   object: (noticeId: string, body: { declaration_id: string; name: string; phone: string; reason: string }) =>

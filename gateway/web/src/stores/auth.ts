@@ -12,6 +12,24 @@ export const useAuthStore = defineStore('auth', () => {
   // Set after login when the forerunner check should run once for this session.
   const pendingForerunnerCheck = ref(false)
 
+  // The "not yet eligible" answer of the forerunner check is shown once per browser session and account,
+  // not at every login (sessionStorage ends with the tab).
+  const CHECK_SHOWN = 'lp.forerunnerCheckShown'
+  function forerunnerCheckShown(): boolean {
+    try {
+      return Boolean(claims.value?.sub) && sessionStorage.getItem(CHECK_SHOWN) === claims.value?.sub
+    } catch {
+      return false
+    }
+  }
+  function markForerunnerCheckShown() {
+    try {
+      if (claims.value?.sub) sessionStorage.setItem(CHECK_SHOWN, claims.value.sub)
+    } catch {
+      // storage refused (private mode): the check may show again, nothing breaks
+    }
+  }
+
   const loggedIn = computed(() => claims.value !== null)
   const orgType = computed<OrgType | null>(() => claims.value?.org_type ?? null)
   const verified = computed(() => Boolean(me.value?.forerunner_verified ?? claims.value?.fv))
@@ -35,7 +53,8 @@ export const useAuthStore = defineStore('auth', () => {
     adopt(pair)
     if (pair.must_change_password !== undefined && claims.value) claims.value.mcp = pair.must_change_password
     await loadMe()
-    pendingForerunnerCheck.value = orgType.value === 'enterprise' && !verified.value && !mustChangePassword.value
+    pendingForerunnerCheck.value =
+      orgType.value === 'enterprise' && !verified.value && !mustChangePassword.value && !forerunnerCheckShown()
   }
 
   /** After a reload only the refresh cookie survives; trade it for a new access token (once per page load:
@@ -80,7 +99,7 @@ export const useAuthStore = defineStore('auth', () => {
     if (answer?.access_token) {
       adopt(answer as TokenPair)
       await loadMe()
-      pendingForerunnerCheck.value = orgType.value === 'enterprise' && !verified.value
+      pendingForerunnerCheck.value = orgType.value === 'enterprise' && !verified.value && !forerunnerCheckShown()
       return true
     }
     forget()
@@ -101,6 +120,7 @@ export const useAuthStore = defineStore('auth', () => {
     mustChangePassword,
     displayName,
     pendingForerunnerCheck,
+    markForerunnerCheckShown,
     login,
     loadMe,
     restore,

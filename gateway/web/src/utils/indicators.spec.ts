@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Indicator } from '@/api/benchmark'
-import { requirement, thresholdFor, valuePayload, valueProblem } from './indicators'
+import { basisText, requirement, thresholdFor, valuePayload, valueProblem } from './indicators'
 
 const energy: Indicator = { code: 'energy', name: '耗电量', unit: 'kWh/24h', direction: 'lower', forerunner: '0.50', stars: ['1.00', '0.85', '0.70', '0.60', '0.50'] }
 const ph: Indicator = { code: 'ph', name: 'pH值', unit: '', direction: 'range', forerunner: { min: '4.0', max: '8.5' } }
@@ -29,5 +29,13 @@ describe('values', () => {
   })
   it('sends yes/no as booleans and decimals as typed', () => {
     expect(valuePayload([energy, safe], { energy: ' 0.10 ', safe: 'false' })).toEqual({ energy: '0.10', safe: false })
+  })
+})
+
+describe('the basis of a comparison', () => {
+  it('is worded alike in the header and in the result', () => {
+    expect(basisText('质量分级标准', 1)).toBe('质量分级标准（第 1 版）')
+    expect(basisText('评估方案', 2)).toBe('评估方案（第 2 版）')
+    expect(basisText('评估方案', null)).toBe('评估方案')
   })
 })

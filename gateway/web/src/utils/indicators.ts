@@ -54,3 +54,8 @@ export function valuePayload(indicators: Indicator[], values: Record<string, str
   }
   return out
 }
+
+/** "评估方案（第 2 版）" / "质量分级标准（第 1 版）": the basis of a comparison, worded alike everywhere. */
+export function basisText(basis: string, version: number | null | undefined): string {
+  return version ? `${basis}（第 ${version} 版）` : basis
+}

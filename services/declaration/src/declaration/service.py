@@ -3,6 +3,7 @@ the outbox in that transaction; status moves go through ``lifecycle.move`` only.
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import datetime
 from typing import Any
@@ -541,13 +542,106 @@ async def list_declarations(
                 total = int(await session.scalar(count) or 0)
             if total >= LARGE_COUNT:
                 _LARGE_COUNTS[count_key] = total
-    items = [row_json(d, principal, seq=page["offset"] + i + 1) for i, d in enumerate(rows)]
+        extras = await _row_extras(session, rows, now=await runtime.clock.now()) if rows else _RowExtras()
+    items = [
+        {
+            **row_json(d, principal, seq=page["offset"] + i + 1),
+            "agency_name": extras.agency_names.get(d.agency_org_id, ""),
+            "notice": extras.notices.get(d.id),
+        }
+        for i, d in enumerate(rows)
+    ]
     return {
         "items": items,
         "total": min(total, COUNT_CAP),
         "total_exact": total <= COUNT_CAP,  # false: "10,000+" matching rows
         "page": page["page"],
         "page_size": page["page_size"],
+    }
+
+
+class _RowExtras:
+    """What a page of rows shows beyond the declaration's own columns, read in one or two small statements
+    for the page's 20 rows: the designated agency's name, and the public notice (公示期 and objections)."""
+
+    def __init__(self) -> None:
+        self.agency_names: dict[uuid.UUID | None, str] = {}
+        self.notices: dict[uuid.UUID, dict[str, Any]] = {}
+
+
+async def _row_extras(session: AsyncSession, rows: list[Any], *, now: datetime) -> _RowExtras:
+    extras = _RowExtras()
+    agencies = {d.agency_org_id for d in rows if d.agency_org_id is not None}
+    if agencies:
+        extras.agency_names = dict(
+            (
+                await session.execute(
+                    select(Product.agency_org_id, func.max(Product.agency_name))
+                    .where(Product.agency_org_id.in_(agencies), Product.agency_name != "")
+                    .group_by(Product.agency_org_id)
+                )
+            ).all()
+        )
+    in_notice = {d.id: d for d in rows if d.notice_id is not None}
+    if in_notice:
+        extras.notices = await _notices_of(session, list(in_notice.values()), now=now)
+    return extras
+
+
+async def _notices_of(session: AsyncSession, declarations: list[Any], *, now: datetime) -> dict[uuid.UUID, dict]:
+    """The notice block of each declaration that has (or had) one, keyed by declaration id."""
+    notices = {
+        n.id: n
+        for n in await session.scalars(select(Notice).where(Notice.id.in_({d.notice_id for d in declarations})))
+    }
+    counts: dict[uuid.UUID, tuple[int, int]] = {
+        declaration_id: (int(total), int(still_open or 0))
+        for declaration_id, total, still_open in (
+            await session.execute(
+                select(
+                    Objection.declaration_id,
+                    func.count(),
+                    func.count().filter(Objection.status == "open"),
+                )
+                .where(Objection.declaration_id.in_([d.id for d in declarations]))
+                .group_by(Objection.declaration_id)
+            )
+        ).all()
+    }
+    out = {}
+    for d in declarations:
+        n = notices.get(d.notice_id)
+        if n is not None:
+            total, still_open = counts.get(d.id, (0, 0))
+            out[d.id] = notice_json(n, now=now, list_status=ListStatus(d.list_status), objections=total,
+                                    open_objections=still_open)
+    return out
+
+
+def notice_json(
+    n: Notice, *, now: datetime, list_status: ListStatus, objections: int, open_objections: int
+) -> dict[str, Any]:
+    """The 14-day notice as people need to see it: when it started and ends, how many days are left, how many
+    objections were raised and whether an open one holds publication."""
+    running = n.closed_at is None and n.ends_at > now
+    held = list_status is ListStatus.IN_NOTICE and open_objections > 0
+    return {
+        "notice_id": n.id,
+        "starts_at": n.starts_at,
+        "ends_at": n.ends_at,
+        "closed_at": n.closed_at,
+        "running": running,
+        # a part of a day counts as a day: "剩余 1 天" until the last second
+        "days_left": max(0, math.ceil((n.ends_at - now).total_seconds() / 86400)) if running else 0,
+        "objections": objections,
+        "open_objections": open_objections,
+        "held": held,
+        "state_label": (
+            "异议处理中，暂缓发布" if held and not running
+            else "公示中（有待处理异议）" if held
+            else "公示中" if running
+            else "公示期满"
+        ),
     }
 
 
@@ -591,6 +685,18 @@ def actions_for(d: Declaration | Row[Any], principal: Principal) -> list[str]:
     return acts
 
 
+EVIDENCE_UPLOADED_LABEL = "已上传，待提交"
+
+
+def evidence_label(d: Declaration | Row[Any], done: Completion) -> str:
+    """证明材料状态 as shown: before the first submission the state says 未上传 even when files are there;
+    the list then says they are uploaded and wait for 提交审核, so completion and status never disagree."""
+    status = EvidenceStatus(d.evidence_status)
+    if status is EvidenceStatus.NONE and done.evidence:
+        return EVIDENCE_UPLOADED_LABEL
+    return status.label
+
+
 def row_json(d: Declaration | Row[Any], principal: Principal, *, seq: int) -> dict[str, Any]:
     done = completion_of(d)
     return {
@@ -607,7 +713,7 @@ def row_json(d: Declaration | Row[Any], principal: Principal, *, seq: int) -> di
         "list_status": d.list_status.value,
         "list_status_label": ListStatus(d.list_status).label,
         "evidence_status": d.evidence_status.value,
-        "evidence_status_label": EvidenceStatus(d.evidence_status).label,
+        "evidence_status_label": evidence_label(d, done),
         "origin": d.origin,
         "actions": actions_for(d, principal),
     }
@@ -642,6 +748,9 @@ async def detail(runtime: Runtime, principal: Principal, declaration_id: uuid.UU
                 .order_by(EvidenceFile.created_at)
             )
         ).all()
+        notice = (
+            (await _notices_of(session, [d], now=await runtime.clock.now())).get(d.id) if d.notice_id else None
+        )
     done = completion_of(d)
     current = None
     if enterprise is not None:
@@ -679,6 +788,7 @@ async def detail(runtime: Runtime, principal: Principal, declaration_id: uuid.UU
         "submitted_at": d.submitted_at,
         "published_at": d.published_at,
         "notice_id": d.notice_id,
+        "notice": notice,
     }
 
 
@@ -786,6 +896,8 @@ async def public_notices(runtime: Runtime, *, page: dict[str, Any]) -> dict[str,
             "standard_name": d.standard_name,
             "starts_at": n.starts_at,
             "ends_at": n.ends_at,
+            "days_left": notice_json(n, now=now, list_status=ListStatus.IN_NOTICE, objections=0,
+                                     open_objections=0)["days_left"],
         }
         for n, d in rows
     ]
@@ -1012,6 +1124,14 @@ async def published_list(
                 .limit(page["page_size"])
             )
         ).all()
+        years = list(
+            await session.scalars(
+                select(Declaration.year)
+                .where(Declaration.list_status == ListStatus.PUBLISHED)
+                .group_by(Declaration.year)
+                .order_by(Declaration.year.desc())
+            )
+        )
         ids = [d.id for d in rows]
         models = (
             (await session.scalars(
@@ -1045,21 +1165,33 @@ async def published_list(
         }
         for d in rows
     ]
-    return {"items": items, "total": int(total or 0), "page": page["page"], "page_size": page["page_size"]}
+    return {
+        "items": items,
+        "total": int(total or 0),
+        "page": page["page"],
+        "page_size": page["page_size"],
+        # the years that have a published list, newest first: the page opens on the latest one and offers
+        # only these (a new year has no list until its first notice ends)
+        "years": years,
+    }
 
 
 async def list_notices(runtime: Runtime, *, state: str | None, page: dict[str, Any]) -> dict[str, Any]:
     """The working group's view of notices: running, ended, and the declarations an objection holds."""
     now = await runtime.clock.now()
+    # per declaration: an objection names the standard it is against, and holds that one only
     open_objections_sq = (
         select(func.count())
-        .where(Objection.notice_id == Notice.id, Objection.status == "open")
-        .correlate(Notice)
+        .where(Objection.declaration_id == Declaration.id, Objection.status == "open")
+        .correlate(Declaration)
         .scalar_subquery()
     )
-    query = select(Notice, Declaration, open_objections_sq.label("open_objections")).join(
-        Declaration, Declaration.notice_id == Notice.id
+    objections_sq = (
+        select(func.count()).where(Objection.declaration_id == Declaration.id).correlate(Declaration).scalar_subquery()
     )
+    query = select(
+        Notice, Declaration, open_objections_sq.label("open_objections"), objections_sq.label("objections")
+    ).join(Declaration, Declaration.notice_id == Notice.id)
     if state == "running":
         query = query.where(Notice.closed_at.is_(None), Notice.ends_at > now)
     elif state == "ended":
@@ -1089,12 +1221,9 @@ async def list_notices(runtime: Runtime, *, state: str | None, page: dict[str, A
             "standard_no": d.standard_no,
             "list_status": d.list_status.value,
             "list_status_label": ListStatus(d.list_status).label,
-            "starts_at": n.starts_at,
-            "ends_at": n.ends_at,
-            "closed_at": n.closed_at,
-            "running": n.closed_at is None and n.ends_at > now,
-            "open_objections": int(open_count or 0),
+            **notice_json(n, now=now, list_status=ListStatus(d.list_status), objections=int(total or 0),
+                          open_objections=int(open_count or 0)),
         }
-        for n, d, open_count in rows
+        for n, d, open_count, total in rows
     ]
     return {"items": items, "total": int(total or 0), "page": page["page"], "page_size": page["page_size"]}

@@ -121,7 +121,11 @@ async def test_candidate_list_to_published_forerunner(client, runtime, open_prod
         return r.json()["list_status"] == "published"
 
     await wait_until(published, timeout=10)
-    board = (await client.get("/api/declarations/public/forerunners?year=2026&page_size=100")).json()["items"]
+    board_page = (await client.get("/api/declarations/public/forerunners?year=2026&page_size=100")).json()
+    board = board_page["items"]
+    # the years that have a published list, newest first, whatever year is asked for
+    assert 2026 in board_page["years"] and board_page["years"] == sorted(set(board_page["years"]), reverse=True)
+    assert (await client.get("/api/declarations/public/forerunners?year=1999")).json()["years"] == board_page["years"]
     assert any(
         row["declaration_id"] == d["id"] and row["enterprise_name"] == "江苏某羽绒制品有限公司"
         for row in board
@@ -208,6 +212,10 @@ async def test_self_declaration_fails_then_passes_returned_incomplete_and_publis
         f"/api/declarations/{d['id']}/evidence", headers=h, files={"file": ("x.png", png_bytes())}
     )
     assert r.status_code == 201 and r.json()["completion"] == "3/3" and r.json()["list_status"] == "draft"
+    # uploaded but not yet submitted: the status says so instead of 未上传 beside a 3/3 completion
+    row = next(i for i in (await client.get("/api/declarations", headers=h)).json()["items"] if i["id"] == d["id"])
+    assert (row["completion"], row["evidence_status"], row["evidence_status_label"]) == ("3/3", "none", "已上传，待提交")
+    assert (await client.get(f"/api/declarations/{d['id']}", headers=h)).json()["evidence_status_label"] == "已上传，待提交"
     r = await client.post(f"/api/declarations/{d['id']}/submit", headers=h)
     assert r.status_code == 200, r.text
     assert r.json()["enterprise_snapshot"]["name"] == "浙江某服饰有限公司"
@@ -232,12 +240,29 @@ async def test_self_declaration_fails_then_passes_returned_incomplete_and_publis
     assert (await client.post(f"/api/declarations/{d['id']}/group-review", json={"decision": "pass"},
                               headers=working_group.headers)).status_code == 200  # fmt: skip
 
+    # the 14-day notice is visible: start, end and days left for the enterprise, the group and the public;
+    # the self-declared row names its designated agency
+    shown = (await client.get(f"/api/declarations/{d['id']}", headers=h)).json()
+    notice_id = shown["notice_id"]
+    assert shown["notice"]["notice_id"] == notice_id and shown["notice"]["running"] is True
+    assert shown["notice"]["days_left"] == 14 and shown["notice"]["objections"] == 0
+    assert shown["notice"]["held"] is False and shown["notice"]["state_label"] == "公示中"
+    row = next(i for i in (await client.get("/api/declarations", headers=h)).json()["items"] if i["id"] == d["id"])
+    assert row["notice"]["days_left"] == 14 and row["notice"]["ends_at"] == shown["notice"]["ends_at"]
+    group_row = next(i for i in (await client.get("/api/declarations?page_size=100",
+                                                   headers=working_group.headers)).json()["items"] if i["id"] == d["id"])
+    assert group_row["agency_name"] and group_row["agency_name"] == shown["agency_name"]
+    public = (await client.get("/api/declarations/public/notices?page_size=100")).json()["items"]
+    assert next(n for n in public if n["declaration_id"] == d["id"])["days_left"] == 14
+
     # an objection during the notice holds publication until the working group resolves it
-    notice_id = (await client.get(f"/api/declarations/{d['id']}", headers=h)).json()["notice_id"]
     r = await client.post(f"/api/declarations/public/notices/{notice_id}/objections", json={
         "declaration_id": d["id"], "name": "李四", "phone": "13612345678", "reason": "该企业标准实际未执行"})  # fmt: skip
     assert r.status_code == 201, r.text
     objection_id = r.json()["id"]
+    during = (await client.get(f"/api/declarations/{d['id']}", headers=h)).json()["notice"]
+    assert (during["objections"], during["open_objections"], during["held"]) == (1, 1, True)
+    assert during["state_label"] == "公示中（有待处理异议）"
     await clock.advance(timedelta(days=15))
 
     async def notice_closed():
@@ -251,6 +276,8 @@ async def test_self_declaration_fails_then_passes_returned_incomplete_and_publis
     r = await client.get("/api/declarations/notices?state=held&page_size=100", headers=working_group.headers)
     held_rows = [n for n in r.json()["items"] if n["declaration_id"] == d["id"]]
     assert len(held_rows) == 1 and held_rows[0]["open_objections"] == 1 and held_rows[0]["running"] is False
+    assert (held_rows[0]["days_left"], held_rows[0]["objections"], held_rows[0]["held"]) == (0, 1, True)
+    assert held_rows[0]["state_label"] == "异议处理中，暂缓发布"
     assert (await client.get("/api/declarations/notices", headers=h)).status_code == 403
     r = await client.post(f"/api/declarations/public/notices/{notice_id}/objections", json={
         "declaration_id": d["id"], "name": "王五", "phone": "13612345679", "reason": "公示已结束后的异议"})  # fmt: skip

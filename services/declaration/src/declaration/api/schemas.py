@@ -113,6 +113,21 @@ class StarBenchmarkIn(BenchmarkIn):
     star: Literal[3, 4] | None = None
 
 
+class NoticeBlock(BaseModel):
+    """The 14-day public notice (公示) of a declaration."""
+
+    notice_id: uuid.UUID
+    starts_at: datetime = Field(description="公示开始")
+    ends_at: datetime = Field(description="公示结束")
+    closed_at: datetime | None = None
+    running: bool = Field(description="公示期内")
+    days_left: int = Field(description="剩余天数（不足一天按一天计；公示期满为 0）")
+    objections: int = Field(description="异议数")
+    open_objections: int = Field(description="待处理的异议数")
+    held: bool = Field(description="有待处理的异议：公示期满后暂缓发布，待工作组处理")
+    state_label: str
+
+
 class DeclarationRow(BaseModel):
     """One row of the list page (the seed's columns)."""
 
@@ -132,6 +147,8 @@ class DeclarationRow(BaseModel):
     evidence_status_label: str = Field(description="证明材料状态")
     origin: Literal["self", "candidate"]
     actions: list[str] = Field(description="操作: edit, delete, append_model, review, reviews")
+    agency_name: str = Field(default="", description="评估机构（该重点领域产品指定的评估机构）")
+    notice: NoticeBlock | None = Field(default=None, description="公示（进入公示后）")
 
 
 class DeclarationPage(BaseModel):
