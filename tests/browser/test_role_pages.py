@@ -178,6 +178,10 @@ async def test_star_self_declaration(portal, new_page, api):
         await inputs.nth(n).fill(str(i["stars"][3]))  # exactly the 4-star threshold
     await page.get_by_role("button", name="开始对标").click()
     await expect(page.get_by_text("对标成功：全部核心指标达到要求")).to_be_visible()
+    # the header and the result name the same basis in the same words
+    basis = page.get_by_text(re.compile(r"对标依据：质量分级标准（第 \d+ 版）"))
+    await expect(basis).to_have_count(2)
+    await expect(page.get_by_text(re.compile("评估方案第"))).to_have_count(0)
     await shot(page, "enterprise_star_benchmark")
     await page.get_by_role("button", name="下一步").click()
     await page.get_by_placeholder("请简要介绍产品的主要特点、适用范围等").fill("双门设计，节能静音。")
@@ -188,3 +192,14 @@ async def test_star_self_declaration(portal, new_page, api):
     await page.get_by_role("button", name="返回列表").click()
     await expect(page.locator(".el-table__row", has_text=model).get_by_text("已声明")).to_be_visible()
     await assert_no_raw_text(page)
+    # 星级产品: the five stars fit their column (no clipping, no ellipsis)
+    star_cell = page.locator(".el-table__row", has_text=model).locator(".star-col .cell")
+    for _ in range(30):  # the star product arrives through an event
+        await page.goto(portal.url + "/workspace/enterprise/star-products")
+        await page.wait_for_load_state("networkidle")
+        if await star_cell.count():
+            break
+        await page.wait_for_timeout(1000)
+    await expect(star_cell).to_be_visible()
+    assert await star_cell.evaluate("c => c.scrollWidth <= c.clientWidth"), "the star column is clipped"
+    await shot(page, "enterprise_star_products")

@@ -84,6 +84,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'group/certificates', component: () => import('@/views/group/CertificateManage.vue'), meta: { roles: G, title: '证书管理' } },
 
       { path: 'operator/recovery', component: () => import('@/views/operator/RecoveryRequests.vue'), meta: { roles: O, title: '账号找回申请' } },
+      { path: 'operator/clock', component: () => import('@/views/operator/PlatformClock.vue'), meta: { roles: O, title: '平台时钟' } },
     ],
   },
   { path: '/:pathMatch(.*)*', component: () => import('@/views/common/NotFound.vue'), meta: { public: true, title: '页面不存在' } },

@@ -61,7 +61,13 @@ const GROUP: MenuItem[] = [
   { title: '证书管理', icon: 'Medal', path: '/workspace/group/certificates' },
 ]
 
-const OPERATOR: MenuItem[] = [{ title: '账号找回申请', icon: 'Key', path: '/workspace/operator/recovery' }]
+/** Development and demo platforms only: the layout hides it where /api/dev/clock does not exist. */
+export const CLOCK_PATH = '/workspace/operator/clock'
+
+const OPERATOR: MenuItem[] = [
+  { title: '账号找回申请', icon: 'Key', path: '/workspace/operator/recovery' },
+  { title: '平台时钟', icon: 'Timer', path: CLOCK_PATH },
+]
 
 export function menuFor(orgType: OrgType | null, verified: boolean): MenuItem[] {
   switch (orgType) {
