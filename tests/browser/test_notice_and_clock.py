@@ -155,7 +155,8 @@ async def test_notice_is_visible_and_the_clock_page_ends_it(portal, new_page, ap
     # the logo goes up as soon as it is chosen, with its progress; no second click
     logo = tmp_path / "logo.png"
     Image.new("RGBA", (200, 200), (200, 30, 40, 255)).save(logo, "PNG")
-    await ent.goto(portal.url + "/workspace/enterprise/profile")
+    await ent.locator(".side-menu").get_by_text("基本信息", exact=True).click()
+    await expect(ent).to_have_url(re.compile(r"/workspace/enterprise/profile$"))
     await ent.locator(".logo-box input[type=file]").set_input_files(str(logo))
     await expect(ent.get_by_text("机构Logo已更新")).to_be_visible()
     r = await api.get("/api/auth/enterprise/logo", headers=ent_headers)
@@ -185,7 +186,7 @@ async def test_notice_is_visible_and_the_clock_page_ends_it(portal, new_page, ap
     await expect(nrow.get_by_text("无异议")).to_be_visible()
     await shot(group, "group_notices_days_left")
 
-    await ent.goto(portal.url + "/workspace/enterprise/declarations")
+    await ent.locator(".side-menu").get_by_text("企标领跑者申报", exact=True).click()
     erow = ent.locator(".el-table__row", has_text=standard_no)
     await expect(erow.get_by_text("剩余 14 天")).to_be_visible()
     await shot(ent, "enterprise_declarations_in_notice")
