@@ -92,8 +92,11 @@ class Runtime:
                 ca_file=s.s3_ca_file,
             )
             await self._ensure_buckets()
-        self._tasks.append(asyncio.create_task(self._connect_broker(), name="broker-connect"))
         run_workers = s.run_workers if workers is None else workers
+        if run_workers and (self.publishes or self.handlers):
+            # Only the relay and the consumers talk to the broker; an HTTP pod writes its events to the
+            # outbox and holds no broker connection (20 pods x 6 services would be 120 idle connections).
+            self._tasks.append(asyncio.create_task(self._connect_broker(), name="broker-connect"))
         if run_workers:
             if self.publishes:
                 self.relay = OutboxRelay(
@@ -220,10 +223,11 @@ class Runtime:
             checks["redis"] = bool(await asyncio.wait_for(self.redis.ping(), 2))
         except Exception:
             checks["redis"] = False
-        # ``connected`` is cleared while a robust connection is reconnecting (is_closed stays False then).
-        checks["broker"] = (
-            self.connection is not None and not self.connection.is_closed and self.connection.connected.is_set()
-        )
+        if self.relay is not None or self.consumer is not None:
+            # ``connected`` is cleared while a robust connection is reconnecting (is_closed stays False).
+            checks["broker"] = (
+                self.connection is not None and not self.connection.is_closed and self.connection.connected.is_set()
+            )
         if self.consumer is not None:
             checks["consumer"] = self.consumer.started
         if self.storage is not None:
