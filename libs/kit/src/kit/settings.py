@@ -87,6 +87,8 @@ class ServiceSettings(BaseSettings):
     bus_namespace: str = "lp"
     run_workers: bool = True
     metrics_port: int = 9100  # worker processes only (0: off); HTTP pods serve /metrics on their own port
+    # The delivery limit is the broker's policy (kit.bus.topology, deploy/infra); this copy of it only
+    # tells the consumer's metrics which failed attempt was the last ("dead_lettered" rather than "retried").
     consumer_delivery_limit: int = 5
     consumer_prefetch: int = 32
 
