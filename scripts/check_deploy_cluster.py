@@ -434,10 +434,9 @@ def _operator_overrides(doc: Doc) -> list[tuple[str, dict[str, Any]]]:
                  "containers": [{"name": "minio", "securityContext": pool.get("containerSecurityContext") or {}}]},
             ))
         return result
-    if kind == "Redis":
-        return [(_name(doc), {"securityContext": spec.get("securityContext") or {},
-                              "containers": [{"name": "redis", "securityContext": spec.get("containerSecurityContext")
-                                              or {}}]})]
+    if kind == "Redis":  # v1beta2: podSecurityContext for the pod, securityContext for the redis container
+        return [(_name(doc), {"securityContext": spec.get("podSecurityContext") or {},
+                              "containers": [{"name": "redis", "securityContext": spec.get("securityContext") or {}}]})]
     return []
 
 
