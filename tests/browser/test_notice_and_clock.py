@@ -81,6 +81,14 @@ async def _choose(page: Page, placeholder: str, option: str) -> None:
     await page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
 
 
+async def _status_cells_fit(row) -> None:
+    """Every status tag of a list row fits its cell: no clipped word, no stray ellipsis."""
+    cells = row.locator("td .cell", has=row.page.locator(".el-tag"))
+    assert await cells.count() >= 2
+    for cell in await cells.all():
+        assert await cell.evaluate("c => c.scrollWidth <= c.clientWidth"), await cell.inner_text()
+
+
 async def _offset_days(api: httpx.AsyncClient, operator: dict) -> float:
     r = await api.get("/api/dev/clock", headers=operator)
     assert r.status_code == 200, r.text
@@ -119,8 +127,7 @@ async def test_notice_is_visible_and_the_clock_page_ends_it(portal, new_page, ap
     await expect(row.get_by_text("已上传，待提交")).to_be_visible()
     await expect(row.get_by_text("未上传")).to_have_count(0)
     await expect(ent.locator(".notice-box")).not_to_contain_text("□")
-    for cell in await row.locator(".status-col .cell").all():  # no clipped status, no stray ellipsis
-        assert await cell.evaluate("c => c.scrollWidth <= c.clientWidth"), await cell.inner_text()
+    await _status_cells_fit(row)
     await shot(ent, "enterprise_declarations_uploaded_not_submitted")
 
     # the submit step asks for what registration left empty, and marks the unticked box itself
@@ -150,7 +157,9 @@ async def test_notice_is_visible_and_the_clock_page_ends_it(portal, new_page, ap
     await expect(box).not_to_have_class(re.compile(r"\bmissing\b"))
     await submit.click()
     await ent.wait_for_url(re.compile(r"/workspace/enterprise/declarations$"))
-    await expect(ent.locator(".el-table__row", has_text=standard_no).get_by_text("评估机构未提交")).to_be_visible()
+    submitted = ent.locator(".el-table__row", has_text=standard_no)
+    await expect(submitted.get_by_text("评估机构未提交")).to_be_visible()
+    await _status_cells_fit(submitted)
 
     # the logo goes up as soon as it is chosen, with its progress; no second click
     logo = tmp_path / "logo.png"
