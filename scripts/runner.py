@@ -68,6 +68,15 @@ THROTTLE_OFF = {
 }
 
 
+def free_base_port(start: int) -> int:
+    """A block of ports nobody listens on (another run of the suite may be using the first one): the
+    services' ports from the base, and the object store's a thousand above it."""
+    for base in range(start, start + 1000, 100):
+        if not any(_port_open(p) for p in (*range(base, base + 7), base + 1000)):
+            return base
+    raise RuntimeError(f"no free block of ports from {start}")
+
+
 def ensure_infrastructure() -> None:
     """PostgreSQL, Redis and RabbitMQ are started by this kind of machine; restart any that stopped."""
     starts = {

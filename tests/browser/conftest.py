@@ -66,7 +66,7 @@ def portal():
         return
     runner.ensure_infrastructure()
     run_id = uuid.uuid4().hex[:6]
-    base = int(os.environ.get("LP_BROWSER_BASE_PORT", "19000"))
+    base = runner.free_base_port(int(os.environ.get("LP_BROWSER_BASE_PORT", "19000")))
     p = runner.Platform(
         base_port=base,
         s3_port=base + 1000,

@@ -42,25 +42,11 @@ async def _drop_databases(prefix: str) -> None:
         await conn.close()
 
 
-def _free_base_port(start: int) -> int:
-    """A block of ports nobody listens on (another run of the suite may be using the first one)."""
-    import socket
-
-    def free(port: int) -> bool:
-        with socket.socket() as s:
-            return s.connect_ex(("127.0.0.1", port)) != 0
-
-    for base in range(start, start + 1000, 100):
-        if all(free(p) for p in (*range(base, base + 7), base + 1000)):
-            return base
-    raise RuntimeError("no free port block for the end-to-end platform")
-
-
 @pytest.fixture(scope="session")
 def platform():
     runner.ensure_infrastructure()
     run_id = uuid.uuid4().hex[:6]
-    base = _free_base_port(int(os.environ.get("LP_E2E_BASE_PORT", "18000")))
+    base = runner.free_base_port(int(os.environ.get("LP_E2E_BASE_PORT", "18000")))
     p = runner.Platform(
         base_port=base,
         s3_port=base + 1000,
