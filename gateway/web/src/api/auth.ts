@@ -1,6 +1,6 @@
 import { http, uploadConfig, type Progress, asPage, cleanParams } from './http'
 
-export type SmsPurpose = 'register' | 'reset_password' | 'forerunner_auth'
+export type SmsPurpose = 'register' | 'reset_password' | 'forerunner_auth' | 'unlock_login'
 
 export interface TokenPair {
   access_token: string
@@ -96,6 +96,9 @@ export const authApi = {
     http.post('/api/auth/password', { current_password, new_password }).then((r) => r.data as Partial<TokenPair> | undefined),
   resetPassword: (body: { login_name: string; phone: string; sms_code: string; new_password: string }) =>
     http.post('/api/auth/password/reset', body),
+  /** Ends the login locks and delays of an account with a code sent to its reserved phone. */
+  unlockLogin: (body: { login_name: string; phone: string; sms_code: string }) =>
+    http.post('/api/auth/login/unlock', body),
   submitRecovery: (form: FormData, onProgress?: Progress) =>
     http.post<{ id: string }>('/api/auth/recovery-requests', form, uploadConfig(onProgress)).then((r) => r.data),
   listRecovery: (params: Record<string, unknown>) =>
