@@ -32,7 +32,7 @@ async def test_register_change_password_profile_brand_logout(gw, sms):
     assert refused.json()["error"]["code"] == "password_change_required"
 
     weak = await gw.post("/api/auth/password", headers=h,
-                         json={"current_password": account["password"], "new_password": "abcdefgh"})
+                         json={"current_password": account["password"], "new_password": "12345678"})
     assert weak.status_code == 422
     assert weak.json()["error"]["message"]
     r = await gw.post("/api/auth/password", headers=h,
