@@ -212,6 +212,17 @@ async def test_a_request_filed_by_someone_else_is_marked_and_refused_with_the_sm
     await shot(op, "operator_recovery_mismatches")
     await dialog.get_by_role("button", name="取消").click()
 
+    # Signed in, the owner sees the request on 基本信息 (it could cancel there without the old phone).
+    ent = await new_page()
+    await login(ent, portal, owner["credit_code"], owner["password"])
+    await _dismiss_identity_popup(ent)
+    await ent.goto(portal.url + "/workspace/enterprise/profile")
+    alert = ent.locator(".recovery-alert")
+    await expect(alert).to_contain_text("有人以本企业名义提交了账号找回申请")
+    await expect(alert).to_contain_text("随便写的公司")
+    await expect(alert).to_contain_text(_masked(attacker_phone))
+    await shot(ent, "enterprise_recovery_alert")
+
     # The owner follows the link in the SMS: the code is filled in, one click refuses the request.
     owner_page = await new_page()
     await owner_page.goto(portal.url + f"/recovery/cancel?code={code}")
@@ -224,8 +235,32 @@ async def test_a_request_filed_by_someone_else_is_marked_and_refused_with_the_sm
     await owner_page.get_by_role("button", name="撤销申请").click()
     await expect(owner_page.get_by_text("该申请已撤销，无需撤销").first).to_be_visible()
 
+    await ent.reload()
+    await expect(ent.get_by_label("联系电话", exact=True)).to_have_value(owner["phone"])
+    await expect(ent.locator(".recovery-alert")).to_have_count(0)
+
     await op.reload()
     await op.locator(".el-select", has_text="待审核").click()
     await op.get_by_role("option", name="已撤销").click()
     await expect(op.locator(".el-table__row", has_text=owner["credit_code"])).to_contain_text("已撤销")
     assert not [m for m in await sms_messages(api, attacker_phone) if "密码" in m["text"]]
+
+
+async def test_the_signed_in_owner_cancels_from_basic_info(portal, new_page, api):
+    owner = await _ready_enterprise(api, f"登录撤销测试电器{random_phone()[-4:]}有限公司")
+    r = await api.post("/api/auth/recovery-requests", data={
+        "credit_code": owner["credit_code"], "enterprise_name": owner["name"], "contact_name": "张三",
+        "new_phone": random_phone(), "reason": "原手机号已停机"},
+        files={"letter": ("a.pdf", _letter()["buffer"], "application/pdf")})
+    assert r.status_code == 201, r.text
+    ent = await new_page()
+    await login(ent, portal, owner["credit_code"], owner["password"])
+    await _dismiss_identity_popup(ent)
+    await ent.goto(portal.url + "/workspace/enterprise/profile")
+    alert = ent.locator(".recovery-alert")
+    await alert.get_by_role("button", name="撤销申请").click()
+    await ent.get_by_role("dialog", name="撤销账号找回申请").get_by_role("button", name="确定").click()
+    await expect(ent.get_by_text("账号找回申请已撤销").first).to_be_visible()
+    await expect(alert).to_have_count(0)
+    told = await _wait_sms(api, owner["phone"], "已撤销")
+    assert owner["name"] in told

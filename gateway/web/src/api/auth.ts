@@ -74,6 +74,17 @@ export interface RecoveryRequest {
   [k: string]: unknown
 }
 
+export interface OwnRecoveryRequest {
+  id: string
+  status: string
+  status_label: string
+  created_at: string
+  claimed_name: string
+  claimed_contact: string
+  new_phone?: string | null
+  effective_at?: string | null
+}
+
 export interface RecoveryAnswer {
   id: string
   status: string
@@ -109,6 +120,10 @@ export const authApi = {
   /** The owner's answer with the code its current phone received: refuse, or let it take effect now. */
   answerRecovery: (kind: 'cancel' | 'confirm', code: string) =>
     http.post<RecoveryAnswer>(`/api/auth/recovery-requests/${kind}`, { code }).then((r) => r.data),
+  /** Open requests naming the signed-in enterprise; it may cancel them without the old phone. */
+  ownRecovery: () => http.get<OwnRecoveryRequest[]>('/api/auth/enterprise/recovery-requests').then((r) => r.data),
+  cancelOwnRecovery: (id: string) =>
+    http.post<RecoveryAnswer>(`/api/auth/enterprise/recovery-requests/${id}/cancel`).then((r) => r.data),
   recoveryLetterUrl: (id: string) => `/api/auth/recovery-requests/${id}/letter`,
   getEnterprise: () => http.get<EnterpriseProfile>('/api/auth/enterprise').then((r) => r.data),
   updateEnterprise: (body: Partial<EnterpriseProfile>) =>

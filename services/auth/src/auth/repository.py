@@ -168,6 +168,17 @@ async def recovery_by_token(session: AsyncSession, token_hash: str, kind: str) -
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def open_recoveries_naming(session: AsyncSession, credit_code: str) -> list[RecoveryRequest]:
+    """Requests naming this credit code that can still be cancelled (under review or cooling off)."""
+    rows = await session.execute(
+        select(RecoveryRequest)
+        .where(RecoveryRequest.credit_code == credit_code, RecoveryRequest.status.in_(("pending", "approved")))
+        .order_by(RecoveryRequest.created_at.desc())
+        .limit(50)
+    )
+    return list(rows.scalars())
+
+
 async def due_recoveries(session: AsyncSession, *, now: datetime, limit: int = 50) -> list[uuid.UUID]:
     """Approved requests whose cooling-off period has ended (the poller applies them one by one)."""
     rows = await session.execute(

@@ -137,6 +137,39 @@ async def test_a_hijack_attempt_is_told_to_the_owner_shown_to_the_operator_and_c
     assert cancel_code not in str(entry)
 
 
+async def test_the_signed_in_owner_sees_and_cancels_a_request_naming_it(client, h):
+    """The owner may have lost the phone but not the password: it cancels from its own session."""
+    owner = await h.ready_enterprise(client)
+    other = await h.ready_enterprise(client)
+    attacker_phone = h.new_phone()
+    request_id = (await _submit(client, h, _form(owner, enterprise_name="随便写的公司",
+                                                 new_phone=attacker_phone))).json()["id"]
+    mine = await client.get("/api/auth/enterprise/recovery-requests", headers=h.bearer(owner["access_token"]))
+    assert mine.status_code == 200, mine.text
+    assert [(r["id"], r["status"], r["claimed_name"], r["new_phone"]) for r in mine.json()] == [
+        (request_id, "pending", "随便写的公司", _masked(attacker_phone))]
+    theirs = h.bearer(other["access_token"])
+    assert (await client.get("/api/auth/enterprise/recovery-requests", headers=theirs)).json() == []
+    foreign = await client.post(f"/api/auth/enterprise/recovery-requests/{request_id}/cancel", headers=theirs)
+    assert foreign.status_code == 404 and h.error_code(foreign) == "recovery_request_not_found"
+
+    cancelled = await client.post(f"/api/auth/enterprise/recovery-requests/{request_id}/cancel",
+                                  headers=h.bearer(owner["access_token"]))
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled", cancelled.text
+    again = await client.post(f"/api/auth/enterprise/recovery-requests/{request_id}/cancel",
+                              headers=h.bearer(owner["access_token"]))
+    assert again.status_code == 409 and h.error_code(again) == "recovery_not_open"
+    assert (await client.get("/api/auth/enterprise/recovery-requests",
+                             headers=h.bearer(owner["access_token"]))).json() == []
+    operator = await _operator(client, h)
+    item = await _item(client, operator, request_id)
+    assert item["status"] == "cancelled" and item["closed_via_label"] == "企业登录后撤销"
+    entry = (await _audit(client, operator, "recovery_cancelled", request_id))[0]
+    me = (await client.get("/api/auth/me", headers=h.bearer(owner["access_token"]))).json()
+    assert entry["actor_account_id"] == me["account"]["id"] and entry["detail"]["via"] == "owner_session"
+    assert "已撤销" in (await h.sms_to(client, attacker_phone))[0]
+
+
 async def test_matching_claims_show_no_mismatch_and_ignore_width_and_spaces(client, h):
     ready = await h.ready_enterprise(client)
     submitted = await _submit(client, h, _form(ready, enterprise_name="杭州测试电器股份有限公司 ", contact_name="张 三"))

@@ -31,6 +31,8 @@ ROUTES = [
     ("POST", "/api/auth/enterprise/phone/sms-code", {"json": {}}, {"enterprise"}),
     ("POST", "/api/auth/enterprise/phone", {"json": {}}, {"enterprise"}),
     ("GET", f"/api/auth/recovery-requests/{ANY}", {}, {"operator"}),
+    ("GET", "/api/auth/enterprise/recovery-requests", {}, {"enterprise"}),
+    ("POST", f"/api/auth/enterprise/recovery-requests/{ANY}/cancel", {}, {"enterprise"}),
     ("GET", f"/api/auth/recovery-requests/{ANY}/letter", {}, {"operator"}),
     ("POST", f"/api/auth/recovery-requests/{ANY}/decision", {"json": {}}, {"operator"}),
     ("GET", "/api/auth/organisations", {}, {"operator"}),

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
 from kit.downloads import content_disposition
-from kit.security import OperatorPrincipal
+from kit.security import EnterprisePrincipal, OperatorPrincipal
 from kit.uploads import check_upload
 from kit.web import PageDep
 from pydantic import AfterValidator, StringConstraints
@@ -16,6 +16,7 @@ from auth.api.deps import CtxDep, IpDep
 from auth.api.schemas import (
     CreatedOut,
     DecisionIn,
+    OwnRecoveryOut,
     RecoveryAnswerOut,
     RecoveryCodeIn,
     RecoveryOut,
@@ -88,6 +89,20 @@ async def confirm(body: RecoveryCodeIn, ctx: CtxDep, ip: IpDep) -> dict:
     """确认账号找回申请（公开）：凭原预留手机号收到的确认码，使已通过的申请不待冷静期届满立即生效。"""
     await recovery.guard_code_rate(ctx, ip)
     return await recovery.confirm_with_code(ctx, code=body.code, ip=ip)
+
+
+@router.get("/enterprise/recovery-requests", response_model=list[OwnRecoveryOut],
+            operation_id="auth_own_recovery_requests")
+async def own_requests(principal: EnterprisePrincipal, ctx: CtxDep) -> list[dict]:
+    """以本企业名义提交、仍在审核中或冷静期内的账号找回申请（企业登录后可直接撤销）。"""
+    return await recovery.open_for_owner(ctx, principal)
+
+
+@router.post("/enterprise/recovery-requests/{request_id}/cancel", response_model=RecoveryAnswerOut,
+             operation_id="auth_cancel_own_recovery")
+async def cancel_own(request_id: uuid.UUID, principal: EnterprisePrincipal, ctx: CtxDep, ip: IpDep) -> dict:
+    """企业登录后撤销以本企业名义提交的账号找回申请（原预留手机号已不可用时也能撤销）。"""
+    return await recovery.cancel_as_owner(ctx, principal, request_id, ip=ip)
 
 
 @router.get("/recovery-requests/{request_id}/letter", operation_id="auth_recovery_letter",

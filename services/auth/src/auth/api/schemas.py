@@ -269,6 +269,19 @@ class RecoveryAnswerOut(BaseModel):
     status_label: str
 
 
+class OwnRecoveryOut(BaseModel):
+    """A recovery request naming the signed-in enterprise, as its owner sees it (new phone masked)."""
+
+    id: uuid.UUID
+    status: str
+    status_label: str
+    created_at: datetime
+    claimed_name: str
+    claimed_contact: str
+    new_phone: str | None
+    effective_at: datetime | None
+
+
 class RecoveryPage(BaseModel):
     items: list[RecoveryOut]
     total: int

@@ -292,6 +292,61 @@ async def decide(ctx: AuthContext, operator: Principal, request_id: uuid.UUID, *
 
 # --- the owner's answer: cancel or confirm --------------------------------------------------------
 
+def owner_view(request: RecoveryRequest) -> dict[str, Any]:
+    status = RecoveryStatus(request.status)
+    return {
+        "id": request.id, "status": status.value, "status_label": status.label, "created_at": request.created_at,
+        "claimed_name": request.enterprise_name, "claimed_contact": request.contact_name,
+        "new_phone": mask(request.new_phone) if request.new_phone else None, "effective_at": request.effective_at,
+    }
+
+
+async def open_for_owner(ctx: AuthContext, principal: Principal) -> list[dict[str, Any]]:
+    """The signed-in enterprise's view: open requests naming it (it may have lost the phone but not the
+    password, and cancel here)."""
+    async with ctx.db.session() as session:
+        org = await repo.organisation(session, principal.org_id)
+        if org is None or not org.credit_code:
+            return []
+        return [owner_view(r) for r in await repo.open_recoveries_naming(session, org.credit_code)]
+
+
+async def _cancel(session: AsyncSession, ctx: AuthContext, request: RecoveryRequest, *, via: RecoveryClosedVia,
+                  now: datetime, ip: str, actor: Principal | None, sms: _Sms) -> dict[str, Any]:
+    status = RecoveryStatus(request.status)
+    if not status.open:
+        raise Conflict(f"该申请{status.label}，无需撤销", code="recovery_not_open", details={"status": status.value})
+    org, account = await _owner(session, request.credit_code)
+    request.status = RecoveryStatus.cancelled.value
+    request.closed_at, request.closed_via = now, via.value
+    audit(session, at=now, action=AuditAction.recovery_cancelled, result="cancelled",
+          actor_account_id=actor.account_id if actor else None, actor_org_id=actor.org_id if actor else None,
+          subject_org_id=org.id if org else None, ip=ip, request_id=request.id, via=via.value,
+          status_before=status.value)
+    if org is not None:
+        await events.recovery_status_changed(session, org, request)
+        text = texts.RECOVERY_CANCELLED.format(org_name=org.name)
+        sms.add(account.phone if account else None, text)
+        sms.add(request.new_phone, text)
+    return {"id": request.id, "status": request.status, "status_label": RecoveryStatus.cancelled.label}
+
+
+async def cancel_as_owner(ctx: AuthContext, principal: Principal, request_id: uuid.UUID, *, ip: str
+                          ) -> dict[str, Any]:
+    """The signed-in enterprise refuses a request naming it. Another enterprise's request is not found."""
+    sms = _Sms()
+    async with ctx.db.transaction() as session:
+        now = await ctx.now()
+        org = await repo.organisation(session, principal.org_id)
+        request = await repo.recovery_request(session, request_id, for_update=True)
+        if request is None or org is None or request.credit_code != org.credit_code:
+            raise NotFound("申请不存在", code="recovery_request_not_found")
+        result = await _cancel(session, ctx, request, via=RecoveryClosedVia.owner_session, now=now, ip=ip,
+                               actor=principal, sms=sms)
+    await sms.send(ctx)
+    return result
+
+
 async def cancel_with_code(ctx: AuthContext, *, code: str, ip: str) -> dict[str, Any]:
     """The current phone refuses the request (during review or the cooling-off period)."""
     sms = _Sms()
@@ -300,22 +355,8 @@ async def cancel_with_code(ctx: AuthContext, *, code: str, ip: str) -> dict[str,
         request = await repo.recovery_by_token(session, _code_hash(code), CANCEL)
         if request is None:
             raise NotFound("撤销码不正确，请核对短信中的撤销码", code="recovery_code_invalid")
-        status = RecoveryStatus(request.status)
-        if not status.open:
-            raise Conflict(f"该申请{status.label}，无需撤销", code="recovery_not_open",
-                           details={"status": status.value})
-        org, account = await _owner(session, request.credit_code)
-        request.status = RecoveryStatus.cancelled.value
-        request.closed_at, request.closed_via = now, RecoveryClosedVia.owner_sms_code.value
-        audit(session, at=now, action=AuditAction.recovery_cancelled, result="cancelled",
-              subject_org_id=org.id if org else None, ip=ip, request_id=request.id,
-              via=RecoveryClosedVia.owner_sms_code.value, status_before=status.value)
-        if org is not None:
-            await events.recovery_status_changed(session, org, request)
-            text = texts.RECOVERY_CANCELLED.format(org_name=org.name)
-            sms.add(account.phone if account else None, text)
-            sms.add(request.new_phone, text)
-        result = {"id": request.id, "status": request.status, "status_label": RecoveryStatus.cancelled.label}
+        result = await _cancel(session, ctx, request, via=RecoveryClosedVia.owner_sms_code, now=now, ip=ip,
+                               actor=None, sms=sms)
     await sms.send(ctx)
     return result
 
