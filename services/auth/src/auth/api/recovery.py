@@ -91,20 +91,6 @@ async def confirm(body: RecoveryCodeIn, ctx: CtxDep, ip: IpDep) -> dict:
     return await recovery.confirm_with_code(ctx, code=body.code, ip=ip)
 
 
-@router.get("/enterprise/recovery-requests", response_model=list[OwnRecoveryOut],
-            operation_id="auth_own_recovery_requests")
-async def own_requests(principal: EnterprisePrincipal, ctx: CtxDep) -> list[dict]:
-    """以本企业名义提交、仍在审核中或冷静期内的账号找回申请（企业登录后可直接撤销）。"""
-    return await recovery.open_for_owner(ctx, principal)
-
-
-@router.post("/enterprise/recovery-requests/{request_id}/cancel", response_model=RecoveryAnswerOut,
-             operation_id="auth_cancel_own_recovery")
-async def cancel_own(request_id: uuid.UUID, principal: EnterprisePrincipal, ctx: CtxDep, ip: IpDep) -> dict:
-    """企业登录后撤销以本企业名义提交的账号找回申请（原预留手机号已不可用时也能撤销）。"""
-    return await recovery.cancel_as_owner(ctx, principal, request_id, ip=ip)
-
-
 @router.get("/recovery-requests/{request_id}/letter", operation_id="auth_recovery_letter",
             responses={200: {"content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}}}})
 async def get_letter(request_id: uuid.UUID, operator: OperatorPrincipal, ctx: CtxDep) -> Response:
@@ -124,3 +110,17 @@ async def decide(request_id: uuid.UUID, body: DecisionIn, operator: OperatorPrin
     （工作人员看不到密码），预留手机号更换为新手机号；驳回时短信告知意见。"""
     await recovery.decide(ctx, operator, request_id, approve=body.approve, opinion=body.opinion, ip=ip)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/enterprise/recovery-requests", response_model=list[OwnRecoveryOut],
+            operation_id="auth_own_recovery_requests")
+async def own_requests(principal: EnterprisePrincipal, ctx: CtxDep) -> list[dict]:
+    """以本企业名义提交、仍在审核中或冷静期内的账号找回申请（企业登录后可直接撤销）。"""
+    return await recovery.open_for_owner(ctx, principal)
+
+
+@router.post("/enterprise/recovery-requests/{request_id}/cancel", response_model=RecoveryAnswerOut,
+             operation_id="auth_cancel_own_recovery")
+async def cancel_own(request_id: uuid.UUID, principal: EnterprisePrincipal, ctx: CtxDep, ip: IpDep) -> dict:
+    """企业登录后撤销以本企业名义提交的账号找回申请（原预留手机号已不可用时也能撤销）。"""
+    return await recovery.cancel_as_owner(ctx, principal, request_id, ip=ip)
