@@ -76,7 +76,8 @@ async def _dismiss_identity_popup(page: Page) -> None:
         await dialog.wait_for(state="visible", timeout=4000)
     except Exception:
         return
-    await dialog.get_by_role("button", name="我知道了").click()
+    await dialog.get_by_role("button", name=re.compile("等待评估机构名单|稍后认证|我知道了")).first.click()
+    await expect(dialog).to_be_hidden()
 
 
 async def test_lost_phone_recovery_replaces_the_stored_phone_and_tells_the_old_one(portal, new_page, api):
