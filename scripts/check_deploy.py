@@ -520,8 +520,8 @@ BASE_IMAGE_DIGESTS = {
     "python:3.11-slim": "sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7",
     "node:22-slim": "sha256:83f487e0a63425e5b4d146fb5e5be574bcbe1b7b843d3ebafdd95eaf7767a7e5",
 }
-# Stages that only hand a pinned tool binary to the build (COPY --from) and never become a base layer.
-_TOOL_IMAGES = ("ghcr.io/astral-sh/uv:",)
+# uv reaches the build stage from PyPI, pinned by version and wheel hashes in one file.
+UV_REQUIREMENTS = "build/uv-requirements.txt"
 
 
 def _digest_problems(where: Path, text: str) -> list[str]:
@@ -529,7 +529,7 @@ def _digest_problems(where: Path, text: str) -> list[str]:
     stages: set[str] = set()
     for match in re.finditer(r"^FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", text, re.MULTILINE | re.IGNORECASE):
         image, stage = match.group(1), match.group(2)
-        if image not in stages and not image.startswith(_TOOL_IMAGES):
+        if image not in stages:
             name, _, digest = image.partition("@")
             if not digest.startswith("sha256:"):
                 problems.append(f"{where}: base image {image} is not pinned by digest")
@@ -556,6 +556,8 @@ def dockerfile_problems() -> list[str]:
             f'CMD ["uvicorn", "--factory", "{name}.main:create_app", "--host", "0.0.0.0", "--port", "{port}"'
             + ("" if name != "gateway" else ', "--no-proxy-headers"') + "]",
             f"uv sync --frozen --no-dev --package lp-{name}",
+            f"COPY {UV_REQUIREMENTS} /tmp/uv-requirements.txt",
+            "RUN pip install --no-cache-dir --require-hashes -r /tmp/uv-requirements.txt",
         ]
         if name == "certificate":
             expected.append("fonts-wqy-zenhei")
@@ -564,6 +566,20 @@ def dockerfile_problems() -> list[str]:
         problems += [f"{path.relative_to(REPO)}: lacks {line!r}" for line in expected if line not in text]
         problems += _digest_problems(path.relative_to(REPO), text)
     problems += hadolint_problems(p for p in files.values() if p.exists())
+    problems += _uv_requirements_problems(REPO / UV_REQUIREMENTS)
+    return problems
+
+
+def _uv_requirements_problems(path: Path) -> list[str]:
+    """uv is installed with --require-hashes: the file must pin one version and carry a hash per wheel."""
+    if not path.exists():
+        return [f"{UV_REQUIREMENTS} is missing"]
+    text = path.read_text(encoding="utf-8")
+    problems = []
+    if not re.search(r"^uv==\d+\.\d+\.\d+\b", text, re.MULTILINE):
+        problems.append(f"{UV_REQUIREMENTS}: uv is not pinned to one version")
+    if len(re.findall(r"--hash=sha256:[0-9a-f]{64}\b", text)) < 2:
+        problems.append(f"{UV_REQUIREMENTS}: needs the sha256 of the x86_64 and aarch64 wheels")
     return problems
 
 

@@ -261,3 +261,19 @@ def test_base_images_must_be_pinned_by_the_recorded_digest():
 
     other = text.replace(check.BASE_IMAGE_DIGESTS["python:3.11-slim"], "sha256:" + "0" * 64)
     assert any("not the recorded" in p for p in check._digest_problems(Path("Dockerfile"), other))
+
+    # A build-stage image by tag (as uv's own image was) is refused as well: no stage is exempt.
+    tool_stage = "FROM ghcr.io/astral-sh/uv:0.13.9 AS uv\n" + text
+    assert "Dockerfile: base image ghcr.io/astral-sh/uv:0.13.9 is not pinned by digest" in check._digest_problems(
+        Path("Dockerfile"), tool_stage
+    )
+
+
+def test_uv_is_installed_by_version_and_wheel_hashes(tmp_path):
+    assert check._uv_requirements_problems(REPO / check.UV_REQUIREMENTS) == []
+    unpinned = tmp_path / "uv-requirements.txt"
+    unpinned.write_text("uv>=0.13\n", encoding="utf-8")
+    assert check._uv_requirements_problems(unpinned) == [
+        f"{check.UV_REQUIREMENTS}: uv is not pinned to one version",
+        f"{check.UV_REQUIREMENTS}: needs the sha256 of the x86_64 and aarch64 wheels",
+    ]
