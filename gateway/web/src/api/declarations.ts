@@ -112,6 +112,10 @@ export interface NoticeRow {
   starts_at: string
   ends_at: string
   days_left?: number
+  objections?: number
+  open_objections?: number
+  held?: boolean
+  state_label?: string
 }
 
 export interface PublishedRow {

@@ -884,6 +884,7 @@ async def public_notices(runtime: Runtime, *, page: dict[str, Any]) -> dict[str,
                 .limit(page["page_size"])
             )
         ).all()
+        blocks = await _notices_of(session, [d for _, d in rows], now=now)
     items = [
         {
             "notice_id": n.id,
@@ -896,8 +897,10 @@ async def public_notices(runtime: Runtime, *, page: dict[str, Any]) -> dict[str,
             "standard_name": d.standard_name,
             "starts_at": n.starts_at,
             "ends_at": n.ends_at,
-            "days_left": notice_json(n, now=now, list_status=ListStatus.IN_NOTICE, objections=0,
-                                     open_objections=0)["days_left"],
+            # how many objections were raised and whether one is still open: anyone may see that the notice
+            # is contested (not by whom)
+            **{key: blocks[d.id][key] for key in ("days_left", "objections", "open_objections", "held",
+                                                  "state_label")},
         }
         for n, d in rows
     ]

@@ -263,6 +263,12 @@ async def test_self_declaration_fails_then_passes_returned_incomplete_and_publis
     during = (await client.get(f"/api/declarations/{d['id']}", headers=h)).json()["notice"]
     assert (during["objections"], during["open_objections"], during["held"]) == (1, 1, True)
     assert during["state_label"] == "公示中（有待处理异议）"
+    # the public notice page shows the same: contested, by how many, not by whom
+    public_row = next(n for n in (await client.get("/api/declarations/public/notices?page_size=100")).json()["items"]
+                      if n["declaration_id"] == d["id"])
+    assert (public_row["objections"], public_row["open_objections"], public_row["held"]) == (1, 1, True)
+    assert public_row["state_label"] == "公示中（有待处理异议）"
+    assert "李四" not in str(public_row) and "13612345678" not in str(public_row)
     await clock.advance(timedelta(days=15))
 
     async def notice_closed():
