@@ -77,6 +77,7 @@ def portal():
         env="test",
         # Per-address limits are proven in auth's own tests; Redis keeps counters between runs on one machine.
         extra_env={"LP_SMS_HOURLY_CAP_PER_IP": "100000", "LP_RECOVERY_REQUESTS_PER_IP_HOUR": "100000",
+                   "LP_RECOVERY_CODES_PER_IP_HOUR": "100000",
                    "LP_RECOVERY_POLL_SECONDS": "1", **runner.THROTTLE_OFF},
     )
     try:

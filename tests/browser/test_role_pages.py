@@ -55,7 +55,7 @@ async def test_lost_phone_request_reaches_the_operator(portal, new_page, tmp_pat
     await shot(op, "operator_recovery_requests")
     await row.get_by_role("button", name="审核").click()
     dialog = op.get_by_role("dialog", name="审核账号找回申请")
-    await dialog.get_by_text("驳回").click()
+    await dialog.get_by_text("驳回", exact=True).click()
     await dialog.get_by_role("button", name="提交").click()
     await expect(op.get_by_text("请填写审核意见")).to_be_visible()  # checked before sending
     await dialog.get_by_placeholder("请说明审核依据，将记入审计日志").fill("授权书未加盖公章，请重新提交。")
