@@ -68,6 +68,17 @@ THROTTLE_OFF = {
 }
 
 
+def reset_clock(redis_url: str) -> None:
+    """Back to real time on the platform that uses this Redis database (kit.clock's shared offset)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.delete("lp:clock:offset")
+    finally:
+        client.close()
+
+
 def free_base_port(start: int) -> int:
     """A block of ports nobody listens on (another run of the suite may be using the first one): the
     services' ports from the base, and the object store's a thousand above it."""
