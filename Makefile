@@ -34,10 +34,15 @@ down:
 status:
 	@$(UV) run --frozen python scripts/runner.py status
 
+MYPY_PACKAGES = kit contracts auth benchmark declaration certificate mall notify gateway
+
 lint:
-	@echo "Lint: ruff, import rule (services never import each other)"
+	@echo "Lint: ruff (check and format), mypy, import rule (services never import each other), error catalogue"
 	@$(UV) run --frozen ruff check .
+	@$(UV) run --frozen ruff format --check .
+	@$(UV) run --frozen mypy $(addprefix -p ,$(MYPY_PACKAGES))
 	@$(UV) run --frozen lint-imports
+	@$(UV) run --frozen python scripts/error_catalogue.py --check
 
 deploy-check:
 	@bash scripts/check_deploy.sh

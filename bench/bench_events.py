@@ -143,8 +143,14 @@ class TimedRelay:
         settings = _settings(namespace)
         self.store = store
         self.db = Database(url, pool_size=10)
-        self.relay = OutboxRelay(db=self.db, database_url=url, amqp_url=settings.amqp_url,
-                                 exchange_name=settings.exchange_name, service="bench", batch=BATCH)
+        self.relay = OutboxRelay(
+            db=self.db,
+            database_url=url,
+            amqp_url=settings.amqp_url,
+            exchange_name=settings.exchange_name,
+            service="bench",
+            batch=BATCH,
+        )
         self.task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -175,7 +181,9 @@ class TimedConsumer:
 
         self.settings = _settings(namespace)
         self.db = Database(url, pool_size=10)
-        self.consumer = _Consumer(name="bench", db=self.db, settings=self.settings, handlers={"bench.#": handler})
+        self.consumer = _Consumer(
+            name="bench", db=self.db, settings=self.settings, handlers={"bench.#": handler}
+        )
         self.connection: aio_pika.abc.AbstractRobustConnection | None = None
 
     async def start(self) -> None:
@@ -218,8 +226,17 @@ class Child:
 
     async def start(self) -> int:
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, "--role", self.role, "--url", self.url, "--namespace", self.namespace,
-            "--out", self.out, stdout=asyncio.subprocess.PIPE,
+            sys.executable,
+            __file__,
+            "--role",
+            self.role,
+            "--url",
+            self.url,
+            "--namespace",
+            self.namespace,
+            "--out",
+            self.out,
+            stdout=asyncio.subprocess.PIPE,
         )
         assert self.proc.stdout is not None
         line = await asyncio.wait_for(self.proc.stdout.readline(), 30)
@@ -268,11 +285,18 @@ class InProcess:
 
 def _stats(values: list[float]) -> dict[str, float]:
     ms = [v * 1000 for v in values]
-    return {"n": len(ms), "p50": percentile(ms, 50), "p90": percentile(ms, 90), "p99": percentile(ms, 99),
-            "max": max(ms) if ms else float("nan")}
+    return {
+        "n": len(ms),
+        "p50": percentile(ms, 50),
+        "p90": percentile(ms, 90),
+        "p99": percentile(ms, 99),
+        "max": max(ms) if ms else float("nan"),
+    }
 
 
-async def run_once(rate: int, seconds: int, burst: int, profile: str | None, single: bool = False) -> dict[str, Any]:
+async def run_once(
+    rate: int, seconds: int, burst: int, profile: str | None, single: bool = False
+) -> dict[str, Any]:
     name = f"lpbench_events_{uuid.uuid4().hex[:6]}"
     namespace = f"lpevents{uuid.uuid4().hex[:6]}"
     workdir = tempfile.mkdtemp(prefix="lpevents-")
@@ -302,10 +326,25 @@ async def run_once(rate: int, seconds: int, burst: int, profile: str | None, sin
         if profile:
             Path(profile).mkdir(parents=True, exist_ok=True)
             for role, pid in (("relay", relay_pid), ("consumer", consumer_pid)):
-                spies.append(await asyncio.create_subprocess_exec(
-                    "py-spy", "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "500",
-                    "--format", "raw", "--output", str(Path(profile) / f"{role}.txt"), "--nonblocking",
-                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL))
+                spies.append(
+                    await asyncio.create_subprocess_exec(
+                        "py-spy",
+                        "record",
+                        "--pid",
+                        str(pid),
+                        "--duration",
+                        str(seconds),
+                        "--rate",
+                        "500",
+                        "--format",
+                        "raw",
+                        "--output",
+                        str(Path(profile) / f"{role}.txt"),
+                        "--nonblocking",
+                        stdout=asyncio.subprocess.DEVNULL,
+                        stderr=asyncio.subprocess.DEVNULL,
+                    )
+                )
 
         # Steady rate: each event committed in its own transaction, paced at `rate` per second.
         total = rate * seconds
@@ -346,7 +385,11 @@ async def run_once(rate: int, seconds: int, burst: int, profile: str | None, sin
 
         async def unsent() -> int:
             async with db.session() as session:
-                return int((await session.execute(text("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))).scalar_one())
+                return int(
+                    (
+                        await session.execute(text("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))
+                    ).scalar_one()
+                )
 
         deadline = time.monotonic() + 60
         while await unsent() and time.monotonic() < deadline:
@@ -397,8 +440,14 @@ async def run_once(rate: int, seconds: int, burst: int, profile: str | None, sin
         "commit → handler start (end to end)": _stats(span(committed, start)),
     }
     result.update(
-        rate=achieved_rate, total=total, steady_handled=steady_handled, burst=burst,
-        burst_per_s=burst_confirmed / burst_seconds, burst_confirmed=burst_confirmed, lost=total + burst - final_handled, wakes=len(wakes),
+        rate=achieved_rate,
+        total=total,
+        steady_handled=steady_handled,
+        burst=burst,
+        burst_per_s=burst_confirmed / burst_seconds,
+        burst_confirmed=burst_confirmed,
+        lost=total + burst - final_handled,
+        wakes=len(wakes),
         layout="one process (producer, relay, consumer on one event loop)" if single else "three processes",
         relay_cpu_ms_per_event=relay_t["cpu"] * 1000 / total,
         consumer_cpu_ms_per_event=consumer_t["cpu"] * 1000 / total,
@@ -407,30 +456,52 @@ async def run_once(rate: int, seconds: int, burst: int, profile: str | None, sin
 
 
 def _print(result: dict[str, Any]) -> None:
-    print(f"\nsteady {result['total']} at {result['rate']:.0f}/s, handled {result['steady_handled']}; "
-          f"burst {result['burst']} confirmed at {result['burst_per_s']:.0f}/s; lost {result['lost']}; CPU per event: "
-          f"relay {result['relay_cpu_ms_per_event']:.2f} ms, consumer {result['consumer_cpu_ms_per_event']:.2f} ms")
+    print(
+        f"\nsteady {result['total']} at {result['rate']:.0f}/s, handled {result['steady_handled']}; "
+        f"burst {result['burst']} confirmed at {result['burst_per_s']:.0f}/s; lost {result['lost']}; CPU per event: "
+        f"relay {result['relay_cpu_ms_per_event']:.2f} ms, consumer {result['consumer_cpu_ms_per_event']:.2f} ms"
+    )
     for stage, s in result["stages"].items():
-        print(f"  {stage:38s} n={s['n']:5d} p50={s['p50']:7.2f} p90={s['p90']:7.2f} p99={s['p99']:7.2f} "
-              f"max={s['max']:7.2f} ms")
+        print(
+            f"  {stage:38s} n={s['n']:5d} p50={s['p50']:7.2f} p90={s['p90']:7.2f} p99={s['p99']:7.2f} "
+            f"max={s['max']:7.2f} ms"
+        )
 
 
 def breakdown_table(columns: list[tuple[str, dict[str, Any]]]) -> list[str]:
     """Markdown rows: one line per stage, p50 / p99 in ms for each (label, run) column."""
-    lines = ["| stage (ms, p50 / p99) | " + " | ".join(label for label, _ in columns) + " |",
-             "|---|" + "---|" * len(columns)]
+    lines = [
+        "| stage (ms, p50 / p99) | " + " | ".join(label for label, _ in columns) + " |",
+        "|---|" + "---|" * len(columns),
+    ]
     for stage in columns[0][1]["stages"]:
         cells = [f"{r['stages'][stage]['p50']:.2f} / {r['stages'][stage]['p99']:.2f}" for _, r in columns]
         lines.append(f"| {stage} | " + " | ".join(cells) + " |")
-    lines.append("| CPU per event: relay / consumer | " + " | ".join(
-        f"{r['relay_cpu_ms_per_event']:.2f} / {r['consumer_cpu_ms_per_event']:.2f}" for _, r in columns) + " |")
-    lines.append("| burst confirmed (msg/s) | " + " | ".join(f"{r['burst_per_s']:.0f}" for _, r in columns) + " |")
+    lines.append(
+        "| CPU per event: relay / consumer | "
+        + " | ".join(
+            f"{r['relay_cpu_ms_per_event']:.2f} / {r['consumer_cpu_ms_per_event']:.2f}" for _, r in columns
+        )
+        + " |"
+    )
+    lines.append(
+        "| burst confirmed (msg/s) | " + " | ".join(f"{r['burst_per_s']:.0f}" for _, r in columns) + " |"
+    )
     lines.append("| lost | " + " | ".join(str(r["lost"]) for _, r in columns) + " |")
     return lines
 
 
-async def main(runs: int, rate: int, seconds: int, burst: int, profile: str | None, report: bool,
-               label: str, json_out: str | None, single: bool = False) -> None:
+async def main(
+    runs: int,
+    rate: int,
+    seconds: int,
+    burst: int,
+    profile: str | None,
+    report: bool,
+    label: str,
+    json_out: str | None,
+    single: bool = False,
+) -> None:
     results = []
     for i in range(runs):
         r = await run_once(rate, seconds, burst, profile if i == 0 else None, single)
@@ -451,18 +522,36 @@ async def main(runs: int, rate: int, seconds: int, burst: int, profile: str | No
         "events",
         "Events: outbox → relay → RabbitMQ → consumer (QUALITY.md 21)",
         [
-            (f"publish → consumer start p50 at {worst['rate']:.0f} events/s", f"{p50:.2f} ms", "≤ 5 ms", "yes" if p50 <= 5 else "no"),
-            (f"publish → consumer start p99 at {worst['rate']:.0f} events/s", f"{p99:.2f} ms", "≤ 25 ms", "yes" if p99 <= 25 else "no"),
+            (
+                f"publish → consumer start p50 at {worst['rate']:.0f} events/s",
+                f"{p50:.2f} ms",
+                "≤ 5 ms",
+                "yes" if p50 <= 5 else "no",
+            ),
+            (
+                f"publish → consumer start p99 at {worst['rate']:.0f} events/s",
+                f"{p99:.2f} ms",
+                "≤ 25 ms",
+                "yes" if p99 <= 25 else "no",
+            ),
             ("commit → handler start p50 (end to end)", f"{e50:.2f} ms", "—", "—"),
             ("commit → handler start p99 (end to end)", f"{e99:.2f} ms", "—", "—"),
-            (f"burst of {worst['burst']}: confirmed by the broker", f"{per_s:.0f} msg/s", "≥ 1,000 msg/s", "yes" if per_s >= 1000 else "no"),
+            (
+                f"burst of {worst['burst']}: confirmed by the broker",
+                f"{per_s:.0f} msg/s",
+                "≥ 1,000 msg/s",
+                "yes" if per_s >= 1000 else "no",
+            ),
             ("lost (written − handled)", str(lost), "0", "yes" if lost == 0 else "no"),
         ],
-        notes="\n".join([
-            f"{runs} run(s); the worst (by end-to-end p99) is shown above. Producer, relay and consumer run in "
-            "three processes, as on the platform. Stages of every steady event:", "",
-            *breakdown_table([(f"run {i + 1}", r) for i, r in enumerate(results)]),
-        ]),
+        notes="\n".join(
+            [
+                f"{runs} run(s); the worst (by end-to-end p99) is shown above. Producer, relay and consumer run in "
+                "three processes, as on the platform. Stages of every steady event:",
+                "",
+                *breakdown_table([(f"run {i + 1}", r) for i, r in enumerate(results)]),
+            ]
+        ),
     )
 
 
@@ -480,13 +569,27 @@ if __name__ == "__main__":
     parser.add_argument("--label", default="")
     parser.add_argument("--no-report", action="store_true")
     parser.add_argument("--json-out")
-    parser.add_argument("--single-process", action="store_true",
-                        help="relay and consumer on the producer's event loop (the earlier bench's layout)")
+    parser.add_argument(
+        "--single-process",
+        action="store_true",
+        help="relay and consumer on the producer's event loop (the earlier bench's layout)",
+    )
     a = parser.parse_args()
     if a.role == "relay":
         asyncio.run(relay_process(a.url, a.namespace, a.out))
     elif a.role == "consumer":
         asyncio.run(consumer_process(a.url, a.namespace, a.out))
     else:
-        asyncio.run(main(a.runs, a.rate, a.seconds, a.burst, a.profile, not a.no_report, a.label, a.json_out,
-                         a.single_process))
+        asyncio.run(
+            main(
+                a.runs,
+                a.rate,
+                a.seconds,
+                a.burst,
+                a.profile,
+                not a.no_report,
+                a.label,
+                a.json_out,
+                a.single_process,
+            )
+        )

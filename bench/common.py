@@ -35,20 +35,29 @@ def percentile(values: list[float], q: float) -> float:
 
 def git_rev() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              check=False).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+        ).stdout.strip()
     except OSError:
         return "unknown"
 
 
-def write_report(name: str, title: str, rows: list[tuple[str, str, str, str]], notes: str = "",
-                 raw: dict | None = None) -> Path:
+def write_report(
+    name: str, title: str, rows: list[tuple[str, str, str, str]], notes: str = "", raw: dict | None = None
+) -> Path:
     """rows: (figure, measured, goal, met?)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     path = RESULTS / f"{name}-{stamp}.md"
-    lines = [f"# {title}", "", f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit {git_rev()}",
-             f"- machine: {machine()}", "", "| figure | measured | goal | met |", "|---|---|---|---|"]
+    lines = [
+        f"# {title}",
+        "",
+        f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit {git_rev()}",
+        f"- machine: {machine()}",
+        "",
+        "| figure | measured | goal | met |",
+        "|---|---|---|---|",
+    ]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     if notes:
         lines += ["", notes]

@@ -29,8 +29,13 @@ def main() -> int:
             continue
         print(f"== {title}: {script}", flush=True)
         t0 = time.monotonic()
-        rc = subprocess.run([sys.executable, str(path), *sys.argv[1:]] if script == "bench_http.py"
-                            else [sys.executable, str(path)], cwd=HERE.parent, check=False).returncode
+        rc = subprocess.run(
+            [sys.executable, str(path), *sys.argv[1:]]
+            if script == "bench_http.py"
+            else [sys.executable, str(path)],
+            cwd=HERE.parent,
+            check=False,
+        ).returncode
         print(f"-- {script}: exit {rc} after {time.monotonic() - t0:.0f} s", flush=True)
         if rc:
             failed.append(script)

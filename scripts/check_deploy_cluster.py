@@ -54,16 +54,40 @@ OPERATOR_NAMESPACE = {
 PROMETHEUS = ("monitoring", {"app.kubernetes.io/name": "prometheus"})
 
 _BASELINE_CAPS = {
-    "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
-    "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
 }
 _RESTRICTED_VOLUMES = {
-    "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret",
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
 }
 _SAFE_SYSCTLS = {
-    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
     "net.ipv4.tcp_keepalive_probes",
 }
 
@@ -122,7 +146,10 @@ class Service:
 def namespaces(docs: Iterable[Doc]) -> dict[str, dict[str, str]]:
     """Namespace name -> labels (with the kubernetes.io/metadata.name label every namespace has)."""
     found = {
-        d["metadata"]["name"]: {**(d["metadata"].get("labels") or {}), "kubernetes.io/metadata.name": d["metadata"]["name"]}
+        d["metadata"]["name"]: {
+            **(d["metadata"].get("labels") or {}),
+            "kubernetes.io/metadata.name": d["metadata"]["name"],
+        }
         for d in docs
         if d.get("kind") == "Namespace"
     }
@@ -162,25 +189,46 @@ def operator_pods(docs: Iterable[Doc]) -> tuple[list[Pods], dict[tuple[str, str]
         kind, name, ns = doc.get("kind"), doc["metadata"].get("name"), _ns(doc)
         spec = doc.get("spec") or {}
         if kind == "RabbitmqCluster":
-            group = Pods(_name(doc), ns, {"app.kubernetes.io/name": name, "app.kubernetes.io/component": "rabbitmq"},
-                         {"amqp": 5672, "management": 15672, "prometheus": 15692, "epmd": 4369, "cluster-rpc": 25672},
-                         kind)
+            group = Pods(
+                _name(doc),
+                ns,
+                {"app.kubernetes.io/name": name, "app.kubernetes.io/component": "rabbitmq"},
+                {"amqp": 5672, "management": 15672, "prometheus": 15692, "epmd": 4369, "cluster-rpc": 25672},
+                kind,
+            )
             services[(ns, name)] = Service(group, {5672: 5672, 15672: 15672, 15692: 15692})
         elif kind == "Redis":
-            group = Pods(_name(doc), ns, {"app": name, "redis_setup_type": "standalone", "role": "standalone"},
-                         {"redis-client": 6379, "redis-exporter": 9121}, kind)
+            group = Pods(
+                _name(doc),
+                ns,
+                {"app": name, "redis_setup_type": "standalone", "role": "standalone"},
+                {"redis-client": 6379, "redis-exporter": 9121},
+                kind,
+            )
             services[(ns, name)] = Service(group, {6379: 6379})
         elif kind == "Tenant":
-            group = Pods(_name(doc), ns, {"v1.min.io/tenant": name}, {"https-minio": 9000, "http-minio": 9000}, kind)
+            group = Pods(
+                _name(doc), ns, {"v1.min.io/tenant": name}, {"https-minio": 9000, "http-minio": 9000}, kind
+            )
             services[(ns, "minio")] = Service(group, {443 if spec.get("requestAutoCert") else 80: 9000})
         elif kind == "Cluster" and str(doc.get("apiVersion", "")).startswith("postgresql.cnpg.io"):
-            group = Pods(_name(doc), ns, {"cnpg.io/cluster": name, "cnpg.io/podRole": "instance"},
-                         {"postgresql": 5432, "status": 8000, "metrics": 9187}, kind)
+            group = Pods(
+                _name(doc),
+                ns,
+                {"cnpg.io/cluster": name, "cnpg.io/podRole": "instance"},
+                {"postgresql": 5432, "status": 8000, "metrics": 9187},
+                kind,
+            )
             for suffix in ("rw", "ro", "r"):
                 services[(ns, f"{name}-{suffix}")] = Service(group, {5432: 5432})
         elif kind == "Pooler":
-            group = Pods(_name(doc), ns, {"cnpg.io/poolerName": name, "cnpg.io/podRole": "pooler"},
-                         {"pgbouncer": 5432, "metrics": 9127}, kind)
+            group = Pods(
+                _name(doc),
+                ns,
+                {"cnpg.io/poolerName": name, "cnpg.io/podRole": "pooler"},
+                {"pgbouncer": 5432, "metrics": 9127},
+                kind,
+            )
             services[(ns, name)] = Service(group, {5432: 5432})
         else:
             continue
@@ -215,7 +263,9 @@ def _port_matches(rule_ports: list[dict[str, Any]] | None, port: int, named: dic
     return False
 
 
-def _peer_matches(peer: dict[str, Any], policy_ns: str, other: Pods, ns_labels: dict[str, dict[str, str]]) -> bool:
+def _peer_matches(
+    peer: dict[str, Any], policy_ns: str, other: Pods, ns_labels: dict[str, dict[str, str]]
+) -> bool:
     if "ipBlock" in peer:
         return False  # pod addresses are not known statically; the platform's policies never use them
     pod_selector, ns_selector = peer.get("podSelector"), peer.get("namespaceSelector")
@@ -226,11 +276,19 @@ def _peer_matches(peer: dict[str, Any], policy_ns: str, other: Pods, ns_labels: 
     return in_namespace and (pod_selector is None or selects(pod_selector, other.labels))
 
 
-def _side_admits(policies: list[Doc], direction: str, pods: Pods, other: Pods, port: int, port_names: dict[str, int],
-                 ns_labels: dict[str, dict[str, str]]) -> bool:
+def _side_admits(
+    policies: list[Doc],
+    direction: str,
+    pods: Pods,
+    other: Pods,
+    port: int,
+    port_names: dict[str, int],
+    ns_labels: dict[str, dict[str, str]],
+) -> bool:
     peers_key = "from" if direction == "Ingress" else "to"
     isolating = [
-        p for p in policies
+        p
+        for p in policies
         if _ns(p) == pods.namespace
         and selects(p["spec"].get("podSelector", {}), pods.labels)
         and direction in p["spec"].get("policyTypes", ["Ingress"])
@@ -248,7 +306,9 @@ def _side_admits(policies: list[Doc], direction: str, pods: Pods, other: Pods, p
 
 
 def admitted(flow: Flow, policies: list[Doc], ns_labels: dict[str, dict[str, str]]) -> bool:
-    return _side_admits(policies, "Egress", flow.source, flow.target, flow.port, flow.target.ports, ns_labels) and (
+    return _side_admits(
+        policies, "Egress", flow.source, flow.target, flow.port, flow.target.ports, ns_labels
+    ) and (
         _side_admits(policies, "Ingress", flow.target, flow.source, flow.port, flow.target.ports, ns_labels)
     )
 
@@ -270,7 +330,9 @@ def container_env(container: dict[str, Any], cfg: dict[str, str]) -> dict[str, s
             env.update(cfg)
     for item in container.get("env", []):
         if "value" in item:
-            env[item["name"]] = re.sub(r"\$\((\w+)\)", lambda m: env.get(m.group(1), m.group(0)), str(item["value"]))
+            env[item["name"]] = re.sub(
+                r"\$\((\w+)\)", lambda m: env.get(m.group(1), m.group(0)), str(item["value"])
+            )
         else:
             env[item["name"]] = f"<{item['name']}>"
     return env
@@ -327,25 +389,36 @@ def required_flows(docs: list[Doc]) -> tuple[list[Flow], list[str]]:
         if group.kind == "Cluster":
             flows += [Flow(operator, group, 8000, "operator"), Flow(operator, group, 5432, "operator")]
             if doc["spec"].get("instances", 1) > 1:
-                flows += [Flow(group, group, 5432, "streaming replication"), Flow(group, group, 8000, "instance status")]
+                flows += [
+                    Flow(group, group, 5432, "streaming replication"),
+                    Flow(group, group, 8000, "instance status"),
+                ]
             if monitored:
                 flows.append(Flow(prometheus, group, 9187, "metrics"))
         elif group.kind == "Pooler":
             cluster = by_owner.get(f"Cluster/{doc['spec']['cluster']['name']}")
             if cluster is None:
-                problems.append(f"{group.owner}: its cluster {doc['spec']['cluster']['name']} is not rendered")
+                problems.append(
+                    f"{group.owner}: its cluster {doc['spec']['cluster']['name']} is not rendered"
+                )
             else:
                 flows.append(Flow(group, cluster, 5432, "pooler to instances"))
             flows.append(Flow(operator, group, 8000, "operator"))
             if monitored:
                 flows.append(Flow(prometheus, group, 9127, "metrics"))
         elif group.kind == "RabbitmqCluster":
-            flows += [Flow(group, group, 4369, "epmd"), Flow(group, group, 25672, "clustering"),
-                      Flow(operator, group, 15672, "operator (management API)"),
-                      Flow(prometheus, group, 15692, "metrics")]
+            flows += [
+                Flow(group, group, 4369, "epmd"),
+                Flow(group, group, 25672, "clustering"),
+                Flow(operator, group, 15672, "operator (management API)"),
+                Flow(prometheus, group, 15692, "metrics"),
+            ]
         elif group.kind == "Tenant":
-            flows += [Flow(group, group, 9000, "MinIO servers"), Flow(operator, group, 9000, "operator"),
-                      Flow(prometheus, group, 9000, "metrics")]
+            flows += [
+                Flow(group, group, 9000, "MinIO servers"),
+                Flow(operator, group, 9000, "operator"),
+                Flow(prometheus, group, 9000, "metrics"),
+            ]
         elif group.kind == "Redis":
             flows += [Flow(operator, group, 6379, "operator"), Flow(prometheus, group, 9121, "metrics")]
     return flows, problems
@@ -392,7 +465,9 @@ def _pod_level_problems(owner: str, spec: dict[str, Any], level: str) -> list[st
             problems.append(f"{where}: privileged is not allowed at {level}")
         added = set((sc.get("capabilities") or {}).get("add", []))
         if added - _BASELINE_CAPS:
-            problems.append(f"{where}: capabilities {sorted(added - _BASELINE_CAPS)} are not allowed at {level}")
+            problems.append(
+                f"{where}: capabilities {sorted(added - _BASELINE_CAPS)} are not allowed at {level}"
+            )
         if any(p.get("hostPort") for p in container.get("ports", [])):
             problems.append(f"{where}: hostPort is not allowed at {level}")
         if sc.get("procMount", "Default") != "Default":
@@ -423,20 +498,35 @@ def _operator_overrides(doc: Doc) -> list[tuple[str, dict[str, Any]]]:
     spec = doc.get("spec") or {}
     kind = doc.get("kind")
     if kind == "RabbitmqCluster":
-        template = (((spec.get("override") or {}).get("statefulSet") or {}).get("spec") or {}).get("template") or {}
+        template = (((spec.get("override") or {}).get("statefulSet") or {}).get("spec") or {}).get(
+            "template"
+        ) or {}
         return [(f"{_name(doc)} override", template.get("spec") or {})]
     if kind == "Tenant":
         result = []
         for pool in spec.get("pools", []):
-            result.append((
-                f"{_name(doc)} pool {pool.get('name')}",
-                {"securityContext": pool.get("securityContext") or {},
-                 "containers": [{"name": "minio", "securityContext": pool.get("containerSecurityContext") or {}}]},
-            ))
+            result.append(
+                (
+                    f"{_name(doc)} pool {pool.get('name')}",
+                    {
+                        "securityContext": pool.get("securityContext") or {},
+                        "containers": [
+                            {"name": "minio", "securityContext": pool.get("containerSecurityContext") or {}}
+                        ],
+                    },
+                )
+            )
         return result
     if kind == "Redis":  # v1beta2: podSecurityContext for the pod, securityContext for the redis container
-        return [(_name(doc), {"securityContext": spec.get("podSecurityContext") or {},
-                              "containers": [{"name": "redis", "securityContext": spec.get("securityContext") or {}}]})]
+        return [
+            (
+                _name(doc),
+                {
+                    "securityContext": spec.get("podSecurityContext") or {},
+                    "containers": [{"name": "redis", "securityContext": spec.get("securityContext") or {}}],
+                },
+            )
+        ]
     return []
 
 
@@ -449,7 +539,9 @@ def pod_security_problems(docs: list[Doc]) -> list[str]:
             continue
         enforced = ns_labels.get(ns, {}).get("pod-security.kubernetes.io/enforce", "privileged")
         if ns not in {d["metadata"]["name"] for d in docs if d.get("kind") == "Namespace"}:
-            problems.append(f"{_name(doc)}: namespace {ns} is not rendered, its Pod Security level is unknown")
+            problems.append(
+                f"{_name(doc)}: namespace {ns} is not rendered, its Pod Security level is unknown"
+            )
             continue
         spec = pod_spec(doc)
         if spec is not None:
@@ -478,7 +570,8 @@ def ca_problems(docs: list[Doc]) -> list[str]:
     _, services = operator_pods(docs)
     tenants = {
         (_ns(d), "minio"): bool((d.get("spec") or {}).get("requestAutoCert"))
-        for d in docs if d.get("kind") == "Tenant"
+        for d in docs
+        if d.get("kind") == "Tenant"
     }
     problems = []
     for doc, pods in workload_pods(docs):
@@ -495,8 +588,10 @@ def ca_problems(docs: list[Doc]) -> list[str]:
                     if ca_file == path or ca_file.startswith(path + "/"):
                         mounted = volumes.get(mount["name"])
                 if mounted is None:
-                    problems.append(f"{pods.owner}: LP_S3_CA_FILE {ca_file} is on no mounted volume (the "
-                                    "settings refuse to start)")
+                    problems.append(
+                        f"{pods.owner}: LP_S3_CA_FILE {ca_file} is on no mounted volume (the "
+                        "settings refuse to start)"
+                    )
             if "LP_S3_ACCESS_KEY" not in env or env.get("LP_S3_SECURE") != "true":
                 continue
             host = env.get("LP_S3_ENDPOINT", "").partition(":")[0]
@@ -506,8 +601,10 @@ def ca_problems(docs: list[Doc]) -> list[str]:
                 continue
             source = (mounted or {}).get("configMap", {}).get("name")
             if not ca_file:
-                problems.append(f"{pods.owner}: S3 at {host} is TLS with a certificate the cluster CA signed "
-                                "(requestAutoCert), but LP_S3_CA_FILE is not set: the client trusts certifi alone")
+                problems.append(
+                    f"{pods.owner}: S3 at {host} is TLS with a certificate the cluster CA signed "
+                    "(requestAutoCert), but LP_S3_CA_FILE is not set: the client trusts certifi alone"
+                )
             elif mounted is not None and source != "kube-root-ca.crt":
                 problems.append(f"{pods.owner}: LP_S3_CA_FILE must come from the kube-root-ca.crt ConfigMap")
     return sorted(set(problems))
@@ -539,8 +636,9 @@ def _int_env(doc: Doc, name: str) -> int | None:
     return None
 
 
-def budget_problems(app: list[Doc], infra: list[Doc], variant: str, services: Iterable[str],
-                    budget_file: Path = BUDGET) -> list[str]:
+def budget_problems(
+    app: list[Doc], infra: list[Doc], variant: str, services: Iterable[str], budget_file: Path = BUDGET
+) -> list[str]:
     budget = (yaml.safe_load(budget_file.read_text(encoding="utf-8")) or {}).get(variant)
     if not budget:
         return [f"{budget_file.name}: no budget for {variant}"]
@@ -550,8 +648,10 @@ def budget_problems(app: list[Doc], infra: list[Doc], variant: str, services: It
     per_api = connections_per_process(budget["api"]["db_pool_size"])
     relay = relay_connections()
     if budget["worker"].get("relay_connections") != relay:
-        problems.append(f"{budget_file.name} ({variant}): worker.relay_connections must be {relay} (the relay's pool "
-                        "of max_in_flight + 1 and its LISTEN connection)")
+        problems.append(
+            f"{budget_file.name} ({variant}): worker.relay_connections must be {relay} (the relay's pool "
+            "of max_in_flight + 1 and its LISTEN connection)"
+        )
     per_worker = connections_per_process(budget["worker"]["db_pool_size"]) + relay
     for name in services:
         api, worker = index.get(("Deployment", name)), index.get(("Deployment", f"{name}-worker"))
@@ -560,50 +660,73 @@ def budget_problems(app: list[Doc], infra: list[Doc], variant: str, services: It
                 continue
             size = _int_env(doc, "LP_DB_POOL_SIZE")
             if size != budget[part]["db_pool_size"]:
-                problems.append(f"{_name(doc)}: LP_DB_POOL_SIZE {size} is not the budget's {budget[part]['db_pool_size']}")
+                problems.append(
+                    f"{_name(doc)}: LP_DB_POOL_SIZE {size} is not the budget's {budget[part]['db_pool_size']}"
+                )
         hpa = index.get(("HorizontalPodAutoscaler", name))
         if hpa is not None and hpa["spec"]["maxReplicas"] != budget["api"]["max_replicas"]:
-            problems.append(f"HorizontalPodAutoscaler/{name}: maxReplicas {hpa['spec']['maxReplicas']} is not the "
-                            f"budget's {budget['api']['max_replicas']}")
+            problems.append(
+                f"HorizontalPodAutoscaler/{name}: maxReplicas {hpa['spec']['maxReplicas']} is not the "
+                f"budget's {budget['api']['max_replicas']}"
+            )
         scaled = index.get(("ScaledObject", f"{name}-worker"))
         if scaled is not None and scaled["spec"].get("maxReplicaCount") != budget["worker"]["max_replicas"]:
-            problems.append(f"ScaledObject/{name}-worker: maxReplicaCount {scaled['spec'].get('maxReplicaCount')} "
-                            f"is not the budget's {budget['worker']['max_replicas']}")
+            problems.append(
+                f"ScaledObject/{name}-worker: maxReplicaCount {scaled['spec'].get('maxReplicaCount')} "
+                f"is not the budget's {budget['worker']['max_replicas']}"
+            )
     clusters = [d for d in infra if d.get("kind") == "Cluster" and "cnpg" in d.get("apiVersion", "")]
     for cluster in clusters:
         value = ((cluster["spec"].get("postgresql") or {}).get("parameters") or {}).get("max_connections")
         if value is None or int(value) != pg["max_connections"]:
-            problems.append(f"{_name(cluster)}: max_connections {value} is not the budget's {pg['max_connections']} "
-                            "(PostgreSQL's default is 100)")
+            problems.append(
+                f"{_name(cluster)}: max_connections {value} is not the budget's {pg['max_connections']} "
+                "(PostgreSQL's default is 100)"
+            )
     migrate = budget["migrate"]["connections"]
     if "poolers" not in budget:
         demand = pg.get("services", 1) * (
             budget["api"]["max_replicas"] * per_api + budget["worker"]["max_replicas"] * per_worker + migrate
         )
         if demand + pg["reserved"] > pg["max_connections"]:
-            problems.append(f"{variant}: {demand} connections at the autoscalers' maxima + {pg['reserved']} reserved "
-                            f"exceed max_connections {pg['max_connections']}")
+            problems.append(
+                f"{variant}: {demand} connections at the autoscalers' maxima + {pg['reserved']} reserved "
+                f"exceed max_connections {pg['max_connections']}"
+            )
         return problems
     poolers = budget["poolers"]
     server = sum(p["instances"] * p["default_pool_size"] for p in poolers.values())
     if server + pg["reserved"] > pg["max_connections"]:
-        problems.append(f"{variant}: the Poolers may open {server} server connections + {pg['reserved']} reserved, "
-                        f"over max_connections {pg['max_connections']}")
+        problems.append(
+            f"{variant}: the Poolers may open {server} server connections + {pg['reserved']} reserved, "
+            f"over max_connections {pg['max_connections']}"
+        )
     tx, session = poolers["transaction"], poolers["session"]
     api_clients = budget["api"]["max_replicas"] * per_api
     if api_clients > tx["max_client_conn"]:
-        problems.append(f"{variant}: {api_clients} HTTP-pod connections exceed the transaction Pooler's "
-                        f"max_client_conn {tx['max_client_conn']}")
+        problems.append(
+            f"{variant}: {api_clients} HTTP-pod connections exceed the transaction Pooler's "
+            f"max_client_conn {tx['max_client_conn']}"
+        )
     session_clients = budget["worker"]["max_replicas"] * per_worker + migrate
     # Session mode pins one server connection per client, and all clients may land on one instance.
     if session_clients > min(session["default_pool_size"], session["max_client_conn"]):
-        problems.append(f"{variant}: {session_clients} worker and migration connections exceed the session "
-                        f"Pooler's default_pool_size {session['default_pool_size']}")
+        problems.append(
+            f"{variant}: {session_clients} worker and migration connections exceed the session "
+            f"Pooler's default_pool_size {session['default_pool_size']}"
+        )
     for name in services:
         for mode, wanted in (("transaction", tx), ("session", session)):
-            pooler = next((d for d in infra if d.get("kind") == "Pooler"
-                           and d["spec"]["cluster"]["name"] == f"lp-pg-{name}"
-                           and d["spec"].get("pgbouncer", {}).get("poolMode") == mode), None)
+            pooler = next(
+                (
+                    d
+                    for d in infra
+                    if d.get("kind") == "Pooler"
+                    and d["spec"]["cluster"]["name"] == f"lp-pg-{name}"
+                    and d["spec"].get("pgbouncer", {}).get("poolMode") == mode
+                ),
+                None,
+            )
             if pooler is None:
                 problems.append(f"lp-pg-{name}: no {mode}-mode Pooler")
                 continue
@@ -612,7 +735,9 @@ def budget_problems(app: list[Doc], infra: list[Doc], variant: str, services: It
                 problems.append(f"{_name(pooler)}: instances is not the budget's {wanted['instances']}")
             for key in ("default_pool_size", "max_client_conn"):
                 if int(params.get(key, -1)) != wanted[key]:
-                    problems.append(f"{_name(pooler)}: {key} {params.get(key)} is not the budget's {wanted[key]}")
+                    problems.append(
+                        f"{_name(pooler)}: {key} {params.get(key)} is not the budget's {wanted[key]}"
+                    )
     return problems
 
 
@@ -630,23 +755,31 @@ def scaling_problems(docs: list[Doc]) -> list[str]:
         elif doc.get("kind") == "ScaledObject":
             ref = doc["spec"]["scaleTargetRef"]
             if ref["name"] in targets:
-                problems.append(f"Deployment/{ref['name']}: scaled by {targets[ref['name']]} and {_name(doc)}")
+                problems.append(
+                    f"Deployment/{ref['name']}: scaled by {targets[ref['name']]} and {_name(doc)}"
+                )
             targets[ref["name"]] = _name(doc)
             triggers = {t.get("type") for t in doc["spec"].get("triggers", [])}
             if not triggers & {"rabbitmq", "prometheus"}:
-                problems.append(f"{_name(doc)}: needs a rabbitmq or prometheus trigger (queue depth, backlog)")
+                problems.append(
+                    f"{_name(doc)}: needs a rabbitmq or prometheus trigger (queue depth, backlog)"
+                )
     for doc in docs:
         if doc.get("kind") != "Deployment":
             continue
         name = doc["metadata"]["name"]
         if name in targets and "replicas" in doc["spec"]:
-            problems.append(f"{_name(doc)}: sets spec.replicas although {targets[name]} scales it (every apply "
-                            "would reset the autoscaler's count)")
+            problems.append(
+                f"{_name(doc)}: sets spec.replicas although {targets[name]} scales it (every apply "
+                "would reset the autoscaler's count)"
+            )
         component = doc["spec"]["template"]["metadata"].get("labels", {}).get("app.kubernetes.io/component")
         if component == "worker" and not targets.get(name, "").startswith("ScaledObject/"):
             problems.append(f"{_name(doc)}: a worker scales on its queue depth: needs a KEDA ScaledObject")
         if component == "api" and not targets.get(name, "").startswith("HorizontalPodAutoscaler/"):
-            problems.append(f"{_name(doc)}: an HTTP Deployment scales on CPU: needs a HorizontalPodAutoscaler")
+            problems.append(
+                f"{_name(doc)}: an HTTP Deployment scales on CPU: needs a HorizontalPodAutoscaler"
+            )
     return problems
 
 
@@ -666,16 +799,25 @@ def metric_families() -> set[str]:
 
 
 REQUIRED_ALERTS = (
-    "LpErrorBudgetBurnFast", "LpErrorBudgetBurnSlow", "LpLatencyBudgetBurnFast", "LpLatencyBudgetBurnSlow",
-    "LpOutboxBacklog", "LpOutboxOldestUnsent", "LpConsumerLag", "LpDeadLetters", "LpQueueWithoutConsumers",
-    "LpCertificateExpiryPollerStalled", "LpBackupFailed",
+    "LpErrorBudgetBurnFast",
+    "LpErrorBudgetBurnSlow",
+    "LpLatencyBudgetBurnFast",
+    "LpLatencyBudgetBurnSlow",
+    "LpOutboxBacklog",
+    "LpOutboxOldestUnsent",
+    "LpConsumerLag",
+    "LpDeadLetters",
+    "LpQueueWithoutConsumers",
+    "LpCertificateExpiryPollerStalled",
+    "LpBackupFailed",
 )
 
 
 def alert_rules(docs: Iterable[Doc]) -> list[dict[str, Any]]:
     return [
         rule
-        for doc in docs if doc.get("kind") == "PrometheusRule"
+        for doc in docs
+        if doc.get("kind") == "PrometheusRule"
         for group in doc["spec"].get("groups", [])
         for rule in group.get("rules", [])
         if "alert" in rule
@@ -704,15 +846,20 @@ def monitoring_problems(docs: list[Doc], readme: str | None = None) -> list[str]
         if doc["spec"]["template"]["metadata"].get("annotations", {}).get("prometheus.io/scrape"):
             problems.append(f"{pods.owner}: scrape annotations are not used; a PodMonitor picks the pod")
         picked = [
-            m for m in monitors
-            if m["kind"] == "PodMonitor" and _ns(m) == pods.namespace and selects(m["spec"].get("selector"), pods.labels)
+            m
+            for m in monitors
+            if m["kind"] == "PodMonitor"
+            and _ns(m) == pods.namespace
+            and selects(m["spec"].get("selector"), pods.labels)
         ]
         if not picked:
             problems.append(f"{pods.owner}: no PodMonitor picks its pods, Prometheus does not scrape it")
         for monitor in picked:
             for endpoint in monitor["spec"].get("podMetricsEndpoints", []):
                 if endpoint.get("port") not in pods.ports:
-                    problems.append(f"{_name(monitor)}: port {endpoint.get('port')!r} is not a port of {pods.owner}")
+                    problems.append(
+                        f"{_name(monitor)}: port {endpoint.get('port')!r} is not a port of {pods.owner}"
+                    )
     return problems
 
 
@@ -736,13 +883,17 @@ def policy_problems(policies: list[dict[str, Any]], where: str, namespace: str =
         wanted = consumer_policy(namespace, consumer)
         found = by_pattern.get(wanted["pattern"])
         if found is None:
-            problems.append(f"{where}: no policy for the queue {namespace}.{consumer} (pattern {wanted['pattern']}): "
-                            "a failing message would never reach its dead-letter queue")
+            problems.append(
+                f"{where}: no policy for the queue {namespace}.{consumer} (pattern {wanted['pattern']}): "
+                "a failing message would never reach its dead-letter queue"
+            )
             continue
         definition = found.get("definition") or {}
         for key in ("dead-letter-exchange", "dead-letter-routing-key"):
             if definition.get(key) != wanted["definition"][key]:
-                problems.append(f"{where}: policy {found.get('name')}: {key} must be {wanted['definition'][key]}")
+                problems.append(
+                    f"{where}: policy {found.get('name')}: {key} must be {wanted['definition'][key]}"
+                )
         if not isinstance(definition.get("delivery-limit"), int) or definition["delivery-limit"] < 1:
             problems.append(f"{where}: policy {found.get('name')}: needs a delivery-limit")
         if found.get("applyTo", found.get("apply-to")) not in ("queues", "quorum_queues", "all"):
@@ -751,7 +902,9 @@ def policy_problems(policies: list[dict[str, Any]], where: str, namespace: str =
 
 
 def operator_policy_problems(infra: list[Doc]) -> list[str]:
-    policies = [d["spec"] for d in infra if d.get("kind") == "Policy" and "rabbitmq.com" in d.get("apiVersion", "")]
+    policies = [
+        d["spec"] for d in infra if d.get("kind") == "Policy" and "rabbitmq.com" in d.get("apiVersion", "")
+    ]
     return policy_problems(policies, "RabbitMQ Policy objects")
 
 
@@ -778,7 +931,9 @@ def store_problems(infra: list[Doc]) -> list[str]:
             resources = (spec.get("kubernetesConfig") or {}).get("resources")
         elif kind == "Tenant":
             pools = spec.get("pools") or [{}]
-            resources = pools[0].get("resources") if all(_has_limits(p.get("resources")) for p in pools) else None
+            resources = (
+                pools[0].get("resources") if all(_has_limits(p.get("resources")) for p in pools) else None
+            )
         else:
             continue
         if not _has_limits(resources):
@@ -788,14 +943,19 @@ def store_problems(infra: list[Doc]) -> list[str]:
         if group.kind in ("Cluster", "Pooler"):
             watched = bool(((doc.get("spec") or {}).get("monitoring") or {}).get("enablePodMonitor"))
         else:
-            watched = any(_ns(m) == group.namespace and selects(m["spec"].get("selector"), group.labels) for m in monitors)
+            watched = any(
+                _ns(m) == group.namespace and selects(m["spec"].get("selector"), group.labels)
+                for m in monitors
+            )
         if not watched:
             problems.append(f"{group.owner}: no PodMonitor scrapes it")
         if group.kind == "Cluster" and doc["spec"].get("instances", 1) > 1:
             name = doc["metadata"]["name"]
             if not (doc["spec"].get("backup") or {}).get("barmanObjectStore"):
                 problems.append(f"{group.owner}: no backup object store (WAL archive)")
-            if not any(d.get("kind") == "ScheduledBackup" and d["spec"]["cluster"]["name"] == name for d in infra):
+            if not any(
+                d.get("kind") == "ScheduledBackup" and d["spec"]["cluster"]["name"] == name for d in infra
+            ):
                 problems.append(f"{group.owner}: no ScheduledBackup")
     return problems
 

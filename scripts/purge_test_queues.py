@@ -20,22 +20,37 @@ TEST_NAMESPACE = re.compile(r"^lp(t|e2e|bench|browser|sec|scratch|chaos|deg)[a-z
 def _listed(kind: str) -> list[str]:
     if not shutil.which("rabbitmqctl"):
         return []
-    out = subprocess.run(["rabbitmqctl", "-q", f"list_{kind}", "name"], capture_output=True, text=True,
-                         timeout=120, check=False, stdin=subprocess.DEVNULL)
+    out = subprocess.run(
+        ["rabbitmqctl", "-q", f"list_{kind}", "name"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
     return [line.strip() for line in out.stdout.splitlines() if TEST_NAMESPACE.match(line.strip())]
 
 
 def _test_policies() -> list[tuple[str, str]]:
     if not shutil.which("rabbitmqctl"):
         return []
-    out = subprocess.run(["rabbitmqctl", "-q", "list_policies", "--formatter", "json"], capture_output=True,
-                         text=True, timeout=120, check=False, stdin=subprocess.DEVNULL)
+    out = subprocess.run(
+        ["rabbitmqctl", "-q", "list_policies", "--formatter", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
     try:
         listed = json.loads(out.stdout or "[]")
     except json.JSONDecodeError:
         return []
-    return [(p.get("vhost", "/"), p["name"]) for p in listed
-            if TEST_NAMESPACE.match(p.get("name", "")) and p["name"].endswith(".dead-letter")]
+    return [
+        (p.get("vhost", "/"), p["name"])
+        for p in listed
+        if TEST_NAMESPACE.match(p.get("name", "")) and p["name"].endswith(".dead-letter")
+    ]
 
 
 async def main() -> None:
@@ -68,8 +83,13 @@ def purge_policies() -> None:
     """Dead-letter policies a test set (kit.testing.broker) and could not clear because it was killed."""
     policies = _test_policies()
     for vhost, name in policies:
-        subprocess.run(["rabbitmqctl", "-q", "clear_policy", "-p", vhost, name], capture_output=True, timeout=120,
-                       check=False, stdin=subprocess.DEVNULL)
+        subprocess.run(
+            ["rabbitmqctl", "-q", "clear_policy", "-p", vhost, name],
+            capture_output=True,
+            timeout=120,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
     print(f"purged {len(policies)} test policies")
 
 

@@ -145,7 +145,10 @@ class Platform:
 
     @property
     def keys(self) -> dict[str, Path]:
-        return {"private": self.state_dir / "keys" / "jwt-private.pem", "public": self.state_dir / "keys" / "jwt-public.pem"}
+        return {
+            "private": self.state_dir / "keys" / "jwt-private.pem",
+            "public": self.state_dir / "keys" / "jwt-public.pem",
+        }
 
     def _secrets(self) -> dict[str, str]:
         path = self.state_dir / "secrets.json"
@@ -208,7 +211,10 @@ class Platform:
         from kit.testing.s3server import start_s3_server
 
         proc = start_s3_server(
-            self.s3_port, DEV_S3_KEY, DEV_S3_SECRET, data_dir=str(self.state_dir / "s3"),
+            self.s3_port,
+            DEV_S3_KEY,
+            DEV_S3_SECRET,
+            data_dir=str(self.state_dir / "s3"),
             log_file=self.state_dir / "logs" / "s3.log",
         )
         self._remember("s3", proc)
@@ -221,7 +227,10 @@ class Platform:
                 continue
             subprocess.run(
                 [PYTHON, "-m", "kit.migrations", name, "--database-url", self.database_url(name)],
-                env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
+                env=env,
+                check=True,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
             )
             print(f"  {name}: database {self.db_prefix}{name} migrated")
 
@@ -236,8 +245,20 @@ class Platform:
         env = {**self.common_env(), "LP_DATABASE_URL": self.database_url(name), "LP_SERVICE_NAME": name}
         if self.separate_workers:
             env["LP_RUN_WORKERS"] = "false"
-        cmd = [PYTHON, "-m", "uvicorn", "--factory", f"{name}.main:create_app", "--host", "127.0.0.1",
-               "--port", str(port), "--no-access-log", "--log-level", "warning"]
+        cmd = [
+            PYTHON,
+            "-m",
+            "uvicorn",
+            "--factory",
+            f"{name}.main:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
         if self.http_workers > 1:
             cmd += ["--workers", str(self.http_workers)]
         self._spawn(name, cmd, env)
@@ -249,8 +270,12 @@ class Platform:
         """``python -m <name>.worker`` as the process ``<name>-worker`` (relay, consumers, pollers; no HTTP)."""
         if not self.has_worker(name):
             raise RuntimeError(f"{name} has no worker module (services/{name}/src/{name}/worker.py)")
-        env = {**self.common_env(), "LP_DATABASE_URL": self.database_url(name), "LP_SERVICE_NAME": name,
-               "LP_METRICS_PORT": str(self.worker_port(name))}
+        env = {
+            **self.common_env(),
+            "LP_DATABASE_URL": self.database_url(name),
+            "LP_SERVICE_NAME": name,
+            "LP_METRICS_PORT": str(self.worker_port(name)),
+        }
         self._spawn(f"{name}-worker", [PYTHON, "-m", f"{name}.worker"], env)
 
     def worker_names(self) -> list[str]:
@@ -298,12 +323,31 @@ class Platform:
 
     def start_gateway(self) -> None:
         env = self.common_env()
-        self._spawn("gateway", [PYTHON, "-m", "uvicorn", "--factory", "gateway.main:create_app", "--host", "127.0.0.1",
-                                "--port", str(self.base_port), "--no-access-log", "--no-proxy-headers", "--log-level", "warning"], env)
+        self._spawn(
+            "gateway",
+            [
+                PYTHON,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "gateway.main:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.base_port),
+                "--no-access-log",
+                "--no-proxy-headers",
+                "--log-level",
+                "warning",
+            ],
+            env,
+        )
 
     def _spawn(self, name: str, cmd: list[str], env: dict[str, str]) -> None:
         log = open(self.state_dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
-        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self._remember(name, proc)
 
     def _remember(self, name: str, proc: subprocess.Popen) -> None:
@@ -331,16 +375,25 @@ class Platform:
         lines: list[str] = []
         env = self.common_env()
         for name in DEMO_ORDER:
-            if name not in self.available_services() or not (ROOT / "services" / name / "src" / name / "demo.py").exists():
+            if (
+                name not in self.available_services()
+                or not (ROOT / "services" / name / "src" / name / "demo.py").exists()
+            ):
                 continue
             out = subprocess.run(
-                [PYTHON, "-m", f"{name}.demo"], env={**env, "LP_DATABASE_URL": self.database_url(name)},
-                cwd=ROOT, capture_output=True, text=True, check=False,
+                [PYTHON, "-m", f"{name}.demo"],
+                env={**env, "LP_DATABASE_URL": self.database_url(name)},
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
             )
             if out.returncode != 0:
                 raise RuntimeError(f"demo data of {name} failed:\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}")
             # The loaders' own summary lines; JSON log records (HTTP calls and the like) stay out of the banner.
-            lines.extend(line for line in out.stdout.splitlines() if line.strip() and not line.lstrip().startswith("{"))
+            lines.extend(
+                line for line in out.stdout.splitlines() if line.strip() and not line.lstrip().startswith("{")
+            )
         return lines
 
     def build_portal(self, *, force: bool = False) -> None:
@@ -350,7 +403,11 @@ class Platform:
         if (web / "dist" / "index.html").exists() and not force:
             print("  portal: already built (gateway/web/dist)")
             return
-        npm = ["npm", "ci", "--no-audit", "--no-fund"] if (web / "package-lock.json").exists() else ["npm", "install"]
+        npm = (
+            ["npm", "ci", "--no-audit", "--no-fund"]
+            if (web / "package-lock.json").exists()
+            else ["npm", "install"]
+        )
         subprocess.run(npm, cwd=web, check=True, stdout=subprocess.DEVNULL)
         subprocess.run(["npm", "run", "build"], cwd=web, check=True, stdout=subprocess.DEVNULL)
         print("  portal: built")
@@ -398,8 +455,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="质量分级及“领跑者”管理信息平台 — local runner")
     parser.add_argument("command", choices=["up", "down", "status"])
     parser.add_argument("--no-demo", action="store_true")
-    parser.add_argument("--separate-workers", action="store_true",
-                        help="relays and consumers in a `python -m <service>.worker` process each (as deployed)")
+    parser.add_argument(
+        "--separate-workers",
+        action="store_true",
+        help="relays and consumers in a `python -m <service>.worker` process each (as deployed)",
+    )
     args = parser.parse_args()
     platform = Platform(separate_workers=args.separate_workers)
     if args.command == "down":

@@ -108,7 +108,12 @@ def dead_service() -> str:
 async def serve_gateway(settings: Settings) -> AsyncIterator[str]:
     port = free_port()
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, lifespan="on", log_level="warning", access_log=False,
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        lifespan="on",
+        log_level="warning",
+        access_log=False,
         # As in production (gateway.__main__): X-Forwarded-For is the gateway's business, not uvicorn's.
         proxy_headers=False,
     )

@@ -57,8 +57,11 @@ async def test_forged_and_expired_tokens_get_401(client: httpx.AsyncClient, toke
     private, _ = generate_keypair()
     forger = TokenIssuer(private, issuer="lp-auth", audience="lp-platform")
     claims = {
-        "account_id": uuid.uuid4(), "org_id": uuid.uuid4(), "org_type": "enterprise",
-        "org_name": "某公司", "session_id": uuid.uuid4().hex,
+        "account_id": uuid.uuid4(),
+        "org_id": uuid.uuid4(),
+        "org_type": "enterprise",
+        "org_name": "某公司",
+        "session_id": uuid.uuid4().hex,
     }
     r = await client.get("/api/declarations", headers=_bearer(forger.access_token(**claims)))
     assert r.status_code == 401 and r.json()["error"]["code"] == "token_invalid"
@@ -88,8 +91,12 @@ async def test_revoked_session_and_account_get_401(client: httpx.AsyncClient, to
     assert r.json()["error"]["code"] == "token_revoked"
 
     other = token_issuer.access_token(
-        account_id=account, org_id=uuid.uuid4(), org_type="agency", org_name="检测机构",
-        session_id=uuid.uuid4().hex, now=time.time() - 5,
+        account_id=account,
+        org_id=uuid.uuid4(),
+        org_type="agency",
+        org_name="检测机构",
+        session_id=uuid.uuid4().hex,
+        now=time.time() - 5,
     )
     await revoke_account_sessions(redis, account, 60)
     r = await wait_until(lambda: refused(other), timeout=3)
@@ -98,7 +105,9 @@ async def test_revoked_session_and_account_get_401(client: httpx.AsyncClient, to
 
 
 async def test_login_and_refresh_pass_with_a_stale_token(client: httpx.AsyncClient):
-    r = await client.post("/api/auth/refresh", headers=_bearer("expired.or.garbage"), json={"refresh_token": "x"})
+    r = await client.post(
+        "/api/auth/refresh", headers=_bearer("expired.or.garbage"), json={"refresh_token": "x"}
+    )
     assert r.status_code == 200 and r.json()["path"] == "/api/auth/refresh"
 
 
@@ -127,7 +136,9 @@ async def test_rate_limit_by_account_counts_each_account(gateway_settings, make_
     first, second = make_token("enterprise"), make_token("enterprise")
     async with serve_gateway(settings) as url, httpx.AsyncClient(base_url=url) as c:
         assert [(await c.get("/api/declarations", headers=_bearer(first))).status_code for _ in range(3)] == [
-            200, 200, 429,
+            200,
+            200,
+            429,
         ]
         assert (await c.get("/api/declarations", headers=_bearer(second))).status_code == 200
 
@@ -135,14 +146,20 @@ async def test_rate_limit_by_account_counts_each_account(gateway_settings, make_
 async def test_trusted_proxy_address_is_used_for_limits(gateway_settings):
     settings = gateway_settings(gateway_trusted_proxy_hops=1, gateway_rate_limit_per_ip=1)
     async with serve_gateway(settings) as url, httpx.AsyncClient(base_url=url) as c:
-        r = await c.get("/api/mall/products", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"})
+        r = await c.get(
+            "/api/mall/products", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+        )
         # The services trust one hop (the gateway): they get the resolved client address alone.
         assert r.json()["headers"]["x-forwarded-for"] == "203.0.113.7"
         spoofed = await c.get("/api/mall/products", headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.9"})
         assert spoofed.json()["headers"]["x-forwarded-for"] == "203.0.113.9"
         assert r.json()["headers"]["x-forwarded-proto"] == "https"
-        assert (await c.get("/api/mall/products", headers={"X-Forwarded-For": "203.0.113.8"})).status_code == 200
-        assert (await c.get("/api/mall/products", headers={"X-Forwarded-For": "203.0.113.7"})).status_code == 429
+        assert (
+            await c.get("/api/mall/products", headers={"X-Forwarded-For": "203.0.113.8"})
+        ).status_code == 200
+        assert (
+            await c.get("/api/mall/products", headers={"X-Forwarded-For": "203.0.113.7"})
+        ).status_code == 429
 
 
 async def test_replicas_share_the_counts_through_redis(gateway_settings):
@@ -161,7 +178,12 @@ async def test_redis_outage_keeps_the_site_up_with_local_limits(gateway_settings
     async with serve_gateway(settings) as url, httpx.AsyncClient(base_url=url, timeout=10) as c:
         token = make_token("enterprise")
         statuses = [(await c.get("/api/mall/products", headers=_bearer(token))).status_code for _ in range(4)]
-        assert statuses == [200, 200, 200, 429]  # revocation unknown: the services check it; limits still hold
+        assert statuses == [
+            200,
+            200,
+            200,
+            429,
+        ]  # revocation unknown: the services check it; limits still hold
         r = await c.get("/readyz")
         # The site stays up, so the gateway stays ready: Redis is reported as degraded.
         assert r.status_code == 200 and r.json()["checks"]["redis"] is False

@@ -12,9 +12,13 @@ from .conftest import serve_gateway
 async def portal_url(gateway_settings, tmp_path_factory):
     dist = tmp_path_factory.mktemp("portal") / "dist"
     (dist / "assets").mkdir(parents=True)
-    (dist / "index.html").write_text("<!doctype html><title>领跑者</title><div id=app></div>", encoding="utf-8")
+    (dist / "index.html").write_text(
+        "<!doctype html><title>领跑者</title><div id=app></div>", encoding="utf-8"
+    )
     (dist / "assets" / "app-3b1f.js").write_text("console.log('portal')")
-    (dist / "assets" / "vendor-9c2e.js").write_text("export const big = '" + "领跑者" * 4000 + "';", encoding="utf-8")
+    (dist / "assets" / "vendor-9c2e.js").write_text(
+        "export const big = '" + "领跑者" * 4000 + "';", encoding="utf-8"
+    )
     (dist / "favicon.ico").write_bytes(b"\x00\x00\x01\x00")
     async with serve_gateway(gateway_settings(gateway_portal_dist=str(dist))) as url:
         yield url
@@ -29,7 +33,8 @@ async def test_portal_routes_get_index_html(portal_url: str, path: str):
     assert r.headers["cache-control"] == "no-cache"
     assert r.headers["x-content-type-options"] == "nosniff"
     policy = dict(
-        [*d.split(" ", 1), ""][:2] for d in (p.strip() for p in r.headers["content-security-policy"].split(";"))
+        [*d.split(" ", 1), ""][:2]
+        for d in (p.strip() for p in r.headers["content-security-policy"].split(";"))
     )
     assert policy["default-src"] == "'self'" and policy["script-src"] == "'self'"
     assert policy["object-src"] == "'none'" and policy["base-uri"] == "'none'"

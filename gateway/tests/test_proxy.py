@@ -11,7 +11,9 @@ import pytest
 
 from .conftest import download_bytes, serve_gateway
 
-UNAVAILABLE = {"error": {"code": "service_unavailable", "message": "服务暂时不可用，请稍后再试", "details": None}}
+UNAVAILABLE = {
+    "error": {"code": "service_unavailable", "message": "服务暂时不可用，请稍后再试", "details": None}
+}
 
 
 @pytest.fixture
@@ -68,12 +70,17 @@ async def test_verification_pages_go_to_the_certificate_service(client: httpx.As
 @pytest.mark.parametrize("path", ["/verify/../internal/organisations/1", "/verify/%2e%2e/api/x"])
 async def test_dot_segments_under_verify_stay_with_the_portal(client: httpx.AsyncClient, path: str):
     r = await client.get(path)
-    assert not (r.status_code == 200 and r.headers.get("content-type", "").startswith("application/json")
-                and r.json().get("path") == path)
+    assert not (
+        r.status_code == 200
+        and r.headers.get("content-type", "").startswith("application/json")
+        and r.json().get("path") == path
+    )
 
 
 async def test_internal_routes_are_never_reachable(client: httpx.AsyncClient):
-    r = await client.get("/internal/organisations/1", headers={"X-Internal-Token": "dev-internal-token-not-for-production"})
+    r = await client.get(
+        "/internal/organisations/1", headers={"X-Internal-Token": "dev-internal-token-not-for-production"}
+    )
     assert r.status_code == 404
     assert r.json()["error"]["code"] == "not_found"
 
@@ -147,7 +154,9 @@ async def test_large_upload_and_download_stream_through(client: httpx.AsyncClien
         for i in range(0, len(payload), 256 * 1024):
             yield payload[i : i + 256 * 1024]
 
-    r = await client.post("/api/auth/upload", content=chunks(), headers={"Content-Type": "application/octet-stream"})
+    r = await client.post(
+        "/api/auth/upload", content=chunks(), headers={"Content-Type": "application/octet-stream"}
+    )
     assert r.status_code == 200
     assert r.json() == {"size": len(payload), "sha256": hashlib.sha256(payload).hexdigest()}
 
@@ -175,6 +184,7 @@ async def test_declared_oversized_body_is_refused_before_reading(gateway_url: st
 
 async def test_streamed_body_over_the_cap_is_refused(gateway_settings):
     async with serve_gateway(gateway_settings(max_body_bytes=1024 * 1024)) as url:
+
         async def chunks():
             for _ in range(40):
                 yield bytes(64 * 1024)
@@ -214,11 +224,17 @@ async def test_readiness_and_metrics_are_not_served_to_outside_callers(gateway_s
     async with serve_gateway(outside) as url, httpx.AsyncClient(base_url=url) as c:
         assert (await c.get("/metrics")).status_code == 404
         assert (await c.get("/readyz")).status_code == 404
-    production = gateway_settings(env="production", internal_token="t" * 40, pii_key=_strong_pii_key(),
-                                  download_secret="d" * 40, s3_secret_key="s" * 40, sms_provider="http",
-                                  amqp_url="amqp://lp:" + "p" * 24 + "@mq:5672/",
-                                  database_url="postgresql+asyncpg://lp:" + "p" * 24 + "@db/lp",
-                                  public_base_url="https://lp.example.cn")
+    production = gateway_settings(
+        env="production",
+        internal_token="t" * 40,
+        pii_key=_strong_pii_key(),
+        download_secret="d" * 40,
+        s3_secret_key="s" * 40,
+        sms_provider="http",
+        amqp_url="amqp://lp:" + "p" * 24 + "@mq:5672/",
+        database_url="postgresql+asyncpg://lp:" + "p" * 24 + "@db/lp",
+        public_base_url="https://lp.example.cn",
+    )
     async with serve_gateway(production) as url, httpx.AsyncClient(base_url=url) as c:
         assert (await c.get("/api/docs")).status_code == 404
 
@@ -284,7 +300,9 @@ def test_verification_pages_are_the_certificate_service_s():
 
     assert match_page("/verify/AB12") == "certificate"
     assert match_page("/verify/static/verify.css") == "certificate"
-    assert match_page("/verify") is None and match_page("/verify/") is None and match_page("/verifyX/1") is None
+    assert (
+        match_page("/verify") is None and match_page("/verify/") is None and match_page("/verifyX/1") is None
+    )
     assert match_page("/verify/./x") is None
 
 

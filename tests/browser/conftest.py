@@ -76,9 +76,13 @@ def portal():
         state_dir=ROOT / "var" / f"browser-{run_id}",
         env="test",
         # Per-address limits are proven in auth's own tests; Redis keeps counters between runs on one machine.
-        extra_env={"LP_SMS_HOURLY_CAP_PER_IP": "100000", "LP_RECOVERY_REQUESTS_PER_IP_HOUR": "100000",
-                   "LP_RECOVERY_CODES_PER_IP_HOUR": "100000",
-                   "LP_RECOVERY_POLL_SECONDS": "1", **runner.THROTTLE_OFF},
+        extra_env={
+            "LP_SMS_HOURLY_CAP_PER_IP": "100000",
+            "LP_RECOVERY_REQUESTS_PER_IP_HOUR": "100000",
+            "LP_RECOVERY_CODES_PER_IP_HOUR": "100000",
+            "LP_RECOVERY_POLL_SECONDS": "1",
+            **runner.THROTTLE_OFF,
+        },
     )
     # The platform clock's offset lives in this Redis database and outlives a run: the demo data must be
     # written at real time, or its designation notices start in the future once a test resets the clock.

@@ -66,7 +66,9 @@ async def _new_enterprise(api: httpx.AsyncClient, name: str) -> dict:
     return {"phone": phone, "credit": credit, "password": password, "name": name}
 
 
-async def _declare(api: httpx.AsyncClient, token: str, product: dict, plan: dict, standard_no: str, spec: str) -> str:
+async def _declare(
+    api: httpx.AsyncClient, token: str, product: dict, plan: dict, standard_no: str, spec: str
+) -> str:
     h = _h(token)
     r = await api.post("/api/declarations", headers=h, json={
         "product_id": product["id"], "standard_no": standard_no, "standard_name": "家用电冰箱企业标准"})  # fmt: skip
@@ -75,7 +77,11 @@ async def _declare(api: httpx.AsyncClient, token: str, product: dict, plan: dict
     values = dict(zip([i["code"] for i in plan["indicators"]], _values(plan, passing=True), strict=True))
     r = await api.post(f"/api/declarations/{did}/benchmark", headers=h, json={"values": values})
     assert r.json()["verdict"] == "passed", r.text
-    r = await api.put(f"/api/declarations/{did}/products", headers=h, json={"models": [{"name": "家用电冰箱", "spec": spec}]})
+    r = await api.put(
+        f"/api/declarations/{did}/products",
+        headers=h,
+        json={"models": [{"name": "家用电冰箱", "spec": spec}]},
+    )
     assert r.status_code == 200, r.text
     r = await api.post(f"/api/declarations/{did}/evidence", headers=h,
                        files={"file": ("检测报告.pdf", _pdf_bytes("evidence"), "application/pdf")})  # fmt: skip
@@ -105,7 +111,9 @@ async def _authenticate(api: httpx.AsyncClient, enterprise: dict) -> str:
 
 
 async def test_objection_stamped_certificate_and_appended_model(portal, new_page, api, tmp_path):
-    products = (await api.get("/api/benchmark/products", params={"open": "true", "page_size": 100})).json()["items"]
+    products = (await api.get("/api/benchmark/products", params={"open": "true", "page_size": 100})).json()[
+        "items"
+    ]
     product = next((p for p in products if p["name"] == PRODUCT), None)
     if product is None:
         pytest.skip(f"demo catalogue has no open {PRODUCT}")
@@ -120,11 +128,15 @@ async def test_objection_stamped_certificate_and_appended_model(portal, new_page
     agency_h = _h(await _token(api, *AGENCY))
     group_h = _h(await _token(api, *WORKING_GROUP))
     for did in (first, held):
-        r = await api.post(f"/api/declarations/{did}/agency-review", headers=agency_h, json={"decision": "pass"})
+        r = await api.post(
+            f"/api/declarations/{did}/agency-review", headers=agency_h, json={"decision": "pass"}
+        )
         assert r.status_code == 200, r.text
     token = await _authenticate(api, enterprise)
     for did in (first, held):
-        r = await api.post(f"/api/declarations/{did}/group-review", headers=group_h, json={"decision": "pass"})
+        r = await api.post(
+            f"/api/declarations/{did}/group-review", headers=group_h, json={"decision": "pass"}
+        )
         assert r.json()["list_status_label"] == "公示中", r.text
 
     # -- an objection during the notice (public page) ---------------------------------------------------------

@@ -183,8 +183,11 @@ async def test_notice_is_visible_and_the_clock_page_ends_it(portal, new_page, ap
     grow = group.locator(".el-table__row", has_text=standard_no)
     await expect(grow.get_by_text(AGENCY_NAME)).to_be_visible()
     await shot(group, "group_second_review_agency_named")
-    r = await api.post(f"/api/declarations/{d['id']}/group-review",
-                       headers=_bearer(await _token(api, "workgroup01", DEMO_PASSWORD)), json={"decision": "pass"})
+    r = await api.post(
+        f"/api/declarations/{d['id']}/group-review",
+        headers=_bearer(await _token(api, "workgroup01", DEMO_PASSWORD)),
+        json={"decision": "pass"},
+    )
     assert r.status_code == 200, r.text
 
     # -- the notice, visible to the group, the enterprise and the public --------------------------------------
@@ -258,7 +261,10 @@ async def test_notice_is_visible_and_the_clock_page_ends_it(portal, new_page, ap
 
 async def test_verification_page_works_without_javascript_on_a_phone(portal, browser, api):
     ctx = await browser.new_context(
-        viewport={"width": 390, "height": 844}, java_script_enabled=False, locale="zh-CN", is_mobile=True,
+        viewport={"width": 390, "height": 844},
+        java_script_enabled=False,
+        locale="zh-CN",
+        is_mobile=True,
         device_scale_factor=2,
     )
     try:

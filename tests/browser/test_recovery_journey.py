@@ -47,16 +47,26 @@ async def _ready_enterprise(api, name: str) -> dict:
     phone, credit = random_phone(), random_credit_code()
     r = await api.post("/api/auth/sms-codes", json={"phone": phone, "purpose": "register"})
     assert r.status_code == 202, r.text
-    r = await api.post("/api/auth/register", json={"enterprise_name": name, "credit_code": credit,
-                                                   "contact_name": "张三", "phone": phone,
-                                                   "sms_code": await latest_code(api, phone)})
+    r = await api.post(
+        "/api/auth/register",
+        json={
+            "enterprise_name": name,
+            "credit_code": credit,
+            "contact_name": "张三",
+            "phone": phone,
+            "sms_code": await latest_code(api, phone),
+        },
+    )
     assert r.status_code == 201, r.text
     text = next(m["text"] for m in await sms_messages(api, phone) if "登录密码" in m["text"])
     generated = re.search(r"登录密码为\s*([^\s,，。]+)", text).group(1)
     r = await api.post("/api/auth/login", json={"login_name": credit, "password": generated})
     password = "Lp" + phone[-6:] + "rc"
-    r = await api.post("/api/auth/password", headers={"Authorization": f"Bearer {r.json()['access_token']}"},
-                       json={"current_password": generated, "new_password": password})
+    r = await api.post(
+        "/api/auth/password",
+        headers={"Authorization": f"Bearer {r.json()['access_token']}"},
+        json={"current_password": generated, "new_password": password},
+    )
     assert r.status_code == 204, r.text
     return {"phone": phone, "credit_code": credit, "password": password, "name": name}
 
@@ -192,10 +202,17 @@ async def test_lost_phone_recovery_replaces_the_stored_phone_and_tells_the_old_o
 async def test_a_request_filed_by_someone_else_is_marked_and_refused_with_the_sms_code(portal, new_page, api):
     owner = await _ready_enterprise(api, f"冒领拒绝测试电器{random_phone()[-4:]}有限公司")
     attacker_phone = random_phone()
-    r = await api.post("/api/auth/recovery-requests", data={
-        "credit_code": owner["credit_code"], "enterprise_name": "随便写的公司", "contact_name": "某人",
-        "new_phone": attacker_phone, "reason": "原手机号已停机"},
-        files={"letter": ("a.pdf", _letter()["buffer"], "application/pdf")})
+    r = await api.post(
+        "/api/auth/recovery-requests",
+        data={
+            "credit_code": owner["credit_code"],
+            "enterprise_name": "随便写的公司",
+            "contact_name": "某人",
+            "new_phone": attacker_phone,
+            "reason": "原手机号已停机",
+        },
+        files={"letter": ("a.pdf", _letter()["buffer"], "application/pdf")},
+    )
     assert r.status_code == 201, r.text
     filed = await _wait_sms(api, owner["phone"], "账号找回申请")
     code = re.search(r"撤销码 ([2-9A-Z]{10})", filed).group(1)
@@ -249,10 +266,17 @@ async def test_a_request_filed_by_someone_else_is_marked_and_refused_with_the_sm
 
 async def test_the_signed_in_owner_cancels_from_basic_info(portal, new_page, api):
     owner = await _ready_enterprise(api, f"登录撤销测试电器{random_phone()[-4:]}有限公司")
-    r = await api.post("/api/auth/recovery-requests", data={
-        "credit_code": owner["credit_code"], "enterprise_name": owner["name"], "contact_name": "张三",
-        "new_phone": random_phone(), "reason": "原手机号已停机"},
-        files={"letter": ("a.pdf", _letter()["buffer"], "application/pdf")})
+    r = await api.post(
+        "/api/auth/recovery-requests",
+        data={
+            "credit_code": owner["credit_code"],
+            "enterprise_name": owner["name"],
+            "contact_name": "张三",
+            "new_phone": random_phone(),
+            "reason": "原手机号已停机",
+        },
+        files={"letter": ("a.pdf", _letter()["buffer"], "application/pdf")},
+    )
     assert r.status_code == 201, r.text
     ent = await new_page()
     await login(ent, portal, owner["credit_code"], owner["password"])

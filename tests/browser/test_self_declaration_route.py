@@ -139,7 +139,10 @@ async def test_self_declared_enterprise_reaches_certificate_and_label(portal, ne
     before = {"Authorization": f"Bearer {await _token(api, credit, password)}"}
     for method, path in [("GET", "/api/certificates"), ("GET", "/api/declarations?origin=candidate")]:
         r = await api.request(method, path, headers=before)
-        assert r.status_code == 403 and r.json()["error"]["code"] == "forerunner_auth_required", (path, r.text)
+        assert r.status_code == 403 and r.json()["error"]["code"] == "forerunner_auth_required", (
+            path,
+            r.text,
+        )
     eligible = (await api.get("/api/auth/forerunner-auth", headers=before)).json()
     assert eligible["eligible"] is False
 

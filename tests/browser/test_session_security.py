@@ -51,12 +51,21 @@ async def test_a_locked_owner_unlocks_with_an_sms_code(portal, new_page, api):
     phone, credit = random_phone(), random_credit_code()
     r = await api.post("/api/auth/sms-codes", json={"phone": phone, "purpose": "register"})
     assert r.status_code == 202, r.text
-    r = await api.post("/api/auth/register", json={
-        "enterprise_name": "解锁测试电器有限公司", "credit_code": credit, "contact_name": "张三", "phone": phone,
-        "sms_code": await latest_code(api, phone)})
+    r = await api.post(
+        "/api/auth/register",
+        json={
+            "enterprise_name": "解锁测试电器有限公司",
+            "credit_code": credit,
+            "contact_name": "张三",
+            "phone": phone,
+            "sms_code": await latest_code(api, phone),
+        },
+    )
     assert r.status_code == 201, r.text
-    generated = re.search(r"登录密码为\s*([^\s,，。]+)", next(
-        m["text"] for m in await sms_messages(api, phone) if "登录密码" in m["text"])).group(1)
+    generated = re.search(
+        r"登录密码为\s*([^\s,，。]+)",
+        next(m["text"] for m in await sms_messages(api, phone) if "登录密码" in m["text"]),
+    ).group(1)
 
     page = await new_page()
     await page.goto(portal.url + "/login")

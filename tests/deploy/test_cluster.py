@@ -51,7 +51,11 @@ def test_data_stores_in_the_restricted_application_namespace_are_unreachable_and
             continue
         doc["metadata"]["namespace"] = "lp-platform"
         moved.append(doc)
-    config = _find(app, "ConfigMap", next(d["metadata"]["name"] for d in app if d["metadata"]["name"].startswith("lp-config")))
+    config = _find(
+        app,
+        "ConfigMap",
+        next(d["metadata"]["name"] for d in app if d["metadata"]["name"].startswith("lp-config")),
+    )
     for key, value in list(config["data"].items()):
         config["data"][key] = value.replace(".lp-data.svc.cluster.local", "")
 
@@ -59,17 +63,28 @@ def test_data_stores_in_the_restricted_application_namespace_are_unreachable_and
     network = cluster.network_problems(docs)
     security = cluster.pod_security_problems(docs)
 
-    assert any("Deployment/auth (lp-platform) cannot reach RabbitmqCluster/lp-rabbitmq" in p and "5672" in p
-               for p in network)
+    assert any(
+        "Deployment/auth (lp-platform) cannot reach RabbitmqCluster/lp-rabbitmq" in p and "5672" in p
+        for p in network
+    )
     assert any("Deployment/gateway (lp-platform) cannot reach Redis/lp-redis" in p for p in network)
-    assert any("Deployment/mall (lp-platform) cannot reach Tenant/lp-minio" in p and "9000" in p for p in network)
+    assert any(
+        "Deployment/mall (lp-platform) cannot reach Tenant/lp-minio" in p and "9000" in p for p in network
+    )
     assert any("Deployment/auth (lp-platform) cannot reach Pooler/lp-pg-auth-pooler-tx" in p for p in network)
-    assert any("Cluster/lp-pg-auth (lp-platform) cannot reach Cluster/lp-pg-auth" in p and "5432" in p
-               for p in network)  # replication
+    assert any(
+        "Cluster/lp-pg-auth (lp-platform) cannot reach Cluster/lp-pg-auth" in p and "5432" in p
+        for p in network
+    )  # replication
     assert any("RabbitmqCluster operator" in p and "15672" in p for p in network)
-    assert any("Tenant/lp-minio (lp-platform) cannot reach Tenant/lp-minio" in p for p in network)  # node to node
-    assert any(p.startswith("RabbitmqCluster/lp-rabbitmq: its operator's pods meet Pod Security 'baseline'")
-               and "enforces 'restricted'" in p for p in security)
+    assert any(
+        "Tenant/lp-minio (lp-platform) cannot reach Tenant/lp-minio" in p for p in network
+    )  # node to node
+    assert any(
+        p.startswith("RabbitmqCluster/lp-rabbitmq: its operator's pods meet Pod Security 'baseline'")
+        and "enforces 'restricted'" in p
+        for p in security
+    )
     assert any(p.startswith("Redis/lp-redis: its operator's pods meet") for p in security)
     assert not any(p.startswith("Cluster/lp-pg-auth:") for p in security)  # CloudNativePG meets restricted
 
@@ -77,30 +92,43 @@ def test_data_stores_in_the_restricted_application_namespace_are_unreachable_and
 def test_each_flow_needs_its_own_policy_rule():
     app, infra = _prod()
     rabbit = _find(infra, "NetworkPolicy", "lp-rabbitmq")
-    rabbit["spec"]["ingress"] = [r for r in rabbit["spec"]["ingress"]
-                                 if {"port": 25672, "protocol": "TCP"} not in r.get("ports", [])]
+    rabbit["spec"]["ingress"] = [
+        r for r in rabbit["spec"]["ingress"] if {"port": 25672, "protocol": "TCP"} not in r.get("ports", [])
+    ]
     poolers = _find(infra, "NetworkPolicy", "lp-pg-mall-poolers")
     poolers["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"] = "auth"
 
     problems = cluster.network_problems([*app, *infra])
 
-    assert any("RabbitmqCluster/lp-rabbitmq (lp-data) cannot reach RabbitmqCluster/lp-rabbitmq" in p
-               and "25672" in p for p in problems)
-    assert any(p.startswith("Deployment/mall (lp-platform) cannot reach Pooler/lp-pg-mall-pooler-tx") for p in problems)
-    assert any(p.startswith("Deployment/mall-worker (lp-platform) cannot reach Pooler/lp-pg-mall-pooler-session")
-               for p in problems)
+    assert any(
+        "RabbitmqCluster/lp-rabbitmq (lp-data) cannot reach RabbitmqCluster/lp-rabbitmq" in p and "25672" in p
+        for p in problems
+    )
+    assert any(
+        p.startswith("Deployment/mall (lp-platform) cannot reach Pooler/lp-pg-mall-pooler-tx")
+        for p in problems
+    )
+    assert any(
+        p.startswith("Deployment/mall-worker (lp-platform) cannot reach Pooler/lp-pg-mall-pooler-session")
+        for p in problems
+    )
     assert not any(p.startswith("Deployment/auth ") for p in problems)
 
 
 def test_an_egress_policy_in_the_application_namespace_is_replayed_too():
     app, infra = _prod()
-    app.append({
-        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-        "metadata": {"name": "default-deny-egress", "namespace": "lp-platform"},
-        "spec": {"podSelector": {}, "policyTypes": ["Egress"]},
-    })
+    app.append(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": "default-deny-egress", "namespace": "lp-platform"},
+            "spec": {"podSelector": {}, "policyTypes": ["Egress"]},
+        }
+    )
     problems = cluster.network_problems([*app, *infra])
-    assert any(p.startswith("Deployment/notify-worker (lp-platform) cannot reach RabbitmqCluster") for p in problems)
+    assert any(
+        p.startswith("Deployment/notify-worker (lp-platform) cannot reach RabbitmqCluster") for p in problems
+    )
 
 
 def test_a_setting_naming_a_host_no_store_serves_is_reported():
@@ -133,15 +161,20 @@ def test_s3_over_tls_with_the_cluster_signed_certificate_needs_the_ca():
     del config["data"]["LP_S3_CA_FILE"]
     mall = _find(app, "Deployment", "mall")["spec"]["template"]["spec"]
     problems = cluster.ca_problems([*app, *infra])
-    assert any(p.startswith("Deployment/mall: S3 at minio.lp-data.svc.cluster.local is TLS") for p in problems)
+    assert any(
+        p.startswith("Deployment/mall: S3 at minio.lp-data.svc.cluster.local is TLS") for p in problems
+    )
 
     app, infra = _prod()
     mall = _find(app, "Deployment", "mall")["spec"]["template"]["spec"]
-    mall["containers"][0]["volumeMounts"] = [m for m in mall["containers"][0]["volumeMounts"]
-                                             if m["name"] != "cluster-ca"]
+    mall["containers"][0]["volumeMounts"] = [
+        m for m in mall["containers"][0]["volumeMounts"] if m["name"] != "cluster-ca"
+    ]
     problems = cluster.ca_problems([*app, *infra])
-    assert problems == ["Deployment/mall: LP_S3_CA_FILE /etc/lp/ca/ca.crt is on no mounted volume (the settings "
-                        "refuse to start)"]
+    assert problems == [
+        "Deployment/mall: LP_S3_CA_FILE /etc/lp/ca/ca.crt is on no mounted volume (the settings "
+        "refuse to start)"
+    ]
 
     # development: no TLS, nothing to mount
     dev = [*check.render("overlays/dev"), *check.render("infra/dev")]
@@ -165,8 +198,12 @@ def test_the_connection_budget_is_carried_by_the_manifests_and_fits(tmp_path):
     # a budget whose sums do not fit
     budget = tmp_path / "budget.yaml"
     text = (REPO / "deploy" / "connection-budget.yaml").read_text(encoding="utf-8")
-    budget.write_text(text.replace("worker: {max_replicas: 6, db_pool_size: 3, relay_connections: 6}",
-                                   "worker: {max_replicas: 12, db_pool_size: 3, relay_connections: 6}"))
+    budget.write_text(
+        text.replace(
+            "worker: {max_replicas: 6, db_pool_size: 3, relay_connections: 6}",
+            "worker: {max_replicas: 12, db_pool_size: 3, relay_connections: 6}",
+        )
+    )
     assert "max_replicas: 12" in budget.read_text(encoding="utf-8")
     app, infra = _prod()
     problems = cluster.budget_problems(app, infra, "prod", check.SERVICES, budget_file=budget)
@@ -185,7 +222,10 @@ def test_no_replicas_on_autoscaled_deployments_and_workers_scale_on_their_queue(
 
     problems = cluster.scaling_problems(app)
 
-    assert any(p.startswith("Deployment/auth: sets spec.replicas although HorizontalPodAutoscaler/auth") for p in problems)
+    assert any(
+        p.startswith("Deployment/auth: sets spec.replicas although HorizontalPodAutoscaler/auth")
+        for p in problems
+    )
     assert "Deployment/mall-worker: a worker scales on its queue depth: needs a KEDA ScaledObject" in problems
 
 
@@ -193,13 +233,18 @@ def test_every_exported_metric_family_has_an_alert_and_every_pod_a_monitor():
     app, infra = _prod()
     rule = _find(app, "PrometheusRule", "lp-platform")
     for group in rule["spec"]["groups"]:
-        group["rules"] = [r for r in group["rules"] if "dead_letter_queue_depth" not in r["expr"]
-                          and r["alert"] != "LpBackupFailed"]
+        group["rules"] = [
+            r
+            for r in group["rules"]
+            if "dead_letter_queue_depth" not in r["expr"] and r["alert"] != "LpBackupFailed"
+        ]
     app.remove(_find(app, "PodMonitor", "lp-platform-workers"))
 
     problems = cluster.monitoring_problems([*app, *infra])
 
-    assert "PrometheusRule: no alert watches the metric family dead_letter_queue_depth (kit.metrics)" in problems
+    assert (
+        "PrometheusRule: no alert watches the metric family dead_letter_queue_depth (kit.metrics)" in problems
+    )
     assert "PrometheusRule: no alert LpBackupFailed" in problems
     assert "Deployment/auth-worker: no PodMonitor picks its pods, Prometheus does not scrape it" in problems
     assert not any("Deployment/auth:" in p for p in problems)
@@ -212,8 +257,13 @@ def test_consumer_queues_need_their_dead_letter_policy():
 
     problems = cluster.operator_policy_problems(infra)
 
-    assert any(p.startswith("RabbitMQ Policy objects: no policy for the queue lp.declaration") for p in problems)
-    assert "RabbitMQ Policy objects: policy lp.mall.dead-letter: dead-letter-routing-key must be lp.mall" in problems
+    assert any(
+        p.startswith("RabbitMQ Policy objects: no policy for the queue lp.declaration") for p in problems
+    )
+    assert (
+        "RabbitMQ Policy objects: policy lp.mall.dead-letter: dead-letter-routing-key must be lp.mall"
+        in problems
+    )
 
 
 def test_data_stores_declare_resources_monitoring_and_backups():

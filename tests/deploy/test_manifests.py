@@ -255,7 +255,9 @@ def test_base_images_must_be_pinned_by_the_recorded_digest():
     text = (REPO / "services" / "auth" / "Dockerfile").read_text(encoding="utf-8")
     assert check._digest_problems(Path("Dockerfile"), text) == []
 
-    by_tag = text.replace("python:3.11-slim@" + check.BASE_IMAGE_DIGESTS["python:3.11-slim"], "python:3.11-slim")
+    by_tag = text.replace(
+        "python:3.11-slim@" + check.BASE_IMAGE_DIGESTS["python:3.11-slim"], "python:3.11-slim"
+    )
     problems = check._digest_problems(Path("Dockerfile"), by_tag)
     assert problems == ["Dockerfile: base image python:3.11-slim is not pinned by digest"] * 2
 
@@ -264,8 +266,9 @@ def test_base_images_must_be_pinned_by_the_recorded_digest():
 
     # A build-stage image by tag (as uv's own image was) is refused as well: no stage is exempt.
     tool_stage = "FROM ghcr.io/astral-sh/uv:0.13.9 AS uv\n" + text
-    assert "Dockerfile: base image ghcr.io/astral-sh/uv:0.13.9 is not pinned by digest" in check._digest_problems(
-        Path("Dockerfile"), tool_stage
+    assert (
+        "Dockerfile: base image ghcr.io/astral-sh/uv:0.13.9 is not pinned by digest"
+        in check._digest_problems(Path("Dockerfile"), tool_stage)
     )
 
 

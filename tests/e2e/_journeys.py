@@ -18,12 +18,17 @@ async def open_product(gw, code: str = FRIDGE) -> dict:
 
 async def pass_reviews_and_publish(gw, platform, declaration_id: str, enterprise_headers) -> None:
     agency = await demo_headers(gw, "agency01")
-    r = await gw.post(f"/api/declarations/{declaration_id}/agency-review", headers=agency,
-                      json={"decision": "pass", "opinion": "材料齐全，符合要求"})
+    r = await gw.post(
+        f"/api/declarations/{declaration_id}/agency-review",
+        headers=agency,
+        json={"decision": "pass", "opinion": "材料齐全，符合要求"},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["list_status_label"] == "工作组审核中"
     group = await demo_headers(gw, "workgroup01")
-    r = await gw.post(f"/api/declarations/{declaration_id}/group-review", headers=group, json={"decision": "pass"})
+    r = await gw.post(
+        f"/api/declarations/{declaration_id}/group-review", headers=group, json={"decision": "pass"}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["list_status_label"] == "公示中"
     await advance_clock(platform, 14.01)
@@ -56,23 +61,33 @@ async def authenticate_with_basic_info_phone(gw, sms, enterprise: dict) -> None:
     enterprise["headers"] = bearer(r.json()["access_token"])
 
 
-async def published_forerunner(gw, sms, platform, *, name: str, standard_no: str,
-                               specs: tuple[str, ...] = ("BCD-520W",)) -> dict:
+async def published_forerunner(
+    gw, sms, platform, *, name: str, standard_no: str, specs: tuple[str, ...] = ("BCD-520W",)
+) -> dict:
     """A new enterprise self-declares a refrigerator standard that passes, and it is published."""
     product = await open_product(gw)
     enterprise = await new_enterprise(gw, sms, name=name)
     h = enterprise["headers"]
-    r = await gw.post("/api/declarations", headers=h, json={
-        "product_id": product["id"], "standard_no": standard_no, "standard_name": "家用电冰箱"})
+    r = await gw.post(
+        "/api/declarations",
+        headers=h,
+        json={"product_id": product["id"], "standard_no": standard_no, "standard_name": "家用电冰箱"},
+    )
     assert r.status_code == 201, r.text
     d = r.json()
     r = await gw.post(f"/api/declarations/{d['id']}/benchmark", headers=h, json={"values": GOOD})
     assert r.json()["verdict"] == "passed", r.text
-    r = await gw.put(f"/api/declarations/{d['id']}/products", headers=h,
-                     json={"models": [{"name": "家用电冰箱", "spec": s} for s in specs]})
+    r = await gw.put(
+        f"/api/declarations/{d['id']}/products",
+        headers=h,
+        json={"models": [{"name": "家用电冰箱", "spec": s} for s in specs]},
+    )
     assert r.status_code == 200, r.text
-    r = await gw.post(f"/api/declarations/{d['id']}/evidence", headers=h,
-                      files={"file": ("检测报告.pdf", pdf_bytes("report"), "application/pdf")})
+    r = await gw.post(
+        f"/api/declarations/{d['id']}/evidence",
+        headers=h,
+        files={"file": ("检测报告.pdf", pdf_bytes("report"), "application/pdf")},
+    )
     assert r.status_code == 201, r.text
     r = await gw.post(f"/api/declarations/{d['id']}/submit", headers=h)
     assert r.status_code == 200, r.text

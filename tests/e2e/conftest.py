@@ -56,9 +56,13 @@ def platform():
         state_dir=ROOT / "var" / f"e2e-{run_id}",
         env="test",
         # Per-address limits are proven in auth's own tests; Redis keeps counters between runs on one machine.
-        extra_env={"LP_SMS_HOURLY_CAP_PER_IP": "100000", "LP_RECOVERY_REQUESTS_PER_IP_HOUR": "100000",
-                   "LP_RECOVERY_CODES_PER_IP_HOUR": "100000",
-                   "LP_RECOVERY_POLL_SECONDS": "1", **runner.THROTTLE_OFF},
+        extra_env={
+            "LP_SMS_HOURLY_CAP_PER_IP": "100000",
+            "LP_RECOVERY_REQUESTS_PER_IP_HOUR": "100000",
+            "LP_RECOVERY_CODES_PER_IP_HOUR": "100000",
+            "LP_RECOVERY_POLL_SECONDS": "1",
+            **runner.THROTTLE_OFF,
+        },
     )
     # The platform clock's offset lives in this Redis database and outlives a run: the demo data must be
     # written at real time, or its designation notices start in the future once a test resets the clock.
@@ -138,8 +142,13 @@ async def register_enterprise(gw: httpx.AsyncClient, sms: Sms, *, name: str | No
     assert r.status_code == 201, r.text
     text = (await sms.messages(phone))[0]["text"]
     password = re.search(r"登录密码为\s*([^\s。，,]+)", text).group(1)
-    return {"login_name": r.json()["login_name"], "phone": phone, "credit_code": credit, "password": password,
-            "sms_text": text}
+    return {
+        "login_name": r.json()["login_name"],
+        "phone": phone,
+        "credit_code": credit,
+        "password": password,
+        "sms_text": text,
+    }
 
 
 async def login(gw: httpx.AsyncClient, login_name: str, password: str) -> dict:
@@ -160,13 +169,17 @@ async def demo_headers(gw: httpx.AsyncClient, login_name: str) -> dict[str, str]
     return bearer(tokens["access_token"])
 
 
-async def new_enterprise(gw: httpx.AsyncClient, sms: Sms, *, name: str | None = None,
-                         new_password: str = "Lp2026journey") -> dict:
+async def new_enterprise(
+    gw: httpx.AsyncClient, sms: Sms, *, name: str | None = None, new_password: str = "Lp2026journey"
+) -> dict:
     """Register, log in, change the generated password: an enterprise ready to work (headers inside)."""
     account = await register_enterprise(gw, sms, name=name)
     tokens = await login(gw, account["login_name"], account["password"])
-    r = await gw.post("/api/auth/password", headers=bearer(tokens["access_token"]),
-                      json={"current_password": account["password"], "new_password": new_password})
+    r = await gw.post(
+        "/api/auth/password",
+        headers=bearer(tokens["access_token"]),
+        json={"current_password": account["password"], "new_password": new_password},
+    )
     assert r.status_code == 204, r.text
     tokens = await login(gw, account["login_name"], new_password)
     return {**account, "password": new_password, "tokens": tokens, "headers": bearer(tokens["access_token"])}

@@ -35,4 +35,3 @@ def _spike_strings(values: dict | None) -> st.SearchStrategy:
 @schemathesis.hook
 def flatmap_query(ctx, query):
     return _spike_strings(query)
-

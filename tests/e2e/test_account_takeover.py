@@ -29,10 +29,17 @@ def _code(text: str, word: str) -> str:
 
 
 async def _file(gw, credit_code: str, *, name: str, contact: str, new_phone: str) -> str:
-    r = await gw.post("/api/auth/recovery-requests", data={
-        "credit_code": credit_code, "enterprise_name": name, "contact_name": contact, "new_phone": new_phone,
-        "reason": "原手机号已停用，忘记登录密码"},
-        files={"letter": ("授权书.pdf", pdf_bytes(" "), "application/pdf")})
+    r = await gw.post(
+        "/api/auth/recovery-requests",
+        data={
+            "credit_code": credit_code,
+            "enterprise_name": name,
+            "contact_name": contact,
+            "new_phone": new_phone,
+            "reason": "原手机号已停用，忘记登录密码",
+        },
+        files={"letter": ("授权书.pdf", pdf_bytes(" "), "application/pdf")},
+    )
     assert r.status_code == 201, r.text
     return r.json()["id"]
 
@@ -46,8 +53,9 @@ async def _inbox(gw, headers: dict) -> list[dict]:
 async def test_a_recovery_filed_by_an_attacker_is_seen_refused_and_never_takes_effect(gw, sms, platform):
     victim = await new_enterprise(gw, sms, name="被冒领测试电器有限公司")
     attacker_phone = random_phone()
-    request_id = await _file(gw, victim["credit_code"], name="随便写的公司", contact="某人",
-                             new_phone=attacker_phone)
+    request_id = await _file(
+        gw, victim["credit_code"], name="随便写的公司", contact="某人", new_phone=attacker_phone
+    )
 
     # The owner's phone is told at once, with a code that refuses the request; the organisation in-site.
     filed = (await sms.messages(victim["phone"]))[0]["text"]
@@ -58,13 +66,19 @@ async def test_a_recovery_filed_by_an_attacker_is_seen_refused_and_never_takes_e
     # The operator sees the registered data beside the claims, every mismatch marked.
     operator = await demo_headers(gw, "operator01")
     item = (await gw.get(f"/api/auth/recovery-requests/{request_id}", headers=operator)).json()
-    assert item["registered"] == {"name": "被冒领测试电器有限公司", "contact_name": "张三",
-                                  "phone_masked": _masked(victim["phone"])}
+    assert item["registered"] == {
+        "name": "被冒领测试电器有限公司",
+        "contact_name": "张三",
+        "phone_masked": _masked(victim["phone"]),
+    }
     assert item["mismatches"] == ["enterprise_name", "contact_name"]
 
     # Even if the operator is fooled, approval changes nothing yet: a cooling-off period starts.
-    r = await gw.post(f"/api/auth/recovery-requests/{request_id}/decision", headers=operator,
-                      json={"approve": True, "opinion": "核验通过"})
+    r = await gw.post(
+        f"/api/auth/recovery-requests/{request_id}/decision",
+        headers=operator,
+        json={"approve": True, "opinion": "核验通过"},
+    )
     assert r.status_code == 204, r.text
     assert all("密码为" not in m["text"] for m in await sms.messages(attacker_phone))
     approved = (await sms.messages(victim["phone"]))[0]["text"]
@@ -87,16 +101,21 @@ async def test_a_recovery_filed_by_an_attacker_is_seen_refused_and_never_takes_e
 
 
 async def test_a_genuine_recovery_takes_effect_after_the_cooling_off_period_and_the_old_phone_is_told(
-        gw, sms, platform):
+    gw, sms, platform
+):
     owner = await new_enterprise(gw, sms, name="真实找回测试电器有限公司")
     new_phone = random_phone()
-    request_id = await _file(gw, owner["credit_code"], name="真实找回测试电器有限公司", contact="张三",
-                             new_phone=new_phone)
+    request_id = await _file(
+        gw, owner["credit_code"], name="真实找回测试电器有限公司", contact="张三", new_phone=new_phone
+    )
     operator = await demo_headers(gw, "operator01")
     item = (await gw.get(f"/api/auth/recovery-requests/{request_id}", headers=operator)).json()
     assert item["mismatches"] == []
-    r = await gw.post(f"/api/auth/recovery-requests/{request_id}/decision", headers=operator,
-                      json={"approve": True, "opinion": "授权书核验无误"})
+    r = await gw.post(
+        f"/api/auth/recovery-requests/{request_id}/decision",
+        headers=operator,
+        json={"approve": True, "opinion": "授权书核验无误"},
+    )
     assert r.status_code == 204, r.text
     await advance_clock(platform, 1.05)
 
@@ -125,11 +144,16 @@ async def test_a_stolen_access_token_cannot_move_the_reserved_phone(gw, sms):
     assert r.status_code == 409, r.text
     assert r.json()["error"]["code"] == "phone_change_requires_verification"
     # Without the password the code to the thief's phone is useless.
-    r = await gw.post("/api/auth/enterprise/phone/sms-code", headers=owner["headers"], json={"phone": thief_phone})
+    r = await gw.post(
+        "/api/auth/enterprise/phone/sms-code", headers=owner["headers"], json={"phone": thief_phone}
+    )
     assert r.status_code == 202, r.text
     code = await sms.latest_code(thief_phone)
-    r = await gw.post("/api/auth/enterprise/phone", headers=owner["headers"], json={
-        "current_password": "Guess2026pass", "new_phone": thief_phone, "sms_code": code})
+    r = await gw.post(
+        "/api/auth/enterprise/phone",
+        headers=owner["headers"],
+        json={"current_password": "Guess2026pass", "new_phone": thief_phone, "sms_code": code},
+    )
     assert r.status_code == 422 and r.json()["error"]["code"] == "current_password_wrong"
     r = await gw.post("/api/auth/sms-codes", json={"phone": owner["phone"], "purpose": "reset_password"})
     assert r.status_code == 202  # 忘记密码 still reaches the owner's phone only
@@ -137,10 +161,19 @@ async def test_a_stolen_access_token_cannot_move_the_reserved_phone(gw, sms):
 
     # The owner changes it properly: password + code to the new phone; the old phone is told, others end.
     new_phone = random_phone()
-    r = await gw.post("/api/auth/enterprise/phone/sms-code", headers=owner["headers"], json={"phone": new_phone})
+    r = await gw.post(
+        "/api/auth/enterprise/phone/sms-code", headers=owner["headers"], json={"phone": new_phone}
+    )
     assert r.status_code == 202, r.text
-    r = await gw.post("/api/auth/enterprise/phone", headers=owner["headers"], json={
-        "current_password": owner["password"], "new_phone": new_phone, "sms_code": await sms.latest_code(new_phone)})
+    r = await gw.post(
+        "/api/auth/enterprise/phone",
+        headers=owner["headers"],
+        json={
+            "current_password": owner["password"],
+            "new_phone": new_phone,
+            "sms_code": await sms.latest_code(new_phone),
+        },
+    )
     assert r.status_code == 200 and r.json()["phone"] == new_phone, r.text
     told = (await sms.messages(owner["phone"]))[0]["text"]
     assert "已由本号码更换为" in told and _masked(new_phone) in told

@@ -26,8 +26,12 @@ async def _download(gw, url: str, headers) -> bytes:
 
 
 async def _brand(gw, headers, name: str) -> str:
-    r = await gw.post("/api/auth/enterprise/brands", headers=headers, data={"name": name, "story": "专注制冷二十年"},
-                      files={"logo": ("logo.png", png_bytes((200, 200), "#1f6feb"), "image/png")})
+    r = await gw.post(
+        "/api/auth/enterprise/brands",
+        headers=headers,
+        data={"name": name, "story": "专注制冷二十年"},
+        files={"logo": ("logo.png", png_bytes((200, 200), "#1f6feb"), "image/png")},
+    )
     assert r.status_code in (200, 201), r.text
     return r.json()["id"]
 
@@ -41,11 +45,17 @@ async def _promote_and_list(gw, headers, model_id: str, brand_id: str, intro: st
     r = await gw.post(f"/api/mall/promotions/{model_id}/list", headers=headers)
     assert r.status_code == 409, "incomplete material cannot be listed"
     assert r.json()["error"]["message"]
-    r = await gw.put(f"/api/mall/promotions/{model_id}", headers=headers,
-                     json={"introduction": intro, "brand_id": brand_id})
+    r = await gw.put(
+        f"/api/mall/promotions/{model_id}",
+        headers=headers,
+        json={"introduction": intro, "brand_id": brand_id},
+    )
     assert r.status_code == 200, r.text
-    r = await gw.post(f"/api/mall/promotions/{model_id}/pictures", headers=headers,
-                      files={"file": ("产品图.png", png_bytes(), "image/png")})
+    r = await gw.post(
+        f"/api/mall/promotions/{model_id}/pictures",
+        headers=headers,
+        files={"file": ("产品图.png", png_bytes(), "image/png")},
+    )
     assert r.status_code == 201, r.text
     r = await gw.post(f"/api/mall/promotions/{model_id}/list", headers=headers)
     assert r.status_code == 200, r.text
@@ -59,8 +69,14 @@ async def _in_catalogue(gw, model_id: str, **params) -> bool:
 
 
 async def test_certificate_label_mall_and_revocation(gw, sms, platform):
-    journey = await published_forerunner(gw, sms, platform, name="杭州领跑冷链电器有限公司",
-                                         standard_no="Q/HZLP 003-2023", specs=("BCD-520W", "BCD-410W"))
+    journey = await published_forerunner(
+        gw,
+        sms,
+        platform,
+        name="杭州领跑冷链电器有限公司",
+        standard_no="Q/HZLP 003-2023",
+        specs=("BCD-520W", "BCD-410W"),
+    )
     enterprise, declaration = journey["enterprise"], journey["declaration"]
     h = enterprise["headers"]
 
@@ -89,7 +105,9 @@ async def test_certificate_label_mall_and_revocation(gw, sms, platform):
     label = r.json()
     png = await _download(gw, f"/api/certificates/labels/{label['id']}/file?format=png", h)
     assert Image.open(io.BytesIO(png)).format == "PNG"
-    assert (await _download(gw, f"/api/certificates/labels/{label['id']}/file?format=pdf", h)).startswith(b"%PDF-")
+    assert (await _download(gw, f"/api/certificates/labels/{label['id']}/file?format=pdf", h)).startswith(
+        b"%PDF-"
+    )
 
     # --- public verification, no token
     verified = (await gw.get(f"/api/certificates/verify/{verify_code}")).json()
@@ -101,21 +119,31 @@ async def test_certificate_label_mall_and_revocation(gw, sms, platform):
 
     # --- the mall: forerunner model and a self-declared 4-star product
     brand_id = await _brand(gw, h, "领跑冷链")
-    await _promote_and_list(gw, h, str(model["model_id"]), brand_id,
-                            "<p>一级能效<b>变频</b>冰箱</p><script>alert('x')</script>")
+    await _promote_and_list(
+        gw, h, str(model["model_id"]), brand_id, "<p>一级能效<b>变频</b>冰箱</p><script>alert('x')</script>"
+    )
     promo = (await gw.get(f"/api/mall/promotions/{model['model_id']}", headers=h)).json()
     assert "<script" not in promo["introduction"] and "变频" in promo["introduction"]
 
     product = await open_product(gw)
-    r = await gw.post("/api/declarations/star-products", headers=h, json={
-        "product_id": product["id"], "name": "风冷无霜冰箱", "model": "BCD-330WP", "star": 4})
+    r = await gw.post(
+        "/api/declarations/star-products",
+        headers=h,
+        json={"product_id": product["id"], "name": "风冷无霜冰箱", "model": "BCD-330WP", "star": 4},
+    )
     assert r.status_code == 201, r.text
     star = r.json()
-    r = await gw.post(f"/api/declarations/star-products/{star['id']}/benchmark", headers=h,
-                      json={"values": FOUR_STAR, "star": 4})
+    r = await gw.post(
+        f"/api/declarations/star-products/{star['id']}/benchmark",
+        headers=h,
+        json={"values": FOUR_STAR, "star": 4},
+    )
     assert r.status_code == 200, r.text
-    r = await gw.patch(f"/api/declarations/star-products/{star['id']}", headers=h,
-                       json={"intro": "风冷无霜，变频压缩机，330 升"})
+    r = await gw.patch(
+        f"/api/declarations/star-products/{star['id']}",
+        headers=h,
+        json={"intro": "风冷无霜，变频压缩机，330 升"},
+    )
     assert r.status_code == 200, r.text
     r = await gw.post(f"/api/declarations/star-products/{star['id']}/submit", headers=h)
     assert r.status_code == 200, r.text
@@ -133,7 +161,10 @@ async def test_certificate_label_mall_and_revocation(gw, sms, platform):
     r = await gw.get(logo_url)
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == "image/png" and Image.open(io.BytesIO(r.content)).format == "PNG"
-    assert r.headers["cache-control"].startswith("public, max-age=") and r.headers["x-content-type-options"] == "nosniff"
+    assert (
+        r.headers["cache-control"].startswith("public, max-age=")
+        and r.headers["x-content-type-options"] == "nosniff"
+    )
     assert (await gw.get(logo_url, headers={"If-None-Match": r.headers["etag"]})).status_code == 304
     # a brand no listed product shows: its enterprise sees the logo, nobody else; unknown ids are 404
     unlisted = await _brand(gw, h, "冷链备用品牌")
@@ -147,7 +178,9 @@ async def test_certificate_label_mall_and_revocation(gw, sms, platform):
     assert (await gw.get(f"/api/mall/brands/{declaration['id']}/logo")).status_code == 404
 
     # Another enterprise cannot touch this material.
-    r = await gw.put(f"/api/mall/promotions/{star['id']}", headers=other["headers"], json={"introduction": "<p>x</p>"})
+    r = await gw.put(
+        f"/api/mall/promotions/{star['id']}", headers=other["headers"], json={"introduction": "<p>x</p>"}
+    )
     assert r.status_code == 404
 
     # 下架 hides, 上架 shows again.
@@ -158,7 +191,9 @@ async def test_certificate_label_mall_and_revocation(gw, sms, platform):
 
     # --- revocation by the working group: verification says so, the forerunner product leaves the mall
     group = await demo_headers(gw, "workgroup01")
-    r = await gw.post(f"/api/certificates/{cert['id']}/revoke", headers=group, json={"reason": "抽检不合格，撤销证书"})
+    r = await gw.post(
+        f"/api/certificates/{cert['id']}/revoke", headers=group, json={"reason": "抽检不合格，撤销证书"}
+    )
     assert r.status_code == 200, r.text
     assert (await gw.get(f"/api/certificates/verify/{verify_code}")).json()["status"] == "revoked"
 
@@ -166,4 +201,6 @@ async def test_certificate_label_mall_and_revocation(gw, sms, platform):
         return not await _in_catalogue(gw, str(model["model_id"]), q="冰箱")
 
     assert await eventually(gone, timeout=30)
-    assert await _in_catalogue(gw, star["id"], q="风冷无霜"), "the star product does not depend on the certificate"
+    assert await _in_catalogue(gw, star["id"], q="风冷无霜"), (
+        "the star product does not depend on the certificate"
+    )

@@ -125,8 +125,11 @@ async def _all_ready(platform) -> None:  # type: ignore[no-untyped-def]
     async with httpx.AsyncClient(timeout=10) as client:
 
         async def check() -> None:
-            for url in [platform.gateway_url, *(platform.service_url(n) for n in SERVICES),
-                        *(platform.worker_url(n) for n in SERVICES)]:
+            for url in [
+                platform.gateway_url,
+                *(platform.service_url(n) for n in SERVICES),
+                *(platform.worker_url(n) for n in SERVICES),
+            ]:
                 status, body = await _ready(client, url)
                 assert status == 200 and body["degraded"] == [], (url, body)
 
@@ -171,7 +174,10 @@ async def test_broker_away_leaves_http_pods_ready_and_makes_workers_unready(degr
                 for name in SERVICES:
                     # An HTTP pod holds no broker connection: its events wait in the outbox.
                     status, body = await _ready(gw, platform.service_url(name))
-                    assert status == 200 and body["degraded"] == [] and "broker" not in body["checks"], (name, body)
+                    assert status == 200 and body["degraded"] == [] and "broker" not in body["checks"], (
+                        name,
+                        body,
+                    )
                     status, body = await _ready(gw, platform.worker_url(name))
                     assert status == 503 and body["checks"]["broker"] is False, (name, body)
 

@@ -17,11 +17,22 @@ async def test_withdrawal_closes_the_product_and_tells_the_agency(gw, sms):
     agency = await demo_headers(gw, "agency01")
     enterprise = await new_enterprise(gw, sms)
     name = f"撤销验证产品{uuid.uuid4().hex[:6]}"
-    r = await gw.post("/api/benchmark/products", headers=group, json={
-        "code": f"WD-{uuid.uuid4().hex[:8]}", "name": name, "field": "家用电器", "year": 2026, "product_type": "product"})
+    r = await gw.post(
+        "/api/benchmark/products",
+        headers=group,
+        json={
+            "code": f"WD-{uuid.uuid4().hex[:8]}",
+            "name": name,
+            "field": "家用电器",
+            "year": 2026,
+            "product_type": "product",
+        },
+    )
     assert r.status_code == 201, r.text
     pid = r.json()["id"]
-    r = await gw.post(f"/api/benchmark/products/{pid}/designation", headers=group, json={"agency_org_id": AGENCY_ID})
+    r = await gw.post(
+        f"/api/benchmark/products/{pid}/designation", headers=group, json={"agency_org_id": AGENCY_ID}
+    )
     assert r.status_code == 201, r.text
 
     async def agency_products() -> list[str]:
@@ -32,8 +43,11 @@ async def test_withdrawal_closes_the_product_and_tells_the_agency(gw, sms):
     assert pid in await agency_products()
 
     async def declaring() -> dict | None:
-        r = await gw.post("/api/declarations", headers=enterprise["headers"],
-                          json={"product_id": pid, "standard_no": "Q/WD 001-2026", "standard_name": name})
+        r = await gw.post(
+            "/api/declarations",
+            headers=enterprise["headers"],
+            json={"product_id": pid, "standard_no": "Q/WD 001-2026", "standard_name": name},
+        )
         assert r.status_code in (404, 409), r.text  # 404 until the product's event reached the service
         return r.json()["error"] if r.status_code == 409 else None
 
@@ -41,17 +55,29 @@ async def test_withdrawal_closes_the_product_and_tells_the_agency(gw, sms):
     assert "14 天公示" in (await eventually(lambda: _when(declaring, "14 天公示")))["message"]
 
     # only the working group may withdraw, and only with a reason
-    assert (await gw.post(f"/api/benchmark/products/{pid}/designation/withdraw", headers=agency,
-                          json={"reason": "x"})).status_code == 403
-    assert (await gw.post(f"/api/benchmark/products/{pid}/designation/withdraw", headers=group,
-                          json={"reason": ""})).status_code == 422
-    r = await gw.post(f"/api/benchmark/products/{pid}/designation/withdraw", headers=group,
-                      json={"reason": "评估机构资质已到期"})
+    assert (
+        await gw.post(
+            f"/api/benchmark/products/{pid}/designation/withdraw", headers=agency, json={"reason": "x"}
+        )
+    ).status_code == 403
+    assert (
+        await gw.post(
+            f"/api/benchmark/products/{pid}/designation/withdraw", headers=group, json={"reason": ""}
+        )
+    ).status_code == 422
+    r = await gw.post(
+        f"/api/benchmark/products/{pid}/designation/withdraw",
+        headers=group,
+        json={"reason": "评估机构资质已到期"},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["agency"] is None and "no_agency" in [c["code"] for c in r.json()["closed_reasons"]]
     assert pid not in await agency_products()
-    again = await gw.post(f"/api/benchmark/products/{pid}/designation/withdraw", headers=group,
-                          json={"reason": "评估机构资质已到期"})
+    again = await gw.post(
+        f"/api/benchmark/products/{pid}/designation/withdraw",
+        headers=group,
+        json={"reason": "评估机构资质已到期"},
+    )
     assert again.status_code == 409 and again.json()["error"]["code"] == "not_designated"
 
     # the declaration service heard it: closed for want of an agency

@@ -28,8 +28,11 @@ async def fuzz_token(platform):
     async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=30) as gw:
         account = await register_enterprise(gw, Sms(gw))
         tokens = await login(gw, account["login_name"], account["password"])
-        r = await gw.post("/api/auth/password", headers={"Authorization": f"Bearer {tokens['access_token']}"},
-                          json={"current_password": account["password"], "new_password": "Fuzz2026tenant"})
+        r = await gw.post(
+            "/api/auth/password",
+            headers={"Authorization": f"Bearer {tokens['access_token']}"},
+            json={"current_password": account["password"], "new_password": "Fuzz2026tenant"},
+        )
         assert r.status_code == 204, r.text
         tokens = await login(gw, account["login_name"], "Fuzz2026tenant")
         return tokens["access_token"]
@@ -40,25 +43,44 @@ def test_no_server_error_from_generated_requests(platform, fuzz_token, service, 
     schema = f"{platform.gateway_url}/api/{service}/openapi.json"
     report = tmp_path / "junit.xml"
     cmd = [
-        str(Path(sys.executable).with_name("schemathesis")), "run", schema,
-        "--url", platform.gateway_url,
-        "--checks", "not_a_server_error",
-        "--header", f"Authorization: Bearer {fuzz_token}",
-        "--max-examples", EXAMPLES,
-        "--exclude-path-regex", EXCLUDE,
-        "--phases", "examples,coverage,fuzzing",
+        str(Path(sys.executable).with_name("schemathesis")),
+        "run",
+        schema,
+        "--url",
+        platform.gateway_url,
+        "--checks",
+        "not_a_server_error",
+        "--header",
+        f"Authorization: Bearer {fuzz_token}",
+        "--max-examples",
+        EXAMPLES,
+        "--exclude-path-regex",
+        EXCLUDE,
+        "--phases",
+        "examples,coverage,fuzzing",
         # one worker thread: with two, hypothesis parsed lambda sources (ast.parse) on both threads at once and
         # CPython 3.11.7 crashed with "SystemError: AST constructor recursion depth mismatch" (a tool error in
         # a run whose 1,619 cases had all passed; CPython bug gh-106905)
-        "--workers", "1",
-        "--suppress-health-check", "all",
-        "--report", "junit", "--report-junit-path", str(report),
-        "--seed", os.environ.get("LP_FUZZ_SEED", "20261126"),
+        "--workers",
+        "1",
+        "--suppress-health-check",
+        "all",
+        "--report",
+        "junit",
+        "--report-junit-path",
+        str(report),
+        "--seed",
+        os.environ.get("LP_FUZZ_SEED", "20261126"),
         "--no-color",
     ]
     # fuzz_hooks: control characters (NUL included) in query strings.
-    env = {**os.environ, "SCHEMATHESIS_HOOKS": "fuzz_hooks",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "fuzz_hooks",
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")])
+        ),
+    }
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False, env=env)
     tail = (out.stdout + out.stderr)[-6000:]
     assert out.returncode == 0, f"schemathesis found server errors in {service}:\n{tail}"

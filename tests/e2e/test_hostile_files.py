@@ -138,8 +138,11 @@ IMAGE_CASES: dict[str, tuple[str, Callable[[], bytes], str]] = {
     "image_bomb": ("bomb.png", png_bomb, "image/png"),
     "truncated_png": ("cut.png", lambda: png()[:60], "image/png"),
     "empty": ("empty.png", lambda: b"", "image/png"),
-    "svg_with_script": ("logo.png", lambda: b'<svg xmlns="http://www.w3.org/2000/svg"><script>1</script></svg>',
-                        "image/svg+xml"),
+    "svg_with_script": (
+        "logo.png",
+        lambda: b'<svg xmlns="http://www.w3.org/2000/svg"><script>1</script></svg>',
+        "image/svg+xml",
+    ),
 }
 PDF_CASES: dict[str, tuple[str, Callable[[], bytes], str]] = {
     "png_named_pdf": ("证明.pdf", png, "application/pdf"),
@@ -160,10 +163,18 @@ LETTER_CASES = {
     "image_bomb": ("授权书.png", png_bomb, "image/png"),
 }
 WORKBOOK_CASES: dict[str, tuple[str, Callable[[], bytes], str]] = {
-    "zip_bomb_xlsx": ("名单.xlsx", zip_bomb_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "zip_bomb_xlsx": (
+        "名单.xlsx",
+        zip_bomb_xlsx,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
     "png_named_xlsx": ("名单.xlsx", png, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "pdf_named_xlsx": ("名单.xlsx", pdf, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "zip_not_xlsx": ("名单.xlsx", lambda: _plain_zip(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "zip_not_xlsx": (
+        "名单.xlsx",
+        lambda: _plain_zip(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
     "empty": ("名单.xlsx", lambda: b"", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
 
@@ -207,7 +218,9 @@ async def setup(platform):
     r = await gw.post("/api/declarations/star-products", headers=h, json={
         "product_id": product["id"], "name": "恶意测试冰箱", "model": "EY-4", "star": 4})  # fmt: skip
     sid = r.json()["id"]
-    await gw.post(f"/api/declarations/star-products/{sid}/benchmark", headers=h, json={"values": FRIDGE_PASSING_STAR4})
+    await gw.post(
+        f"/api/declarations/star-products/{sid}/benchmark", headers=h, json={"values": FRIDGE_PASSING_STAR4}
+    )
     await gw.patch(f"/api/declarations/star-products/{sid}", headers=h, json={"intro": "节能"})
     assert (await gw.post(f"/api/declarations/star-products/{sid}/submit", headers=h)).status_code == 200
     deadline = time.monotonic() + 20
@@ -229,7 +242,9 @@ async def setup(platform):
         return (await gw.get(f"/api/auth/enterprise/brands/{brand_id}/logo", headers=h)).content
 
     async def recovery():
-        return (await gw.get("/api/auth/recovery-requests", headers=operator, params={"page_size": 1})).json()["total"]
+        return (
+            await gw.get("/api/auth/recovery-requests", headers=operator, params={"page_size": 1})
+        ).json()["total"]
 
     async def evidence():
         return items((await gw.get(f"/api/declarations/{did}/evidence", headers=h)).json())
@@ -242,7 +257,9 @@ async def setup(platform):
         return r.json()["total"]
 
     async def plans():
-        return len(items((await gw.get(f"/api/benchmark/products/{product['id']}/plans", headers=agency)).json()))
+        return len(
+            items((await gw.get(f"/api/benchmark/products/{product['id']}/plans", headers=agency)).json())
+        )
 
     letter_form = {"credit_code": e["credit_code"], "enterprise_name": e["name"], "contact_name": "张三",
                    "reason": "手机号码已停用"}  # fmt: skip
@@ -275,7 +292,9 @@ async def send(setup, route: Route, name: str, content: bytes, ctype: str, **kw)
     files = {route.field: (name, content, ctype)}
     if route.fresh_client:
         async with client(setup["platform"].gateway_url, ip=fresh_ip(), timeout=60) as c:
-            return await c.request(route.method, route.url, headers=route.headers, data=route.data, files=files, **kw)
+            return await c.request(
+                route.method, route.url, headers=route.headers, data=route.data, files=files, **kw
+            )
     return await setup["gw"].request(route.method, route.url, headers=route.headers, data=route.data, files=files,
                                      **kw)  # fmt: skip
 
@@ -338,9 +357,13 @@ async def test_oversized_body_streamed_is_refused_quickly_with_memory_flat(setup
         exist in this process's memory either."""
         nonlocal sent
         for key, value in (route.data or {}).items():
-            yield (f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n').encode()
-        yield (f'--{boundary}\r\nContent-Disposition: form-data; name="{route.field}"; filename="huge.bin"\r\n'
-               "Content-Type: application/octet-stream\r\n\r\n").encode()
+            yield (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'
+            ).encode()
+        yield (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{route.field}"; filename="huge.bin"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
         yield b"\x89PNG\r\n\x1a\n" if route.cases is IMAGE_CASES else b"%PDF-1.7\n"
         block = b"\x00" * (256 * 1024)
         for _ in range(120):  # 30 MB
@@ -394,7 +417,9 @@ async def test_path_like_file_names_never_reach_storage_or_errors(setup, route_n
     """The client's name is metadata only (QUALITY 12): a valid file under a hostile name is either refused
     in the error shape or stored under a server key, and the name never comes back as a path."""
     route = setup["routes"][route_name]
-    content, ctype = (pdf(), "application/pdf") if route.cases is PDF_CASES else (png((300, 300)), "image/png")
+    content, ctype = (
+        (pdf(), "application/pdf") if route.cases is PDF_CASES else (png((300, 300)), "image/png")
+    )
     for filename in PATH_NAMES:
         data = dict(route.data or {})
         if "name" in data:

@@ -38,7 +38,9 @@ class Capture:
     def hook(self, who: str):
         async def on_response(response: httpx.Response) -> None:
             await response.aread()
-            self.responses.append((who, f"{response.request.method} {response.request.url.path}", response.text))
+            self.responses.append(
+                (who, f"{response.request.method} {response.request.url.path}", response.text)
+            )
 
         return on_response
 
@@ -83,7 +85,9 @@ async def journey(platform) -> tuple[Capture, Secrets]:
         r = await owner.post("/api/auth/password", headers=bearer(tokens["access_token"]),
                              json={"current_password": account["password"], "new_password": first_password})  # fmt: skip
         assert r.status_code == 204, r.text
-        tokens = (await owner.post("/api/auth/login", json={"login_name": phone, "password": first_password})).json()
+        tokens = (
+            await owner.post("/api/auth/login", json={"login_name": phone, "password": first_password})
+        ).json()
         secrets.tokens |= {tokens["access_token"], tokens["refresh_token"]}
         r = await owner.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
         assert r.status_code == 200, r.text
@@ -110,7 +114,9 @@ async def journey(platform) -> tuple[Capture, Secrets]:
             await asyncio.sleep(0.5)
         assert eligible and eligible["phones"], f"the candidate list never reached auth: {eligible}"
         ref = eligible["phones"][0]["ref"]
-        r = await owner.post("/api/auth/sms-codes", headers=h, json={"purpose": "forerunner_auth", "ref": ref})
+        r = await owner.post(
+            "/api/auth/sms-codes", headers=h, json={"purpose": "forerunner_auth", "ref": ref}
+        )
         assert r.status_code == 202, r.text
         code = next(iter((await sms_codes(sms, phone)) - secrets.codes))
         secrets.codes.add(code)
@@ -144,7 +150,9 @@ async def journey(platform) -> tuple[Capture, Secrets]:
                 "login_name": account["login_name"], "phone": phone, "sms_code": code,
                 "new_password": reset_password})  # fmt: skip
             assert r.status_code == 204, r.text
-            tokens = (await owner.post("/api/auth/login", json={"login_name": phone, "password": reset_password})).json()
+            tokens = (
+                await owner.post("/api/auth/login", json={"login_name": phone, "password": reset_password})
+            ).json()
             secrets.tokens |= {tokens["access_token"], tokens["refresh_token"]}
             h = bearer(tokens["access_token"])
         else:  # the per-phone resend gap (60 s) may still hold after forerunner auth; the journey goes on
@@ -202,7 +210,9 @@ async def test_logs_hold_no_phone_code_password_or_token(scanned, platform):
     logs = _log_files(platform)
     assert logs, "no log files found"
     # The journey did reach the logs (masked): the scan below looks at the right text.
-    assert any(masked(secrets.phone) in text for text in logs.values()), "the journey left no trace in the logs"
+    assert any(masked(secrets.phone) in text for text in logs.values()), (
+        "the journey left no trace in the logs"
+    )
     leaks = []
     for name, text in logs.items():
         if secrets.phone in text:
@@ -216,7 +226,9 @@ async def test_logs_hold_no_phone_code_password_or_token(scanned, platform):
         leaks += [f"{name}: a password" for p in secrets.passwords if p in text]
         leaks += [f"{name}: a token" for t in secrets.tokens if t in text or t.split(".")[-1] in text]
         # any bearer token at all, not only ours
-        leaks += [f"{name}: a JWT" for _ in re.finditer(r"eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]{20,}", text)][:1]
+        leaks += [f"{name}: a JWT" for _ in re.finditer(r"eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]{20,}", text)][
+            :1
+        ]
     assert not leaks, "\n".join(leaks)
 
 

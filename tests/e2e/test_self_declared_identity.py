@@ -25,7 +25,9 @@ async def test_basic_info_phone_change_moves_the_self_declared_listing(gw, sms):
         "product_id": product["id"], "standard_no": standard_no, "standard_name": "家用电冰箱"})  # fmt: skip
     assert r.status_code == 201, r.text
     did = r.json()["id"]
-    assert (await gw.post(f"/api/declarations/{did}/benchmark", headers=h, json={"values": GOOD})).json()["verdict"] == "passed"
+    assert (await gw.post(f"/api/declarations/{did}/benchmark", headers=h, json={"values": GOOD})).json()[
+        "verdict"
+    ] == "passed"
     assert (await gw.put(f"/api/declarations/{did}/products", headers=h,
                          json={"models": [{"name": "家用电冰箱", "spec": "BCD-1"}]})).status_code == 200  # fmt: skip
     assert (await gw.post(f"/api/declarations/{did}/evidence", headers=h,
@@ -69,11 +71,15 @@ async def test_basic_info_phone_change_moves_the_self_declared_listing(gw, sms):
 
     # the agency's list shows it as 企业自主申报 with the new phone; the working group's return takes it off
     async def listed():
-        rows = (await gw.get("/api/declarations/candidate-lists", headers=agency, params={"page_size": 100})).json()
+        rows = (
+            await gw.get("/api/declarations/candidate-lists", headers=agency, params={"page_size": 100})
+        ).json()
         return [x for x in rows["items"] if x["credit_code"] == enterprise["credit_code"]]
 
     rows = await listed()
-    assert [(x["source_label"], x["contact_phone_masked"]) for x in rows] == [("企业自主申报", _masked(new_phone))]
+    assert [(x["source_label"], x["contact_phone_masked"]) for x in rows] == [
+        ("企业自主申报", _masked(new_phone))
+    ]
     group = await demo_headers(gw, "workgroup01")
     r = await gw.post(f"/api/declarations/{did}/group-review", headers=group,
                       json={"decision": "fail", "opinion": "证明资料与对标数据不一致"})  # fmt: skip

@@ -15,7 +15,9 @@ from kit.settings import ServiceSettings
 from sqlalchemy import Column, Integer, MetaData, Table, Text, insert
 
 metadata: MetaData = new_metadata()
-effects = Table("chaos_effects", metadata, Column("id", Integer, primary_key=True), Column("tag", Text, nullable=False))
+effects = Table(
+    "chaos_effects", metadata, Column("id", Integer, primary_key=True), Column("tag", Text, nullable=False)
+)
 produced = Table("chaos_produced", metadata, Column("tag", Text, primary_key=True))
 
 
@@ -33,8 +35,14 @@ async def main(role: str) -> None:
     configure_logging(f"chaos-{role}", "WARNING")
     db = Database(settings.database_url, pool_size=4)
     if role == "relay":
-        relay = OutboxRelay(db=db, database_url=settings.database_url, amqp_url=settings.amqp_url,
-                            exchange_name=settings.exchange_name, service="chaos", claim_seconds=5)
+        relay = OutboxRelay(
+            db=db,
+            database_url=settings.database_url,
+            amqp_url=settings.amqp_url,
+            exchange_name=settings.exchange_name,
+            service="chaos",
+            claim_seconds=5,
+        )
         await relay.run()
     else:
         connection = await aio_pika.connect_robust(settings.amqp_url)

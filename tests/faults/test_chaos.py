@@ -38,8 +38,9 @@ ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def _sh(cmd: str, timeout: float = 120) -> None:
-    subprocess.run(cmd, shell=True, check=False, timeout=timeout, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    subprocess.run(
+        cmd, shell=True, check=False, timeout=timeout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def _port_open(port: int) -> bool:
@@ -75,8 +76,13 @@ class Worker:
 
     def start(self) -> None:
         out = open(self.log, "ab")  # noqa: SIM115 - handed to the child
-        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("probe.py")), self.role],
-                                     env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("probe.py")), self.role],
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -109,9 +115,11 @@ async def test_nothing_lost_nothing_doubled_under_faults(tmp_path, bus_namespace
 
         async def count_effects() -> tuple[int, int]:
             async with db.session() as session:
-                row = (await session.execute(
-                    select(func.count(), func.count(distinct(effects.c.tag))).select_from(effects)
-                )).one()
+                row = (
+                    await session.execute(
+                        select(func.count(), func.count(distinct(effects.c.tag))).select_from(effects)
+                    )
+                ).one()
             return int(row[0]), int(row[1])
 
         async def produce(i: int) -> None:
@@ -122,7 +130,10 @@ async def test_nothing_lost_nothing_doubled_under_faults(tmp_path, bus_namespace
                 try:
                     async with db.transaction() as session:
                         done = await session.execute(
-                            pg_insert(produced).values(tag=tag).on_conflict_do_nothing().returning(produced.c.tag)
+                            pg_insert(produced)
+                            .values(tag=tag)
+                            .on_conflict_do_nothing()
+                            .returning(produced.c.tag)
                         )
                         if done.first() is None:
                             return
@@ -156,8 +167,15 @@ async def test_nothing_lost_nothing_doubled_under_faults(tmp_path, bus_namespace
             target = produced_count
             while (await count_effects_safe())[1] < target:
                 await asyncio.sleep(0.1)
-            faults.append({"fault": kind, "before": before, "down_s": restored - t0,
-                           "recovery_s": time.monotonic() - restored, "caught_up_to": target})
+            faults.append(
+                {
+                    "fault": kind,
+                    "before": before,
+                    "down_s": restored - t0,
+                    "recovery_s": time.monotonic() - restored,
+                    "caught_up_to": target,
+                }
+            )
 
         async def count_effects_safe() -> tuple[int, int]:
             last: Exception | None = None
@@ -169,8 +187,12 @@ async def test_nothing_lost_nothing_doubled_under_faults(tmp_path, bus_namespace
                     await asyncio.sleep(0.25)
             raise TimeoutError(f"database did not come back: {last!r}")
 
-        schedule = {N_EVENTS // 5: "rabbitmq", 2 * N_EVENTS // 5: "postgresql", 3 * N_EVENTS // 5: "consumer",
-                    4 * N_EVENTS // 5: "relay"}
+        schedule = {
+            N_EVENTS // 5: "rabbitmq",
+            2 * N_EVENTS // 5: "postgresql",
+            3 * N_EVENTS // 5: "consumer",
+            4 * N_EVENTS // 5: "relay",
+        }
         fault_tasks = []
         produced_count = 0
         for i in range(N_EVENTS):
@@ -193,12 +215,18 @@ async def test_nothing_lost_nothing_doubled_under_faults(tmp_path, bus_namespace
 
         total, unique = await count_effects_safe()
         async with db.session() as session:
-            missing = (await session.execute(text(
-                "SELECT o.body->'payload'->>'tag' AS tag, o.attempts, o.created_at, o.sent_at FROM outbox o "
-                "WHERE NOT EXISTS (SELECT 1 FROM chaos_effects e WHERE e.tag = o.body->'payload'->>'tag') "
-                "ORDER BY o.id LIMIT 20"))).all()
-            backlog = (await session.execute(
-                text("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))).scalar_one()
+            missing = (
+                await session.execute(
+                    text(
+                        "SELECT o.body->'payload'->>'tag' AS tag, o.attempts, o.created_at, o.sent_at FROM outbox o "
+                        "WHERE NOT EXISTS (SELECT 1 FROM chaos_effects e WHERE e.tag = o.body->'payload'->>'tag') "
+                        "ORDER BY o.id LIMIT 20"
+                    )
+                )
+            ).all()
+            backlog = (
+                await session.execute(text("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))
+            ).scalar_one()
         connection = await aio_pika.connect_robust("amqp://guest:guest@127.0.0.1:5672/")
         channel = await connection.channel()
         queue = await channel.declare_queue(f"{namespace}.chaos", passive=True)
@@ -220,20 +248,46 @@ async def test_nothing_lost_nothing_doubled_under_faults(tmp_path, bus_namespace
             ("lost", str(lost), "0", "yes" if lost == 0 else "no"),
             ("duplicate side effects", str(duplicates), "0", "yes" if duplicates == 0 else "no"),
             ("dead-lettered", str(dead), "0", "yes" if dead == 0 else "no"),
-            ("consumers on the queue after the faults", str(consumers_on_queue), "≥ 1", "yes" if consumers_on_queue else "no"),
+            (
+                "consumers on the queue after the faults",
+                str(consumers_on_queue),
+                "≥ 1",
+                "yes" if consumers_on_queue else "no",
+            ),
             ("outbox backlog at the end", str(backlog), "0", "yes" if backlog == 0 else "no"),
             ("longest outage (fault until the part is back)", f"{outage:.1f} s", "—", "—"),
-            ("longest recovery (part back until every event written so far has its effect)",
-             f"{recovery:.1f} s", "≤ 30 s", "yes" if recovery <= 30 else "no"),
-            ("all effects in place after the last event was written", f"{drained_after:.1f} s", "≤ 30 s",
-             "yes" if drained_after <= 30 else "no"),
+            (
+                "longest recovery (part back until every event written so far has its effect)",
+                f"{recovery:.1f} s",
+                "≤ 30 s",
+                "yes" if recovery <= 30 else "no",
+            ),
+            (
+                "all effects in place after the last event was written",
+                f"{drained_after:.1f} s",
+                "≤ 30 s",
+                "yes" if drained_after <= 30 else "no",
+            ),
         ]
-        write_report("faults", f"Fault suite: {N_EVENTS} events through restarts and kills (QUALITY.md 15)", rows,
-                     notes="Faults in order: RabbitMQ stop_app/start_app, PostgreSQL restart -m immediate, "
-                     "consumer process SIGKILL + restart, relay process SIGKILL + restart.",
-                     raw={"faults": faults, "missing_sample": [
-                         {"tag": m.tag, "attempts": m.attempts, "created_at": str(m.created_at),
-                          "sent_at": str(m.sent_at)} for m in missing]})
+        write_report(
+            "faults",
+            f"Fault suite: {N_EVENTS} events through restarts and kills (QUALITY.md 15)",
+            rows,
+            notes="Faults in order: RabbitMQ stop_app/start_app, PostgreSQL restart -m immediate, "
+            "consumer process SIGKILL + restart, relay process SIGKILL + restart.",
+            raw={
+                "faults": faults,
+                "missing_sample": [
+                    {
+                        "tag": m.tag,
+                        "attempts": m.attempts,
+                        "created_at": str(m.created_at),
+                        "sent_at": str(m.sent_at),
+                    }
+                    for m in missing
+                ],
+            },
+        )
         assert lost == 0 and duplicates == 0 and dead == 0
         assert consumers_on_queue >= 1 and backlog == 0
         assert drained_after <= 30 and recovery <= 30

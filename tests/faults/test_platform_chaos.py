@@ -67,7 +67,9 @@ DB_PREFIX = "lpchaosp_"
 NAMESPACE = "lpchaos"
 REDIS_URL = "redis://127.0.0.1:6379/12"
 PG_START = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
-PG_RESTART_IMMEDIATE = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main restart -m immediate"
+PG_RESTART_IMMEDIATE = (
+    "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main restart -m immediate"
+)
 
 LABELS = {
     "rabbitmq": "RabbitMQ stop_app + start_app",
@@ -86,8 +88,9 @@ def _port_open(port: int) -> bool:
 
 
 def _sh(cmd: str, timeout: float = 120) -> int:
-    done = subprocess.run(cmd, shell=True, check=False, timeout=timeout,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = subprocess.run(
+        cmd, shell=True, check=False, timeout=timeout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     return done.returncode
 
 
@@ -169,7 +172,9 @@ async def _drop_databases() -> None:
         try:
             conn = await asyncpg.connect(ADMIN)
             try:
-                for row in await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE $1", DB_PREFIX + "%"):
+                for row in await conn.fetch(
+                    "SELECT datname FROM pg_database WHERE datname LIKE $1", DB_PREFIX + "%"
+                ):
                     await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
             finally:
                 await conn.close()
@@ -183,7 +188,10 @@ def _rabbit_queues() -> list[tuple[str, int, int]]:
     see ``_queue_state``)."""
     out = subprocess.run(
         ["rabbitmqctl", "-q", "list_queues", "name", "consumers", "messages", "--no-table-headers"],
-        capture_output=True, text=True, timeout=120, check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     ).stdout
     rows = []
     for line in out.splitlines():
@@ -215,8 +223,9 @@ def _credit_code(seed: str) -> str:
     return body + uscc.calc_check_digit(body)
 
 
-def _print_report(name: str, title: str, rows: list[tuple[str, str, str, str]], notes: str = "",
-                  raw: dict | None = None) -> None:
+def _print_report(
+    name: str, title: str, rows: list[tuple[str, str, str, str]], notes: str = "", raw: dict | None = None
+) -> None:
     print(f"# {title} (bounded run, not written to bench/results/{name}-*.md)")
     for row in rows:
         print(" | ".join(row))
@@ -275,20 +284,37 @@ class Flow:
         deadline = time.monotonic() + 240
         phone, credit = self.phone(i), _credit_code(f"{self.run}-{i}")
         while True:
-            r = await self.call("POST", "/api/auth/sms-codes", "POST /api/auth/sms-codes", deadline,
-                                json={"phone": phone, "purpose": "register"})
+            r = await self.call(
+                "POST",
+                "/api/auth/sms-codes",
+                "POST /api/auth/sms-codes",
+                deadline,
+                json={"phone": phone, "purpose": "register"},
+            )
             assert r.status_code == 202, r.text
             code = await self.latest_code(phone, deadline)
-            r = await self.call("POST", "/api/auth/register", "POST /api/auth/register", deadline, json={
-                "enterprise_name": self.name(i), "credit_code": credit, "contact_name": "演练员",
-                "phone": phone, "sms_code": code,
-            })
+            r = await self.call(
+                "POST",
+                "/api/auth/register",
+                "POST /api/auth/register",
+                deadline,
+                json={
+                    "enterprise_name": self.name(i),
+                    "credit_code": credit,
+                    "contact_name": "演练员",
+                    "phone": phone,
+                    "sms_code": code,
+                },
+            )
             if r.status_code == 201:
                 self.successes.append(time.monotonic())
                 self.done[i] = time.monotonic()
                 return
-            error = r.json().get("error", {}).get("code") if r.headers.get("content-type", "").startswith(
-                "application/json") else None
+            error = (
+                r.json().get("error", {}).get("code")
+                if r.headers.get("content-type", "").startswith("application/json")
+                else None
+            )
             if r.status_code == 409 and error == "credit_code_registered":
                 # An earlier attempt committed but its answer was lost in the outage.
                 self.retries["register committed before its answer was lost (409 on retry)"] += 1
@@ -328,14 +354,19 @@ class Effects:
     async def messages(self) -> Counter[int]:
         """Welcome messages per tag in notify's inbox of messages."""
         rows = await self._fetch(
-            "notify", "SELECT substring(body from $1) AS tag, count(*) AS n FROM messages "
-            "WHERE body ~ $1 GROUP BY 1", self.pattern)
+            "notify",
+            "SELECT substring(body from $1) AS tag, count(*) AS n FROM messages WHERE body ~ $1 GROUP BY 1",
+            self.pattern,
+        )
         return Counter({int(r["tag"]): int(r["n"]) for r in rows})
 
     async def organisations(self) -> Counter[int]:
         rows = await self._fetch(
-            "auth", "SELECT substring(name from $1) AS tag, count(*) AS n FROM organisations "
-            "WHERE name ~ $1 GROUP BY 1", self.pattern)
+            "auth",
+            "SELECT substring(name from $1) AS tag, count(*) AS n FROM organisations "
+            "WHERE name ~ $1 GROUP BY 1",
+            self.pattern,
+        )
         return Counter({int(r["tag"]): int(r["n"]) for r in rows})
 
     async def outbox_backlog(self) -> dict[str, int]:
@@ -344,7 +375,10 @@ class Effects:
             rows = await self._fetch(service, "SELECT to_regclass('outbox') IS NOT NULL AS has")
             if rows[0]["has"]:
                 backlog[service] = int(
-                    (await self._fetch(service, "SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL"))[0]["n"])
+                    (await self._fetch(service, "SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL"))[0][
+                        "n"
+                    ]
+                )
         return backlog
 
 
@@ -352,13 +386,23 @@ async def test_platform_services_lose_and_double_nothing_under_faults():
     runner.ensure_infrastructure()
     run = f"{random.randrange(100, 999)}"
     platform = runner.Platform(
-        base_port=21000, s3_port=21900, db_prefix=DB_PREFIX, namespace=NAMESPACE, redis_url=REDIS_URL,
-        state_dir=Path("/tmp/lp-chaosp"), env="test", separate_workers=True,
+        base_port=21000,
+        s3_port=21900,
+        db_prefix=DB_PREFIX,
+        namespace=NAMESPACE,
+        redis_url=REDIS_URL,
+        state_dir=Path("/tmp/lp-chaosp"),
+        env="test",
+        separate_workers=True,
         # Per-address and per-phone SMS limits are proven in auth's own tests; here one address registers
         # hundreds of enterprises and re-asks for a code as soon as an outage used one up.
-        extra_env={"LP_SMS_HOURLY_CAP_PER_IP": "1000000", "LP_SMS_RESEND_GAP_SECONDS": "1",
-                   "LP_SMS_DAILY_CAP_PER_PHONE": "1000", "LP_GATEWAY_RATE_LIMIT_ENABLED": "false",
-                   **runner.THROTTLE_OFF},
+        extra_env={
+            "LP_SMS_HOURLY_CAP_PER_IP": "1000000",
+            "LP_SMS_RESEND_GAP_SECONDS": "1",
+            "LP_SMS_DAILY_CAP_PER_PHONE": "1000",
+            "LP_GATEWAY_RATE_LIMIT_ENABLED": "false",
+            **runner.THROTTLE_OFF,
+        },
     )
     platform.down()  # whatever an interrupted earlier run left
     await _drop_databases()
@@ -383,8 +427,12 @@ async def test_platform_services_lose_and_double_nothing_under_faults():
             async def covered(tags: set[int]) -> bool:
                 return tags <= set((await effects.messages()).keys())
 
-            schedule = [(N_EVENTS // 10, "rabbitmq"), (3 * N_EVENTS // 10, "postgresql"),
-                        (5 * N_EVENTS // 10, "consumer"), (7 * N_EVENTS // 10, "relay")]
+            schedule = [
+                (N_EVENTS // 10, "rabbitmq"),
+                (3 * N_EVENTS // 10, "postgresql"),
+                (5 * N_EVENTS // 10, "consumer"),
+                (7 * N_EVENTS // 10, "relay"),
+            ]
             # The flow runs on through every fault: journeys past a fault's threshold (plus a margin that is
             # in flight during it) wait until the part is back, so no fault falls after the last event.
             margin = max(N_EVENTS // 10, math.ceil(RATE * 6))
@@ -431,15 +479,20 @@ async def test_platform_services_lose_and_double_nothing_under_faults():
                         break
                     await asyncio.sleep(0.1)
                 parts = (http_ok, events_ok, consumers_ok)
-                faults.append({
-                    "fault": kind, "at_event": produced_before, "down_s": round(restored - t0, 2),
-                    "http_ok_after_s": None if http_ok is None else round(http_ok, 2),
-                    "consumers_back_after_s": None if consumers_ok is None else round(consumers_ok, 2),
-                    "events_caught_up_after_s": None if events_ok is None else round(events_ok, 2),
-                    "recovery_s": None if None in parts else round(max(parts), 2),
-                    "registrations_to_catch_up": len(target),
-                    "started_at": t0, "restored_at": restored,
-                })
+                faults.append(
+                    {
+                        "fault": kind,
+                        "at_event": produced_before,
+                        "down_s": round(restored - t0, 2),
+                        "http_ok_after_s": None if http_ok is None else round(http_ok, 2),
+                        "consumers_back_after_s": None if consumers_ok is None else round(consumers_ok, 2),
+                        "events_caught_up_after_s": None if events_ok is None else round(events_ok, 2),
+                        "recovery_s": None if None in parts else round(max(parts), 2),
+                        "registrations_to_catch_up": len(target),
+                        "started_at": t0,
+                        "restored_at": restored,
+                    }
+                )
 
             async def run_faults() -> None:
                 try:
@@ -480,7 +533,9 @@ async def test_platform_services_lose_and_double_nothing_under_faults():
             drained_after = time.monotonic() - t_end
             for f in faults:
                 started_at, restored_at = f.pop("started_at"), f.pop("restored_at")
-                f["registrations_during_fault"] = sum(1 for t in flow.done.values() if started_at <= t < restored_at)
+                f["registrations_during_fault"] = sum(
+                    1 for t in flow.done.values() if started_at <= t < restored_at
+                )
                 f["registrations_after_restore"] = sum(1 for t in flow.done.values() if t >= restored_at)
 
         messages = await effects.messages()
@@ -493,58 +548,105 @@ async def test_platform_services_lose_and_double_nothing_under_faults():
         dead = sum(messages_ for name, _, messages_ in queues if name.endswith(".dlq"))
 
         lost = sorted(i for i in flow.done if messages[i] == 0)
-        doubled = sorted(i for i in set(messages) | set(organisations) if messages[i] > 1 or organisations[i] > 1)
+        doubled = sorted(
+            i for i in set(messages) | set(organisations) if messages[i] > 1 or organisations[i] > 1
+        )
         unseen = sorted(i for i in messages if i not in flow.done)  # effects of journeys the client gave up
         recoveries = [f["recovery_s"] for f in faults]
         worst = None if None in recoveries or not recoveries else max(recoveries)
         # In the flow: events were still being registered when the part failed and after it was back.
-        faults_in_flow = sum(1 for f in faults if f["at_event"] < N_EVENTS and f["registrations_after_restore"])
+        faults_in_flow = sum(
+            1 for f in faults if f["at_event"] < N_EVENTS and f["registrations_after_restore"]
+        )
         retried = sum(flow.retries.values())
         server_errors = sum(n for k, n in flow.retries.items() if k.endswith("HTTP 500"))
         rows = [
             ("tagged registrations driven (enterprise.registered → notify message)", str(N_EVENTS), "—", "—"),
-            ("registrations the client completed", str(len(flow.done)), str(N_EVENTS),
-             "yes" if len(flow.done) == N_EVENTS else "no"),
+            (
+                "registrations the client completed",
+                str(len(flow.done)),
+                str(N_EVENTS),
+                "yes" if len(flow.done) == N_EVENTS else "no",
+            ),
             ("lost (completed, no message after recovery)", str(len(lost)), "0", "yes" if not lost else "no"),
-            ("duplicate side effects (tags with > 1 message or organisation)", str(len(doubled)), "0",
-             "yes" if not doubled else "no"),
+            (
+                "duplicate side effects (tags with > 1 message or organisation)",
+                str(len(doubled)),
+                "0",
+                "yes" if not doubled else "no",
+            ),
             ("dead-lettered", str(dead), "0", "yes" if dead == 0 else "no"),
             ("queues without consumers after the faults", str(len(idle)), "0", "yes" if not idle else "no"),
-            ("outbox backlog at the end (all services)", str(sum(backlog.values())), "0",
-             "yes" if not any(backlog.values()) else "no"),
-            ("faults injected while the flow ran", f"{faults_in_flow} of {len(schedule)}", "4 of 4",
-             "yes" if faults_in_flow == len(schedule) else "no"),
-            ("longest recovery (part back → registering works, every queue has its consumer, every finished "
-             "registration has its message)",
-             "—" if worst is None else f"{worst:.1f} s", f"≤ {RECOVERY_GOAL_S:.0f} s",
-             "yes" if worst is not None and worst <= RECOVERY_GOAL_S else "no"),
-            *[(f"— {LABELS[f['fault']]}: down {f['down_s']:.1f} s, recovery",
-               "—" if f["recovery_s"] is None else f"{f['recovery_s']:.1f} s", f"≤ {RECOVERY_GOAL_S:.0f} s",
-               "yes" if f["recovery_s"] is not None and f["recovery_s"] <= RECOVERY_GOAL_S else "no")
-              for f in faults],
-            ("all messages in place after the last registration", f"{drained_after:.1f} s", "≤ 30 s",
-             "yes" if drained_after <= 30 else "no"),
+            (
+                "outbox backlog at the end (all services)",
+                str(sum(backlog.values())),
+                "0",
+                "yes" if not any(backlog.values()) else "no",
+            ),
+            (
+                "faults injected while the flow ran",
+                f"{faults_in_flow} of {len(schedule)}",
+                "4 of 4",
+                "yes" if faults_in_flow == len(schedule) else "no",
+            ),
+            (
+                "longest recovery (part back → registering works, every queue has its consumer, every finished "
+                "registration has its message)",
+                "—" if worst is None else f"{worst:.1f} s",
+                f"≤ {RECOVERY_GOAL_S:.0f} s",
+                "yes" if worst is not None and worst <= RECOVERY_GOAL_S else "no",
+            ),
+            *[
+                (
+                    f"— {LABELS[f['fault']]}: down {f['down_s']:.1f} s, recovery",
+                    "—" if f["recovery_s"] is None else f"{f['recovery_s']:.1f} s",
+                    f"≤ {RECOVERY_GOAL_S:.0f} s",
+                    "yes" if f["recovery_s"] is not None and f["recovery_s"] <= RECOVERY_GOAL_S else "no",
+                )
+                for f in faults
+            ],
+            (
+                "all messages in place after the last registration",
+                f"{drained_after:.1f} s",
+                "≤ 30 s",
+                "yes" if drained_after <= 30 else "no",
+            ),
             ("client requests retried (outage answers, connection errors)", str(retried), "—", "—"),
-            ("HTTP 500 answers seen during the faults", str(server_errors), "0", "yes" if not server_errors else "no"),
+            (
+                "HTTP 500 answers seen during the faults",
+                str(server_errors),
+                "0",
+                "yes" if not server_errors else "no",
+            ),
             ("flow duration", f"{flow_s:.0f} s at ≤ {RATE:g} journeys/s, {CLIENTS} clients", "—", "—"),
         ]
         # Only the full run's figures are kept in bench/results; the bounded one prints them.
         report = write_report if FULL else _print_report
         report(
-            "faults-platform", f"Fault suite through the platform's own services: {N_EVENTS} registrations (QUALITY.md 15, issue 9)",
+            "faults-platform",
+            f"Fault suite through the platform's own services: {N_EVENTS} registrations (QUALITY.md 15, issue 9)",
             rows,
-            notes=("Topology: every service as an HTTP process (LP_RUN_WORKERS=false) plus its `python -m "
-                   "<name>.worker` process, gateway in front (scripts/runner.py Platform(separate_workers=True)). "
-                   "Journey per tag: POST /api/auth/sms-codes → GET /api/dev/sms → POST /api/auth/register through "
-                   "the gateway; the auth worker relays enterprise.registered, the notify worker writes the "
-                   "welcome message counted per tag. Faults in order: RabbitMQ stop_app/start_app, PostgreSQL "
-                   "restart -m immediate, notify-worker (consumer) SIGKILL + restart, auth-worker (relay) SIGKILL "
-                   "+ restart. 2 shared cores: timings are noisy, for comparison only."),
-            raw={"faults": faults, "retries": dict(flow.retries), "outbox_backlog": backlog,
-                 "queues": [{"name": n, "consumers": c, "messages": m} for n, c, m in queues],
-                 "lost_sample": lost[:20], "duplicate_sample": doubled[:20], "effects_of_abandoned": unseen[:20],
-                 "failed_journeys": dict(list(flow.failed.items())[:10]), "infra_lock": lock.how,
-                 "workers_running": {w: platform.pid(w) is not None for w in platform.worker_names()}},
+            notes=(
+                "Topology: every service as an HTTP process (LP_RUN_WORKERS=false) plus its `python -m "
+                "<name>.worker` process, gateway in front (scripts/runner.py Platform(separate_workers=True)). "
+                "Journey per tag: POST /api/auth/sms-codes → GET /api/dev/sms → POST /api/auth/register through "
+                "the gateway; the auth worker relays enterprise.registered, the notify worker writes the "
+                "welcome message counted per tag. Faults in order: RabbitMQ stop_app/start_app, PostgreSQL "
+                "restart -m immediate, notify-worker (consumer) SIGKILL + restart, auth-worker (relay) SIGKILL "
+                "+ restart. 2 shared cores: timings are noisy, for comparison only."
+            ),
+            raw={
+                "faults": faults,
+                "retries": dict(flow.retries),
+                "outbox_backlog": backlog,
+                "queues": [{"name": n, "consumers": c, "messages": m} for n, c, m in queues],
+                "lost_sample": lost[:20],
+                "duplicate_sample": doubled[:20],
+                "effects_of_abandoned": unseen[:20],
+                "failed_journeys": dict(list(flow.failed.items())[:10]),
+                "infra_lock": lock.how,
+                "workers_running": {w: platform.pid(w) is not None for w in platform.worker_names()},
+            },
         )
         assert not flow.failed, f"journeys that never completed: {dict(list(flow.failed.items())[:5])}"
         assert not lost and not doubled and dead == 0, (lost[:10], doubled[:10], dead)

@@ -81,6 +81,7 @@ async def _wait_up(worker, client: httpx.AsyncClient) -> None:
 async def test_the_worker_serves_probes_and_metrics_and_counts_what_it_relays(worker):
     async with httpx.AsyncClient(base_url=worker["url"], timeout=5) as client:
         await _wait_up(worker, client)
+
         async def ready_answer():
             r = await client.get("/readyz")
             return r if r.status_code == 200 else None

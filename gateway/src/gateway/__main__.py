@@ -12,7 +12,9 @@ import uvicorn
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m gateway", description="质量分级及“领跑者”管理信息平台 API 网关")
+    parser = argparse.ArgumentParser(
+        prog="python -m gateway", description="质量分级及“领跑者”管理信息平台 API 网关"
+    )
     parser.add_argument("--host", default="0.0.0.0")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=1)

@@ -165,7 +165,9 @@ class RevocationCache:
                     self._items.clear()
                 self._items[key] = (now + self.ttl, revoked_sid, revoked_before)
         issued_ms = claims.get("iat_ms", claims["iat"] * 1000)
-        return revoked_sid is not None or (revoked_before is not None and issued_ms <= float(revoked_before) * 1000)
+        return revoked_sid is not None or (
+            revoked_before is not None and issued_ms <= float(revoked_before) * 1000
+        )
 
 
 class Guard:
@@ -175,7 +177,9 @@ class Guard:
         self.cache = TokenCache()
         self.revocations = RevocationCache(redis, ttl=settings.gateway_revocation_cache_seconds)
         self.limiter = WindowLimiter(
-            redis, prefix=settings.gateway_rate_limit_prefix, window=settings.gateway_rate_limit_window_seconds
+            redis,
+            prefix=settings.gateway_rate_limit_prefix,
+            window=settings.gateway_rate_limit_window_seconds,
         )
         self._verifier: TokenVerifier | None = None
         self._next_key_attempt = 0.0

@@ -48,16 +48,23 @@ class Gateway:
         self.redis: Redis | None = None
         self.guard: Guard | None = None
         # Pre-bound metric children: a labels() lookup per request is measurable at this rate.
-        self._latency = {name: metrics.HTTP_LATENCY.labels("gateway", "proxy", name) for name in self.upstreams}
+        self._latency = {
+            name: metrics.HTTP_LATENCY.labels("gateway", "proxy", name) for name in self.upstreams
+        }
         self._counters: dict[tuple[str, int], Any] = {}
-        self._internal_networks = [ipaddress.ip_network(n, strict=False) for n in settings.gateway_internal_networks]
+        self._internal_networks = [
+            ipaddress.ip_network(n, strict=False) for n in settings.gateway_internal_networks
+        ]
 
     # ------------------------------------------------------------------ lifecycle
     async def startup(self) -> None:
         s = self.settings
         configure_logging("gateway", s.log_level)
         self.redis = Redis.from_url(
-            s.redis_url, decode_responses=True, socket_timeout=0.5, socket_connect_timeout=0.5,
+            s.redis_url,
+            decode_responses=True,
+            socket_timeout=0.5,
+            socket_connect_timeout=0.5,
             health_check_interval=30,
         )
         self.guard = Guard(s, self.redis)
@@ -190,7 +197,10 @@ class Gateway:
             if declared is not None and declared.isdigit() and int(declared) > s.max_body_bytes:
                 # Refused before a byte of the body is read.
                 await send_error(
-                    send, 413, "too_large", f"请求内容过大，不能超过 {s.max_body_bytes // (1024 * 1024)} MB",
+                    send,
+                    413,
+                    "too_large",
+                    f"请求内容过大，不能超过 {s.max_body_bytes // (1024 * 1024)} MB",
                     headers=[(b"connection", b"close")],
                 )
                 status = 413
@@ -212,7 +222,9 @@ class Gateway:
                 )
         except AppError as exc:
             headers = [(k.lower().encode(), v.encode()) for k, v in (exc.headers or {}).items()]
-            await send_error(send, exc.status_code, exc.code, exc.message, details=exc.details, headers=headers)
+            await send_error(
+                send, exc.status_code, exc.code, exc.message, details=exc.details, headers=headers
+            )
             status = exc.status_code
         elapsed = time.perf_counter() - started
         self._count(upstream, status)
@@ -232,7 +244,9 @@ class Gateway:
         key = (upstream, status)
         counter = self._counters.get(key)
         if counter is None:
-            counter = self._counters[key] = metrics.HTTP_REQUESTS.labels("gateway", "proxy", upstream, str(status))
+            counter = self._counters[key] = metrics.HTTP_REQUESTS.labels(
+                "gateway", "proxy", upstream, str(status)
+            )
         counter.inc()
         if status >= 500:
             metrics.HTTP_ERRORS.labels("gateway", upstream).inc()
@@ -293,7 +307,10 @@ class Gateway:
                 {
                     "type": "http.response.start",
                     "status": 200,
-                    "headers": [(b"content-type", CONTENT_TYPE_LATEST.encode()), (b"content-length", str(len(body)).encode())],
+                    "headers": [
+                        (b"content-type", CONTENT_TYPE_LATEST.encode()),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
                 }
             )
             await send({"type": "http.response.body", "body": body})
@@ -305,7 +322,9 @@ class Gateway:
         fail open). Redis is reported, as ``degraded`` when it does not answer."""
         assert self.redis is not None
         try:
-            redis_ok = bool(await asyncio.wait_for(self.redis.ping(), self.settings.gateway_readiness_timeout))
+            redis_ok = bool(
+                await asyncio.wait_for(self.redis.ping(), self.settings.gateway_readiness_timeout)
+            )
         except Exception:
             redis_ok = False
         degraded = [] if redis_ok else ["redis"]

@@ -84,15 +84,19 @@ class Portal:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                cache = (
-                    b"public, max-age=31536000, immutable" if path.startswith("/assets/") else b"no-cache"
-                )
-                message["headers"] = [*message.get("headers", []), (b"cache-control", cache), *_SECURITY_HEADERS]
+                cache = b"public, max-age=31536000, immutable" if path.startswith("/assets/") else b"no-cache"
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"cache-control", cache),
+                    *_SECURITY_HEADERS,
+                ]
             await send(message)
 
         # Checked per request (cheap, portal requests only): the portal may be built after the gateway starts.
         if scope["method"] not in ("GET", "HEAD"):
-            await send_error(send, 405, "method_not_allowed", "不支持的请求方式", headers=[(b"allow", b"GET, HEAD")])
+            await send_error(
+                send, 405, "method_not_allowed", "不支持的请求方式", headers=[(b"allow", b"GET, HEAD")]
+            )
             return
         if not (self.dist / "index.html").is_file():
             await send_html(send_with_headers, NOT_BUILT_PAGE, status=200)
@@ -100,11 +104,17 @@ class Portal:
         try:
             await self.files(scope, receive, send_with_headers)
         except HTTPException as exc:
-            await send_error(send, exc.status_code, "not_found" if exc.status_code == 404 else "bad_request",
-                             "页面不存在" if exc.status_code == 404 else "请求有误")
+            await send_error(
+                send,
+                exc.status_code,
+                "not_found" if exc.status_code == 404 else "bad_request",
+                "页面不存在" if exc.status_code == 404 else "请求有误",
+            )
 
 
-async def send_html(send: Send, body: bytes, *, status: int = 200, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+async def send_html(
+    send: Send, body: bytes, *, status: int = 200, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
     await send(
         {
             "type": "http.response.start",

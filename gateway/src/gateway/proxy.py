@@ -25,16 +25,29 @@ CHUNK = 64 * 1024
 # RFC 9110 7.6.1 connection-specific fields, plus what the gateway sets itself.
 HOP_BY_HOP = frozenset(
     {
-        b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"proxy-connection",
-        b"te", b"trailer", b"trailers", b"transfer-encoding", b"upgrade",
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"trailers",
+        b"transfer-encoding",
+        b"upgrade",
     }
 )
 # Set by the gateway itself, or (Expect) already answered by the gateway's server towards the client:
 # forwarding it would make the service send a second "100 Continue" into a pooled connection.
 _SET_BY_GATEWAY = frozenset(
     {
-        b"host", b"x-request-id", b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host",
-        b"x-internal-token", b"expect",
+        b"host",
+        b"x-request-id",
+        b"x-forwarded-for",
+        b"x-forwarded-proto",
+        b"x-forwarded-host",
+        b"x-internal-token",
+        b"expect",
     }
 )
 _SET_BY_GATEWAY_OUT = frozenset({b"x-request-id", b"server", b"date"})
@@ -215,7 +228,9 @@ async def forward(
             if streamed is not None and streamed.client_gone:
                 return 499
             if started:
-                log.warning("upstream_broke_off", upstream=base_url, path=scope["path"], error=type(exc).__name__)
+                log.warning(
+                    "upstream_broke_off", upstream=base_url, path=scope["path"], error=type(exc).__name__
+                )
                 return _broken_off()
             status = await _upstream_error(send, exc, base_url, scope["path"], retry=attempt + 1 < attempts)
             if status is None:
@@ -224,7 +239,9 @@ async def forward(
     return 503  # pragma: no cover - the loop always returns
 
 
-async def _upstream_error(send: Send, exc: aiohttp.ClientError, base_url: str, path: str, *, retry: bool) -> int | None:
+async def _upstream_error(
+    send: Send, exc: aiohttp.ClientError, base_url: str, path: str, *, retry: bool
+) -> int | None:
     """Answer for a service that could not be reached or broke off; None means: try once more."""
     if isinstance(exc, aiohttp.ClientConnectorError):
         log.warning("upstream_unreachable", upstream=base_url, path=path, error=type(exc).__name__)

@@ -38,4 +38,6 @@ async def send_error(
     details: Any = None,
     headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
-    await send_json(send, status, {"error": {"code": code, "message": message, "details": details}}, headers=headers)
+    await send_json(
+        send, status, {"error": {"code": code, "message": message, "details": details}}, headers=headers
+    )

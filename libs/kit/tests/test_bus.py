@@ -29,21 +29,31 @@ async def db(scratch_db):
 
 @pytest.fixture
 def settings(bus_namespace: str) -> ServiceSettings:
-    return ServiceSettings(env="test", bus_namespace=f"{bus_namespace}k{uuid.uuid4().hex[:4]}", consumer_delivery_limit=2)
+    return ServiceSettings(
+        env="test", bus_namespace=f"{bus_namespace}k{uuid.uuid4().hex[:4]}", consumer_delivery_limit=2
+    )
 
 
 async def _listen(settings: ServiceSettings, key: str):
     connection = await aio_pika.connect_robust(settings.amqp_url)
     channel = await connection.channel()
-    exchange = await channel.declare_exchange(settings.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
+    exchange = await channel.declare_exchange(
+        settings.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+    )
     queue = await channel.declare_queue(exclusive=True)
     await queue.bind(exchange, routing_key=key)
     return connection, queue
 
 
 def _relay(db: Database, settings: ServiceSettings) -> OutboxRelay:
-    return OutboxRelay(db=db, database_url=db.url, amqp_url=settings.amqp_url,
-                       exchange_name=settings.exchange_name, service="kit-test", claim_seconds=0.5)
+    return OutboxRelay(
+        db=db,
+        database_url=db.url,
+        amqp_url=settings.amqp_url,
+        exchange_name=settings.exchange_name,
+        service="kit-test",
+        claim_seconds=0.5,
+    )
 
 
 async def test_rolled_back_event_is_never_published(db, settings):
@@ -116,15 +126,18 @@ async def test_handler_failure_rolls_back_its_effects_and_inbox(db, settings):
 
 async def test_message_that_always_fails_is_dead_lettered(db, settings):
     calls = 0
-    policy = dead_letter_policy(settings.bus_namespace, "kitdlq", delivery_limit=settings.consumer_delivery_limit)
+    policy = dead_letter_policy(
+        settings.bus_namespace, "kitdlq", delivery_limit=settings.consumer_delivery_limit
+    )
 
     async def handler(session, event: Envelope) -> None:
         nonlocal calls
         calls += 1
         raise ValueError("always fails")
 
-    consumer = Consumer(name="kitdlq", db=db, settings=settings, handlers={"thing.poison.v1": handler},
-                        max_backoff=0.05)
+    consumer = Consumer(
+        name="kitdlq", db=db, settings=settings, handlers={"thing.poison.v1": handler}, max_backoff=0.05
+    )
     connection = await aio_pika.connect_robust(settings.amqp_url)
     with policy:
         await _dead_lettered_after_the_limit(db, settings, consumer, connection, lambda: calls)
@@ -184,7 +197,9 @@ async def test_changing_the_delivery_limit_does_not_break_redeclaration(settings
     channel = await connection.channel()
     try:
         await declare_consumer_queue(channel, settings, "kitredeclare", ["thing.#"])
-        changed = settings.model_copy(update={"consumer_delivery_limit": settings.consumer_delivery_limit + 3})
+        changed = settings.model_copy(
+            update={"consumer_delivery_limit": settings.consumer_delivery_limit + 3}
+        )
         queue = await declare_consumer_queue(channel, changed, "kitredeclare", ["thing.#"])
         assert queue.name == settings.queue_name("kitredeclare")
     finally:
@@ -234,8 +249,9 @@ async def test_a_failed_delivery_is_rejected_not_nacked(db, settings):
         async def ack(self, multiple: bool = False) -> None:
             settled.append(("ack", False))
 
-    consumer = Consumer(name="kitsettle", db=db, settings=settings, handlers={"thing.poison.v1": handler},
-                        max_backoff=0.01)
+    consumer = Consumer(
+        name="kitsettle", db=db, settings=settings, handlers={"thing.poison.v1": handler}, max_backoff=0.01
+    )
     await consumer._on_message(Delivery())  # type: ignore[arg-type]
     assert settled == [("reject", True)]
 
@@ -247,16 +263,26 @@ async def test_an_event_nobody_consumes_is_parked_for_an_operator_not_marked_sen
 
     async with db.transaction() as session:
         envelope = await emit(session, "thing.nobody_listens", {"n": 1})
-    relay = OutboxRelay(db=db, database_url=db.url, amqp_url=settings.amqp_url,
-                        exchange_name=settings.exchange_name, service="kit-park", claim_seconds=0.5,
-                        unroutable_grace_seconds=0)
+    relay = OutboxRelay(
+        db=db,
+        database_url=db.url,
+        amqp_url=settings.amqp_url,
+        exchange_name=settings.exchange_name,
+        service="kit-park",
+        claim_seconds=0.5,
+        unroutable_grace_seconds=0,
+    )
     try:
         assert await relay.publish_pending() == 0
         async with db.session() as session:
-            row = (await session.execute(
-                text("SELECT sent_at, claimed_until = 'infinity' AS parked FROM outbox WHERE event_id = :id"),
-                {"id": envelope.id},
-            )).one()
+            row = (
+                await session.execute(
+                    text(
+                        "SELECT sent_at, claimed_until = 'infinity' AS parked FROM outbox WHERE event_id = :id"
+                    ),
+                    {"id": envelope.id},
+                )
+            ).one()
         assert row.sent_at is None and row.parked is True
         assert metrics.OUTBOX_PARKED.labels("kit-park")._value.get() == 1
         assert await relay.backlog() == 0  # parked rows are not the relay's backlog
@@ -298,7 +324,12 @@ async def test_a_handlers_log_lines_carry_the_events_correlation_id_and_id(db, s
     finally:
         structlog.configure(**saved)
         logging.getLogger().handlers = []
-    lines = {line["event"]: line for line in map(json.loads, buffer.getvalue().splitlines()) if "event" in line}
+    lines = {
+        line["event"]: line for line in map(json.loads, buffer.getvalue().splitlines()) if "event" in line
+    }
     assert lines["handled_it"]["request_id"] == "req-42"
-    assert lines["handled_it"]["event_id"] == str(envelope.id) and lines["handled_it"]["event_type"] == envelope.type
+    assert (
+        lines["handled_it"]["event_id"] == str(envelope.id)
+        and lines["handled_it"]["event_type"] == envelope.type
+    )
     assert "event_id" not in lines["outside"] and lines["outside"]["service"] == "kitlogs"

@@ -111,7 +111,10 @@ async def test_read_session_sends_no_transaction_and_sees_fresh_commits(scratch_
                 await writer.execute(text("INSERT INTO t VALUES (1)"))
             # no snapshot held: the next statement sees the commit
             assert await reader.scalar(text("SELECT count(*) FROM t")) == 1
-            assert await reader.scalar(text("SELECT current_setting('transaction_isolation')")) == "read committed"
+            assert (
+                await reader.scalar(text("SELECT current_setting('transaction_isolation')"))
+                == "read committed"
+            )
         assert len(begun) == start + 2  # the two transactions; the reader began none
         async with db.session() as session:  # the pooled connection is transactional again for others
             await session.execute(text("INSERT INTO t VALUES (2)"))

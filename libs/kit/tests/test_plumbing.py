@@ -225,16 +225,22 @@ def test_plain_pdf_is_accepted_scripted_is_refused():
 
 def test_download_links_expire_and_cannot_be_forged():
     token = sign_download(
-        "s3cret", service="certificate", bucket="b", key="k/1", filename="证书.pdf",
-        content_type="application/pdf", ttl=60,
+        "s3cret",
+        service="certificate",
+        bucket="b",
+        key="k/1",
+        filename="证书.pdf",
+        content_type="application/pdf",
+        ttl=60,
     )
     assert verify_download("s3cret", token, service="certificate", bucket="b")["key"] == "k/1"
     with pytest.raises(NotFound):
         verify_download("other", token, service="certificate", bucket="b")
     with pytest.raises(NotFound):
         verify_download("s3cret", "证书." + token, service="certificate", bucket="b")
-    expired = sign_download("s3cret", service="certificate", bucket="b", key="k", filename="a", content_type="x",
-                            ttl=-1)
+    expired = sign_download(
+        "s3cret", service="certificate", bucket="b", key="k", filename="a", content_type="x", ttl=-1
+    )
     with pytest.raises(NotFound) as e:
         verify_download("s3cret", expired, service="certificate", bucket="b")
     assert e.value.code == "download_link_expired"
@@ -243,8 +249,15 @@ def test_download_links_expire_and_cannot_be_forged():
 def test_download_links_are_per_service_and_per_bucket():
     """One service's link opens nothing at another, even with the same LP_DOWNLOAD_SECRET; and a route
     opens only the bucket it serves."""
-    token = sign_download("s3cret", service="certificate", bucket="lp-certificates", key="k", filename="a.pdf",
-                          content_type="application/pdf", ttl=60)
+    token = sign_download(
+        "s3cret",
+        service="certificate",
+        bucket="lp-certificates",
+        key="k",
+        filename="a.pdf",
+        content_type="application/pdf",
+        ttl=60,
+    )
     with pytest.raises(NotFound) as e:
         verify_download("s3cret", token, service="declaration", bucket="lp-certificates")
     assert e.value.code == "download_link_invalid"
@@ -387,8 +400,13 @@ async def test_signing_key_rotation_with_key_ids_and_several_public_keys():
     assert old.kid != new.kid
 
     def token(issuer: TokenIssuer) -> str:
-        return issuer.access_token(account_id=uuid.uuid4(), org_id=uuid.uuid4(), org_type="enterprise",
-                                   org_name="甲", session_id=uuid.uuid4().hex)
+        return issuer.access_token(
+            account_id=uuid.uuid4(),
+            org_id=uuid.uuid4(),
+            org_type="enterprise",
+            org_name="甲",
+            session_id=uuid.uuid4().hex,
+        )
 
     old_token, new_token = token(old), token(new)
     assert jwt.get_unverified_header(new_token)["kid"] == new.kid
@@ -405,13 +423,19 @@ async def test_signing_key_rotation_with_key_ids_and_several_public_keys():
 
     # A token from before key ids (no kid) is tried against every key held.
     claims = jwt.decode(old_token, options={"verify_signature": False})
-    legacy = jwt.encode(claims, serialization.load_pem_private_key(old_private, password=None), algorithm="EdDSA")
+    legacy = jwt.encode(
+        claims, serialization.load_pem_private_key(old_private, password=None), algorithm="EdDSA"
+    )
     assert "kid" not in jwt.get_unverified_header(legacy)
     await both.verify(legacy)
     with pytest.raises(Unauthorized):
         await new_only.verify(legacy)
     # A kid naming a key nobody holds, even with a valid signature of another held key, is refused.
-    forged = jwt.encode(claims, serialization.load_pem_private_key(new_private, password=None), algorithm="EdDSA",
-                          headers={"kid": "not-a-key-we-hold"})
+    forged = jwt.encode(
+        claims,
+        serialization.load_pem_private_key(new_private, password=None),
+        algorithm="EdDSA",
+        headers={"kid": "not-a-key-we-hold"},
+    )
     with pytest.raises(Unauthorized):
         await both.verify(forged)

@@ -36,7 +36,9 @@ async def tap(settings):
     """An exclusive queue bound to every event of the namespace; yields a list the messages' types land in."""
     connection = await aio_pika.connect_robust(settings.amqp_url)
     channel = await connection.channel()
-    exchange = await channel.declare_exchange(settings.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
+    exchange = await channel.declare_exchange(
+        settings.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+    )
     queue = await channel.declare_queue(exclusive=True)
     await queue.bind(exchange, routing_key="#")
     seen: list[str] = []
@@ -51,8 +53,14 @@ async def tap(settings):
 
 
 def _relay(db: Database, settings: ServiceSettings, **kwargs: Any) -> OutboxRelay:
-    return OutboxRelay(db=db, database_url=db.url, amqp_url=settings.amqp_url, exchange_name=settings.exchange_name,
-                       service=f"kt{uuid.uuid4().hex[:6]}", **kwargs)
+    return OutboxRelay(
+        db=db,
+        database_url=db.url,
+        amqp_url=settings.amqp_url,
+        exchange_name=settings.exchange_name,
+        service=f"kt{uuid.uuid4().hex[:6]}",
+        **kwargs,
+    )
 
 
 class _Gate:
@@ -87,9 +95,11 @@ class _Gate:
 
 async def _sent_at(db: Database, event_type: str) -> Any:
     async with db.session() as session:
-        return (await session.execute(
-            text("SELECT sent_at FROM outbox WHERE body->>'type' = :t"), {"t": event_type}
-        )).scalar_one()
+        return (
+            await session.execute(
+                text("SELECT sent_at FROM outbox WHERE body->>'type' = :t"), {"t": event_type}
+            )
+        ).scalar_one()
 
 
 async def _emit(db: Database, event_type: str, payload: dict[str, Any]) -> None:
@@ -140,11 +150,15 @@ async def test_the_relay_recovers_when_postgresql_drops_its_connections(db, sett
     await _emit(db, "thing.before", {"n": 1})
     await wait_until(lambda: "thing.before" in tap, timeout=10)
     async with db.session() as session:
-        dropped = (await session.execute(
-            text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                 "WHERE datname = current_database() AND application_name = :app"),
-            {"app": f"{relay.service}-relay"},
-        )).scalar_one()
+        dropped = (
+            await session.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND application_name = :app"
+                ),
+                {"app": f"{relay.service}-relay"},
+            )
+        ).scalar_one()
     assert dropped >= 1
     await _emit(db, "thing.after", {"n": 2})
     await _published_and_marked(db, tap, "thing.after", timeout=15)
@@ -169,14 +183,20 @@ async def test_stopping_the_relay_lets_the_round_in_flight_mark_its_rows(db, set
 
 
 async def test_rows_claimed_while_the_broker_is_unreachable_are_released_at_once(db, settings):
-    relay = OutboxRelay(db=db, database_url=db.url, amqp_url="amqp://guest:guest@127.0.0.1:1/",
-                        exchange_name=settings.exchange_name, service="kit-test")
+    relay = OutboxRelay(
+        db=db,
+        database_url=db.url,
+        amqp_url="amqp://guest:guest@127.0.0.1:1/",
+        exchange_name=settings.exchange_name,
+        service="kit-test",
+    )
     await _emit(db, "thing.waiting", {"n": 1})
     with pytest.raises(Exception):  # noqa: B017 - whatever the client raises for a refused connection
         await relay.publish_pending()
     async with db.session() as session:
-        claimed_until, sent_at, attempts = (await session.execute(
-            text("SELECT claimed_until, sent_at, attempts FROM outbox"))).one()
+        claimed_until, sent_at, attempts = (
+            await session.execute(text("SELECT claimed_until, sent_at, attempts FROM outbox"))
+        ).one()
     # Not held for claim_seconds: a relay that reaches the broker publishes it on its next round.
     assert (claimed_until, sent_at, attempts) == (None, None, 1)
     await relay.stop()

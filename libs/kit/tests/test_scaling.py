@@ -36,7 +36,8 @@ async def test_two_relays_and_two_consumers_publish_once_and_handle_once(db, bus
     # Two instances of the same consumer share one queue (competing consumers), each with its own connection.
     connections = [await aio_pika.connect_robust(settings.amqp_url) for _ in range(2)]
     consumers = [
-        Consumer(name="scaled", db=db, settings=settings, handlers={"work.item.v1": handler}) for _ in range(2)
+        Consumer(name="scaled", db=db, settings=settings, handlers={"work.item.v1": handler})
+        for _ in range(2)
     ]
     for consumer, connection in zip(consumers, connections, strict=True):
         await consumer.start(connection)
@@ -44,7 +45,9 @@ async def test_two_relays_and_two_consumers_publish_once_and_handle_once(db, bus
     # A tap on the exchange counts how many times each event was published.
     tap_conn = await aio_pika.connect_robust(settings.amqp_url)
     tap_channel = await tap_conn.channel()
-    exchange = await tap_channel.declare_exchange(settings.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
+    exchange = await tap_channel.declare_exchange(
+        settings.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+    )
     tap = await tap_channel.declare_queue(exclusive=True)
     await tap.bind(exchange, routing_key="work.#")
 
@@ -59,8 +62,14 @@ async def test_two_relays_and_two_consumers_publish_once_and_handle_once(db, bus
             await emit(session, "work.item", {"i": i})
 
     relays = [
-        OutboxRelay(db=db, database_url=db.url, amqp_url=settings.amqp_url, exchange_name=settings.exchange_name,
-                    service="scale-test", batch=50)
+        OutboxRelay(
+            db=db,
+            database_url=db.url,
+            amqp_url=settings.amqp_url,
+            exchange_name=settings.exchange_name,
+            service="scale-test",
+            batch=50,
+        )
         for _ in range(2)
     ]
     tasks = [asyncio.create_task(r.run()) for r in relays]

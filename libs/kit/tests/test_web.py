@@ -171,12 +171,24 @@ async def test_openapi_documents_are_off_in_production_unless_enabled():
     from kit.web import create_service_app
 
     def app_for(env: str, enabled: bool) -> FastAPI:
-        settings = SimpleNamespace(env=env, openapi_enabled=enabled, max_body_bytes=1024,
-                                   serve_openapi=env != "production" or enabled)
-        return create_service_app(runtime=SimpleNamespace(settings=settings, service="things"), title="t",
-                                  route_name="things", routers=[])
+        settings = SimpleNamespace(
+            env=env,
+            openapi_enabled=enabled,
+            max_body_bytes=1024,
+            serve_openapi=env != "production" or enabled,
+        )
+        return create_service_app(
+            runtime=SimpleNamespace(settings=settings, service="things"),
+            title="t",
+            route_name="things",
+            routers=[],
+        )
 
-    for env, enabled, served in (("test", False, True), ("production", False, False), ("production", True, True)):
+    for env, enabled, served in (
+        ("test", False, True),
+        ("production", False, False),
+        ("production", True, True),
+    ):
         app = app_for(env, enabled)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
             document = await c.get("/api/things/openapi.json")

@@ -11,7 +11,9 @@ OFFSET_KEY = "lp:clock:offset"
 
 
 class Clock:
-    def __init__(self, redis: Redis | None = None, *, adjustable: bool = False, key: str = OFFSET_KEY) -> None:
+    def __init__(
+        self, redis: Redis | None = None, *, adjustable: bool = False, key: str = OFFSET_KEY
+    ) -> None:
         self._redis = redis
         self._adjustable = adjustable and redis is not None
         self._key = key

@@ -38,7 +38,14 @@ def sign_download(
 ) -> str:
     body = _b64(
         json.dumps(
-            {"s": service, "b": bucket, "k": key, "f": filename, "t": content_type, "e": int(time.time()) + ttl},
+            {
+                "s": service,
+                "b": bucket,
+                "k": key,
+                "f": filename,
+                "t": content_type,
+                "e": int(time.time()) + ttl,
+            },
             ensure_ascii=False,
         ).encode()
     )

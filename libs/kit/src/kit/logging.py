@@ -17,8 +17,17 @@ request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 _service: str | None = None
 
 _SECRET_KEYS = {
-    "password", "new_password", "current_password", "sms_code", "code", "token", "access_token",
-    "refresh_token", "authorization", "secret", "phone_sealed",
+    "password",
+    "new_password",
+    "current_password",
+    "sms_code",
+    "code",
+    "token",
+    "access_token",
+    "refresh_token",
+    "authorization",
+    "secret",
+    "phone_sealed",
 }
 
 

@@ -26,10 +26,13 @@ EVENT_LATENCY = Histogram(
 QUEUE_DEPTH = Gauge("consumer_queue_depth", "Messages waiting in a consumer's queue (lag)", ["queue"])
 DEAD_LETTERED = Gauge("dead_letter_queue_depth", "Messages in a consumer's dead-letter queue", ["queue"])
 OUTBOX_OLDEST_AGE = Gauge(
-    "outbox_oldest_unsent_seconds", "Age of the oldest outbox row not yet confirmed by the broker", ["service"]
+    "outbox_oldest_unsent_seconds",
+    "Age of the oldest outbox row not yet confirmed by the broker",
+    ["service"],
 )
 OUTBOX_PARKED = Gauge(
-    "outbox_parked", "Events parked because no queue was bound for their routing key (outbox rows with claimed_until = infinity)",
+    "outbox_parked",
+    "Events parked because no queue was bound for their routing key (outbox rows with claimed_until = infinity)",
     ["service"],
 )
 JOB_LAST_SUCCESS = Gauge(

@@ -111,7 +111,9 @@ class Runtime:
                 self.consumer = Consumer(name=self.service, db=self.db, settings=s, handlers=self.handlers)
                 self._tasks.append(asyncio.create_task(self._start_consumer(), name="consumer-start"))
             for job in self.background:
-                self._tasks.append(asyncio.create_task(self._guard(job), name=getattr(job, "__name__", "job")))
+                self._tasks.append(
+                    asyncio.create_task(self._guard(job), name=getattr(job, "__name__", "job"))
+                )
 
     async def _ensure_buckets(self) -> None:
         assert self.storage is not None
@@ -194,7 +196,9 @@ class Runtime:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("background_job_failed", job=getattr(job, "__name__", "job"), error=type(exc).__name__)
+                log.warning(
+                    "background_job_failed", job=getattr(job, "__name__", "job"), error=type(exc).__name__
+                )
                 await asyncio.sleep(2)
 
     @property
@@ -226,7 +230,9 @@ class Runtime:
         if self.relay is not None or self.consumer is not None:
             # ``connected`` is cleared while a robust connection is reconnecting (is_closed stays False).
             checks["broker"] = (
-                self.connection is not None and not self.connection.is_closed and self.connection.connected.is_set()
+                self.connection is not None
+                and not self.connection.is_closed
+                and self.connection.connected.is_set()
             )
         if self.consumer is not None:
             checks["consumer"] = self.consumer.started

@@ -216,7 +216,9 @@ class TokenVerifier:
             acct_key = REVOKED_BEFORE.format(account_id=claims["sub"])
             revoked_sid, revoked_before = await self.redis.mget(sid_key, acct_key)
             issued_ms = claims.get("iat_ms", claims["iat"] * 1000)
-            if revoked_sid is not None or (revoked_before is not None and issued_ms <= float(revoked_before) * 1000):
+            if revoked_sid is not None or (
+                revoked_before is not None and issued_ms <= float(revoked_before) * 1000
+            ):
                 raise Unauthorized("登录已失效，请重新登录", code="token_revoked")
         try:
             return Principal(
@@ -239,7 +241,9 @@ async def revoke_session(redis: Redis, session_id: str, ttl_seconds: int) -> Non
 
 async def revoke_account_sessions(redis: Redis, account_id: uuid.UUID | str, ttl_seconds: int) -> None:
     """Every access token of the account issued up to now is refused (password change, reset)."""
-    await redis.set(REVOKED_BEFORE.format(account_id=account_id), f"{time.time():.3f}", ex=max(1, ttl_seconds))
+    await redis.set(
+        REVOKED_BEFORE.format(account_id=account_id), f"{time.time():.3f}", ex=max(1, ttl_seconds)
+    )
 
 
 def _bearer(authorization: str | None) -> str:

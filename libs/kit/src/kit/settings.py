@@ -36,7 +36,10 @@ def weak_production_values(settings: ServiceSettings) -> list[str]:
     from sqlalchemy.engine import make_url
 
     problems: list[str] = []
-    for name, value in (("LP_INTERNAL_TOKEN", settings.internal_token), ("LP_DOWNLOAD_SECRET", settings.download_secret)):
+    for name, value in (
+        ("LP_INTERNAL_TOKEN", settings.internal_token),
+        ("LP_DOWNLOAD_SECRET", settings.download_secret),
+    ):
         if short_secret(value):
             problems.append(f"{name} must be at least {MIN_SECRET_BYTES} bytes")
     try:

@@ -95,7 +95,12 @@ class Storage:
         await asyncio.to_thread(self.client.remove_object, bucket, key)
 
     async def presigned_get(
-        self, bucket: str, key: str, *, expires: timedelta = timedelta(minutes=10), filename: str | None = None
+        self,
+        bucket: str,
+        key: str,
+        *,
+        expires: timedelta = timedelta(minutes=10),
+        filename: str | None = None,
     ) -> str:
         headers = None
         if filename:

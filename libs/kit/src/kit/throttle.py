@@ -79,8 +79,14 @@ class Throttle:
         count_key, block_key = self._keys(scope)
         return int(
             await self.redis.eval(
-                _FAIL, 2, count_key, block_key, rule.window_seconds, rule.free,
-                rule.base_seconds * 1000, rule.ceiling_seconds * 1000,
+                _FAIL,
+                2,
+                count_key,
+                block_key,
+                rule.window_seconds,
+                rule.free,
+                rule.base_seconds * 1000,
+                rule.ceiling_seconds * 1000,
             )
         )
 

@@ -23,7 +23,16 @@ _SIGNATURES = {
 }
 # Markers of another format hidden inside an image or a PDF (polyglots).
 _FOREIGN_MARKERS = (b"<script", b"<?php", b"<html", b"<svg", b"<!doctype html")
-_PDF_ACTIVE = (b"/JavaScript", b"/JS ", b"/JS(", b"/JS<", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
+_PDF_ACTIVE = (
+    b"/JavaScript",
+    b"/JS ",
+    b"/JS(",
+    b"/JS<",
+    b"/Launch",
+    b"/EmbeddedFile",
+    b"/RichMedia",
+    b"/XFA",
+)
 
 LABELS = {"png": "PNG 图片", "jpeg": "JPG 图片", "pdf": "PDF 文件"}
 
@@ -129,8 +138,15 @@ def _check_image(data: bytes, kind: str, max_pixels: int, what: str) -> CheckedF
 # streams, earlier revisions): actions that run code, open files or reach out, embedded files, XFA forms.
 _PDF_ACTION_TYPES = frozenset(
     {
-        "/JavaScript", "/Launch", "/URI", "/SubmitForm", "/ImportData", "/GoToE", "/GoToR",
-        "/RichMediaExecute", "/Rendition",
+        "/JavaScript",
+        "/Launch",
+        "/URI",
+        "/SubmitForm",
+        "/ImportData",
+        "/GoToE",
+        "/GoToR",
+        "/RichMediaExecute",
+        "/Rendition",
     }
 )
 _PDF_ACTIVE_KEYS = frozenset({"/JS", "/XFA", "/EmbeddedFiles", "/EF", "/RichMediaContent"})
@@ -162,7 +178,11 @@ def _pdf_findings(pdf) -> str | None:
             if isinstance(action, pikepdf.Name) and str(action) in _PDF_ACTION_TYPES:
                 return "active"
             kind = obj.get("/Type")
-            if isinstance(kind, pikepdf.Name) and str(kind) in ("/EmbeddedFile", "/Filespec") and "/EF" in keys:
+            if (
+                isinstance(kind, pikepdf.Name)
+                and str(kind) in ("/EmbeddedFile", "/Filespec")
+                and "/EF" in keys
+            ):
                 return "active"
             if isinstance(kind, pikepdf.Name) and str(kind) == "/EmbeddedFile":
                 return "active"
@@ -175,8 +195,11 @@ def _pdf_findings(pdf) -> str | None:
         else:
             continue
         # Indirect children are in pdf.objects already; only direct ones are walked from here.
-        stack.extend(c for c in children if isinstance(c, pikepdf.Dictionary | pikepdf.Array | pikepdf.Stream)
-                     and not c.is_indirect)
+        stack.extend(
+            c
+            for c in children
+            if isinstance(c, pikepdf.Dictionary | pikepdf.Array | pikepdf.Stream) and not c.is_indirect
+        )
     return None
 
 
@@ -241,7 +264,9 @@ _EXTENSIONS = {".pdf": "pdf", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".
 _CONTENT_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg"}
 
 
-def check_declared_type(kind: str, filename: str | None, content_type: str | None, what: str = "文件") -> None:
+def check_declared_type(
+    kind: str, filename: str | None, content_type: str | None, what: str = "文件"
+) -> None:
     """A file whose name or declared type says one thing while its content is another is refused: a
     renamed file is how a wrong (or hostile) upload slips past a person who trusts the name."""
     name = (filename or "").lower()

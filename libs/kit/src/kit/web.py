@@ -78,7 +78,12 @@ class RequestContextMiddleware:
             await self._handle(scope, receive, send, headers, span)
 
     async def _handle(
-        self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes], span: tracing.Span | None
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: dict[bytes, bytes],
+        span: tracing.Span | None,
     ) -> None:
         rid = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
         token = request_id_var.set(rid)

@@ -37,7 +37,11 @@ async def run_worker(runtime: Runtime) -> None:
     """Start the runtime's workers and run until SIGTERM/SIGINT, then stop cleanly."""
     await runtime.start(workers=True)
     heap.settle()
-    runner = await _serve_metrics(runtime, runtime.settings.metrics_port) if runtime.settings.metrics_port else None
+    runner = (
+        await _serve_metrics(runtime, runtime.settings.metrics_port)
+        if runtime.settings.metrics_port
+        else None
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -64,12 +64,16 @@ class Settings(ServiceSettings):
         if self.env == "production" and self.sms_code_secret == DEV_SMS_CODE_SECRET:
             raise ValueError("production refuses development secrets: LP_SMS_CODE_SECRET")
         if self.env == "production" and short_secret(self.sms_code_secret):
-            raise ValueError(f"production refuses weak values: LP_SMS_CODE_SECRET must be at least {MIN_SECRET_BYTES} bytes")
+            raise ValueError(
+                f"production refuses weak values: LP_SMS_CODE_SECRET must be at least {MIN_SECRET_BYTES} bytes"
+            )
         return self
 
     @model_validator(mode="after")
     def _cooling_off_in_production(self) -> Settings:
         if self.env == "production" and self.recovery_cooling_off_seconds < 3600:
-            raise ValueError("production needs a recovery cooling-off period of an hour or more: "
-                             "LP_RECOVERY_COOLING_OFF_SECONDS")
+            raise ValueError(
+                "production needs a recovery cooling-off period of an hour or more: "
+                "LP_RECOVERY_COOLING_OFF_SECONDS"
+            )
         return self

@@ -14,14 +14,25 @@ BUCKETS = ("lp-logos", "lp-recovery")
 
 
 def make_runtime(settings: Settings) -> Runtime:
-    return Runtime(settings, service="auth", buckets=BUCKETS, handlers=consumers.HANDLERS,
-                   background=(workers.apply_due_recoveries,))
+    return Runtime(
+        settings,
+        service="auth",
+        buckets=BUCKETS,
+        handlers=consumers.HANDLERS,
+        background=(workers.apply_due_recoveries,),
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    routers = [accounts.router, enterprise.router, forerunner.router, recovery.router, operator.router,
-               internal.router]
+    routers = [
+        accounts.router,
+        enterprise.router,
+        forerunner.router,
+        recovery.router,
+        operator.router,
+        internal.router,
+    ]
     if settings.sms_provider == "capture":
         routers.append(dev.router)
     if settings.clock_adjustable:  # development and demo only: production refuses LP_CLOCK_ADJUSTABLE

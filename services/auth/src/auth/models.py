@@ -81,7 +81,9 @@ class Brand(Base):
 
 class Account(Base):
     __tablename__ = "accounts"
-    __table_args__ = (Index("uq_accounts_phone", "phone", unique=True, postgresql_where=text("phone IS NOT NULL")),)
+    __table_args__ = (
+        Index("uq_accounts_phone", "phone", unique=True, postgresql_where=text("phone IS NOT NULL")),
+    )
 
     id: Mapped[uuid.UUID] = _uuid()
     org_id: Mapped[uuid.UUID] = mapped_column(

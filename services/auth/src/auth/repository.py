@@ -23,8 +23,13 @@ from auth.models import (
 )
 
 
-async def account_by_login(session: AsyncSession, *, login_name: str | None = None, phone: str | None = None,
-                           for_update: bool = False) -> Account | None:
+async def account_by_login(
+    session: AsyncSession,
+    *,
+    login_name: str | None = None,
+    phone: str | None = None,
+    for_update: bool = False,
+) -> Account | None:
     query = select(Account)
     query = query.where(Account.phone == phone) if phone else query.where(Account.login_name == login_name)
     if for_update:
@@ -32,7 +37,9 @@ async def account_by_login(session: AsyncSession, *, login_name: str | None = No
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def account(session: AsyncSession, account_id: uuid.UUID, *, for_update: bool = False) -> Account | None:
+async def account(
+    session: AsyncSession, account_id: uuid.UUID, *, for_update: bool = False
+) -> Account | None:
     query = select(Account).where(Account.id == account_id)
     if for_update:
         query = query.with_for_update()
@@ -46,7 +53,9 @@ async def phone_taken(session: AsyncSession, phone: str, *, except_account: uuid
     return (await session.execute(query.limit(1))).first() is not None
 
 
-async def organisation(session: AsyncSession, org_id: uuid.UUID, *, for_update: bool = False) -> Organisation | None:
+async def organisation(
+    session: AsyncSession, org_id: uuid.UUID, *, for_update: bool = False
+) -> Organisation | None:
     query = select(Organisation).where(Organisation.id == org_id)
     if for_update:
         query = query.with_for_update()
@@ -59,7 +68,9 @@ async def organisation_by_credit_code(session: AsyncSession, credit_code: str) -
     ).scalar_one_or_none()
 
 
-async def enterprise_account(session: AsyncSession, org_id: uuid.UUID, *, for_update: bool = False) -> Account | None:
+async def enterprise_account(
+    session: AsyncSession, org_id: uuid.UUID, *, for_update: bool = False
+) -> Account | None:
     """The enterprise's account (an enterprise has one, its login name is the credit code)."""
     query = select(Account).where(Account.org_id == org_id).order_by(Account.created_at).limit(1)
     if for_update:
@@ -71,25 +82,32 @@ async def profile(session: AsyncSession, org_id: uuid.UUID) -> EnterpriseProfile
     return await session.get(EnterpriseProfile, org_id)
 
 
-async def list_organisations(session: AsyncSession, *, org_type: str | None, offset: int, limit: int
-                             ) -> tuple[list[Organisation], int]:
+async def list_organisations(
+    session: AsyncSession, *, org_type: str | None, offset: int, limit: int
+) -> tuple[list[Organisation], int]:
     query = select(Organisation)
     if org_type:
         query = query.where(Organisation.org_type == org_type)
     total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    rows = (await session.execute(query.order_by(Organisation.created_at, Organisation.id).offset(offset).limit(limit)))
+    rows = await session.execute(
+        query.order_by(Organisation.created_at, Organisation.id).offset(offset).limit(limit)
+    )
     return list(rows.scalars()), total
 
 
 # --- brands ---------------------------------------------------------------------------------------
 
+
 async def brands(session: AsyncSession, org_id: uuid.UUID) -> list[Brand]:
-    rows = await session.execute(select(Brand).where(Brand.org_id == org_id).order_by(Brand.created_at, Brand.id))
+    rows = await session.execute(
+        select(Brand).where(Brand.org_id == org_id).order_by(Brand.created_at, Brand.id)
+    )
     return list(rows.scalars())
 
 
-async def brand_of(session: AsyncSession, org_id: uuid.UUID, brand_id: uuid.UUID, *, for_update: bool = False
-                   ) -> Brand | None:
+async def brand_of(
+    session: AsyncSession, org_id: uuid.UUID, brand_id: uuid.UUID, *, for_update: bool = False
+) -> Brand | None:
     """A brand of this organisation only: another tenant's id is simply not found."""
     query = select(Brand).where(Brand.id == brand_id, Brand.org_id == org_id)
     if for_update:
@@ -108,6 +126,7 @@ async def count_brands(session: AsyncSession, org_id: uuid.UUID) -> int:
 
 # --- sessions and refresh tokens ------------------------------------------------------------------
 
+
 async def refresh_token(session: AsyncSession, token_hash: str) -> RefreshToken | None:
     query = select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
@@ -120,8 +139,15 @@ async def login_session(session: AsyncSession, sid: str, *, for_update: bool = F
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def revoke_sessions(session: AsyncSession, *, account_id: uuid.UUID, at: datetime, reason: str,
-                          only: str | None = None, keep: str | None = None) -> list[str]:
+async def revoke_sessions(
+    session: AsyncSession,
+    *,
+    account_id: uuid.UUID,
+    at: datetime,
+    reason: str,
+    only: str | None = None,
+    keep: str | None = None,
+) -> list[str]:
     """Mark live sessions revoked; returns their ids (so the caller can refuse their access tokens)."""
     query = (
         update(LoginSession)
@@ -138,8 +164,10 @@ async def revoke_sessions(session: AsyncSession, *, account_id: uuid.UUID, at: d
 
 # --- recovery requests ----------------------------------------------------------------------------
 
-async def recovery_requests(session: AsyncSession, *, status: str | None, offset: int, limit: int
-                            ) -> tuple[list[RecoveryRequest], int]:
+
+async def recovery_requests(
+    session: AsyncSession, *, status: str | None, offset: int, limit: int
+) -> tuple[list[RecoveryRequest], int]:
     query = select(RecoveryRequest)
     if status:
         query = query.where(RecoveryRequest.status == status)
@@ -150,8 +178,9 @@ async def recovery_requests(session: AsyncSession, *, status: str | None, offset
     return list(rows.scalars()), total
 
 
-async def recovery_request(session: AsyncSession, request_id: uuid.UUID, *, for_update: bool = False
-                           ) -> RecoveryRequest | None:
+async def recovery_request(
+    session: AsyncSession, request_id: uuid.UUID, *, for_update: bool = False
+) -> RecoveryRequest | None:
     query = select(RecoveryRequest).where(RecoveryRequest.id == request_id)
     if for_update:
         query = query.with_for_update()
@@ -172,7 +201,9 @@ async def open_recoveries_naming(session: AsyncSession, credit_code: str) -> lis
     """Requests naming this credit code that can still be cancelled (under review or cooling off)."""
     rows = await session.execute(
         select(RecoveryRequest)
-        .where(RecoveryRequest.credit_code == credit_code, RecoveryRequest.status.in_(("pending", "approved")))
+        .where(
+            RecoveryRequest.credit_code == credit_code, RecoveryRequest.status.in_(("pending", "approved"))
+        )
         .order_by(RecoveryRequest.created_at.desc())
         .limit(50)
     )
@@ -192,9 +223,12 @@ async def due_recoveries(session: AsyncSession, *, now: datetime, limit: int = 5
 
 # --- candidate phones (read model) ----------------------------------------------------------------
 
+
 async def candidate_phones(session: AsyncSession, credit_code: str) -> list[CandidatePhone]:
     rows = await session.execute(
-        select(CandidatePhone).where(CandidatePhone.credit_code == credit_code).order_by(CandidatePhone.updated_at)
+        select(CandidatePhone)
+        .where(CandidatePhone.credit_code == credit_code)
+        .order_by(CandidatePhone.updated_at)
     )
     return list(rows.scalars())
 
@@ -211,12 +245,14 @@ async def candidate_phone_by_ref(session: AsyncSession, credit_code: str, ref: s
 
 # --- audit ----------------------------------------------------------------------------------------
 
+
 def add_audit(session: AsyncSession, **values: Any) -> None:
     session.add(AuditEntry(**values))
 
 
-async def audit_entries(session: AsyncSession, *, action: str | None, org_id: uuid.UUID | None, offset: int,
-                        limit: int) -> tuple[list[AuditEntry], int]:
+async def audit_entries(
+    session: AsyncSession, *, action: str | None, org_id: uuid.UUID | None, offset: int, limit: int
+) -> tuple[list[AuditEntry], int]:
     query = select(AuditEntry)
     if action:
         query = query.where(AuditEntry.action == action)

@@ -26,8 +26,11 @@ from stdnum.cn import uscc
 @pytest.fixture(scope="module")
 def settings(service_env, jwt_keys) -> Settings:
     # A small pool: the PostgreSQL server is shared by every engineer's tests and running platforms.
-    return Settings(**service_env("auth", jwt_private_key_file=str(jwt_keys["private"]), clock_adjustable=False,
-                                  db_pool_size=3))
+    return Settings(
+        **service_env(
+            "auth", jwt_private_key_file=str(jwt_keys["private"]), clock_adjustable=False, db_pool_size=3
+        )
+    )
 
 
 @pytest.fixture(scope="module")
@@ -110,9 +113,16 @@ async def register(client, *, name: str = "杭州测试电器股份有限公司"
     """Register a fresh enterprise through the API and read its generated password from the SMS."""
     phone, credit_code = new_phone(), new_credit_code()
     code = await ask_code(client, phone)
-    response = await client.post("/api/auth/register", json={
-        "enterprise_name": name, "credit_code": credit_code, "contact_name": "张三", "phone": phone, "sms_code": code,
-    })
+    response = await client.post(
+        "/api/auth/register",
+        json={
+            "enterprise_name": name,
+            "credit_code": credit_code,
+            "contact_name": "张三",
+            "phone": phone,
+            "sms_code": code,
+        },
+    )
     assert response.status_code == 201, response.text
     assert response.json()["login_name"] == credit_code
     text = (await sms_to(client, phone))[0]
@@ -135,8 +145,11 @@ async def ready_enterprise(client) -> dict:
     info = await register(client)
     first = await login(client, info["credit_code"], info["password"])
     new_password = "Lingpao" + str(random.randint(1000, 9999)) + "x"
-    response = await client.post("/api/auth/password", headers=bearer(first["access_token"]),
-                                  json={"current_password": info["password"], "new_password": new_password})
+    response = await client.post(
+        "/api/auth/password",
+        headers=bearer(first["access_token"]),
+        json={"current_password": info["password"], "new_password": new_password},
+    )
     assert response.status_code == 204, response.text
     tokens = await login(client, info["credit_code"], new_password)
     return {**info, "password": new_password, **tokens}
@@ -151,8 +164,6 @@ def error_code(response) -> str:
     assert set(body) == {"error"}, body
     assert body["error"]["message"], body
     return body["error"]["code"]
-
-
 
 
 class Helpers:

@@ -13,7 +13,9 @@ from sqlalchemy import select, text, update
 
 async def test_register_forced_change_then_full_access(client, h):
     info = await h.register(client)
-    assert info["sms"].startswith("【企业标准领跑者】恭喜您,注册企业标准“领跑者”企业成功,登录名为 " + info["credit_code"])
+    assert info["sms"].startswith(
+        "【企业标准领跑者】恭喜您,注册企业标准“领跑者”企业成功,登录名为 " + info["credit_code"]
+    )
     assert "登录平台后可进入个人中心修改密码。" in info["sms"]
 
     first = await h.login(client, info["credit_code"], info["password"])
@@ -24,23 +26,38 @@ async def test_register_forced_change_then_full_access(client, h):
     me = await client.get("/api/auth/me", headers=auth)
     assert me.status_code == 200 and me.json()["must_change_password"] is True
     assert me.json()["password_expires_at"] is not None
-    for method, path in [("GET", "/api/auth/enterprise"), ("GET", "/api/auth/enterprise/brands"),
-                         ("GET", "/api/auth/forerunner-auth")]:
+    for method, path in [
+        ("GET", "/api/auth/enterprise"),
+        ("GET", "/api/auth/enterprise/brands"),
+        ("GET", "/api/auth/forerunner-auth"),
+    ]:
         refused = await client.request(method, path, headers=auth)
         assert refused.status_code == 403 and h.error_code(refused) == "password_change_required"
 
-    weak = await client.post("/api/auth/password", headers=auth,
-                             json={"current_password": info["password"], "new_password": "password123"})
+    weak = await client.post(
+        "/api/auth/password",
+        headers=auth,
+        json={"current_password": info["password"], "new_password": "password123"},
+    )
     assert weak.status_code == 422 and h.error_code(weak) == "password_policy"
-    same_as_login = await client.post("/api/auth/password", headers=auth,
-                                      json={"current_password": info["password"], "new_password": info["credit_code"]})
+    same_as_login = await client.post(
+        "/api/auth/password",
+        headers=auth,
+        json={"current_password": info["password"], "new_password": info["credit_code"]},
+    )
     assert same_as_login.status_code == 422
-    wrong_current = await client.post("/api/auth/password", headers=auth,
-                                      json={"current_password": "Wrong12345", "new_password": "Lingpao2024x"})
+    wrong_current = await client.post(
+        "/api/auth/password",
+        headers=auth,
+        json={"current_password": "Wrong12345", "new_password": "Lingpao2024x"},
+    )
     assert wrong_current.status_code == 422 and h.error_code(wrong_current) == "current_password_wrong"
 
-    changed = await client.post("/api/auth/password", headers=auth,
-                                json={"current_password": info["password"], "new_password": "Lingpao2024x"})
+    changed = await client.post(
+        "/api/auth/password",
+        headers=auth,
+        json={"current_password": info["password"], "new_password": "Lingpao2024x"},
+    )
     assert changed.status_code == 204
     old = await client.get("/api/auth/me", headers=auth)
     assert old.status_code == 401 and h.error_code(old) == "token_revoked"
@@ -61,23 +78,41 @@ async def test_duplicate_credit_code_and_bad_register_input(client, h):
     info = await h.register(client)
     phone = h.new_phone()
     code = await h.ask_code(client, phone)
-    again = await client.post("/api/auth/register", json={
-        "enterprise_name": "重复企业", "credit_code": info["credit_code"], "contact_name": "李四", "phone": phone,
-        "sms_code": code,
-    })
+    again = await client.post(
+        "/api/auth/register",
+        json={
+            "enterprise_name": "重复企业",
+            "credit_code": info["credit_code"],
+            "contact_name": "李四",
+            "phone": phone,
+            "sms_code": code,
+        },
+    )
     assert again.status_code == 409 and h.error_code(again) == "credit_code_registered"
 
-    bad = await client.post("/api/auth/register", json={
-        "enterprise_name": "坏企业", "credit_code": "91110108MA01C2Q57K", "contact_name": "李四",
-        "phone": "12345", "sms_code": "000000",
-    })
+    bad = await client.post(
+        "/api/auth/register",
+        json={
+            "enterprise_name": "坏企业",
+            "credit_code": "91110108MA01C2Q57K",
+            "contact_name": "李四",
+            "phone": "12345",
+            "sms_code": "000000",
+        },
+    )
     assert bad.status_code == 422 and h.error_code(bad) == "invalid"
     fields = {d["field"] for d in bad.json()["error"]["details"]}
     assert {"credit_code", "phone"} <= fields
-    no_code = await client.post("/api/auth/register", json={
-        "enterprise_name": "无验证码企业", "credit_code": h.new_credit_code(), "contact_name": "李四",
-        "phone": h.new_phone(), "sms_code": "123456",
-    })
+    no_code = await client.post(
+        "/api/auth/register",
+        json={
+            "enterprise_name": "无验证码企业",
+            "credit_code": h.new_credit_code(),
+            "contact_name": "李四",
+            "phone": h.new_phone(),
+            "sms_code": "123456",
+        },
+    )
     assert no_code.status_code == 422 and h.error_code(no_code) == "sms_code_expired"
 
 
@@ -85,8 +120,12 @@ async def test_five_wrong_codes_kill_the_code(client, h):
     phone = h.new_phone()
     code = await h.ask_code(client, phone)
     wrong = "000000" if code != "000000" else "111111"
-    body = {"enterprise_name": "验证码测试公司", "credit_code": h.new_credit_code(), "contact_name": "王五",
-            "phone": phone}
+    body = {
+        "enterprise_name": "验证码测试公司",
+        "credit_code": h.new_credit_code(),
+        "contact_name": "王五",
+        "phone": phone,
+    }
     answers = []
     for _ in range(5):
         response = await client.post("/api/auth/register", json={**body, "sms_code": wrong})
@@ -100,17 +139,29 @@ async def test_five_wrong_codes_kill_the_code(client, h):
 async def test_a_code_is_single_use_and_bound_to_its_purpose(client, h):
     info = await h.register(client)
     code_used = await _last_code(client, h, info["phone"])
-    reuse = await client.post("/api/auth/register", json={
-        "enterprise_name": "再次注册", "credit_code": h.new_credit_code(), "contact_name": "张三",
-        "phone": info["phone"], "sms_code": code_used,
-    })
+    reuse = await client.post(
+        "/api/auth/register",
+        json={
+            "enterprise_name": "再次注册",
+            "credit_code": h.new_credit_code(),
+            "contact_name": "张三",
+            "phone": info["phone"],
+            "sms_code": code_used,
+        },
+    )
     assert reuse.status_code == 422 and h.error_code(reuse) == "sms_code_expired"
     # The register code of that phone is spent: the same code does not register again.
     phone = h.new_phone()
     code = await h.ask_code(client, phone, purpose="register")
-    reset = await client.post("/api/auth/password/reset", json={
-        "login_name": info["credit_code"], "phone": phone, "sms_code": code, "new_password": "Lingpao2024y",
-    })
+    reset = await client.post(
+        "/api/auth/password/reset",
+        json={
+            "login_name": info["credit_code"],
+            "phone": phone,
+            "sms_code": code,
+            "new_password": "Lingpao2024y",
+        },
+    )
     assert reset.status_code == 422 and h.error_code(reset) == "sms_code_expired"
 
 
@@ -142,8 +193,9 @@ async def test_too_many_code_requests_answer_429(client, h, settings, monkeypatc
     ip = {"X-Forwarded-For": h.random_ip()}
     statuses = []
     for _ in range(settings.sms_hourly_cap_per_ip + 1):
-        response = await client.post("/api/auth/sms-codes", headers=ip,
-                                     json={"phone": h.new_phone(), "purpose": "register"})
+        response = await client.post(
+            "/api/auth/sms-codes", headers=ip, json={"phone": h.new_phone(), "purpose": "register"}
+        )
         statuses.append(response.status_code)
     assert statuses[:-1] == [202] * settings.sms_hourly_cap_per_ip
     assert statuses[-1] == 429 and int(response.headers["Retry-After"]) > 0
@@ -155,24 +207,38 @@ async def test_five_wrong_passwords_lock_with_the_same_answer_for_unknown_accoun
     known_ip, ghost_ip = {"X-Forwarded-For": h.random_ip()}, {"X-Forwarded-For": h.random_ip()}
     known_answers, unknown_answers = [], []
     for _ in range(5):
-        known = await client.post("/api/auth/login", headers=known_ip,
-                                  json={"login_name": info["credit_code"], "password": "Wrong12345"})
-        ghost = await client.post("/api/auth/login", headers=ghost_ip,
-                                  json={"login_name": unknown, "password": "Wrong12345"})
+        known = await client.post(
+            "/api/auth/login",
+            headers=known_ip,
+            json={"login_name": info["credit_code"], "password": "Wrong12345"},
+        )
+        ghost = await client.post(
+            "/api/auth/login", headers=ghost_ip, json={"login_name": unknown, "password": "Wrong12345"}
+        )
         known_answers.append((known.status_code, known.json()))
         unknown_answers.append((ghost.status_code, ghost.json()))
     assert known_answers == unknown_answers
     assert known_answers[0][0] == 401 and known_answers[0][1]["error"]["code"] == "invalid_credentials"
 
     # Locked for that address now: even the right password is refused, and the unknown name answers alike.
-    locked = await client.post("/api/auth/login", headers=known_ip,
-                               json={"login_name": info["credit_code"], "password": info["password"]})
-    ghost = await client.post("/api/auth/login", headers=ghost_ip, json={"login_name": unknown, "password": "Wrong12345"})
+    locked = await client.post(
+        "/api/auth/login",
+        headers=known_ip,
+        json={"login_name": info["credit_code"], "password": info["password"]},
+    )
+    ghost = await client.post(
+        "/api/auth/login", headers=ghost_ip, json={"login_name": unknown, "password": "Wrong12345"}
+    )
     assert locked.status_code == ghost.status_code == 429
     assert h.error_code(locked) == h.error_code(ghost) == "login_locked"
     # the same answer, but for the second that may have ticked between the two
     assert locked.json()["error"]["message"] == ghost.json()["error"]["message"]
-    assert abs(locked.json()["error"]["details"]["retry_after"] - ghost.json()["error"]["details"]["retry_after"]) <= 1
+    assert (
+        abs(
+            locked.json()["error"]["details"]["retry_after"] - ghost.json()["error"]["details"]["retry_after"]
+        )
+        <= 1
+    )
     assert 0 < int(locked.headers["Retry-After"]) <= 15 * 60
     assert "短信验证码解锁" in locked.json()["error"]["message"]
 
@@ -181,13 +247,20 @@ async def test_five_wrong_passwords_lock_with_the_same_answer_for_unknown_accoun
     lock_keys = [k async for k in redis.scan_iter(f"lp:auth:login-lock:{await _account_id(client, info)}:*")]
     assert len(lock_keys) == 1 and 0 < await redis.ttl(lock_keys[0]) <= 15 * 60
     await redis.delete(*lock_keys)
-    assert (await client.post("/api/auth/login", headers=known_ip, json={"login_name": info["credit_code"],
-                                                                         "password": info["password"]})).status_code == 200
+    assert (
+        await client.post(
+            "/api/auth/login",
+            headers=known_ip,
+            json={"login_name": info["credit_code"], "password": info["password"]},
+        )
+    ).status_code == 200
 
 
 async def _account_id(client, info) -> str:
     async with client._transport.app.state.runtime.db.session() as session:
-        account = (await session.execute(select(Account).where(Account.login_name == info["credit_code"]))).scalar_one()
+        account = (
+            await session.execute(select(Account).where(Account.login_name == info["credit_code"]))
+        ).scalar_one()
     return str(account.id)
 
 
@@ -213,20 +286,34 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(client, h):
     reuse = await client.post("/api/auth/refresh", json={"refresh_token": ready["refresh_token"]})
     assert reuse.status_code == 401 and h.error_code(reuse) == "refresh_reused"
     # The whole family is dead: the newest refresh token and the access tokens of the session too.
-    assert (await client.post("/api/auth/refresh", json={"refresh_token": rotated["refresh_token"]})).status_code == 401
+    assert (
+        await client.post("/api/auth/refresh", json={"refresh_token": rotated["refresh_token"]})
+    ).status_code == 401
     assert (await client.get("/api/auth/me", headers=h.bearer(rotated["access_token"]))).status_code == 401
 
 
 async def test_forgot_password_by_sms_code(client, h):
     ready = await h.ready_enterprise(client)
     code = await h.ask_code(client, ready["phone"], purpose="reset_password")
-    weak = await client.post("/api/auth/password/reset", json={
-        "login_name": ready["credit_code"], "phone": ready["phone"], "sms_code": code, "new_password": "short1",
-    })
+    weak = await client.post(
+        "/api/auth/password/reset",
+        json={
+            "login_name": ready["credit_code"],
+            "phone": ready["phone"],
+            "sms_code": code,
+            "new_password": "short1",
+        },
+    )
     assert weak.status_code == 422 and h.error_code(weak) == "password_policy"  # and the code is not spent
-    done = await client.post("/api/auth/password/reset", json={
-        "login_name": ready["credit_code"], "phone": ready["phone"], "sms_code": code, "new_password": "Reset2024abc",
-    })
+    done = await client.post(
+        "/api/auth/password/reset",
+        json={
+            "login_name": ready["credit_code"],
+            "phone": ready["phone"],
+            "sms_code": code,
+            "new_password": "Reset2024abc",
+        },
+    )
     assert done.status_code == 204
     assert (await client.get("/api/auth/me", headers=h.bearer(ready["access_token"]))).status_code == 401
     assert (await h.login(client, ready["credit_code"], "Reset2024abc"))["must_change_password"] is False
@@ -242,11 +329,13 @@ async def test_generated_password_expires_after_seven_days(client, h):
     info = await h.register(client)
     async with client._transport.app.state.runtime.db.transaction() as session:
         await session.execute(
-            update(Account).where(Account.login_name == info["credit_code"])
+            update(Account)
+            .where(Account.login_name == info["credit_code"])
             .values(password_set_at=Account.password_set_at - timedelta(days=7, minutes=1))
         )
-    response = await client.post("/api/auth/login", json={"login_name": info["credit_code"],
-                                                          "password": info["password"]})
+    response = await client.post(
+        "/api/auth/login", json={"login_name": info["credit_code"], "password": info["password"]}
+    )
     assert response.status_code == 401 and h.error_code(response) == "password_expired"
 
 
@@ -255,10 +344,17 @@ async def test_audit_log_records_logins_and_is_append_only(client, h):
     await client.post("/api/auth/login", json={"login_name": info["credit_code"], "password": "Wrong12345"})
     await h.login(client, info["credit_code"], info["password"])
     operator = await h.demo_login(client, "operator01")
-    page = (await client.get("/api/auth/audit-log", headers=h.bearer(operator["access_token"]),
-                             params={"page_size": 100})).json()
+    page = (
+        await client.get(
+            "/api/auth/audit-log", headers=h.bearer(operator["access_token"]), params={"page_size": 100}
+        )
+    ).json()
     actions = [(e["action"], e["result"]) for e in page["items"]]
-    assert ("login_failed", "failure") in actions and ("login", "success") in actions and ("register", "success") in actions
+    assert (
+        ("login_failed", "failure") in actions
+        and ("login", "success") in actions
+        and ("register", "success") in actions
+    )
     entry = next(e for e in page["items"] if e["action"] == "register")
     assert entry["ip"] and entry["at"] and entry["actor_org_id"]
     assert not re.search(r"1\d{10}", str(entry["detail"]))  # phones only masked
@@ -280,8 +376,14 @@ async def test_audit_log_records_logins_and_is_append_only(client, h):
 
 async def test_concurrent_logins_all_succeed(client, h):
     ready = await h.ready_enterprise(client)
-    answers = await asyncio.gather(*(client.post("/api/auth/login", json={
-        "login_name": ready["credit_code"], "password": ready["password"]}) for _ in range(4)))
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                "/api/auth/login", json={"login_name": ready["credit_code"], "password": ready["password"]}
+            )
+            for _ in range(4)
+        )
+    )
     assert [a.status_code for a in answers] == [200] * 4
 
 
@@ -299,8 +401,11 @@ async def test_password_is_checked_without_a_connection_or_lock_and_a_change_mea
         held.append(runtime.db.engine.pool.checkedout())
         if change_meanwhile["on"]:  # the owner changes the password while this check runs
             async with runtime.db.transaction() as session:
-                await session.execute(update(Account).where(Account.login_name == ready["credit_code"])
-                                      .values(password_hash="$argon2id$v=19$m=19456,t=2,p=1$changed"))
+                await session.execute(
+                    update(Account)
+                    .where(Account.login_name == ready["credit_code"])
+                    .values(password_hash="$argon2id$v=19$m=19456,t=2,p=1$changed")
+                )
         return await original(stored_hash, password)
 
     passwords.verify = watching
@@ -308,8 +413,13 @@ async def test_password_is_checked_without_a_connection_or_lock_and_a_change_mea
         await h.login(client, ready["credit_code"], ready["password"])
         assert held == [0]  # no pooled connection (and so no row lock) held while hashing
         change_meanwhile["on"] = True
-        r = await client.post("/api/auth/login", json={"login_name": ready["credit_code"], "password": ready["password"]})
-        assert (r.status_code, r.json()["error"]["code"]) == (401, "invalid_credentials")  # the old check no longer stands
+        r = await client.post(
+            "/api/auth/login", json={"login_name": ready["credit_code"], "password": ready["password"]}
+        )
+        assert (r.status_code, r.json()["error"]["code"]) == (
+            401,
+            "invalid_credentials",
+        )  # the old check no longer stands
     finally:
         passwords.verify = original
 
@@ -318,15 +428,21 @@ async def test_login_rehashes_a_hash_made_with_weaker_parameters(client, h):
     from argon2 import PasswordHasher, Type
 
     ready = await h.ready_enterprise(client)
-    legacy = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1, type=Type.ID).hash(ready["password"])
+    legacy = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1, type=Type.ID).hash(
+        ready["password"]
+    )
     runtime = client._transport.app.state.runtime
     async with runtime.db.transaction() as session:
-        await session.execute(update(Account).where(Account.login_name == ready["credit_code"])
-                              .values(password_hash=legacy))
+        await session.execute(
+            update(Account).where(Account.login_name == ready["credit_code"]).values(password_hash=legacy)
+        )
     await h.login(client, ready["credit_code"], ready["password"])
     async with runtime.db.session() as session:
-        stored = (await session.execute(select(Account.password_hash)
-                                        .where(Account.login_name == ready["credit_code"]))).scalar_one()
+        stored = (
+            await session.execute(
+                select(Account.password_hash).where(Account.login_name == ready["credit_code"])
+            )
+        ).scalar_one()
     assert stored != legacy and "m=19456,t=2,p=1" in stored
 
 
@@ -339,7 +455,9 @@ async def test_unknown_accounts_take_about_as_long_as_known_ones(client, h):
     for _ in range(6):
         for name, bucket in ((info["credit_code"], known), (h.new_credit_code(), unknown)):
             started = time.perf_counter()
-            response = await client.post("/api/auth/login", json={"login_name": name, "password": "Wrong12345"})
+            response = await client.post(
+                "/api/auth/login", json={"login_name": name, "password": "Wrong12345"}
+            )
             bucket.append(time.perf_counter() - started)
             assert response.status_code in (401, 429)  # the known name locks at the fifth failure
     # Both pay one argon2id verification; without the dummy hash an unknown name answers ~10x faster.
@@ -366,8 +484,9 @@ def _refresh_cookie(response) -> tuple[str, str]:
 async def test_the_portal_refreshes_through_an_httponly_cookie_scoped_to_the_refresh_route(client, h):
     ready = await h.ready_enterprise(client)
     client.cookies.clear()
-    answer = await client.post("/api/auth/login", json={"login_name": ready["credit_code"],
-                                                        "password": ready["password"]})
+    answer = await client.post(
+        "/api/auth/login", json={"login_name": ready["credit_code"], "password": ready["password"]}
+    )
     assert answer.status_code == 200
     assert answer.headers["cache-control"] == "no-store"
     value, attributes = _refresh_cookie(answer)

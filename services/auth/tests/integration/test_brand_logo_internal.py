@@ -37,11 +37,15 @@ async def test_internal_brand_logo(client, h, settings):
     r = await client.get(f"/internal/brands/{uuid.uuid4()}/logo", headers=internal)
     assert r.status_code == 404 and r.json()["error"]["code"] == "brand_not_found"
     # the enterprise's own logo is not a brand: its organisation id finds nothing here
-    await client.put("/api/auth/enterprise/logo", headers=auth, files={"file": ("l.png", h.png_bytes(), "image/png")})
+    await client.put(
+        "/api/auth/enterprise/logo", headers=auth, files={"file": ("l.png", h.png_bytes(), "image/png")}
+    )
     org_id = (await client.get("/api/auth/me", headers=auth)).json()["organisation"]["id"]
     assert (await client.get(f"/internal/brands/{org_id}/logo", headers=internal)).status_code == 404
     assert (await client.get("/internal/brands/nope/logo", headers=internal)).status_code == 422
 
     # the brand deleted: gone
-    assert (await client.delete(f"/api/auth/enterprise/brands/{brand['id']}", headers=auth)).status_code == 204
+    assert (
+        await client.delete(f"/api/auth/enterprise/brands/{brand['id']}", headers=auth)
+    ).status_code == 204
     assert (await client.get(url, headers=internal)).status_code == 404

@@ -61,9 +61,13 @@ async def test_clock_input_and_roles_are_checked(adjustable, h):
         r = await client.post("/api/dev/clock/advance", headers=op, json=bad)
         assert r.status_code == 422, (bad, r.text)
         assert r.json()["error"]["message"], r.text
-    assert h.error_code(await client.post("/api/dev/clock/advance", headers=op, json={"days": 0})) == "clock_days_zero"
-    r = await client.post("/api/dev/clock/advance", headers={**op, "Content-Type": "application/json"},
-                          content=b'{"days": NaN}')
+    assert (
+        h.error_code(await client.post("/api/dev/clock/advance", headers=op, json={"days": 0}))
+        == "clock_days_zero"
+    )
+    r = await client.post(
+        "/api/dev/clock/advance", headers={**op, "Content-Type": "application/json"}, content=b'{"days": NaN}'
+    )
     assert r.status_code == 422
     assert (await client.get("/api/dev/clock")).status_code == 401
     group = h.bearer((await h.demo_login(client, "workgroup01"))["access_token"])

@@ -19,7 +19,9 @@ def _ip(prefix: str | None = None) -> dict[str, str]:
 
 
 async def _login(client, headers, login_name, password):
-    return await client.post("/api/auth/login", headers=headers, json={"login_name": login_name, "password": password})
+    return await client.post(
+        "/api/auth/login", headers=headers, json={"login_name": login_name, "password": password}
+    )
 
 
 async def test_failures_from_another_address_do_not_lock_the_owner_out(client, h):
@@ -61,7 +63,9 @@ async def test_a_network_is_slowed_when_its_addresses_spray_together(client, h, 
     assert fresh.status_code == 429 and h.error_code(fresh) == "too_many_attempts"
 
 
-async def test_distributed_guessing_slows_the_account_and_the_owner_unlocks_by_sms(client, h, settings, monkeypatch):
+async def test_distributed_guessing_slows_the_account_and_the_owner_unlocks_by_sms(
+    client, h, settings, monkeypatch
+):
     info = await h.register(client)
     # A first delay long enough that only the unlock can end it within the test.
     monkeypatch.setattr(settings, "throttle_base_seconds", 20.0)
@@ -74,17 +78,24 @@ async def test_distributed_guessing_slows_the_account_and_the_owner_unlocks_by_s
     assert "短信验证码解锁" in slowed.json()["error"]["message"]
 
     # The owner unlocks with a code sent to the reserved phone; the password stays as it was.
-    sent = await client.post("/api/auth/sms-codes", headers=owner_ip,
-                             json={"phone": info["phone"], "purpose": "unlock_login"})
+    sent = await client.post(
+        "/api/auth/sms-codes", headers=owner_ip, json={"phone": info["phone"], "purpose": "unlock_login"}
+    )
     assert sent.status_code == 202, sent.text
     texts = await h.sms_to(client, info["phone"])
     assert "解除登录锁定" in texts[0]
     code = await h.code_for(client, info["phone"])
-    wrong_phone = await client.post("/api/auth/login/unlock", headers=owner_ip, json={
-        "login_name": info["credit_code"], "phone": h.new_phone(), "sms_code": code})
+    wrong_phone = await client.post(
+        "/api/auth/login/unlock",
+        headers=owner_ip,
+        json={"login_name": info["credit_code"], "phone": h.new_phone(), "sms_code": code},
+    )
     assert wrong_phone.status_code == 422
-    unlocked = await client.post("/api/auth/login/unlock", headers=owner_ip, json={
-        "login_name": info["credit_code"], "phone": info["phone"], "sms_code": code})
+    unlocked = await client.post(
+        "/api/auth/login/unlock",
+        headers=owner_ip,
+        json={"login_name": info["credit_code"], "phone": info["phone"], "sms_code": code},
+    )
     assert unlocked.status_code == 204, unlocked.text
     assert (await _login(client, owner_ip, info["credit_code"], info["password"])).status_code == 200
 
@@ -104,8 +115,11 @@ async def test_the_owner_unlocks_a_locked_address_by_sms(client, h):
         await _login(client, home, info["credit_code"], "Wrong12345")
     assert h.error_code(await _login(client, home, info["credit_code"], info["password"])) == "login_locked"
     code = await h.ask_code(client, info["phone"], purpose="unlock_login")
-    unlocked = await client.post("/api/auth/login/unlock", headers=home, json={
-        "login_name": info["credit_code"], "phone": info["phone"], "sms_code": code})
+    unlocked = await client.post(
+        "/api/auth/login/unlock",
+        headers=home,
+        json={"login_name": info["credit_code"], "phone": info["phone"], "sms_code": code},
+    )
     assert unlocked.status_code == 204
     assert (await _login(client, home, info["credit_code"], info["password"])).status_code == 200
 
@@ -124,15 +138,30 @@ async def test_reset_code_guessing_is_slowed(client, h, settings):
     guesser = _ip()
     for _ in range(settings.throttle_address_free + 1):
         await h.pass_resend_gap(client, info["phone"])
-        await client.post("/api/auth/sms-codes", headers=guesser,
-                          json={"phone": info["phone"], "purpose": "reset_password"})
-        bad = await client.post("/api/auth/password/reset", headers=guesser, json={
-            "login_name": info["credit_code"], "phone": info["phone"], "sms_code": "000000",
-            "new_password": "Lingpao2024zz"})
+        await client.post(
+            "/api/auth/sms-codes", headers=guesser, json={"phone": info["phone"], "purpose": "reset_password"}
+        )
+        bad = await client.post(
+            "/api/auth/password/reset",
+            headers=guesser,
+            json={
+                "login_name": info["credit_code"],
+                "phone": info["phone"],
+                "sms_code": "000000",
+                "new_password": "Lingpao2024zz",
+            },
+        )
         assert bad.status_code == 422
-    slowed = await client.post("/api/auth/password/reset", headers=guesser, json={
-        "login_name": info["credit_code"], "phone": info["phone"], "sms_code": "000001",
-        "new_password": "Lingpao2024zz"})
+    slowed = await client.post(
+        "/api/auth/password/reset",
+        headers=guesser,
+        json={
+            "login_name": info["credit_code"],
+            "phone": info["phone"],
+            "sms_code": "000001",
+            "new_password": "Lingpao2024zz",
+        },
+    )
     assert slowed.status_code == 429 and h.error_code(slowed) == "too_many_attempts"
 
 
@@ -142,7 +171,9 @@ async def test_sms_codes_from_one_address_wait_longer_each_time(client, h, setti
     block = f"{PREFIX}:block:sms:{fingerprint(asker['X-Forwarded-For'])}"
 
     async def ask():
-        return await client.post("/api/auth/sms-codes", headers=asker, json={"phone": h.new_phone(), "purpose": "register"})
+        return await client.post(
+            "/api/auth/sms-codes", headers=asker, json={"phone": h.new_phone(), "purpose": "register"}
+        )
 
     for _ in range(settings.throttle_sms_free + 1):
         assert (await ask()).status_code == 202

@@ -60,10 +60,15 @@ async def tokens(app) -> dict[str, str]:
     return made
 
 
-@pytest.mark.parametrize(("method", "path", "kwargs", "allowed"), ROUTES, ids=[f"{m} {p}" for m, p, _, _ in ROUTES])
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "allowed"), ROUTES, ids=[f"{m} {p}" for m, p, _, _ in ROUTES]
+)
 async def test_role_route_matrix(client, h, tokens, method, path, kwargs, allowed):
     pending = await h.register(client)  # a generated password, not yet changed
-    everyone = {**tokens, "pending": (await h.login(client, pending["credit_code"], pending["password"]))["access_token"]}
+    everyone = {
+        **tokens,
+        "pending": (await h.login(client, pending["credit_code"], pending["password"]))["access_token"],
+    }
 
     anonymous = await client.request(method, path, **kwargs)
     assert anonymous.status_code == 401, anonymous.text
@@ -81,12 +86,30 @@ async def test_role_route_matrix(client, h, tokens, method, path, kwargs, allowe
 
 def test_matrix_covers_every_protected_route(app):
     # Public routes, and logout (it ends the session, so it has its own test), are outside the matrix.
-    elsewhere = {("POST", p) for p in ("/api/auth/sms-codes", "/api/auth/register", "/api/auth/login", "/api/auth/login/unlock",
-                                    "/api/auth/refresh", "/api/auth/password/reset", "/api/auth/recovery-requests",
-                                    "/api/auth/recovery-requests/cancel", "/api/auth/recovery-requests/confirm")}
-    elsewhere |= {("GET", "/api/auth/enterprise/natures"), ("GET", "/api/dev/sms"), ("POST", "/api/auth/logout")}
-    documented = {(m.upper(), p.replace("{brand_id}", ANY).replace("{request_id}", ANY))
-                  for p, ops in app.openapi()["paths"].items() for m in ops}
+    elsewhere = {
+        ("POST", p)
+        for p in (
+            "/api/auth/sms-codes",
+            "/api/auth/register",
+            "/api/auth/login",
+            "/api/auth/login/unlock",
+            "/api/auth/refresh",
+            "/api/auth/password/reset",
+            "/api/auth/recovery-requests",
+            "/api/auth/recovery-requests/cancel",
+            "/api/auth/recovery-requests/confirm",
+        )
+    }
+    elsewhere |= {
+        ("GET", "/api/auth/enterprise/natures"),
+        ("GET", "/api/dev/sms"),
+        ("POST", "/api/auth/logout"),
+    }
+    documented = {
+        (m.upper(), p.replace("{brand_id}", ANY).replace("{request_id}", ANY))
+        for p, ops in app.openapi()["paths"].items()
+        for m in ops
+    }
     tested = {(m, p) for m, p, _, _ in ROUTES}
     # sms-codes is public for register/reset and role-bound for forerunner_auth: it sits in both sets.
     assert documented - elsewhere - tested == set()

@@ -22,14 +22,33 @@ def test_credit_code_checksum() -> None:
     assert normalise_credit_code(" 91110108ma01c2q57b ") == "91110108MA01C2Q57B"
 
 
-@pytest.mark.parametrize(("value", "ok"), [("13800001111", True), ("19912345678", True), ("12800001111", False),
-                                           ("1380000111", False), ("+8613800001111", False), ("", False)])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("13800001111", True),
+        ("19912345678", True),
+        ("12800001111", False),
+        ("1380000111", False),
+        ("+8613800001111", False),
+        ("", False),
+    ],
+)
 def test_mainland_mobile(value: str, ok: bool) -> None:
     assert (phone_error(value) is None) is ok
 
 
-@pytest.mark.parametrize(("value", "ok"), [("110108", True), ("440300", True), ("820000", True), ("990000", False),
-                                           ("11010", False), ("11010a", False), ("1101089", False)])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("110108", True),
+        ("440300", True),
+        ("820000", True),
+        ("990000", False),
+        ("11010", False),
+        ("11010a", False),
+        ("1101089", False),
+    ],
+)
 def test_region_code_format(value: str, ok: bool) -> None:
     assert (region_code_error(value) is None) is ok
 
@@ -38,7 +57,9 @@ def test_codes_are_six_digits_and_vary() -> None:
     codes = {new_code() for _ in range(500)}
     assert all(looks_like_code(c) for c in codes)
     assert len(codes) > 450
-    assert not looks_like_code("12345") and not looks_like_code("12345a") and not looks_like_code("１２３４５６")
+    assert (
+        not looks_like_code("12345") and not looks_like_code("12345a") and not looks_like_code("１２３４５６")
+    )
 
 
 def test_code_mac_is_bound_to_purpose_phone_and_ref() -> None:

@@ -36,7 +36,10 @@ def test_policy_refuses(password: str, fragment: str) -> None:
 def test_policy_refuses_the_login_name_and_phone() -> None:
     assert any("登录名" in e for e in policy_errors("91110108ma01c2q57b", login_name="91110108MA01C2Q57B"))
     # The login name written in full-width characters is still the login name.
-    assert any("登录名" in e for e in policy_errors("９１１１０１０８ＭＡ０１Ｃ２Ｑ５７Ｂ", login_name="91110108MA01C2Q57B"))
+    assert any(
+        "登录名" in e
+        for e in policy_errors("９１１１０１０８ＭＡ０１Ｃ２Ｑ５７Ｂ", login_name="91110108MA01C2Q57B")
+    )
     assert any("手机号" in e for e in policy_errors("x13800001111", phone="13800001111"))
 
 
@@ -151,11 +154,15 @@ async def test_hashes_run_on_lowered_priority_threads():
     seen: list[tuple[str, int]] = []
 
     def where() -> None:
-        seen.append((threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+        seen.append(
+            (threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        )
 
     await passwords._run(where)
     name, niceness = seen[0]
     assert name.startswith("argon2") and niceness >= HASHING_NICENESS  # requests are served before hashes
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < HASHING_NICENESS  # the loop keeps its own
+    assert (
+        os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < HASHING_NICENESS
+    )  # the loop keeps its own
     stored = await passwords.hash("Abcdef123")
     assert await passwords.verify(stored, "Abcdef123") and not await passwords.verify(stored, "Abcdef124")

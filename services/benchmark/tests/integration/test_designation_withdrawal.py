@@ -21,7 +21,9 @@ async def withdrawn_events(runtime, product_id: str) -> list[dict]:
     return [b["payload"] for b in rows if b["payload"]["product_id"] == product_id]
 
 
-async def test_withdrawal_closes_the_product_and_is_announced(client, runtime, working_group, open_product, clock):
+async def test_withdrawal_closes_the_product_and_is_announced(
+    client, runtime, working_group, open_product, clock
+):
     product, agency, plan = await open_product()
     pid = product["id"]
     assert (await client.get(f"/api/benchmark/products/{pid}")).json()["open_for_declaration"] is True
@@ -53,7 +55,9 @@ async def test_withdrawal_closes_the_product_and_is_announced(client, runtime, w
 
     async with runtime.db.session() as session:
         record = await session.get(WithdrawnDesignation, event.designation_id)
-        live = await session.scalar(select(func.count()).select_from(Designation).where(Designation.product_id == pid))
+        live = await session.scalar(
+            select(func.count()).select_from(Designation).where(Designation.product_id == pid)
+        )
     assert record is not None and record.reason == "机构资质已到期" and live == 0
     assert record.agency_id == agency.id and record.notice_starts_at == event.notice_start
 
@@ -94,7 +98,13 @@ async def test_withdrawal_rules(client, runtime, working_group, enterprise, make
     for org in (enterprise, agency):
         r = await client.post(url, json={"reason": "x"}, headers=org.headers)
         assert r.status_code == 403
-    for body in ({}, {"reason": "   "}, {"reason": "长" * 501}, {"reason": "x", "extra": 1}, {"reason": "a\x00b"}):
+    for body in (
+        {},
+        {"reason": "   "},
+        {"reason": "长" * 501},
+        {"reason": "x", "extra": 1},
+        {"reason": "a\x00b"},
+    ):
         r = await client.post(url, json=body, headers=working_group.headers)
         assert r.status_code == 422, (body, r.text)
     # none of the refusals wrote an event or touched the designation
@@ -102,7 +112,9 @@ async def test_withdrawal_rules(client, runtime, working_group, enterprise, make
     assert (await client.get(f"/api/benchmark/products/{pid}")).json()["agency"]["id"] == str(agency.id)
 
     # withdrawn once; a second withdrawal finds nothing to withdraw
-    assert (await client.post(url, json={"reason": "评估能力不足"}, headers=working_group.headers)).status_code == 200
+    assert (
+        await client.post(url, json={"reason": "评估能力不足"}, headers=working_group.headers)
+    ).status_code == 200
     again = await client.post(url, json={"reason": "评估能力不足"}, headers=working_group.headers)
     assert again.status_code == 409 and again.json()["error"]["code"] == "not_designated"
     assert len(await withdrawn_events(runtime, pid)) == 1

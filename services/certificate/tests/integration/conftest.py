@@ -148,7 +148,9 @@ class Org:
         self.name = name
         self.type = org_type
         fv = {"forerunner_verified": verified} if org_type == "enterprise" else {}
-        self.headers = {"Authorization": f"Bearer {make_token(org_type, org_id=self.id, org_name=name, **fv)}"}
+        self.headers = {
+            "Authorization": f"Bearer {make_token(org_type, org_id=self.id, org_name=name, **fv)}"
+        }
         self.unverified_headers = {
             "Authorization": f"Bearer {make_token(org_type, org_id=self.id, org_name=name)}"
         }

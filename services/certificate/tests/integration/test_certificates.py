@@ -148,8 +148,15 @@ async def test_download_links_are_short_lived_and_signed(org, published, client,
     assert r.json()["error"]["code"] == "download_link_expired"
     # Signed with the same secret by another service, or for another bucket: not a link of this route.
     for service, bucket in (("declaration", "lp-certificates"), ("certificate", "lp-evidence")):
-        foreign = sign_download(settings.download_secret, service=service, bucket=bucket,
-                                key=token, filename="x.pdf", content_type="application/pdf", ttl=60)
+        foreign = sign_download(
+            settings.download_secret,
+            service=service,
+            bucket=bucket,
+            key=token,
+            filename="x.pdf",
+            content_type="application/pdf",
+            ttl=60,
+        )
         r = await client.get(f"/api/certificates/downloads/{foreign}")
         assert r.status_code == 404 and r.json()["error"]["code"] == "download_link_invalid"
 
@@ -508,7 +515,9 @@ async def test_forerunner_documents_need_identity_authentication(org, published,
     enterprise, agency = org("enterprise"), org("agency")
     _, cert = await published(enterprise, agency, models=1)
     model_id = cert["models"][0]["model_id"]
-    label = await client.post("/api/certificates/labels", json={"model_id": model_id}, headers=enterprise.headers)
+    label = await client.post(
+        "/api/certificates/labels", json={"model_id": model_id}, headers=enterprise.headers
+    )
     assert label.status_code == 201, label.text
     label_id = label.json()["id"]
     before = enterprise.unverified_headers
@@ -532,9 +541,13 @@ async def test_forerunner_documents_need_identity_authentication(org, published,
     r = await client.get("/api/certificates/labels", headers=before)
     assert r.status_code == 200 and label_id not in [x["id"] for x in r.json()["items"]]
     # the agency and the working group are not enterprises: no authentication to ask of them
-    assert (await client.get(f"/api/certificates/{cert['id']}/file", headers=agency.headers)).status_code == 200
+    assert (
+        await client.get(f"/api/certificates/{cert['id']}/file", headers=agency.headers)
+    ).status_code == 200
     # after authentication the same enterprise downloads both
-    assert (await client.get(f"/api/certificates/{cert['id']}/file", headers=enterprise.headers)).status_code == 200
+    assert (
+        await client.get(f"/api/certificates/{cert['id']}/file", headers=enterprise.headers)
+    ).status_code == 200
     r = await client.get(f"/api/certificates/labels/{label_id}/file", headers=enterprise.headers)
     assert r.status_code == 200 and r.content[:4] == b"%PDF"
 

@@ -63,9 +63,14 @@ def _production(**overrides):
     from certificate.config import Settings
 
     return Settings(
-        env="production", sms_provider="http", internal_token="x" * 32, download_secret="y" * 32,
-        pii_key="QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVoxMjM0NTY=", s3_secret_key="z" * 32,
-        amqp_url="amqp://lp:Vq3kP9x2mL7wR4tZ@mq:5672/", database_url="postgresql+asyncpg://lp:Vq3kP9x2mL7wR4tZ@db/lp",
+        env="production",
+        sms_provider="http",
+        internal_token="x" * 32,
+        download_secret="y" * 32,
+        pii_key="QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVoxMjM0NTY=",
+        s3_secret_key="z" * 32,
+        amqp_url="amqp://lp:Vq3kP9x2mL7wR4tZ@mq:5672/",
+        database_url="postgresql+asyncpg://lp:Vq3kP9x2mL7wR4tZ@db/lp",
         **overrides,
     )
 

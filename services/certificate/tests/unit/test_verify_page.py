@@ -29,7 +29,9 @@ def test_an_unknown_code_says_so_and_echoes_it_escaped():
 
 
 def test_no_script_and_no_inline_style_for_a_strict_csp():
-    page = verify_page(VerifyOut(status="valid", status_label="有效", kind="forerunner_label", kind_label="领跑者标识"))
+    page = verify_page(
+        VerifyOut(status="valid", status_label="有效", kind="forerunner_label", kind_label="领跑者标识")
+    )
     assert "<script" not in page.lower()
     assert "<style" not in page.lower() and not re.search(r"\sstyle=", page)
     assert f'<link rel="stylesheet" href="{STYLESHEET_PATH}">' in page

@@ -224,7 +224,9 @@ async def _list_self_declared(session: AsyncSession, d: Declaration, *, now: dat
     if enterprise is None or not enterprise.phone_sealed:
         # registration requires a phone and its event precedes any declaration; without one there is
         # nothing to authenticate with, and the next move of the declaration tries again
-        log.warning("self-declared standard passed without an enterprise phone", extra={"declaration_id": str(d.id)})
+        log.warning(
+            "self-declared standard passed without an enterprise phone", extra={"declaration_id": str(d.id)}
+        )
         return
     c = Candidate(
         id=uuid.uuid4(),
@@ -249,14 +251,18 @@ async def _list_self_declared(session: AsyncSession, d: Declaration, *, now: dat
     await emit(session, "candidate.listed", _listed_event(c, enterprise.phone_sealed))
 
 
-async def follow_enterprise_phone(session: AsyncSession, sealer: Sealer, e: Enterprise, *, now: datetime) -> None:
+async def follow_enterprise_phone(
+    session: AsyncSession, sealer: Sealer, e: Enterprise, *, now: datetime
+) -> None:
     """The enterprise's 基本信息 phone changed (``enterprise.updated``): its self-declared rows follow it."""
     if not e.phone_sealed:
         return
     phone = sealer.unseal(e.phone_sealed)
     rows = (
         await session.scalars(
-            select(Candidate).where(Candidate.org_id == e.org_id, Candidate.source == "self").with_for_update()
+            select(Candidate)
+            .where(Candidate.org_id == e.org_id, Candidate.source == "self")
+            .with_for_update()
         )
     ).all()
     for c in rows:

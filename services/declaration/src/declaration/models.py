@@ -98,7 +98,9 @@ class Candidate(Base):
     phone_masked: Mapped[str] = mapped_column(String(20))
     phone_ref: Mapped[str] = mapped_column(String(40))
     values: Mapped[dict[str, str]] = mapped_column(JsonB, default=dict)
-    source: Mapped[str] = mapped_column(String(16), default="agency", server_default="agency")  # agency | self
+    source: Mapped[str] = mapped_column(
+        String(16), default="agency", server_default="agency"
+    )  # agency | self
     org_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)  # source = self only
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

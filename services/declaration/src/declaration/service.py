@@ -588,11 +588,15 @@ async def _row_extras(session: AsyncSession, rows: list[Any], *, now: datetime) 
     return extras
 
 
-async def _notices_of(session: AsyncSession, declarations: list[Any], *, now: datetime) -> dict[uuid.UUID, dict]:
+async def _notices_of(
+    session: AsyncSession, declarations: list[Any], *, now: datetime
+) -> dict[uuid.UUID, dict]:
     """The notice block of each declaration that has (or had) one, keyed by declaration id."""
     notices = {
         n.id: n
-        for n in await session.scalars(select(Notice).where(Notice.id.in_({d.notice_id for d in declarations})))
+        for n in await session.scalars(
+            select(Notice).where(Notice.id.in_({d.notice_id for d in declarations}))
+        )
     }
     counts: dict[uuid.UUID, tuple[int, int]] = {
         declaration_id: (int(total), int(still_open or 0))
@@ -613,8 +617,13 @@ async def _notices_of(session: AsyncSession, declarations: list[Any], *, now: da
         n = notices.get(d.notice_id)
         if n is not None:
             total, still_open = counts.get(d.id, (0, 0))
-            out[d.id] = notice_json(n, now=now, list_status=ListStatus(d.list_status), objections=total,
-                                    open_objections=still_open)
+            out[d.id] = notice_json(
+                n,
+                now=now,
+                list_status=ListStatus(d.list_status),
+                objections=total,
+                open_objections=still_open,
+            )
     return out
 
 
@@ -637,9 +646,12 @@ def notice_json(
         "open_objections": open_objections,
         "held": held,
         "state_label": (
-            "异议处理中，暂缓发布" if held and not running
-            else "公示中（有待处理异议）" if held
-            else "公示中" if running
+            "异议处理中，暂缓发布"
+            if held and not running
+            else "公示中（有待处理异议）"
+            if held
+            else "公示中"
+            if running
             else "公示期满"
         ),
     }
@@ -749,7 +761,9 @@ async def detail(runtime: Runtime, principal: Principal, declaration_id: uuid.UU
             )
         ).all()
         notice = (
-            (await _notices_of(session, [d], now=await runtime.clock.now())).get(d.id) if d.notice_id else None
+            (await _notices_of(session, [d], now=await runtime.clock.now())).get(d.id)
+            if d.notice_id
+            else None
         )
     done = completion_of(d)
     current = None
@@ -899,8 +913,10 @@ async def public_notices(runtime: Runtime, *, page: dict[str, Any]) -> dict[str,
             "ends_at": n.ends_at,
             # how many objections were raised and whether one is still open: anyone may see that the notice
             # is contested (not by whom)
-            **{key: blocks[d.id][key] for key in ("days_left", "objections", "open_objections", "held",
-                                                  "state_label")},
+            **{
+                key: blocks[d.id][key]
+                for key in ("days_left", "objections", "open_objections", "held", "state_label")
+            },
         }
         for n, d in rows
     ]
@@ -1190,7 +1206,10 @@ async def list_notices(runtime: Runtime, *, state: str | None, page: dict[str, A
         .scalar_subquery()
     )
     objections_sq = (
-        select(func.count()).where(Objection.declaration_id == Declaration.id).correlate(Declaration).scalar_subquery()
+        select(func.count())
+        .where(Objection.declaration_id == Declaration.id)
+        .correlate(Declaration)
+        .scalar_subquery()
     )
     query = select(
         Notice, Declaration, open_objections_sq.label("open_objections"), objections_sq.label("objections")
@@ -1224,8 +1243,13 @@ async def list_notices(runtime: Runtime, *, state: str | None, page: dict[str, A
             "standard_no": d.standard_no,
             "list_status": d.list_status.value,
             "list_status_label": ListStatus(d.list_status).label,
-            **notice_json(n, now=now, list_status=ListStatus(d.list_status), objections=int(total or 0),
-                          open_objections=int(open_count or 0)),
+            **notice_json(
+                n,
+                now=now,
+                list_status=ListStatus(d.list_status),
+                objections=int(total or 0),
+                open_objections=int(open_count or 0),
+            ),
         }
         for n, d, open_count, total in rows
     ]

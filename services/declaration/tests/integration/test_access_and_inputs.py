@@ -213,10 +213,20 @@ async def test_bad_files_and_values_answer_4xx(apps, client, runtime, open_produ
     body = token.partition(".")[0]
     evidence_key = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))["k"]
     secret = runtime.settings.download_secret
-    for service_name, bucket in (("certificate", "lp-evidence"), ("declaration", "lp-models"),
-                                 ("declaration", "lp-certificates")):
-        foreign = sign_download(secret, service=service_name, bucket=bucket, key=evidence_key,
-                                filename="x.pdf", content_type="application/pdf", ttl=60)
+    for service_name, bucket in (
+        ("certificate", "lp-evidence"),
+        ("declaration", "lp-models"),
+        ("declaration", "lp-certificates"),
+    ):
+        foreign = sign_download(
+            secret,
+            service=service_name,
+            bucket=bucket,
+            key=evidence_key,
+            filename="x.pdf",
+            content_type="application/pdf",
+            ttl=60,
+        )
         refused = await client.get(f"/api/declarations/files/{foreign}")
         assert refused.status_code == 404 and error(refused) == "download_link_invalid"
     # filters and pagination
@@ -404,7 +414,13 @@ async def test_contains_filters_of_any_length_and_kept_large_totals(
     assert [await total(f"standard_no={q}") for q in ("A", "ab", "b 1", "Y", "Q", "/", "2-2", "ZZ", "BA")] == [
         1, 1, 1, 1, 2, 2, 1, 0, 0,
     ]  # fmt: skip
-    assert [await total(f"enterprise_name={q}") for q in ("庚", "辛实", "实业有限", "业庚", "É")] == [2, 2, 2, 0, 0]
+    assert [await total(f"enterprise_name={q}") for q in ("庚", "辛实", "实业有限", "业庚", "É")] == [
+        2,
+        2,
+        2,
+        0,
+        0,
+    ]
     # a total of LARGE_COUNT or more is kept for a few seconds per audience and filter set; smaller ones
     # are always counted afresh
     monkeypatch.setattr(service, "LARGE_COUNT", 3)
@@ -416,9 +432,10 @@ async def test_contains_filters_of_any_length_and_kept_large_totals(
     assert await total("standard_no=q") == 3  # the same filter set, however it is typed
     assert await total("standard_no=Q&year=2026") == 4  # another filter set is counted
     other = h.Org(make_token, "enterprise", "庚辛实业有限公司")
-    assert await total("standard_no=Q") == 3 and (
-        await client.get("/api/declarations?standard_no=Q", headers=other.headers)
-    ).json()["total"] == 0  # another audience never sees this one's total
+    assert (
+        await total("standard_no=Q") == 3
+        and (await client.get("/api/declarations?standard_no=Q", headers=other.headers)).json()["total"] == 0
+    )  # another audience never sees this one's total
     service._LARGE_COUNTS.clear()  # what LARGE_COUNT_SECONDS does
     assert await total("standard_no=Q") == 4
 

@@ -17,7 +17,9 @@ def envelope(event_type: str, payload: dict) -> Envelope:
 
 
 async def test_out_of_order_catalog_events_and_idempotent_linking(runtime, settings, kit_helpers):
-    consumer = Consumer(name="declaration", db=runtime.db, settings=settings, handlers=consumers.make_handlers(runtime.sealer))
+    consumer = Consumer(
+        name="declaration", db=runtime.db, settings=settings, handlers=consumers.make_handlers(runtime.sealer)
+    )
     pid, agency, org = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     now = datetime.now(UTC)
     plan = envelope("catalog.plan_finalised", {
@@ -76,7 +78,9 @@ async def test_out_of_order_catalog_events_and_idempotent_linking(runtime, setti
 async def test_enterprise_events_out_of_order_keep_the_newest_profile(runtime, settings, kit_helpers):
     """Two worker replicas may apply an older enterprise.* event after a newer one: the event's time
     decides, not its arrival."""
-    consumer = Consumer(name="declaration", db=runtime.db, settings=settings, handlers=consumers.make_handlers(runtime.sealer))
+    consumer = Consumer(
+        name="declaration", db=runtime.db, settings=settings, handlers=consumers.make_handlers(runtime.sealer)
+    )
     org, code = uuid.uuid4(), kit_helpers.credit_code()
     t0 = datetime.now(UTC)
     registered = Envelope(type="enterprise.registered", producer="auth", occurred_at=t0, payload={

@@ -54,7 +54,9 @@ async def test_withdrawal_takes_declarations_off_the_agency_desk_until_the_next_
     page = (await client.get("/api/declarations", headers=agency.headers)).json()
     assert did not in [i["id"] for i in page["items"]]
     assert (await client.get(f"/api/declarations/{did}", headers=agency.headers)).status_code == 404
-    r = await client.post(f"/api/declarations/{did}/agency-review", json={"decision": "pass"}, headers=agency.headers)
+    r = await client.post(
+        f"/api/declarations/{did}/agency-review", json={"decision": "pass"}, headers=agency.headers
+    )
     assert r.status_code == 404
     # the enterprise and the working group still see it; the product takes no new declarations
     assert (await client.get(f"/api/declarations/{did}", headers=enterprise.headers)).status_code == 200
@@ -80,7 +82,9 @@ async def test_withdrawal_takes_declarations_off_the_agency_desk_until_the_next_
 
 
 async def test_a_late_withdrawal_of_an_older_designation_changes_nothing(runtime, settings):
-    consumer = Consumer(name="declaration", db=runtime.db, settings=settings, handlers=consumers.make_handlers(runtime.sealer))
+    consumer = Consumer(
+        name="declaration", db=runtime.db, settings=settings, handlers=consumers.make_handlers(runtime.sealer)
+    )
     pid, old_agency, new_agency = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     now = datetime.now(UTC)
     first_start, second_start = now - timedelta(days=30), now - timedelta(days=1)

@@ -124,8 +124,12 @@ async def test_candidate_list_to_published_forerunner(client, runtime, open_prod
     board_page = (await client.get("/api/declarations/public/forerunners?year=2026&page_size=100")).json()
     board = board_page["items"]
     # the years that have a published list, newest first, whatever year is asked for
-    assert 2026 in board_page["years"] and board_page["years"] == sorted(set(board_page["years"]), reverse=True)
-    assert (await client.get("/api/declarations/public/forerunners?year=1999")).json()["years"] == board_page["years"]
+    assert 2026 in board_page["years"] and board_page["years"] == sorted(
+        set(board_page["years"]), reverse=True
+    )
+    assert (await client.get("/api/declarations/public/forerunners?year=1999")).json()["years"] == board_page[
+        "years"
+    ]
     assert any(
         row["declaration_id"] == d["id"] and row["enterprise_name"] == "江苏某羽绒制品有限公司"
         for row in board
@@ -213,9 +217,17 @@ async def test_self_declaration_fails_then_passes_returned_incomplete_and_publis
     )
     assert r.status_code == 201 and r.json()["completion"] == "3/3" and r.json()["list_status"] == "draft"
     # uploaded but not yet submitted: the status says so instead of 未上传 beside a 3/3 completion
-    row = next(i for i in (await client.get("/api/declarations", headers=h)).json()["items"] if i["id"] == d["id"])
-    assert (row["completion"], row["evidence_status"], row["evidence_status_label"]) == ("3/3", "none", "已上传，待提交")
-    assert (await client.get(f"/api/declarations/{d['id']}", headers=h)).json()["evidence_status_label"] == "已上传，待提交"
+    row = next(
+        i for i in (await client.get("/api/declarations", headers=h)).json()["items"] if i["id"] == d["id"]
+    )
+    assert (row["completion"], row["evidence_status"], row["evidence_status_label"]) == (
+        "3/3",
+        "none",
+        "已上传，待提交",
+    )
+    assert (await client.get(f"/api/declarations/{d['id']}", headers=h)).json()[
+        "evidence_status_label"
+    ] == "已上传，待提交"
     r = await client.post(f"/api/declarations/{d['id']}/submit", headers=h)
     assert r.status_code == 200, r.text
     assert r.json()["enterprise_snapshot"]["name"] == "浙江某服饰有限公司"
@@ -247,10 +259,17 @@ async def test_self_declaration_fails_then_passes_returned_incomplete_and_publis
     assert shown["notice"]["notice_id"] == notice_id and shown["notice"]["running"] is True
     assert shown["notice"]["days_left"] == 14 and shown["notice"]["objections"] == 0
     assert shown["notice"]["held"] is False and shown["notice"]["state_label"] == "公示中"
-    row = next(i for i in (await client.get("/api/declarations", headers=h)).json()["items"] if i["id"] == d["id"])
+    row = next(
+        i for i in (await client.get("/api/declarations", headers=h)).json()["items"] if i["id"] == d["id"]
+    )
     assert row["notice"]["days_left"] == 14 and row["notice"]["ends_at"] == shown["notice"]["ends_at"]
-    group_row = next(i for i in (await client.get("/api/declarations?page_size=100",
-                                                   headers=working_group.headers)).json()["items"] if i["id"] == d["id"])
+    group_row = next(
+        i
+        for i in (await client.get("/api/declarations?page_size=100", headers=working_group.headers)).json()[
+            "items"
+        ]
+        if i["id"] == d["id"]
+    )
     assert group_row["agency_name"] and group_row["agency_name"] == shown["agency_name"]
     public = (await client.get("/api/declarations/public/notices?page_size=100")).json()["items"]
     assert next(n for n in public if n["declaration_id"] == d["id"])["days_left"] == 14
@@ -264,8 +283,11 @@ async def test_self_declaration_fails_then_passes_returned_incomplete_and_publis
     assert (during["objections"], during["open_objections"], during["held"]) == (1, 1, True)
     assert during["state_label"] == "公示中（有待处理异议）"
     # the public notice page shows the same: contested, by how many, not by whom
-    public_row = next(n for n in (await client.get("/api/declarations/public/notices?page_size=100")).json()["items"]
-                      if n["declaration_id"] == d["id"])
+    public_row = next(
+        n
+        for n in (await client.get("/api/declarations/public/notices?page_size=100")).json()["items"]
+        if n["declaration_id"] == d["id"]
+    )
     assert (public_row["objections"], public_row["open_objections"], public_row["held"]) == (1, 1, True)
     assert public_row["state_label"] == "公示中（有待处理异议）"
     assert "李四" not in str(public_row) and "13612345678" not in str(public_row)

@@ -58,17 +58,27 @@ async def test_agency_pass_lists_the_self_declared_standard_with_the_basic_info_
     # submitted, not yet passed: nobody may authenticate with it
     assert await events(runtime, "candidate.listed", credit_code=code) == []
 
-    r = await client.post(f"/api/declarations/{did}/agency-review", json={"decision": "pass"}, headers=agency.headers)
+    r = await client.post(
+        f"/api/declarations/{did}/agency-review", json={"decision": "pass"}, headers=agency.headers
+    )
     assert r.status_code == 200, r.text
     listed = await events(runtime, "candidate.listed", credit_code=code)
     assert len(listed) == 1
     event = listed[0]
-    assert (event["source"], event["agency_org_id"], event["phone_masked"]) == ("self", str(agency.id), "139****0001")
+    assert (event["source"], event["agency_org_id"], event["phone_masked"]) == (
+        "self",
+        str(agency.id),
+        "139****0001",
+    )
     assert runtime.sealer.unseal(event["phone_sealed"]) == "13912340001"
 
     rows = (await client.get("/api/declarations/candidate-lists", headers=agency.headers)).json()["items"]
     row = next(r for r in rows if r["credit_code"] == code)
-    assert (row["source"], row["source_label"], row["contact_phone_masked"]) == ("self", "企业自主申报", "139****0001")
+    assert (row["source"], row["source_label"], row["contact_phone_masked"]) == (
+        "self",
+        "企业自主申报",
+        "139****0001",
+    )
     assert (row["declaration_id"], row["list_status_label"]) == (did, "工作组审核中")
 
     # the agency edits only what it imported
@@ -76,7 +86,9 @@ async def test_agency_pass_lists_the_self_declared_standard_with_the_basic_info_
                            json={"contact_phone": "13700000000"}, headers=agency.headers)  # fmt: skip
     assert r.status_code == 409 and r.json()["error"]["code"] == "candidate_self_declared"
     assert "企业自主申报" in r.json()["error"]["message"]
-    r = await client.delete(f"/api/declarations/candidate-lists/candidates/{row['id']}", headers=agency.headers)
+    r = await client.delete(
+        f"/api/declarations/candidate-lists/candidates/{row['id']}", headers=agency.headers
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "candidate_self_declared"
 
     # the enterprise changes the phone of its basic info: the row follows and auth is told
@@ -117,11 +129,15 @@ async def test_agency_pass_lists_the_self_declared_standard_with_the_basic_info_
     assert [r for r in rows if r["credit_code"] == code] == []
 
     # the agency passes it again: listed again, with the current basic-info phone
-    r = await client.post(f"/api/declarations/{did}/agency-review", json={"decision": "pass"}, headers=agency.headers)
+    r = await client.post(
+        f"/api/declarations/{did}/agency-review", json={"decision": "pass"}, headers=agency.headers
+    )
     assert r.status_code == 200, r.text
     listed = await events(runtime, "candidate.listed", credit_code=code)
     assert len(listed) == 2 and listed[1]["phone_masked"] == "136****0002"
-    r = await client.post(f"/api/declarations/{did}/group-review", json={"decision": "pass"}, headers=working_group.headers)
+    r = await client.post(
+        f"/api/declarations/{did}/group-review", json={"decision": "pass"}, headers=working_group.headers
+    )
     assert r.status_code == 200 and r.json()["list_status_label"] == "公示中"
     assert len(await events(runtime, "candidate.listed", credit_code=code)) == 2  # still the same row
 
@@ -136,7 +152,9 @@ async def test_an_imported_list_does_not_take_over_a_self_declared_row(
     did = await submit_declaration(client, product, enterprise, code="SZ")
     assert (await client.post(f"/api/declarations/{did}/agency-review", json={"decision": "pass"},
                               headers=agency.headers)).status_code == 200  # fmt: skip
-    standard_no = (await client.get(f"/api/declarations/{did}", headers=enterprise.headers)).json()["standard_no"]
+    standard_no = (await client.get(f"/api/declarations/{did}", headers=enterprise.headers)).json()[
+        "standard_no"
+    ]
     file = [{"enterprise_name": enterprise.name, "credit_code": code, "standard_no": standard_no,
              "standard_name": "羽绒服", "contact_phone": "13800001111"}]  # fmt: skip
     r = await client.post("/api/declarations/candidate-lists", headers=agency.headers,
@@ -149,7 +167,9 @@ async def test_an_imported_list_does_not_take_over_a_self_declared_row(
         assert (c.source, c.phone_masked) == ("self", "139****0003")
 
 
-async def test_evidence_upload_page_needs_authentication_but_the_wizard_does_not(client, open_product, make_token):
+async def test_evidence_upload_page_needs_authentication_but_the_wizard_does_not(
+    client, open_product, make_token
+):
     """证明资料上传 (agency-listed standards) answers 403 before 领跑者企业身份认证; the self-declaration
     wizard's own evidence step comes before authentication and keeps working."""
     product, _ = await open_product()
@@ -159,7 +179,9 @@ async def test_evidence_upload_page_needs_authentication_but_the_wizard_does_not
     assert r.json()["error"]["code"] == "forerunner_auth_required"
     assert "领跑者企业身份认证" in r.json()["error"]["message"]
     verified = Org(make_token, "enterprise", "无锡已认证服饰有限公司", forerunner_verified=True)
-    assert (await client.get("/api/declarations?origin=candidate", headers=verified.headers)).status_code == 200
+    assert (
+        await client.get("/api/declarations?origin=candidate", headers=verified.headers)
+    ).status_code == 200
     # the wizard: evidence, then submit, with the unauthenticated token (submit_declaration asserts each step)
     did = await submit_declaration(client, product, enterprise, code="WX")
     r = await client.get(f"/api/declarations/{did}", headers=enterprise.headers)

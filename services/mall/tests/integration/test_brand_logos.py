@@ -140,7 +140,9 @@ async def test_unknown_deleted_or_logo_less_brands_are_404(
     await with_logo(deliver, gone)
     fake_auth.logos[str(gone.brand_id)] = (png(), LOGO_KEY)
     await with_logo(deliver, gone, deleted=True)
-    assert (await client.get(f"/api/mall/brands/{gone.brand_id}/logo", headers=gone.headers)).status_code == 404
+    assert (
+        await client.get(f"/api/mall/brands/{gone.brand_id}/logo", headers=gone.headers)
+    ).status_code == 404
     assert fake_auth.calls == []
 
 

@@ -54,8 +54,15 @@ class ReadAllOut(BaseModel):
 
 def _out(m: Message) -> MessageOut:
     return MessageOut(
-        id=m.id, category=m.category, category_label=CATEGORY_LABELS.get(m.category, m.category), title=m.title,
-        body=m.body, link=m.link, read=m.read_at is not None, read_at=m.read_at, created_at=m.created_at,
+        id=m.id,
+        category=m.category,
+        category_label=CATEGORY_LABELS.get(m.category, m.category),
+        title=m.title,
+        body=m.body,
+        link=m.link,
+        read=m.read_at is not None,
+        read_at=m.read_at,
+        created_at=m.created_at,
     )
 
 
@@ -69,11 +76,19 @@ async def list_messages(
 ) -> MessagePage:
     async with runtime.db.session() as session:
         rows, total, unread = await repo.list_messages(
-            session, principal.org_id, unread_only=unread_only, category=category,
-            offset=page["offset"], limit=page["page_size"],
+            session,
+            principal.org_id,
+            unread_only=unread_only,
+            category=category,
+            offset=page["offset"],
+            limit=page["page_size"],
         )
     return MessagePage(
-        items=[_out(m) for m in rows], total=total, page=page["page"], page_size=page["page_size"], unread=unread
+        items=[_out(m) for m in rows],
+        total=total,
+        page=page["page"],
+        page_size=page["page_size"],
+        unread=unread,
     )
 
 

@@ -59,16 +59,30 @@ def make_handlers(settings: Settings) -> dict[str, Handler]:
     async def on_enterprise_registered(session: AsyncSession, event: Envelope) -> None:
         p = EnterpriseRegistered.model_validate(event.payload)
         await repo.upsert_contact(
-            session, p.org_id, as_of=event.occurred_at, name=p.name, credit_code=p.credit_code,
-            contact_name=p.contact_name, phone_masked=p.phone_masked, phone_sealed=p.phone_sealed,
+            session,
+            p.org_id,
+            as_of=event.occurred_at,
+            name=p.name,
+            credit_code=p.credit_code,
+            contact_name=p.contact_name,
+            phone_masked=p.phone_masked,
+            phone_sealed=p.phone_sealed,
         )
         await repo.record_notices(session, event, templates.enterprise_registered(p), email=email)
 
     async def on_enterprise_updated(session: AsyncSession, event: Envelope) -> None:
         p = EnterpriseUpdated.model_validate(event.payload)
         await repo.upsert_contact(
-            session, p.org_id, as_of=event.occurred_at, replace=True, name=p.name, credit_code=p.credit_code,
-            contact_name=p.contact_name, phone_masked=p.phone_masked, phone_sealed=p.phone_sealed, email=p.email,
+            session,
+            p.org_id,
+            as_of=event.occurred_at,
+            replace=True,
+            name=p.name,
+            credit_code=p.credit_code,
+            contact_name=p.contact_name,
+            phone_masked=p.phone_masked,
+            phone_sealed=p.phone_sealed,
+            email=p.email,
         )
 
     async def on_status_changed(session: AsyncSession, event: Envelope) -> None:

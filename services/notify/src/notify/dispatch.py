@@ -84,7 +84,9 @@ class Dispatcher:
         s = self.settings
         async with self.runtime.db.transaction() as session:
             rows = (
-                await session.execute(_CLAIM, {"batch": s.notify_dispatch_batch, "claim_seconds": s.notify_claim_seconds})
+                await session.execute(
+                    _CLAIM, {"batch": s.notify_dispatch_batch, "claim_seconds": s.notify_claim_seconds}
+                )
             ).all()
         for row in rows:
             await self._deliver(Claimed(*row))
@@ -98,22 +100,34 @@ class Dispatcher:
             await self._mark(_SKIPPED, id=item.id, reason=str(exc))
             DELIVERIES.labels(item.channel, "skipped").inc()
         except Exception as exc:
-            backoff = min(2 ** item.attempts, 300)
+            backoff = min(2**item.attempts, 300)
             log.warning(
-                "delivery_failed", delivery_id=item.id, channel=item.channel, attempt=item.attempts,
-                error=type(exc).__name__, detail=str(exc)[:200],
+                "delivery_failed",
+                delivery_id=item.id,
+                channel=item.channel,
+                attempt=item.attempts,
+                error=type(exc).__name__,
+                detail=str(exc)[:200],
             )
             await self._mark(
-                _RETRY, id=item.id, max_attempts=self.settings.notify_max_attempts,
-                error=f"{type(exc).__name__}: {str(exc)[:300]}", backoff=backoff,
+                _RETRY,
+                id=item.id,
+                max_attempts=self.settings.notify_max_attempts,
+                error=f"{type(exc).__name__}: {str(exc)[:300]}",
+                backoff=backoff,
             )
             last = item.attempts >= self.settings.notify_max_attempts
             DELIVERIES.labels(item.channel, "failed" if last else "retried").inc()
         else:
             await self._mark(_SENT, id=item.id, destination=destination)
             # the destination is masked (138****5678, a***@example.com): the log never holds it in clear
-            log.info("delivery_sent", delivery_id=item.id, channel=item.channel, org_id=str(item.org_id),
-                     destination=destination)
+            log.info(
+                "delivery_sent",
+                delivery_id=item.id,
+                channel=item.channel,
+                org_id=str(item.org_id),
+                destination=destination,
+            )
             DELIVERIES.labels(item.channel, "sent").inc()
 
     async def _mark(self, statement, **params) -> None:
@@ -165,9 +179,15 @@ class Dispatcher:
             raise Skip("no_phone")
         async with self.runtime.db.transaction() as session:
             await repo.upsert_contact(
-                session, org_id, as_of=datetime.now(UTC), name=data.get("name") or "", credit_code=data.get("credit_code"),
-                contact_name=data.get("contact_name"), phone_masked=mask(phone),
-                phone_sealed=self.runtime.sealer.seal(phone), phone_asked_at=datetime.now(UTC),
+                session,
+                org_id,
+                as_of=datetime.now(UTC),
+                name=data.get("name") or "",
+                credit_code=data.get("credit_code"),
+                contact_name=data.get("contact_name"),
+                phone_masked=mask(phone),
+                phone_sealed=self.runtime.sealer.seal(phone),
+                phone_asked_at=datetime.now(UTC),
             )
         return phone
 

@@ -17,7 +17,10 @@ from notify.dispatch import dispatch_deliveries
 def build_runtime(settings: Settings) -> Runtime:
     # notify publishes nothing: no outbox relay.
     return Runtime(
-        settings, service="notify", handlers=make_handlers(settings), background=(dispatch_deliveries,),
+        settings,
+        service="notify",
+        handlers=make_handlers(settings),
+        background=(dispatch_deliveries,),
         publishes=False,
     )
 

@@ -79,7 +79,9 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("event_id", "channel", "recipient", name="uq_deliveries_event_channel_recipient"),
-        Index("ix_deliveries_due", "next_attempt_at", postgresql_where=text("status IN ('pending', 'sending')")),
+        Index(
+            "ix_deliveries_due", "next_attempt_at", postgresql_where=text("status IN ('pending', 'sending')")
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)

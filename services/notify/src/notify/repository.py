@@ -54,12 +54,19 @@ async def record_notices(
             if email:
                 rows.append(_delivery(envelope, notice, "email", notice.body))
         await session.execute(
-            insert(Delivery).values(rows).on_conflict_do_nothing(constraint="uq_deliveries_event_channel_recipient")
+            insert(Delivery)
+            .values(rows)
+            .on_conflict_do_nothing(constraint="uq_deliveries_event_channel_recipient")
         )
 
 
 def _delivery(
-    envelope: Envelope, notice: Notice, channel: str, content: str, *, status: str = "pending",
+    envelope: Envelope,
+    notice: Notice,
+    channel: str,
+    content: str,
+    *,
+    status: str = "pending",
     message_id: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     return {
@@ -117,16 +124,22 @@ async def owners(session: AsyncSession, declaration_ids: Sequence[uuid.UUID]) ->
     if not declaration_ids:
         return []
     rows = (
-        await session.execute(select(DeclarationOwner).where(DeclarationOwner.declaration_id.in_(declaration_ids)))
+        await session.execute(
+            select(DeclarationOwner).where(DeclarationOwner.declaration_id.in_(declaration_ids))
+        )
     ).scalars()
-    return [
-        Owner(r.declaration_id, r.org_id, r.agency_org_id, r.standard_no, r.standard_name) for r in rows
-    ]
+    return [Owner(r.declaration_id, r.org_id, r.agency_org_id, r.standard_no, r.standard_name) for r in rows]
 
 
 # --------------------------------------------------------------------------- in-site messages
 async def list_messages(
-    session: AsyncSession, org_id: uuid.UUID, *, unread_only: bool, category: str | None, offset: int, limit: int
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    *,
+    unread_only: bool,
+    category: str | None,
+    offset: int,
+    limit: int,
 ) -> tuple[list[Message], int, int]:
     where = [Message.org_id == org_id]
     if unread_only:
@@ -134,16 +147,26 @@ async def list_messages(
     if category:
         where.append(Message.category == category)
     rows = (
-        await session.execute(
-            select(Message).where(*where).order_by(Message.created_at.desc(), Message.id.desc()).offset(offset).limit(limit)
+        (
+            await session.execute(
+                select(Message)
+                .where(*where)
+                .order_by(Message.created_at.desc(), Message.id.desc())
+                .offset(offset)
+                .limit(limit)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     total = (await session.execute(select(func.count()).select_from(Message).where(*where))).scalar_one()
     return list(rows), int(total), await unread_count(session, org_id)
 
 
 async def unread_count(session: AsyncSession, org_id: uuid.UUID) -> int:
-    stmt = select(func.count()).select_from(Message).where(Message.org_id == org_id, Message.read_at.is_(None))
+    stmt = (
+        select(func.count()).select_from(Message).where(Message.org_id == org_id, Message.read_at.is_(None))
+    )
     return int((await session.execute(stmt)).scalar_one())
 
 

@@ -116,19 +116,27 @@ def recovery_status_changed(p: RecoveryStatusChanged) -> list[Notice]:
     phone = f"，申请将预留手机号更换为 {p.new_phone_masked}" if p.new_phone_masked else ""
     refuse = "如非本企业申请，请凭原预留手机号收到的撤销码在“撤销账号找回”页面（/recovery/cancel）撤销。"
     if p.status == "pending":
-        title, body = "有人提交了本企业的账号找回申请", f"平台收到以本企业名义提交的账号找回申请（{claimed}{phone}），正由工作人员审核。{refuse}"
+        title, body = (
+            "有人提交了本企业的账号找回申请",
+            f"平台收到以本企业名义提交的账号找回申请（{claimed}{phone}），正由工作人员审核。{refuse}",
+        )
     elif p.status == "approved":
         when = _minute(p.effective_at) if p.effective_at else "冷静期届满时"
         title = "账号找回申请已审核通过，进入冷静期"
         body = f"以本企业名义提交的账号找回申请已审核通过（{claimed}{phone}），将于 {when} 生效，届时登录密码将重置。{refuse}"
     elif p.status == "rejected":
-        title, body = "账号找回申请未通过审核", f"以本企业名义提交的账号找回申请未通过审核，账号未作任何变更。{_opinion(p.opinion)}"
+        title, body = (
+            "账号找回申请未通过审核",
+            f"以本企业名义提交的账号找回申请未通过审核，账号未作任何变更。{_opinion(p.opinion)}",
+        )
     elif p.status == "cancelled":
         title, body = "账号找回申请已撤销", "以本企业名义提交的账号找回申请已撤销，账号未作任何变更。"
     else:
         title = "账号找回申请已生效"
-        body = (f"账号找回申请已生效：登录密码已重置{'，预留手机号已更换为 ' + p.new_phone_masked if p.new_phone_masked else ''}，"
-                "所有登录设备已下线。如非本企业操作，请立即联系平台技术支持。")
+        body = (
+            f"账号找回申请已生效：登录密码已重置{'，预留手机号已更换为 ' + p.new_phone_masked if p.new_phone_masked else ''}，"
+            "所有登录设备已下线。如非本企业操作，请立即联系平台技术支持。"
+        )
     return [Notice(p.org_id, Category.ACCOUNT, title, body, "/workspace/enterprise/profile")]
 
 
@@ -144,49 +152,106 @@ def declaration_status_changed(p: DeclarationStatusChanged) -> list[Notice]:
 
     match to:
         case "with_agency":
-            notices.append(Notice(p.org_id, Category.DECLARATION, "申报已提交",
-                                  f"您申报的企业标准{std}已提交，等待评估机构审核。", link))
+            notices.append(
+                Notice(
+                    p.org_id,
+                    Category.DECLARATION,
+                    "申报已提交",
+                    f"您申报的企业标准{std}已提交，等待评估机构审核。",
+                    link,
+                )
+            )
             if p.agency_org_id is not None:
-                notices.append(Notice(p.agency_org_id, Category.DECLARATION, "新的申报待审核",
-                                      f"“{p.product_name}”的企业标准{std}已提交申报，请及时审核。",
-                                      "/workspace/agency/reviews"))
+                notices.append(
+                    Notice(
+                        p.agency_org_id,
+                        Category.DECLARATION,
+                        "新的申报待审核",
+                        f"“{p.product_name}”的企业标准{std}已提交申报，请及时审核。",
+                        "/workspace/agency/reviews",
+                    )
+                )
         case "agency_rejected":
             text = f"您申报的企业标准{std}未通过评估机构审核。{opinion}请登录平台修改后重新提交。"
-            notices.append(Notice(p.org_id, Category.DECLARATION, "申报未通过审核", text, link,
-                                  sms=f"您申报的企业标准{std}未通过评估机构审核，请登录平台查看审核意见并修改后重新提交。"))
+            notices.append(
+                Notice(
+                    p.org_id,
+                    Category.DECLARATION,
+                    "申报未通过审核",
+                    text,
+                    link,
+                    sms=f"您申报的企业标准{std}未通过评估机构审核，请登录平台查看审核意见并修改后重新提交。",
+                )
+            )
         case "draft" if evidence_to == "incomplete":
             text = f"您申报的企业标准{std}证明材料不完整。{opinion}请补充材料后重新提交。"
-            notices.append(Notice(p.org_id, Category.DECLARATION, "证明材料不完整", text, link,
-                                  sms=f"您申报的企业标准{std}证明材料不完整，请登录平台查看审核意见，补充后重新提交。"))
+            notices.append(
+                Notice(
+                    p.org_id,
+                    Category.DECLARATION,
+                    "证明材料不完整",
+                    text,
+                    link,
+                    sms=f"您申报的企业标准{std}证明材料不完整，请登录平台查看审核意见，补充后重新提交。",
+                )
+            )
         case "group_review":
             body = f"您申报的企业标准{std}已通过评估机构审核，进入工作组审核。"
             if p.origin == "self":
                 # 企业自主申报: the agency's pass put the standard on its list with the basic-info phone
-                body += ("该企标已纳入评估机构的领跑者名单，您可使用“基本信息”中的联系电话完成领跑者企业身份认证，"
-                         "认证后即可查看领跑者证书、领跑者标识等全量菜单。")
+                body += (
+                    "该企标已纳入评估机构的领跑者名单，您可使用“基本信息”中的联系电话完成领跑者企业身份认证，"
+                    "认证后即可查看领跑者证书、领跑者标识等全量菜单。"
+                )
             notices.append(Notice(p.org_id, Category.DECLARATION, "评估机构审核通过", body, link))
         case "group_returned" if came_from == "in_notice":
-            notices.append(Notice(p.org_id, Category.NOTICE, "公示期异议成立",
-                                  f"您申报的企业标准{std}在公示期间收到的异议经工作组核实成立，申报已退回评估机构复核。{opinion}",
-                                  link,
-                                  sms=f"您申报的企业标准{std}公示期间异议成立，申报已退回评估机构复核，详情请登录平台查看。"))
+            notices.append(
+                Notice(
+                    p.org_id,
+                    Category.NOTICE,
+                    "公示期异议成立",
+                    f"您申报的企业标准{std}在公示期间收到的异议经工作组核实成立，申报已退回评估机构复核。{opinion}",
+                    link,
+                    sms=f"您申报的企业标准{std}公示期间异议成立，申报已退回评估机构复核，详情请登录平台查看。",
+                )
+            )
             if p.agency_org_id is not None:
-                notices.append(Notice(p.agency_org_id, Category.DECLARATION, "异议成立，申报退回复核",
-                                      f"企业标准{std}公示期间异议成立，已退回贵机构复核。{opinion}",
-                                      "/workspace/agency/reviews",
-                                      sms=f"企业标准{std}公示期间异议成立，已退回贵机构复核，请登录平台查看并处理。"))
+                notices.append(
+                    Notice(
+                        p.agency_org_id,
+                        Category.DECLARATION,
+                        "异议成立，申报退回复核",
+                        f"企业标准{std}公示期间异议成立，已退回贵机构复核。{opinion}",
+                        "/workspace/agency/reviews",
+                        sms=f"企业标准{std}公示期间异议成立，已退回贵机构复核，请登录平台查看并处理。",
+                    )
+                )
         case "group_returned":
             if p.agency_org_id is not None:
-                notices.append(Notice(p.agency_org_id, Category.DECLARATION, "工作组退回申报",
-                                      f"企业标准{std}经工作组审核退回，请复核。{opinion}", "/workspace/agency/reviews",
-                                      sms=f"企业标准{std}经工作组审核退回贵机构复核，请登录平台查看审核意见并处理。"))
+                notices.append(
+                    Notice(
+                        p.agency_org_id,
+                        Category.DECLARATION,
+                        "工作组退回申报",
+                        f"企业标准{std}经工作组审核退回，请复核。{opinion}",
+                        "/workspace/agency/reviews",
+                        sms=f"企业标准{std}经工作组审核退回贵机构复核，请登录平台查看审核意见并处理。",
+                    )
+                )
         case "in_notice" | "published":
             # Told with the notice's dates (notice.opened) and on publication (declaration.published).
             pass
         case _:
             if p.enterprise_must_know:
-                notices.append(Notice(p.org_id, Category.DECLARATION, "申报状态变更",
-                                      f"您申报的企业标准{std}状态变更为“{p.list_status_label}”。{opinion}", link))
+                notices.append(
+                    Notice(
+                        p.org_id,
+                        Category.DECLARATION,
+                        "申报状态变更",
+                        f"您申报的企业标准{std}状态变更为“{p.list_status_label}”。{opinion}",
+                        link,
+                    )
+                )
     return notices
 
 
@@ -204,9 +269,15 @@ def declaration_published(p: DeclarationPublished) -> list[Notice]:
         )
     ]
     if p.agency_org_id is not None:
-        notices.append(Notice(p.agency_org_id, Category.DECLARATION, "申报已发布",
-                              f"{p.enterprise_name}的企业标准{std}已列入{p.year}年度“领跑者”名单。",
-                              "/workspace/agency/reviews"))
+        notices.append(
+            Notice(
+                p.agency_org_id,
+                Category.DECLARATION,
+                "申报已发布",
+                f"{p.enterprise_name}的企业标准{std}已列入{p.year}年度“领跑者”名单。",
+                "/workspace/agency/reviews",
+            )
+        )
     return notices
 
 
@@ -284,9 +355,15 @@ def certificate_issued(p: CertificateIssued) -> list[Notice]:
         )
     ]
     if p.agency_org_id is not None:
-        notices.append(Notice(p.agency_org_id, Category.CERTIFICATE, "请上传盖章证书",
-                              f"{p.enterprise_name}的企业标准{std}领跑者证书（编号{p.number}）已生成，请上传盖章版本。",
-                              "/workspace/agency/certificates"))
+        notices.append(
+            Notice(
+                p.agency_org_id,
+                Category.CERTIFICATE,
+                "请上传盖章证书",
+                f"{p.enterprise_name}的企业标准{std}领跑者证书（编号{p.number}）已生成，请上传盖章版本。",
+                "/workspace/agency/certificates",
+            )
+        )
     return notices
 
 
@@ -344,17 +421,25 @@ def label_issued(p: LabelIssued) -> list[Notice]:
 # --------------------------------------------------------------------------- mall
 def product_listed(p: ProductListed) -> list[Notice]:
     return [
-        Notice(p.org_id, Category.MALL, "产品已上架",
-               f"您的产品“{p.product_name}”（型号：{p.model}）已在领跑者商城上架展示。",
-               f"/mall/products/{p.model_id}")
+        Notice(
+            p.org_id,
+            Category.MALL,
+            "产品已上架",
+            f"您的产品“{p.product_name}”（型号：{p.model}）已在领跑者商城上架展示。",
+            f"/mall/products/{p.model_id}",
+        )
     ]
 
 
 def product_unlisted(p: ProductUnlisted) -> list[Notice]:
     return [
-        Notice(p.org_id, Category.MALL, "产品已下架",
-               f"您的产品“{p.product_name}”（型号：{p.model}）已从领跑者商城下架。{p.reason_label}",
-               f"/workspace/enterprise/promotion/{p.model_id}")
+        Notice(
+            p.org_id,
+            Category.MALL,
+            "产品已下架",
+            f"您的产品“{p.product_name}”（型号：{p.model}）已从领跑者商城下架。{p.reason_label}",
+            f"/workspace/enterprise/promotion/{p.model_id}",
+        )
     ]
 
 

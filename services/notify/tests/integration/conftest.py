@@ -42,7 +42,12 @@ async def fake_auth() -> AsyncIterator[str]:
         if found is None:
             return web.json_response({"error": {"code": "organisation_not_found"}}, status=404)
         return web.json_response(
-            {"id": request.match_info["org_id"], "org_type": "agency", "name": found[0], "contact_phone": found[1]}
+            {
+                "id": request.match_info["org_id"],
+                "org_type": "agency",
+                "name": found[0],
+                "contact_phone": found[1],
+            }
         )
 
     app = web.Application()
@@ -66,7 +71,9 @@ async def app(settings: Settings):
     async with running_app(application) as client:
         runtime = application.state.runtime
         # Events published before the queue exists would be dropped by the exchange.
-        await wait_until(lambda: runtime.consumer is not None and runtime.consumer._tag is not None, timeout=20)
+        await wait_until(
+            lambda: runtime.consumer is not None and runtime.consumer._tag is not None, timeout=20
+        )
         application.state.client = client
         yield application
 
@@ -90,9 +97,13 @@ def sms(runtime) -> CaptureSms:
 async def publish(settings: Settings) -> AsyncIterator[Callable[..., Awaitable[Envelope]]]:
     connection = await aio_pika.connect_robust(settings.amqp_url)
     channel = await connection.channel(publisher_confirms=True)
-    exchange = await channel.declare_exchange(settings.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
+    exchange = await channel.declare_exchange(
+        settings.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+    )
 
-    async def _publish(event_type: str, payload: dict[str, Any], *, envelope: Envelope | None = None) -> Envelope:
+    async def _publish(
+        event_type: str, payload: dict[str, Any], *, envelope: Envelope | None = None
+    ) -> Envelope:
         envelope = envelope or Envelope(type=event_type, producer="test", payload=payload)
         await exchange.publish(
             aio_pika.Message(

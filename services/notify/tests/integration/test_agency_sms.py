@@ -23,12 +23,22 @@ def masked(phone: str) -> str:
 
 def returned_by_group(enterprise_id, agency_id) -> dict:
     return {
-        "declaration_id": str(uuid.uuid4()), "org_id": str(enterprise_id), "product_id": str(uuid.uuid4()),
-        "product_name": "家用电冰箱", "agency_org_id": str(agency_id), "standard_no": "Q/HR 0007-2024",
-        "standard_name": "家用电冰箱能效", "action": "return", "list_status": {"from": "group_review", "to": "group_returned"},
-        "list_status_label": "工作组退回", "evidence_status": {"from": "passed", "to": "pending"},
-        "evidence_status_label": "待审核", "opinion": "检测报告与标准不符", "actor_role": "working_group",
-        "enterprise_must_know": False, "review_id": str(uuid.uuid4()),
+        "declaration_id": str(uuid.uuid4()),
+        "org_id": str(enterprise_id),
+        "product_id": str(uuid.uuid4()),
+        "product_name": "家用电冰箱",
+        "agency_org_id": str(agency_id),
+        "standard_no": "Q/HR 0007-2024",
+        "standard_name": "家用电冰箱能效",
+        "action": "return",
+        "list_status": {"from": "group_review", "to": "group_returned"},
+        "list_status_label": "工作组退回",
+        "evidence_status": {"from": "passed", "to": "pending"},
+        "evidence_status_label": "待审核",
+        "opinion": "检测报告与标准不符",
+        "actor_role": "working_group",
+        "enterprise_must_know": False,
+        "review_id": str(uuid.uuid4()),
     }
 
 
@@ -47,9 +57,13 @@ class Recorder:
 
 async def sms_rows(runtime, event_id) -> list[Delivery]:
     async with runtime.db.session() as session:
-        return list((await session.execute(
-            select(Delivery).where(Delivery.event_id == event_id, Delivery.channel == "sms")
-        )).scalars())
+        return list(
+            (
+                await session.execute(
+                    select(Delivery).where(Delivery.event_id == event_id, Delivery.channel == "sms")
+                )
+            ).scalars()
+        )
 
 
 async def test_group_return_reaches_the_agency_by_sms_once_and_masked_in_logs(
@@ -88,7 +102,9 @@ async def test_group_return_reaches_the_agency_by_sms_once_and_masked_in_logs(
     assert [e["destination"] for e in mine] == [masked(phone)]
 
 
-async def test_designation_withdrawal_tells_the_agency_in_site_and_by_sms(client, runtime, publish, sms, make_org):
+async def test_designation_withdrawal_tells_the_agency_in_site_and_by_sms(
+    client, runtime, publish, sms, make_org
+):
     agency, other_agency = make_org("agency", "某纺织评估中心"), make_org("agency", "另一评估中心")
     phone = new_phone()
     AUTH_ORGANISATIONS[str(agency.id)] = (agency.name, phone)

@@ -77,8 +77,12 @@ def _subject(raw: bytes) -> tuple[email.message.Message, str]:
 
 
 async def test_mail_reaches_the_smtp_server(settings, sink):
-    mail_settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": sink.port, "smtp_starttls": False})
-    await send_email(mail_settings, to="zhang@example.com", subject="【企业标准“领跑者”平台】申报已发布", text="恭喜！")
+    mail_settings = settings.model_copy(
+        update={"smtp_host": "127.0.0.1", "smtp_port": sink.port, "smtp_starttls": False}
+    )
+    await send_email(
+        mail_settings, to="zhang@example.com", subject="【企业标准“领跑者”平台】申报已发布", text="恭喜！"
+    )
     [(sender, recipients, raw)] = sink.messages
     parsed, subject = _subject(raw)
     assert sender.startswith("<noreply@example.invalid>")
@@ -88,15 +92,25 @@ async def test_mail_reaches_the_smtp_server(settings, sink):
 
 
 async def test_dispatcher_mails_the_contact_address_or_skips(runtime, settings, sink):
-    mail_settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": sink.port, "smtp_starttls": False})
+    mail_settings = settings.model_copy(
+        update={"smtp_host": "127.0.0.1", "smtp_port": sink.port, "smtp_starttls": False}
+    )
     org = uuid.uuid4()
     async with runtime.db.transaction() as session:
-        await upsert_contact(session, org, as_of=datetime.now(UTC), name="某电器股份有限公司", email="contact@example.com")
+        await upsert_contact(
+            session, org, as_of=datetime.now(UTC), name="某电器股份有限公司", email="contact@example.com"
+        )
     async with httpx.AsyncClient() as client:
         dispatcher = Dispatcher(runtime, client)
         dispatcher.settings = mail_settings
-        item = Claimed(id=0, channel="email", org_id=org, subject="【企业标准“领跑者”平台】领跑者证书已撤销",
-                       content="您的领跑者证书已被撤销。", attempts=1)
+        item = Claimed(
+            id=0,
+            channel="email",
+            org_id=org,
+            subject="【企业标准“领跑者”平台】领跑者证书已撤销",
+            content="您的领跑者证书已被撤销。",
+            attempts=1,
+        )
         assert await dispatcher._email(item) == "c***@example.com"
         [(_, recipients, raw)] = sink.messages
         assert recipients == ["<contact@example.com>"]

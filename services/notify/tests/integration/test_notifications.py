@@ -40,8 +40,12 @@ async def register(publish, runtime, org, phone: str):
     return await publish(
         "enterprise.registered",
         {
-            "org_id": str(org.id), "name": org.name, "credit_code": "91350100M000100Y43", "contact_name": "张三",
-            "phone_masked": f"{phone[:3]}****{phone[7:]}", "phone_sealed": runtime.sealer.seal(phone),
+            "org_id": str(org.id),
+            "name": org.name,
+            "credit_code": "91350100M000100Y43",
+            "contact_name": "张三",
+            "phone_masked": f"{phone[:3]}****{phone[7:]}",
+            "phone_sealed": runtime.sealer.seal(phone),
         },
     )
 
@@ -61,17 +65,27 @@ async def messages(client, org, **params):
 
 async def count(runtime, model, *where) -> int:
     async with runtime.db.session() as session:
-        return int((await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one())
+        return int(
+            (await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one()
+        )
 
 
-async def test_rejection_reaches_the_enterprise_once_in_site_and_by_sms(client, runtime, publish, sms, make_org):
+async def test_rejection_reaches_the_enterprise_once_in_site_and_by_sms(
+    client, runtime, publish, sms, make_org
+):
     org, agency = make_org(), make_org("agency", "某检测认证机构")
     phone = new_phone()
     await register(publish, runtime, org, phone)
     await wait_until(lambda: count(runtime, Contact, Contact.org_id == org.id))
 
-    payload = status_changed(org.id, to="agency_rejected", frm="with_agency", evidence_to="failed",
-                             opinion="检测报告已过有效期", agency=agency.id)
+    payload = status_changed(
+        org.id,
+        to="agency_rejected",
+        frm="with_agency",
+        evidence_to="failed",
+        opinion="检测报告已过有效期",
+        agency=agency.id,
+    )
     duplicates = metrics.EVENTS_CONSUMED.labels("notify", "declaration.status_changed", "duplicate")
     before = duplicates._value.get()
     event = await publish("declaration.status_changed", payload)
@@ -109,7 +123,9 @@ async def test_submission_tells_the_agency_in_site_without_sms(client, runtime, 
     await register(publish, runtime, org, phone)
     event = await publish(
         "declaration.status_changed",
-        status_changed(org.id, to="with_agency", frm="draft", evidence_to="pending", actor="enterprise", agency=agency.id),
+        status_changed(
+            org.id, to="with_agency", frm="draft", evidence_to="pending", actor="enterprise", agency=agency.id
+        ),
     )
     await wait_until(has(runtime, Message, Message.event_id == event.id, n=2))
     page = await messages(client, agency)
@@ -132,7 +148,9 @@ async def test_notice_uses_the_declaration_owner_and_its_dates(client, runtime, 
     notice = await publish(
         "notice.opened",
         {
-            "notice_id": str(uuid.uuid4()), "year": 2024, "product_id": str(uuid.uuid4()),
+            "notice_id": str(uuid.uuid4()),
+            "year": 2024,
+            "product_id": str(uuid.uuid4()),
             "declaration_ids": [str(decl), str(uuid.uuid4())],
             "starts_at": datetime(2024, 6, 30, 17, 0, tzinfo=UTC).isoformat(),  # 7月1日 01:00 in Beijing
             "ends_at": datetime(2024, 7, 14, 16, 0, tzinfo=UTC).isoformat(),
@@ -142,7 +160,9 @@ async def test_notice_uses_the_declaration_owner_and_its_dates(client, runtime, 
     top = (await messages(client, org))["items"][0]
     assert top["title"] == "申报进入公示期" and top["category"] == "notice"
     assert "公示期为2024年7月1日至2024年7月15日" in top["body"]
-    assert (await sms.messages(phone))[0]["text"].endswith("已进入公示期（2024年7月1日至2024年7月15日），详情请登录平台查看。")
+    assert (await sms.messages(phone))[0]["text"].endswith(
+        "已进入公示期（2024年7月1日至2024年7月15日），详情请登录平台查看。"
+    )
     assert await count(runtime, Message, Message.event_id == notice.id) == 1
 
 
@@ -153,8 +173,12 @@ async def test_phone_is_asked_of_auth_when_no_contact_is_known(client, runtime, 
     event = await publish(
         "certificate.revoked",
         {
-            "certificate_id": str(uuid.uuid4()), "number": "LPZ-2024-000123", "declaration_id": str(uuid.uuid4()),
-            "org_id": str(org.id), "model_ids": [str(uuid.uuid4())], "reason": "企业标准已废止",
+            "certificate_id": str(uuid.uuid4()),
+            "number": "LPZ-2024-000123",
+            "declaration_id": str(uuid.uuid4()),
+            "org_id": str(org.id),
+            "model_ids": [str(uuid.uuid4())],
+            "reason": "企业标准已废止",
         },
     )
     await wait_until(lambda: sms.messages(phone))
@@ -205,15 +229,23 @@ async def test_unknown_organisation_sms_is_skipped_not_retried(client, runtime, 
     event = await publish(
         "certificate.expired",
         {
-            "certificate_id": str(uuid.uuid4()), "number": "LPZ-2021-000001", "declaration_id": str(uuid.uuid4()),
-            "org_id": str(org.id), "model_ids": [], "reason": "expired",
+            "certificate_id": str(uuid.uuid4()),
+            "number": "LPZ-2021-000001",
+            "declaration_id": str(uuid.uuid4()),
+            "org_id": str(org.id),
+            "model_ids": [],
+            "reason": "expired",
         },
     )
-    await wait_until(lambda: count(runtime, Delivery, Delivery.event_id == event.id, Delivery.status == "skipped"))
+    await wait_until(
+        lambda: count(runtime, Delivery, Delivery.event_id == event.id, Delivery.status == "skipped")
+    )
     async with runtime.db.session() as session:
-        row = (await session.execute(
-            select(Delivery).where(Delivery.event_id == event.id, Delivery.channel == "sms")
-        )).scalar_one()
+        row = (
+            await session.execute(
+                select(Delivery).where(Delivery.event_id == event.id, Delivery.channel == "sms")
+            )
+        ).scalar_one()
     assert row.last_error == "organisation_unknown" and row.attempts == 1
     assert (await messages(client, org))["items"][0]["title"] == "领跑者证书已到期"
 
@@ -222,15 +254,23 @@ async def test_messages_are_private_to_the_organisation(client, runtime, publish
     org, other = make_org(), make_org(name="另一家企业")
     event = await publish(
         "mall.product_listed",
-        {"model_id": str(uuid.uuid4()), "org_id": str(org.id), "reason": "enterprise",
-         "product_name": "家用电冰箱", "model": "BCD-520W"},
+        {
+            "model_id": str(uuid.uuid4()),
+            "org_id": str(org.id),
+            "reason": "enterprise",
+            "product_name": "家用电冰箱",
+            "model": "BCD-520W",
+        },
     )
     await wait_until(lambda: count(runtime, Message, Message.event_id == event.id))
     mine = (await messages(client, org))["items"][0]
     assert mine["title"] == "产品已上架"
 
     assert (await messages(client, other))["total"] == 0
-    for method, path in (("GET", f"/api/notify/messages/{mine['id']}"), ("POST", f"/api/notify/messages/{mine['id']}/read")):
+    for method, path in (
+        ("GET", f"/api/notify/messages/{mine['id']}"),
+        ("POST", f"/api/notify/messages/{mine['id']}/read"),
+    ):
         r = await client.request(method, path, headers=other.headers)
         assert r.status_code == 404 and r.json()["error"]["code"] == "message_not_found"
     r = await client.post("/api/notify/messages/read-all", headers=other.headers)
@@ -252,11 +292,19 @@ async def test_read_one_read_all_and_pagination(client, runtime, publish, make_o
     org = make_org()
     events = []
     for i in range(5):
-        events.append(await publish(
-            "label.issued",
-            {"label_id": str(uuid.uuid4()), "number": f"LPB-{i:04d}", "verify_code": f"V{i}",
-             "model_id": str(uuid.uuid4()), "org_id": str(org.id), "kind": "forerunner"},
-        ))
+        events.append(
+            await publish(
+                "label.issued",
+                {
+                    "label_id": str(uuid.uuid4()),
+                    "number": f"LPB-{i:04d}",
+                    "verify_code": f"V{i}",
+                    "model_id": str(uuid.uuid4()),
+                    "org_id": str(org.id),
+                    "kind": "forerunner",
+                },
+            )
+        )
     await wait_until(has(runtime, Message, Message.org_id == org.id, n=5))
 
     first = await messages(client, org, page=1, page_size=2)
@@ -282,21 +330,35 @@ async def test_read_one_read_all_and_pagination(client, runtime, publish, make_o
     assert (await messages(client, org))["unread"] == 0
 
 
-async def test_a_changed_phone_is_used_for_the_next_sms_even_out_of_order(client, runtime, publish, sms, make_org):
+async def test_a_changed_phone_is_used_for_the_next_sms_even_out_of_order(
+    client, runtime, publish, sms, make_org
+):
     org = make_org()
     old, new = new_phone(), new_phone()
     registered = Envelope(
-        type="enterprise.registered", producer="auth", occurred_at=datetime.now(UTC) - timedelta(seconds=5),
+        type="enterprise.registered",
+        producer="auth",
+        occurred_at=datetime.now(UTC) - timedelta(seconds=5),
         payload={
-            "org_id": str(org.id), "name": org.name, "credit_code": "91350100M000100Y43", "contact_name": "张三",
-            "phone_masked": f"{old[:3]}****{old[7:]}", "phone_sealed": runtime.sealer.seal(old),
+            "org_id": str(org.id),
+            "name": org.name,
+            "credit_code": "91350100M000100Y43",
+            "contact_name": "张三",
+            "phone_masked": f"{old[:3]}****{old[7:]}",
+            "phone_sealed": runtime.sealer.seal(old),
         },
     )
     updated = Envelope(
-        type="enterprise.updated", producer="auth",
+        type="enterprise.updated",
+        producer="auth",
         payload={
-            "org_id": str(org.id), "name": org.name, "credit_code": "91350100M000100Y43", "contact_name": "李四",
-            "phone_masked": f"{new[:3]}****{new[7:]}", "phone_sealed": runtime.sealer.seal(new), "email": None,
+            "org_id": str(org.id),
+            "name": org.name,
+            "credit_code": "91350100M000100Y43",
+            "contact_name": "李四",
+            "phone_masked": f"{new[:3]}****{new[7:]}",
+            "phone_sealed": runtime.sealer.seal(new),
+            "email": None,
         },
     )
     # The newer profile arrives first; the older registration must not overwrite it.
@@ -310,13 +372,25 @@ async def test_a_changed_phone_is_used_for_the_next_sms_even_out_of_order(client
 
     await publish(
         "mall.product_unlisted",
-        {"model_id": str(uuid.uuid4()), "org_id": str(org.id), "reason": "certificate_revoked",
-         "reason_label": "领跑者证书已被撤销。", "product_name": "家用电冰箱", "model": "BCD-520W"},
+        {
+            "model_id": str(uuid.uuid4()),
+            "org_id": str(org.id),
+            "reason": "certificate_revoked",
+            "reason_label": "领跑者证书已被撤销。",
+            "product_name": "家用电冰箱",
+            "model": "BCD-520W",
+        },
     )
     await publish(
         "certificate.revoked",
-        {"certificate_id": str(uuid.uuid4()), "number": "LPZ-2024-000999", "declaration_id": str(uuid.uuid4()),
-         "org_id": str(org.id), "model_ids": [], "reason": "企业申请撤销"},
+        {
+            "certificate_id": str(uuid.uuid4()),
+            "number": "LPZ-2024-000999",
+            "declaration_id": str(uuid.uuid4()),
+            "org_id": str(org.id),
+            "model_ids": [],
+            "reason": "企业申请撤销",
+        },
     )
     await wait_until(lambda: sms.messages(new))
     assert await sms.messages(old) == []
@@ -331,8 +405,14 @@ async def test_sms_waits_out_an_auth_outage_and_goes_once(client, runtime, publi
     AUTH_FAILING.add(str(org.id))
     event = await publish(
         "certificate.expired",
-        {"certificate_id": str(uuid.uuid4()), "number": "LPZ-2021-000777", "declaration_id": str(uuid.uuid4()),
-         "org_id": str(org.id), "model_ids": [], "reason": "expired"},
+        {
+            "certificate_id": str(uuid.uuid4()),
+            "number": "LPZ-2021-000777",
+            "declaration_id": str(uuid.uuid4()),
+            "org_id": str(org.id),
+            "model_ids": [],
+            "reason": "expired",
+        },
     )
     sms_row = (Delivery.event_id == event.id, Delivery.channel == "sms")
 
@@ -355,25 +435,39 @@ async def test_sms_waits_out_an_auth_outage_and_goes_once(client, runtime, publi
     assert len(sent) == 1 and "LPZ-2021-000777" in sent[0]["text"]
 
 
-async def test_a_recovery_request_tells_the_named_enterprise_in_site_at_every_step(client, runtime, publish, sms,
-                                                                                   make_org):
+async def test_a_recovery_request_tells_the_named_enterprise_in_site_at_every_step(
+    client, runtime, publish, sms, make_org
+):
     org = make_org()
     phone = new_phone()
     await register(publish, runtime, org, phone)
     request_id = str(uuid.uuid4())
-    base = {"org_id": str(org.id), "request_id": request_id, "claimed_name": "随便写的公司", "claimed_contact": "李四",
-            "new_phone_masked": "199****0001"}
+    base = {
+        "org_id": str(org.id),
+        "request_id": request_id,
+        "claimed_name": "随便写的公司",
+        "claimed_contact": "李四",
+        "new_phone_masked": "199****0001",
+    }
     filed = await publish("enterprise.recovery_status_changed", {**base, "status": "pending"})
-    approved = await publish("enterprise.recovery_status_changed",
-                             {**base, "status": "approved", "effective_at": "2026-12-03T02:00:00+00:00"})
+    approved = await publish(
+        "enterprise.recovery_status_changed",
+        {**base, "status": "approved", "effective_at": "2026-12-03T02:00:00+00:00"},
+    )
     await wait_until(has(runtime, Message, Message.event_id.in_([filed.id, approved.id]), n=2))
     page = await messages(client, org, category="account")
     titles = [m["title"] for m in page["items"]]
     assert titles[:2] == ["账号找回申请已审核通过，进入冷静期", "有人提交了本企业的账号找回申请"]
-    bodies = [(await client.get(f"/api/notify/messages/{m['id']}", headers=org.headers)).json()["body"]
-              for m in page["items"][:2]]
+    bodies = [
+        (await client.get(f"/api/notify/messages/{m['id']}", headers=org.headers)).json()["body"]
+        for m in page["items"][:2]
+    ]
     assert "随便写的公司" in bodies[1] and "199****0001" in bodies[1] and "撤销码" in bodies[1]
     assert "2026年12月3日 10:00" in bodies[0]  # Beijing time
     # In-site only: the SMS with the codes comes from auth itself.
-    assert await count(runtime, Delivery, Delivery.event_id.in_([filed.id, approved.id]),
-                       Delivery.channel == "sms") == 0
+    assert (
+        await count(
+            runtime, Delivery, Delivery.event_id.in_([filed.id, approved.id]), Delivery.channel == "sms"
+        )
+        == 0
+    )

@@ -54,12 +54,14 @@ async def declare_consumer_queue(
     The queues carry ``x-queue-type`` alone: delivery limit and dead-lettering come from the policy
     (kit.bus.topology). A queue an older release declared with those arguments is still used as it is
     (its arguments cannot be changed in place; deploy/README.md says how to move it onto the policy)."""
-    exchange = await channel.declare_exchange(settings.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
-    dlx = await channel.declare_exchange(settings.dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True)
-    queue_name = settings.queue_name(consumer)
-    dlq = await channel.declare_queue(
-        f"{queue_name}.dlq", durable=True, arguments={"x-queue-type": "quorum"}
+    exchange = await channel.declare_exchange(
+        settings.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
     )
+    dlx = await channel.declare_exchange(
+        settings.dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True
+    )
+    queue_name = settings.queue_name(consumer)
+    dlq = await channel.declare_queue(f"{queue_name}.dlq", durable=True, arguments={"x-queue-type": "quorum"})
     await dlq.bind(dlx, routing_key=queue_name)
     try:
         queue = await channel.declare_queue(queue_name, durable=True, arguments={"x-queue-type": "quorum"})
@@ -149,7 +151,9 @@ class Consumer:
             except Exception as exc:
                 if not _is_outage(exc) or asyncio.get_running_loop().time() > deadline:
                     raise
-                log.warning("event_handler_waiting_for_database", consumer=self.name, error=type(exc).__name__)
+                log.warning(
+                    "event_handler_waiting_for_database", consumer=self.name, error=type(exc).__name__
+                )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 3.0)
 
@@ -178,7 +182,9 @@ class Consumer:
             # Every line the handler writes carries the event's correlation id (the request that emitted
             # it) as request_id, and the event's id and type.
             token = request_id_var.set(envelope.correlation_id)
-            bound = structlog.contextvars.bind_contextvars(event_id=str(envelope.id), event_type=envelope.type)
+            bound = structlog.contextvars.bind_contextvars(
+                event_id=str(envelope.id), event_type=envelope.type
+            )
             try:
                 handled = await self._handle_outlasting_outages(envelope)
             except Exception as exc:
@@ -194,7 +200,9 @@ class Consumer:
                     detail=str(exc)[:300],
                 )
                 last = attempts > self.settings.consumer_delivery_limit
-                metrics.EVENTS_CONSUMED.labels(self.name, envelope.type, "dead_lettered" if last else "retried").inc()
+                metrics.EVENTS_CONSUMED.labels(
+                    self.name, envelope.type, "dead_lettered" if last else "retried"
+                ).inc()
                 await asyncio.sleep(min(0.05 * (2**attempts), self.max_backoff))
                 with contextlib.suppress(Exception):
                     # reject, not nack: RabbitMQ >= 4.3 counts only basic.reject towards the quorum
@@ -204,10 +212,11 @@ class Consumer:
             finally:
                 request_id_var.reset(token)
                 structlog.contextvars.reset_contextvars(**bound)
-            metrics.EVENTS_CONSUMED.labels(self.name, envelope.type, "handled" if handled else "duplicate").inc()
+            metrics.EVENTS_CONSUMED.labels(
+                self.name, envelope.type, "handled" if handled else "duplicate"
+            ).inc()
             metrics.EVENT_LATENCY.labels(self.name).observe(
                 max(0.0, (datetime.now(UTC) - envelope.occurred_at).total_seconds())
             )
             with contextlib.suppress(Exception):
                 await message.ack()
-

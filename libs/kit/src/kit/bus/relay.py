@@ -42,7 +42,9 @@ _MARK_SENT = "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])"
 _RELEASE = "UPDATE outbox SET claimed_until = NULL WHERE id = ANY($1::bigint[])"
 # No queue is bound for the key yet (a consumer that has not declared its queue, e.g. on a fresh cluster):
 # try again shortly instead of letting the broker drop it.
-_RETRY_LATER = "UPDATE outbox SET claimed_until = now() + make_interval(secs => $2::float8) WHERE id = ANY($1::bigint[])"
+_RETRY_LATER = (
+    "UPDATE outbox SET claimed_until = now() + make_interval(secs => $2::float8) WHERE id = ANY($1::bigint[])"
+)
 # An event no queue was bound for during ``unroutable_grace_seconds`` is parked, not dropped: it stays in
 # the outbox with claimed_until = 'infinity', so no relay claims it again, the operator sees it (metric
 # outbox_parked, alert LpEventsParked, `SELECT * FROM outbox WHERE claimed_until = 'infinity'`) and puts

@@ -36,7 +36,10 @@ def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> str:
         return
     port = free_port()
     proc = start_s3_server(
-        port, DEV_S3_KEY, DEV_S3_SECRET, data_dir=str(tmp_path_factory.mktemp("s3")),
+        port,
+        DEV_S3_KEY,
+        DEV_S3_SECRET,
+        data_dir=str(tmp_path_factory.mktemp("s3")),
         log_file=tmp_path_factory.mktemp("s3log") / "s3.log",
     )
     yield f"127.0.0.1:{port}"
@@ -62,8 +65,14 @@ def token_issuer(jwt_keys: dict[str, Path]) -> TokenIssuer:
 def make_token(token_issuer: TokenIssuer) -> Callable[..., str]:
     """Mint an access token: ``make_token("enterprise", org_id=..., forerunner_verified=True)``."""
 
-    def _make(org_type: str, *, org_id: uuid.UUID | None = None, account_id: uuid.UUID | None = None,
-              org_name: str = "测试组织", **kw: Any) -> str:
+    def _make(
+        org_type: str,
+        *,
+        org_id: uuid.UUID | None = None,
+        account_id: uuid.UUID | None = None,
+        org_name: str = "测试组织",
+        **kw: Any,
+    ) -> str:
         return token_issuer.access_token(
             account_id=account_id or uuid.uuid4(),
             org_id=org_id or uuid.uuid4(),
@@ -165,7 +174,9 @@ def service_env(
 
 
 @asynccontextmanager
-async def running_app(app: FastAPI, *, base_url: str = "http://testserver") -> AsyncIterator[httpx.AsyncClient]:
+async def running_app(
+    app: FastAPI, *, base_url: str = "http://testserver"
+) -> AsyncIterator[httpx.AsyncClient]:
     """Start the app's lifespan (runtime, workers) and give an HTTP client bound to it in process."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -194,7 +205,9 @@ async def bound_queue(namespace: str, *patterns: str) -> AsyncIterator[aio_pika.
     connection = await aio_pika.connect_robust(AMQP_URL)
     try:
         channel = await connection.channel()
-        exchange = await channel.declare_exchange(f"{namespace}.events", aio_pika.ExchangeType.TOPIC, durable=True)
+        exchange = await channel.declare_exchange(
+            f"{namespace}.events", aio_pika.ExchangeType.TOPIC, durable=True
+        )
         queue = await channel.declare_queue(exclusive=True)
         for pattern in patterns:
             await queue.bind(exchange, routing_key=pattern)

@@ -37,7 +37,13 @@ def start_s3_server(
     minio = shutil.which("minio")
     if minio:
         env = {**os.environ, "MINIO_ROOT_USER": access_key, "MINIO_ROOT_PASSWORD": secret_key}
-        cmd = [minio, "server", data_dir or tempfile.mkdtemp(prefix="lp-minio-"), "--address", f"127.0.0.1:{port}"]
+        cmd = [
+            minio,
+            "server",
+            data_dir or tempfile.mkdtemp(prefix="lp-minio-"),
+            "--address",
+            f"127.0.0.1:{port}",
+        ]
     else:
         env = {**os.environ}
         moto = Path(sys.executable).with_name("moto_server")

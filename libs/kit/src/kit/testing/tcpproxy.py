@@ -16,7 +16,9 @@ class TcpProxy:
         self.target = (target_host, target_port)
         self.port = port or free_port()
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name=f"tcpproxy-{self.port}")
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, daemon=True, name=f"tcpproxy-{self.port}"
+        )
         self._server: asyncio.AbstractServer | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._thread.start()

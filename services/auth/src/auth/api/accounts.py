@@ -29,10 +29,17 @@ from auth.service import accounts, forerunner
 router = APIRouter(prefix="/api/auth", tags=["账号与登录"])
 
 
-@router.post("/sms-codes", status_code=status.HTTP_202_ACCEPTED, response_model=SmsCodeOut,
-             operation_id="auth_request_sms_code")
+@router.post(
+    "/sms-codes",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=SmsCodeOut,
+    operation_id="auth_request_sms_code",
+)
 async def request_sms_code(
-    body: SmsCodeIn, ctx: CtxDep, ip: IpDep, request: Request,
+    body: SmsCodeIn,
+    ctx: CtxDep,
+    ip: IpDep,
+    request: Request,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> dict:
     """短信验证码：注册、找回密码，或（登录后，携带 ref）领跑者企业身份认证。"""
@@ -44,20 +51,29 @@ async def request_sms_code(
             raise Invalid("请选择接收验证码的手机号", code="ref_required")
         return {"resend_after": await forerunner.request_code(ctx, principal, ref=body.ref, ip=ip)}
     if body.purpose is SmsPurpose.change_phone:
-        raise Invalid("修改联系电话的验证码请在“基本信息 - 修改联系电话”中获取", code="sms_purpose_elsewhere",
-                      details={"route": "POST /api/auth/enterprise/phone/sms-code"})
+        raise Invalid(
+            "修改联系电话的验证码请在“基本信息 - 修改联系电话”中获取",
+            code="sms_purpose_elsewhere",
+            details={"route": "POST /api/auth/enterprise/phone/sms-code"},
+        )
     if body.phone is None:
         raise Invalid("请填写手机号", code="phone_required")
     return {"resend_after": await accounts.request_code(ctx, phone=body.phone, purpose=body.purpose, ip=ip)}
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=RegisterOut,
-             operation_id="auth_register")
+@router.post(
+    "/register", status_code=status.HTTP_201_CREATED, response_model=RegisterOut, operation_id="auth_register"
+)
 async def register(body: RegisterIn, ctx: CtxDep, ip: IpDep) -> dict:
     """企业注册：密码由平台生成并以短信发送，登录名为统一社会信用代码。"""
     return await accounts.register(
-        ctx, enterprise_name=body.enterprise_name, credit_code=body.credit_code, contact_name=body.contact_name,
-        phone=body.phone, sms_code=body.sms_code, ip=ip,
+        ctx,
+        enterprise_name=body.enterprise_name,
+        credit_code=body.credit_code,
+        contact_name=body.contact_name,
+        phone=body.phone,
+        sms_code=body.sms_code,
+        ip=ip,
     )
 
 
@@ -72,13 +88,18 @@ async def login(body: LoginIn, ctx: CtxDep, ip: IpDep, response: Response) -> di
 @router.post("/login/unlock", status_code=status.HTTP_204_NO_CONTENT, operation_id="auth_unlock_login")
 async def unlock_login(body: LoginUnlockIn, ctx: CtxDep, ip: IpDep) -> Response:
     """以预留手机号的短信验证码（用途 unlock_login）解除账号的登录锁定与延迟，密码不变。"""
-    await accounts.unlock_login(ctx, login_name=body.login_name, phone=body.phone, sms_code=body.sms_code, ip=ip)
+    await accounts.unlock_login(
+        ctx, login_name=body.login_name, phone=body.phone, sms_code=body.sms_code, ip=ip
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/refresh", response_model=TokensOut, operation_id="auth_refresh")
 async def refresh(
-    ctx: CtxDep, ip: IpDep, response: Response, body: RefreshIn | None = None,
+    ctx: CtxDep,
+    ip: IpDep,
+    response: Response,
+    body: RefreshIn | None = None,
     lp_refresh: Annotated[str | None, Cookie(include_in_schema=False)] = None,
 ) -> dict:
     """以刷新凭证换取新的凭证对；旧刷新凭证被再次使用时整个会话失效。刷新凭证取自请求体 ``refresh_token``
@@ -109,7 +130,9 @@ async def me(principal: PendingPrincipal, ctx: CtxDep) -> dict:
 
 
 @router.post("/password", status_code=status.HTTP_204_NO_CONTENT, operation_id="auth_change_password")
-async def change_password(body: PasswordChangeIn, principal: PendingPrincipal, ctx: CtxDep, ip: IpDep) -> Response:
+async def change_password(
+    body: PasswordChangeIn, principal: PendingPrincipal, ctx: CtxDep, ip: IpDep
+) -> Response:
     """修改密码（首次登录必须修改初始密码）；成功后所有会话失效，需重新登录。"""
     await accounts.change_password(
         ctx, principal, current_password=body.current_password, new_password=body.new_password, ip=ip
@@ -121,7 +144,11 @@ async def change_password(body: PasswordChangeIn, principal: PendingPrincipal, c
 async def reset_password(body: PasswordResetIn, ctx: CtxDep, ip: IpDep) -> Response:
     """忘记密码：以预留手机号的短信验证码设置新密码。"""
     await accounts.reset_password(
-        ctx, login_name=body.login_name, phone=body.phone, sms_code=body.sms_code,
-        new_password=body.new_password, ip=ip,
+        ctx,
+        login_name=body.login_name,
+        phone=body.phone,
+        sms_code=body.sms_code,
+        new_password=body.new_password,
+        ip=ip,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

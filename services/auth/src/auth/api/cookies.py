@@ -16,8 +16,13 @@ PATH = "/api/auth/refresh"
 def with_refresh_cookie(response: Response, ctx: AuthContext, pair: TokenPair) -> dict:
     """The pair as JSON, with the refresh token also set as the portal's cookie."""
     response.set_cookie(
-        NAME, pair.refresh_token, max_age=ctx.settings.refresh_token_days * 86400, path=PATH,
-        secure=True, httponly=True, samesite="strict",
+        NAME,
+        pair.refresh_token,
+        max_age=ctx.settings.refresh_token_days * 86400,
+        path=PATH,
+        secure=True,
+        httponly=True,
+        samesite="strict",
     )
     return pair.as_dict()
 

@@ -36,7 +36,11 @@ async def captured_sms(phone: Annotated[Phone, Query()], ctx: CtxDep) -> list[di
 async def _clock_state(ctx: AuthContext) -> dict:
     offset = await ctx.runtime.clock.offset()
     seconds = offset.total_seconds()
-    return {"now": await ctx.runtime.clock.now(), "offset_seconds": seconds, "offset_days": round(seconds / 86400, 4)}
+    return {
+        "now": await ctx.runtime.clock.now(),
+        "offset_seconds": seconds,
+        "offset_days": round(seconds / 86400, 4),
+    }
 
 
 @clock_router.get("", response_model=ClockOut, operation_id="dev_clock")

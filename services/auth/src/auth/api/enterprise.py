@@ -42,16 +42,23 @@ async def get_enterprise(principal: EnterprisePrincipal, ctx: CtxDep) -> dict:
 
 
 @router.put("/enterprise", response_model=EnterpriseOut, operation_id="auth_update_enterprise")
-async def update_enterprise(body: EnterpriseIn, principal: EnterprisePrincipal, ctx: CtxDep, ip: IpDep) -> dict:
-    data = body.model_dump(include={"name", "credit_code", "nature", "contact_name", "region_code", "phone", "email",
-                                    "address"})
+async def update_enterprise(
+    body: EnterpriseIn, principal: EnterprisePrincipal, ctx: CtxDep, ip: IpDep
+) -> dict:
+    data = body.model_dump(
+        include={"name", "credit_code", "nature", "contact_name", "region_code", "phone", "email", "address"}
+    )
     if data["nature"] is not None:
         data["nature"] = data["nature"].value
     return await enterprise.update_profile(ctx, principal, data=data, ip=ip)
 
 
-@router.post("/enterprise/phone/sms-code", status_code=status.HTTP_202_ACCEPTED, response_model=SmsCodeOut,
-             operation_id="auth_enterprise_phone_code")
+@router.post(
+    "/enterprise/phone/sms-code",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=SmsCodeOut,
+    operation_id="auth_enterprise_phone_code",
+)
 async def phone_code(body: PhoneCodeIn, principal: EnterprisePrincipal, ctx: CtxDep, ip: IpDep) -> dict:
     """修改联系电话第一步：向新手机号发送验证码。"""
     return {"resend_after": await enterprise.request_phone_code(ctx, principal, phone=body.phone, ip=ip)}
@@ -60,8 +67,14 @@ async def phone_code(body: PhoneCodeIn, principal: EnterprisePrincipal, ctx: Ctx
 @router.post("/enterprise/phone", response_model=EnterpriseOut, operation_id="auth_change_enterprise_phone")
 async def change_phone(body: PhoneChangeIn, principal: EnterprisePrincipal, ctx: CtxDep, ip: IpDep) -> dict:
     """修改联系电话（即预留手机号）：须当前密码与新手机号收到的验证码；原手机号收到短信通知，其他登录设备下线。"""
-    return await enterprise.change_phone(ctx, principal, current_password=body.current_password,
-                                         new_phone=body.new_phone, sms_code=body.sms_code, ip=ip)
+    return await enterprise.change_phone(
+        ctx,
+        principal,
+        current_password=body.current_password,
+        new_phone=body.new_phone,
+        sms_code=body.sms_code,
+        ip=ip,
+    )
 
 
 async def _logo(ctx, upload: UploadFile | None):
@@ -73,15 +86,16 @@ async def _logo(ctx, upload: UploadFile | None):
 @router.put("/enterprise/logo", status_code=status.HTTP_204_NO_CONTENT, operation_id="auth_set_logo")
 async def set_logo(
     file: Annotated[UploadFile, File(description="PNG，不超过 2 MB")],
-    principal: EnterprisePrincipal, ctx: CtxDep, ip: IpDep,
+    principal: EnterprisePrincipal,
+    ctx: CtxDep,
+    ip: IpDep,
 ) -> Response:
     checked = await _logo(ctx, file)
     await enterprise.set_logo(ctx, principal, checked, ip=ip)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/enterprise/logo", operation_id="auth_get_logo",
-            responses={200: {"content": {"image/png": {}}}})
+@router.get("/enterprise/logo", operation_id="auth_get_logo", responses={200: {"content": {"image/png": {}}}})
 async def get_logo(principal: EnterprisePrincipal, ctx: CtxDep) -> Response:
     data = await enterprise.logo(ctx, principal)
     return Response(data, media_type="image/png", headers={"Cache-Control": "private, max-age=60"})
@@ -92,36 +106,58 @@ async def list_brands(principal: EnterprisePrincipal, ctx: CtxDep) -> list[dict]
     return await enterprise.list_brands(ctx, principal)
 
 
-@router.post("/enterprise/brands", status_code=status.HTTP_201_CREATED, response_model=BrandOut,
-             operation_id="auth_create_brand")
+@router.post(
+    "/enterprise/brands",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BrandOut,
+    operation_id="auth_create_brand",
+)
 async def create_brand(
-    name: BrandName, principal: EnterprisePrincipal, ctx: CtxDep, ip: IpDep,
-    story: BrandStory = "", logo: LogoFile = None,
+    name: BrandName,
+    principal: EnterprisePrincipal,
+    ctx: CtxDep,
+    ip: IpDep,
+    story: BrandStory = "",
+    logo: LogoFile = None,
 ) -> dict:
     checked = await _logo(ctx, logo)
-    return await enterprise.save_brand(ctx, principal, brand_id=None, name=name, story=story, logo_file=checked, ip=ip)
+    return await enterprise.save_brand(
+        ctx, principal, brand_id=None, name=name, story=story, logo_file=checked, ip=ip
+    )
 
 
 @router.put("/enterprise/brands/{brand_id}", response_model=BrandOut, operation_id="auth_update_brand")
 async def update_brand(
-    brand_id: uuid.UUID, name: BrandName, principal: EnterprisePrincipal, ctx: CtxDep, ip: IpDep,
-    story: BrandStory = "", logo: LogoFile = None,
+    brand_id: uuid.UUID,
+    name: BrandName,
+    principal: EnterprisePrincipal,
+    ctx: CtxDep,
+    ip: IpDep,
+    story: BrandStory = "",
+    logo: LogoFile = None,
 ) -> dict:
     """修改品牌；不上传 logo 时保留原 logo。"""
     checked = await _logo(ctx, logo)
-    return await enterprise.save_brand(ctx, principal, brand_id=brand_id, name=name, story=story, logo_file=checked,
-                                       ip=ip)
+    return await enterprise.save_brand(
+        ctx, principal, brand_id=brand_id, name=name, story=story, logo_file=checked, ip=ip
+    )
 
 
-@router.delete("/enterprise/brands/{brand_id}", status_code=status.HTTP_204_NO_CONTENT,
-               operation_id="auth_delete_brand")
-async def delete_brand(brand_id: uuid.UUID, principal: EnterprisePrincipal, ctx: CtxDep, ip: IpDep) -> Response:
+@router.delete(
+    "/enterprise/brands/{brand_id}", status_code=status.HTTP_204_NO_CONTENT, operation_id="auth_delete_brand"
+)
+async def delete_brand(
+    brand_id: uuid.UUID, principal: EnterprisePrincipal, ctx: CtxDep, ip: IpDep
+) -> Response:
     await enterprise.delete_brand(ctx, principal, brand_id, ip=ip)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/enterprise/brands/{brand_id}/logo", operation_id="auth_get_brand_logo",
-            responses={200: {"content": {"image/png": {}}}})
+@router.get(
+    "/enterprise/brands/{brand_id}/logo",
+    operation_id="auth_get_brand_logo",
+    responses={200: {"content": {"image/png": {}}}},
+)
 async def get_brand_logo(brand_id: uuid.UUID, principal: EnterprisePrincipal, ctx: CtxDep) -> Response:
     data = await enterprise.logo(ctx, principal, brand_id)
     return Response(data, media_type="image/png", headers={"Cache-Control": "private, max-age=60"})

@@ -11,8 +11,9 @@ from auth.api.deps import CtxDep
 from auth.api.schemas import OrganisationOut
 from auth.service import enterprise, organisations
 
-router = APIRouter(prefix="/internal", tags=["internal"], dependencies=[Depends(require_internal)],
-                   include_in_schema=False)
+router = APIRouter(
+    prefix="/internal", tags=["internal"], dependencies=[Depends(require_internal)], include_in_schema=False
+)
 
 
 @router.get("/organisations/{org_id}", response_model=OrganisationOut)

@@ -18,21 +18,34 @@ from auth.service import organisations
 router = APIRouter(prefix="/api/auth", tags=["运营管理"])
 
 
-@router.post("/organisations", status_code=status.HTTP_201_CREATED, response_model=OrganisationCreatedOut,
-             operation_id="auth_create_organisation")
-async def create_organisation(body: OrganisationIn, operator: OperatorPrincipal, ctx: CtxDep, ip: IpDep) -> dict:
+@router.post(
+    "/organisations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrganisationCreatedOut,
+    operation_id="auth_create_organisation",
+)
+async def create_organisation(
+    body: OrganisationIn, operator: OperatorPrincipal, ctx: CtxDep, ip: IpDep
+) -> dict:
     """开通评估机构、工作组或运营人员账号；初始密码以短信发送至联系人手机，首次登录须修改。"""
     if body.org_type is OrgType.enterprise:
         raise Invalid("企业账号由企业自行注册", code="enterprise_self_registers")
     return await organisations.create(
-        ctx, operator, org_type=body.org_type, name=body.name, contact_name=body.contact_name,
-        contact_phone=body.contact_phone, login_name=body.login_name, ip=ip,
+        ctx,
+        operator,
+        org_type=body.org_type,
+        name=body.name,
+        contact_name=body.contact_name,
+        contact_phone=body.contact_phone,
+        login_name=body.login_name,
+        ip=ip,
     )
 
 
 @router.get("/organisations", response_model=OrganisationPage, operation_id="auth_list_organisations")
-async def list_organisations(operator: OperatorPrincipal, ctx: CtxDep, page: PageDep,
-                             org_type: OrgType | None = None) -> dict:
+async def list_organisations(
+    operator: OperatorPrincipal, ctx: CtxDep, page: PageDep, org_type: OrgType | None = None
+) -> dict:
     items, total = await organisations.list_organisations(
         ctx, org_type=org_type.value if org_type else None, offset=page["offset"], limit=page["page_size"]
     )
@@ -40,18 +53,35 @@ async def list_organisations(operator: OperatorPrincipal, ctx: CtxDep, page: Pag
 
 
 @router.get("/audit-log", response_model=AuditPage, operation_id="auth_audit_log")
-async def audit_log(operator: OperatorPrincipal, ctx: CtxDep, page: PageDep, action: AuditAction | None = None,
-                    org_id: uuid.UUID | None = None) -> dict:
+async def audit_log(
+    operator: OperatorPrincipal,
+    ctx: CtxDep,
+    page: PageDep,
+    action: AuditAction | None = None,
+    org_id: uuid.UUID | None = None,
+) -> dict:
     """审计日志（只追加）：登录、失败、密码修改、审核决定等。"""
     async with ctx.db.session() as session:
         rows, total = await repo.audit_entries(
-            session, action=action.value if action else None, org_id=org_id, offset=page["offset"],
+            session,
+            action=action.value if action else None,
+            org_id=org_id,
+            offset=page["offset"],
             limit=page["page_size"],
         )
     items = [
-        {"id": r.id, "at": r.at, "action": r.action, "action_label": AuditAction(r.action).label, "result": r.result,
-         "actor_account_id": r.actor_account_id, "actor_org_id": r.actor_org_id, "subject_org_id": r.subject_org_id,
-         "ip": r.ip, "detail": r.detail}
+        {
+            "id": r.id,
+            "at": r.at,
+            "action": r.action,
+            "action_label": AuditAction(r.action).label,
+            "result": r.result,
+            "actor_account_id": r.actor_account_id,
+            "actor_org_id": r.actor_org_id,
+            "subject_org_id": r.subject_org_id,
+            "ip": r.ip,
+            "detail": r.detail,
+        }
         for r in rows
     ]
     return {"items": items, "total": total, "page": page["page"], "page_size": page["page_size"]}

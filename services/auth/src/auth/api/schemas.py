@@ -47,11 +47,15 @@ def _no_controls(value: str) -> str:
     return value
 
 
-def Str(min_length: int = 0, max_length: int | None = None, *, pattern: str | None = None, strip: bool = True):
+def Str(
+    min_length: int = 0, max_length: int | None = None, *, pattern: str | None = None, strip: bool = True
+):
     """A text field: trimmed, bounded, free of control characters."""
     return Annotated[
         str,
-        StringConstraints(strip_whitespace=strip, min_length=min_length, max_length=max_length, pattern=pattern),
+        StringConstraints(
+            strip_whitespace=strip, min_length=min_length, max_length=max_length, pattern=pattern
+        ),
         AfterValidator(_no_controls),
     ]
 
@@ -65,7 +69,9 @@ def _email(value: str) -> str:
     return value
 
 
-CreditCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_credit_code)]
+CreditCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_credit_code)
+]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_phone)]
 RegionCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=6), AfterValidator(_region)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)]
@@ -165,7 +171,9 @@ class EnterpriseIn(_In):
     nature: EnterpriseNature | None = None
     contact_name: Str(1, 50)
     region_code: RegionCode | None = None
-    phone: Phone | None = Field(default=None, description="只读；修改联系电话请用 POST /api/auth/enterprise/phone")
+    phone: Phone | None = Field(
+        default=None, description="只读；修改联系电话请用 POST /api/auth/enterprise/phone"
+    )
     email: Email | None = None
     address: Str(0, 300) | None = None
     # Read-only fields of the profile answer, accepted back unchanged so a form can PUT what it GOT.
@@ -251,7 +259,9 @@ class RecoveryOut(BaseModel):
     account_found: bool | None
     registered: RecoveryRegistered | None
     checks: list[RecoveryCheck]
-    mismatches: list[str] = Field(description="account（无此企业账号）、enterprise_name、contact_name、new_phone（已被占用）")
+    mismatches: list[str] = Field(
+        description="account（无此企业账号）、enterprise_name、contact_name、new_phone（已被占用）"
+    )
     new_phone_taken: bool
     effective_at: datetime | None = Field(description="通过后冷静期届满、申请生效的时间")
     closed_at: datetime | None
@@ -365,7 +375,9 @@ class AuditPage(BaseModel):
 
 
 class ClockAdvanceIn(_In):
-    days: float = Field(ge=-3650, le=3650, allow_inf_nan=False, description="前移的天数（负数为回拨），可为小数")
+    days: float = Field(
+        ge=-3650, le=3650, allow_inf_nan=False, description="前移的天数（负数为回拨），可为小数"
+    )
 
 
 class ClockOut(BaseModel):

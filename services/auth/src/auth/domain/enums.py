@@ -13,7 +13,12 @@ class OrgType(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"enterprise": "企业", "agency": "评估机构", "working_group": "工作组", "operator": "运营人员"}[self]
+        return {
+            "enterprise": "企业",
+            "agency": "评估机构",
+            "working_group": "工作组",
+            "operator": "运营人员",
+        }[self]
 
 
 class EnterpriseNature(StrEnum):
@@ -54,8 +59,11 @@ class SmsPurpose(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "register": "注册", "reset_password": "找回密码", "forerunner_auth": "领跑者企业身份认证",
-            "unlock_login": "解除登录锁定", "change_phone": "修改联系电话",
+            "register": "注册",
+            "reset_password": "找回密码",
+            "forerunner_auth": "领跑者企业身份认证",
+            "unlock_login": "解除登录锁定",
+            "change_phone": "修改联系电话",
         }[self]
 
 
@@ -70,8 +78,13 @@ class RecoveryStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"pending": "待审核", "approved": "已通过（冷静期中）", "rejected": "已驳回", "cancelled": "已撤销",
-                "completed": "已生效"}[self]
+        return {
+            "pending": "待审核",
+            "approved": "已通过（冷静期中）",
+            "rejected": "已驳回",
+            "cancelled": "已撤销",
+            "completed": "已生效",
+        }[self]
 
     @property
     def open(self) -> bool:

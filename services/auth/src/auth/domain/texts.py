@@ -15,7 +15,9 @@ RECOVERY_APPROVED = (
     "【企业标准领跑者】您的账号找回申请已审核通过,登录名为 {login_name}, 新登录密码为 {password}。"
     "该密码 {days} 天内有效,登录后请立即修改密码。切勿泄露他人。"
 )
-RECOVERY_REJECTED = "【企业标准领跑者】您的账号找回申请未通过审核,原因:{opinion}。如有疑问请联系平台技术支持。"
+RECOVERY_REJECTED = (
+    "【企业标准领跑者】您的账号找回申请未通过审核,原因:{opinion}。如有疑问请联系平台技术支持。"
+)
 # To the account's current phone: someone asked to take the account over. The code refuses it.
 RECOVERY_FILED_OWNER = (
     "【企业标准领跑者】有人以{org_name}的名义提交了账号找回申请{phone_part},审核通过后将重置登录密码。"
@@ -26,10 +28,10 @@ RECOVERY_APPROVED_OWNER = (
     "如非本企业申请,请在此之前凭撤销码 {cancel_code} 撤销(访问 {cancel_url});"
     "如确系本企业申请,可凭确认码 {confirm_code} 立即生效(访问 {confirm_url})。"
 )
-RECOVERY_APPROVED_REQUESTER = (
-    "【企业标准领跑者】您的账号找回申请已审核通过,为保障账号安全将于 {effective} 生效,届时新登录密码将以短信发送至本手机号。"
+RECOVERY_APPROVED_REQUESTER = "【企业标准领跑者】您的账号找回申请已审核通过,为保障账号安全将于 {effective} 生效,届时新登录密码将以短信发送至本手机号。"
+RECOVERY_REJECTED_OWNER = (
+    "【企业标准领跑者】以{org_name}名义提交的账号找回申请未通过审核,原因:{opinion}。账号未作任何变更。"
 )
-RECOVERY_REJECTED_OWNER = "【企业标准领跑者】以{org_name}名义提交的账号找回申请未通过审核,原因:{opinion}。账号未作任何变更。"
 RECOVERY_CANCELLED = "【企业标准领跑者】{org_name}的账号找回申请已撤销,账号未作任何变更。"
 RECOVERY_PHONE_REPLACED_OLD = (
     "【企业标准领跑者】{org_name}的账号找回申请已生效,账号预留手机号已由本号码更换为 {new_phone},登录密码已重置。"

@@ -46,8 +46,17 @@ async def send_sms(ctx: AuthContext, phone: str, text: str) -> bool:
 
 # --- registration ---------------------------------------------------------------------------------
 
-async def register(ctx: AuthContext, *, enterprise_name: str, credit_code: str, contact_name: str, phone: str,
-                   sms_code: str, ip: str) -> dict[str, Any]:
+
+async def register(
+    ctx: AuthContext,
+    *,
+    enterprise_name: str,
+    credit_code: str,
+    contact_name: str,
+    phone: str,
+    sms_code: str,
+    ip: str,
+) -> dict[str, Any]:
     await codes.verify(ctx, phone=phone, purpose=SmsPurpose.register, code=sms_code)
     password = generate_password()
     password_hash = await ctx.passwords.hash(password)
@@ -55,26 +64,46 @@ async def register(ctx: AuthContext, *, enterprise_name: str, credit_code: str, 
     try:
         async with ctx.db.transaction() as session:
             if await repo.organisation_by_credit_code(session, credit_code) is not None:
-                raise Conflict("该统一社会信用代码已注册，请直接登录或找回密码", code="credit_code_registered")
+                raise Conflict(
+                    "该统一社会信用代码已注册，请直接登录或找回密码", code="credit_code_registered"
+                )
             if await repo.phone_taken(session, phone):
                 raise Conflict("该手机号已被其他账号使用", code="phone_registered")
             org = Organisation(
-                id=uuid.uuid4(), org_type=OrgType.enterprise.value, name=enterprise_name, credit_code=credit_code,
-                contact_name=contact_name, contact_phone=phone,
+                id=uuid.uuid4(),
+                org_type=OrgType.enterprise.value,
+                name=enterprise_name,
+                credit_code=credit_code,
+                contact_name=contact_name,
+                contact_phone=phone,
             )
             session.add(org)
             await session.flush()  # no ORM relationships: the organisation row must exist before its children
             session.add(EnterpriseProfile(org_id=org.id))
             account = Account(
-                id=uuid.uuid4(), org_id=org.id, login_name=credit_code, phone=phone, password_hash=password_hash,
-                password_generated=True, password_set_at=now,
+                id=uuid.uuid4(),
+                org_id=org.id,
+                login_name=credit_code,
+                phone=phone,
+                password_hash=password_hash,
+                password_generated=True,
+                password_set_at=now,
             )
             session.add(account)
             await session.flush()
             await events.organisation_created(session, org)
             await events.enterprise_registered(session, ctx, org)
-            audit(session, at=now, action=AuditAction.register, actor_account_id=account.id, actor_org_id=org.id,
-                  subject_org_id=org.id, ip=ip, login_name=credit_code, phone=mask(phone))
+            audit(
+                session,
+                at=now,
+                action=AuditAction.register,
+                actor_account_id=account.id,
+                actor_org_id=org.id,
+                subject_org_id=org.id,
+                ip=ip,
+                login_name=credit_code,
+                phone=mask(phone),
+            )
     except IntegrityError as exc:  # a concurrent registration of the same code or phone won the race
         raise Conflict("该统一社会信用代码或手机号已注册", code="credit_code_registered") from exc
     sent = await send_sms(ctx, phone, texts.REGISTERED.format(login_name=credit_code, password=password))
@@ -82,6 +111,7 @@ async def register(ctx: AuthContext, *, enterprise_name: str, credit_code: str, 
 
 
 # --- login and lockout ----------------------------------------------------------------------------
+
 
 def _normalise_login(login_name: str) -> tuple[str | None, str | None]:
     """(login name, phone): a mainland mobile number logs in by phone, anything else by login name."""
@@ -137,14 +167,16 @@ def _locked_error(ttl: int) -> RateLimited:
     minutes = max(1, (ttl + 59) // 60)
     return RateLimited(
         f"登录失败次数过多，请 {minutes} 分钟后再试，或通过预留手机号的短信验证码解锁",
-        retry_after=ttl, code="login_locked",
+        retry_after=ttl,
+        code="login_locked",
     )
 
 
 def _slowed_error(wait: int) -> RateLimited:
     return RateLimited(
         f"该账号近期登录失败次数较多，请 {wait} 秒后再试，或通过预留手机号的短信验证码解锁",
-        retry_after=wait, code="login_slowed",
+        retry_after=wait,
+        code="login_slowed",
     )
 
 
@@ -179,29 +211,69 @@ async def login(ctx: AuthContext, *, login_name: str, password: str, ip: str) ->
         if valid and not locked and not slowed:
             account = await repo.account_by_login(session, login_name=name, phone=phone, for_update=True)
         if locked:
-            audit(session, at=now, action=AuditAction.login_failed, result="locked", actor_account_id=found and found.id,
-                  actor_org_id=org_id, ip=ip, reason="locked")
+            audit(
+                session,
+                at=now,
+                action=AuditAction.login_failed,
+                result="locked",
+                actor_account_id=found and found.id,
+                actor_org_id=org_id,
+                ip=ip,
+                reason="locked",
+            )
             outcome.error = _locked_error(locked)
         elif slowed:
-            audit(session, at=now, action=AuditAction.login_failed, result="slowed", actor_account_id=found and found.id,
-                  actor_org_id=org_id, ip=ip, reason="account_slowed")
+            audit(
+                session,
+                at=now,
+                action=AuditAction.login_failed,
+                result="slowed",
+                actor_account_id=found and found.id,
+                actor_org_id=org_id,
+                ip=ip,
+                reason="account_slowed",
+            )
             outcome.error = _slowed_error(slowed)
         elif not valid:
             failures = await _count_failure(ctx, subject, ip)
             await throttling.account_failed(ctx, subject)
             await throttling.address_failed(ctx, ip)
-            audit(session, at=now, action=AuditAction.login_failed, result="failure",
-                  actor_account_id=found and found.id, actor_org_id=org_id, ip=ip,
-                  reason="bad_password" if found else "unknown_account", failures=failures)
+            audit(
+                session,
+                at=now,
+                action=AuditAction.login_failed,
+                result="failure",
+                actor_account_id=found and found.id,
+                actor_org_id=org_id,
+                ip=ip,
+                reason="bad_password" if found else "unknown_account",
+                failures=failures,
+            )
             outcome.error = Unauthorized(BAD_CREDENTIALS, code="invalid_credentials")
         elif account is None or account.password_hash != checked_hash:
             # the password changed (or the account went) while it was being checked: that check no longer stands
-            audit(session, at=now, action=AuditAction.login_failed, result="failure",
-                  actor_account_id=found and found.id, actor_org_id=org_id, ip=ip, reason="password_changed")
+            audit(
+                session,
+                at=now,
+                action=AuditAction.login_failed,
+                result="failure",
+                actor_account_id=found and found.id,
+                actor_org_id=org_id,
+                ip=ip,
+                reason="password_changed",
+            )
             outcome.error = Unauthorized(BAD_CREDENTIALS, code="invalid_credentials")
         elif tokens.password_expired(ctx, account, now):
-            audit(session, at=now, action=AuditAction.login_failed, result="failure", actor_account_id=account.id,
-                  actor_org_id=org_id, ip=ip, reason="generated_password_expired")
+            audit(
+                session,
+                at=now,
+                action=AuditAction.login_failed,
+                result="failure",
+                actor_account_id=account.id,
+                actor_org_id=org_id,
+                ip=ip,
+                reason="generated_password_expired",
+            )
             outcome.error = Unauthorized(
                 "初始密码已超过 7 天未使用而失效，请通过“忘记密码”重新设置", code="password_expired"
             )
@@ -211,8 +283,15 @@ async def login(ctx: AuthContext, *, login_name: str, password: str, ip: str) ->
             account.last_login_at = now
             org = await repo.organisation(session, account.org_id)
             sid, refresh = await tokens.open_session(session, ctx, account=account, org=org, ip=ip, now=now)
-            audit(session, at=now, action=AuditAction.login, actor_account_id=account.id, actor_org_id=org.id, ip=ip,
-                  session_id=sid)
+            audit(
+                session,
+                at=now,
+                action=AuditAction.login,
+                actor_account_id=account.id,
+                actor_org_id=org.id,
+                ip=ip,
+                session_id=sid,
+            )
             outcome.result = (account, org, sid, refresh)
     if outcome.error is not None:
         raise outcome.error
@@ -235,13 +314,21 @@ async def unlock_login(ctx: AuthContext, *, login_name: str, phone: str, sms_cod
         account = await repo.account_by_login(session, login_name=name, phone=by_phone)
         if account is None or account.phone != phone:
             raise Invalid("登录名与预留手机号不匹配", code="account_phone_mismatch")
-        audit(session, at=now, action=AuditAction.login_unlocked, actor_account_id=account.id,
-              actor_org_id=account.org_id, ip=ip, via="sms_code")
+        audit(
+            session,
+            at=now,
+            action=AuditAction.login_unlocked,
+            actor_account_id=account.id,
+            actor_org_id=account.org_id,
+            ip=ip,
+            via="sms_code",
+        )
         account_id = account.id
     await clear_failures(ctx, account_id)
 
 
 # --- refresh and logout ---------------------------------------------------------------------------
+
 
 async def refresh(ctx: AuthContext, *, refresh_token: str, ip: str) -> tokens.TokenPair:
     invalid = Unauthorized("登录已失效，请重新登录", code="refresh_invalid")
@@ -275,8 +362,16 @@ async def _rotate(ctx: AuthContext, session, row, *, ip: str, now, invalid: Unau
     if row.used_at is not None:
         # A rotated token came back: someone holds a copy. The whole family dies (ASVS 7.4).
         login_session.revoked_at, login_session.revoked_reason = now, "refresh_reuse"
-        audit(session, at=now, action=AuditAction.token_refresh_reuse, result="revoked",
-              actor_account_id=account.id, actor_org_id=account.org_id, ip=ip, session_id=login_session.id)
+        audit(
+            session,
+            at=now,
+            action=AuditAction.token_refresh_reuse,
+            result="revoked",
+            actor_account_id=account.id,
+            actor_org_id=account.org_id,
+            ip=ip,
+            session_id=login_session.id,
+        )
         outcome.error = Unauthorized("登录凭证已被重复使用，已强制下线，请重新登录", code="refresh_reused")
     elif tokens.password_expired(ctx, account, now):
         raise invalid
@@ -290,25 +385,36 @@ async def _rotate(ctx: AuthContext, session, row, *, ip: str, now, invalid: Unau
 async def logout(ctx: AuthContext, principal: Principal, *, ip: str) -> None:
     async with ctx.db.transaction() as session:
         now = await ctx.now()
-        await repo.revoke_sessions(session, account_id=principal.account_id, at=now, reason="logout",
-                                   only=principal.session_id)
-        audit(session, at=now, action=AuditAction.logout, actor_account_id=principal.account_id,
-              actor_org_id=principal.org_id, ip=ip, session_id=principal.session_id)
+        await repo.revoke_sessions(
+            session, account_id=principal.account_id, at=now, reason="logout", only=principal.session_id
+        )
+        audit(
+            session,
+            at=now,
+            action=AuditAction.logout,
+            actor_account_id=principal.account_id,
+            actor_org_id=principal.org_id,
+            ip=ip,
+            session_id=principal.session_id,
+        )
     await tokens.refuse_sessions(ctx, [principal.session_id])
 
 
 # --- passwords ------------------------------------------------------------------------------------
 
-async def _set_password(session, ctx: AuthContext, account: Account, password_hash: str, *, generated: bool,
-                        now, reason: str) -> None:
+
+async def _set_password(
+    session, ctx: AuthContext, account: Account, password_hash: str, *, generated: bool, now, reason: str
+) -> None:
     account.password_hash = password_hash
     account.password_generated = generated
     account.password_set_at = now
     await repo.revoke_sessions(session, account_id=account.id, at=now, reason=reason)
 
 
-async def change_password(ctx: AuthContext, principal: Principal, *, current_password: str, new_password: str,
-                          ip: str) -> None:
+async def change_password(
+    ctx: AuthContext, principal: Principal, *, current_password: str, new_password: str, ip: str
+) -> None:
     outcome = _Outcome()
     subject = str(principal.account_id)
     locked = await _locked_for(ctx, subject, ip)
@@ -321,25 +427,48 @@ async def change_password(ctx: AuthContext, principal: Principal, *, current_pas
             raise Unauthorized()
         if not await ctx.passwords.verify(account.password_hash, current_password):
             failures = await _count_failure(ctx, subject, ip)
-            audit(session, at=now, action=AuditAction.password_changed, result="failure", actor_account_id=account.id,
-                  actor_org_id=account.org_id, ip=ip, reason="bad_current_password", failures=failures)
+            audit(
+                session,
+                at=now,
+                action=AuditAction.password_changed,
+                result="failure",
+                actor_account_id=account.id,
+                actor_org_id=account.org_id,
+                ip=ip,
+                reason="bad_current_password",
+                failures=failures,
+            )
             outcome.error = Invalid("当前密码不正确", code="current_password_wrong")
         else:
             check_policy(new_password, login_name=account.login_name, phone=account.phone)
             if new_password == current_password:
                 raise Invalid("新密码不能与当前密码相同", code="password_policy")
-            await _set_password(session, ctx, account, await ctx.passwords.hash(new_password), generated=False,
-                                now=now, reason="password_changed")
-            audit(session, at=now, action=AuditAction.password_changed, actor_account_id=account.id,
-                  actor_org_id=account.org_id, ip=ip)
+            await _set_password(
+                session,
+                ctx,
+                account,
+                await ctx.passwords.hash(new_password),
+                generated=False,
+                now=now,
+                reason="password_changed",
+            )
+            audit(
+                session,
+                at=now,
+                action=AuditAction.password_changed,
+                actor_account_id=account.id,
+                actor_org_id=account.org_id,
+                ip=ip,
+            )
     if outcome.error is not None:
         raise outcome.error
     await tokens.refuse_account(ctx, principal.account_id)
     await clear_failures(ctx, principal.account_id)
 
 
-async def reset_password(ctx: AuthContext, *, login_name: str, phone: str, sms_code: str, new_password: str,
-                         ip: str) -> None:
+async def reset_password(
+    ctx: AuthContext, *, login_name: str, phone: str, sms_code: str, new_password: str, ip: str
+) -> None:
     """忘记密码 with a phone that still receives SMS. The code proves the phone; the phone must be the
     account's own."""
     name, by_phone = _normalise_login(login_name)
@@ -357,9 +486,18 @@ async def reset_password(ctx: AuthContext, *, login_name: str, phone: str, sms_c
         if account is None or account.phone != phone:
             raise Invalid("登录名与预留手机号不匹配", code="account_phone_mismatch")
         check_policy(new_password, login_name=account.login_name, phone=phone)
-        await _set_password(session, ctx, account, password_hash, generated=False, now=now, reason="password_reset")
-        audit(session, at=now, action=AuditAction.password_reset, actor_account_id=account.id,
-              actor_org_id=account.org_id, ip=ip, via="sms_code")
+        await _set_password(
+            session, ctx, account, password_hash, generated=False, now=now, reason="password_reset"
+        )
+        audit(
+            session,
+            at=now,
+            action=AuditAction.password_reset,
+            actor_account_id=account.id,
+            actor_org_id=account.org_id,
+            ip=ip,
+            via="sms_code",
+        )
         account_id = account.id
     await tokens.refuse_account(ctx, account_id)
     await clear_failures(ctx, account_id)
@@ -379,6 +517,7 @@ async def request_code(ctx: AuthContext, *, phone: str, purpose: SmsPurpose, ip:
 
 # --- /me ------------------------------------------------------------------------------------------
 
+
 async def me(ctx: AuthContext, principal: Principal) -> dict[str, Any]:
     async with ctx.db.session() as session:
         account = await repo.account(session, principal.account_id)
@@ -387,13 +526,17 @@ async def me(ctx: AuthContext, principal: Principal) -> dict[str, Any]:
         raise Unauthorized("账号不存在", code="account_not_found")
     expires = (
         account.password_set_at + timedelta(days=ctx.settings.generated_password_days)
-        if account.password_generated else None
+        if account.password_generated
+        else None
     )
     org_type = OrgType(org.org_type)
     return {
         "account": {"id": account.id, "login_name": account.login_name, "phone": account.phone},
         "organisation": {
-            "id": org.id, "type": org_type.value, "type_label": org_type.label, "name": org.name,
+            "id": org.id,
+            "type": org_type.value,
+            "type_label": org_type.label,
+            "name": org.name,
             "credit_code": org.credit_code,
         },
         "roles": [org_type.value],

@@ -36,27 +36,41 @@ def _code_key(purpose: SmsPurpose, phone: str, ref: str | None) -> str:
     return f"lp:auth:code:{purpose.value}:{fingerprint(phone)}:{fingerprint(ref or '-')}"
 
 
-async def issue(ctx: AuthContext, *, phone: str, purpose: SmsPurpose, ip: str, ref: str | None = None,
-                deliver: bool = True) -> int:
+async def issue(
+    ctx: AuthContext,
+    *,
+    phone: str,
+    purpose: SmsPurpose,
+    ip: str,
+    ref: str | None = None,
+    deliver: bool = True,
+) -> int:
     """Create and send a code; returns the seconds until another may be asked for.
     With ``deliver=False`` (a phone that has no account) every limit still applies and the answer is the
     same, but nothing is sent: the reply never tells whether a number is registered."""
     s = ctx.settings
     redis = ctx.redis
     await enforce(
-        redis, f"lp:auth:sms-ip:{fingerprint(ip)}", limit=s.sms_hourly_cap_per_ip, window_seconds=3600,
+        redis,
+        f"lp:auth:sms-ip:{fingerprint(ip)}",
+        limit=s.sms_hourly_cap_per_ip,
+        window_seconds=3600,
         message="验证码请求过于频繁，请稍后再试",
     )
     # The gap is per purpose: a code just sent to register must not block a password reset.
     gap_key = f"lp:auth:sms-gap:{purpose.value}:{fingerprint(phone)}"
     if not await redis.set(gap_key, "1", nx=True, ex=s.sms_resend_gap_seconds):
         wait = await redis.ttl(gap_key)
-        raise RateLimited(f"验证码已发送，请 {max(wait, 1)} 秒后再试", retry_after=max(wait, 1),
-                          code="sms_resend_too_soon")
+        raise RateLimited(
+            f"验证码已发送，请 {max(wait, 1)} 秒后再试", retry_after=max(wait, 1), code="sms_resend_too_soon"
+        )
     today = (await ctx.now()).astimezone(CHINA).strftime("%Y%m%d")
     await enforce(
-        redis, f"lp:auth:sms-day:{fingerprint(phone)}:{today}", limit=s.sms_daily_cap_per_phone,
-        window_seconds=86400, message="该手机号今日获取验证码次数已达上限，请明天再试",
+        redis,
+        f"lp:auth:sms-day:{fingerprint(phone)}:{today}",
+        limit=s.sms_daily_cap_per_phone,
+        window_seconds=86400,
+        message="该手机号今日获取验证码次数已达上限，请明天再试",
     )
     if not deliver:
         return s.sms_resend_gap_seconds
@@ -66,7 +80,9 @@ async def issue(ctx: AuthContext, *, phone: str, purpose: SmsPurpose, ip: str, r
     async with redis.pipeline(transaction=True) as pipe:
         pipe.delete(key).hset(key, mapping={"mac": mac, "tries": 0}).expire(key, s.sms_code_ttl_seconds)
         await pipe.execute()
-    text = texts.VERIFICATION_CODE.format(purpose=purpose.label, code=code, minutes=s.sms_code_ttl_seconds // 60)
+    text = texts.VERIFICATION_CODE.format(
+        purpose=purpose.label, code=code, minutes=s.sms_code_ttl_seconds // 60
+    )
     try:
         await ctx.runtime.sms.send(phone, text)
     except Exception:
@@ -76,7 +92,9 @@ async def issue(ctx: AuthContext, *, phone: str, purpose: SmsPurpose, ip: str, r
     return s.sms_resend_gap_seconds
 
 
-async def verify(ctx: AuthContext, *, phone: str, purpose: SmsPurpose, code: str, ref: str | None = None) -> None:
+async def verify(
+    ctx: AuthContext, *, phone: str, purpose: SmsPurpose, code: str, ref: str | None = None
+) -> None:
     """Consume the code or raise 422 saying why (expired, wrong with tries left, exhausted)."""
     s = ctx.settings
     key = _code_key(purpose, phone, ref)

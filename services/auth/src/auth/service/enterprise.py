@@ -80,7 +80,9 @@ async def get_profile(ctx: AuthContext, principal: Principal) -> dict[str, Any]:
         return profile_view(org, profile)
 
 
-async def update_profile(ctx: AuthContext, principal: Principal, *, data: dict[str, Any], ip: str) -> dict[str, Any]:
+async def update_profile(
+    ctx: AuthContext, principal: Principal, *, data: dict[str, Any], ip: str
+) -> dict[str, Any]:
     async with ctx.db.transaction() as session:
         now = await ctx.now()
         org, profile = await _own(session, principal.org_id)
@@ -102,8 +104,15 @@ async def update_profile(ctx: AuthContext, principal: Principal, *, data: dict[s
         profile.address = data.get("address")
         await session.flush()
         await events.enterprise_updated(session, ctx, org, profile)
-        audit(session, at=now, action=AuditAction.profile_updated, actor_account_id=principal.account_id,
-              actor_org_id=org.id, subject_org_id=org.id, ip=ip)
+        audit(
+            session,
+            at=now,
+            action=AuditAction.profile_updated,
+            actor_account_id=principal.account_id,
+            actor_org_id=org.id,
+            subject_org_id=org.id,
+            ip=ip,
+        )
         return profile_view(org, profile)
 
 
@@ -129,8 +138,9 @@ async def request_phone_code(ctx: AuthContext, principal: Principal, *, phone: s
     return await codes.issue(ctx, phone=phone, purpose=SmsPurpose.change_phone, ip=ip, ref=str(account.id))
 
 
-async def change_phone(ctx: AuthContext, principal: Principal, *, current_password: str, new_phone: str,
-                       sms_code: str, ip: str) -> dict[str, Any]:
+async def change_phone(
+    ctx: AuthContext, principal: Principal, *, current_password: str, new_phone: str, sms_code: str, ip: str
+) -> dict[str, Any]:
     """修改联系电话 (= the reserved phone): the current password and a code sent to the new phone. The old phone
     is told, every other session ends, ``enterprise.updated`` carries the new phone; audited with both masked."""
     s = ctx.settings
@@ -138,8 +148,11 @@ async def change_phone(ctx: AuthContext, principal: Principal, *, current_passwo
     failures = int(await ctx.redis.get(fail_key) or 0)
     if failures >= s.phone_change_max_failures:
         wait = max(int(await ctx.redis.ttl(fail_key)), 1)
-        raise RateLimited(f"当前密码错误次数过多，请 {max(1, (wait + 59) // 60)} 分钟后再试", retry_after=wait,
-                          code="phone_change_locked")
+        raise RateLimited(
+            f"当前密码错误次数过多，请 {max(1, (wait + 59) // 60)} 分钟后再试",
+            retry_after=wait,
+            code="phone_change_locked",
+        )
     async with ctx.db.read_session() as session:
         found = await repo.account(session, principal.account_id)
     if found is None:
@@ -150,12 +163,22 @@ async def change_phone(ctx: AuthContext, principal: Principal, *, current_passwo
             pipe.incr(fail_key).expire(fail_key, s.login_lock_seconds, nx=True)
             count, _ = await pipe.execute()
         async with ctx.db.transaction() as session:
-            audit(session, at=await ctx.now(), action=AuditAction.phone_changed, result="failure",
-                  actor_account_id=principal.account_id, actor_org_id=principal.org_id,
-                  subject_org_id=principal.org_id, ip=ip, reason="bad_current_password", failures=int(count))
+            audit(
+                session,
+                at=await ctx.now(),
+                action=AuditAction.phone_changed,
+                result="failure",
+                actor_account_id=principal.account_id,
+                actor_org_id=principal.org_id,
+                subject_org_id=principal.org_id,
+                ip=ip,
+                reason="bad_current_password",
+                failures=int(count),
+            )
         raise Invalid("当前密码不正确", code="current_password_wrong")
-    await codes.verify(ctx, phone=new_phone, purpose=SmsPurpose.change_phone, code=sms_code,
-                       ref=str(principal.account_id))
+    await codes.verify(
+        ctx, phone=new_phone, purpose=SmsPurpose.change_phone, code=sms_code, ref=str(principal.account_id)
+    )
     async with ctx.db.transaction() as session:
         now = await ctx.now()
         org, profile = await _own(session, principal.org_id)
@@ -170,20 +193,32 @@ async def change_phone(ctx: AuthContext, principal: Principal, *, current_passwo
         account.phone = new_phone
         org.contact_phone = new_phone
         org.updated_at = now
-        sids = await repo.revoke_sessions(session, account_id=account.id, at=now, reason="phone_changed",
-                                          keep=principal.session_id)
+        sids = await repo.revoke_sessions(
+            session, account_id=account.id, at=now, reason="phone_changed", keep=principal.session_id
+        )
         await session.flush()
         await events.enterprise_updated(session, ctx, org, profile)
-        audit(session, at=now, action=AuditAction.phone_changed, actor_account_id=account.id, actor_org_id=org.id,
-              subject_org_id=org.id, ip=ip, via="password_and_sms_code",
-              old_phone=mask(old_phone) if old_phone else None, new_phone=mask(new_phone),
-              sessions_ended=len(sids))
+        audit(
+            session,
+            at=now,
+            action=AuditAction.phone_changed,
+            actor_account_id=account.id,
+            actor_org_id=org.id,
+            subject_org_id=org.id,
+            ip=ip,
+            via="password_and_sms_code",
+            old_phone=mask(old_phone) if old_phone else None,
+            new_phone=mask(new_phone),
+            sessions_ended=len(sids),
+        )
         view = profile_view(org, profile)
         org_name = org.name
     await ctx.redis.delete(fail_key)
     await tokens.refuse_sessions(ctx, sids)
     if old_phone:
-        await send_sms(ctx, old_phone, texts.PHONE_CHANGED_OLD.format(org_name=org_name, new_phone=mask(new_phone)))
+        await send_sms(
+            ctx, old_phone, texts.PHONE_CHANGED_OLD.format(org_name=org_name, new_phone=mask(new_phone))
+        )
     return view
 
 
@@ -209,8 +244,17 @@ async def set_logo(ctx: AuthContext, principal: Principal, checked: CheckedFile,
             org.updated_at = now
             await session.flush()
             await events.enterprise_updated(session, ctx, org, profile)
-            audit(session, at=now, action=AuditAction.logo_changed, actor_account_id=principal.account_id,
-                  actor_org_id=org.id, subject_org_id=org.id, ip=ip, width=checked.width, height=checked.height)
+            audit(
+                session,
+                at=now,
+                action=AuditAction.logo_changed,
+                actor_account_id=principal.account_id,
+                actor_org_id=org.id,
+                subject_org_id=org.id,
+                ip=ip,
+                width=checked.width,
+                height=checked.height,
+            )
     except BaseException:
         await _drop_object(ctx, key)
         raise
@@ -262,8 +306,16 @@ async def list_brands(ctx: AuthContext, principal: Principal) -> list[dict[str, 
         return [brand_view(b) for b in await repo.brands(session, principal.org_id)]
 
 
-async def save_brand(ctx: AuthContext, principal: Principal, *, brand_id: uuid.UUID | None, name: str, story: str,
-                     logo_file: CheckedFile | None, ip: str) -> dict[str, Any]:
+async def save_brand(
+    ctx: AuthContext,
+    principal: Principal,
+    *,
+    brand_id: uuid.UUID | None,
+    name: str,
+    story: str,
+    logo_file: CheckedFile | None,
+    ip: str,
+) -> dict[str, Any]:
     key = await _store_logo(ctx, principal.org_id, logo_file) if logo_file else None
     old_key = None
     try:
@@ -285,8 +337,16 @@ async def save_brand(ctx: AuthContext, principal: Principal, *, brand_id: uuid.U
             await session.flush()
             await session.refresh(brand)
             await events.brand_changed(session, brand)
-            audit(session, at=now, action=AuditAction.brand_saved, actor_account_id=principal.account_id,
-                  actor_org_id=principal.org_id, subject_org_id=principal.org_id, ip=ip, brand_id=brand.id)
+            audit(
+                session,
+                at=now,
+                action=AuditAction.brand_saved,
+                actor_account_id=principal.account_id,
+                actor_org_id=principal.org_id,
+                subject_org_id=principal.org_id,
+                ip=ip,
+                brand_id=brand.id,
+            )
             view = brand_view(brand)
     except BaseException:
         await _drop_object(ctx, key)
@@ -304,6 +364,14 @@ async def delete_brand(ctx: AuthContext, principal: Principal, brand_id: uuid.UU
         key = brand.logo_key
         await events.brand_changed(session, brand, deleted=True)
         await session.delete(brand)
-        audit(session, at=now, action=AuditAction.brand_deleted, actor_account_id=principal.account_id,
-              actor_org_id=principal.org_id, subject_org_id=principal.org_id, ip=ip, brand_id=brand_id)
+        audit(
+            session,
+            at=now,
+            action=AuditAction.brand_deleted,
+            actor_account_id=principal.account_id,
+            actor_org_id=principal.org_id,
+            subject_org_id=principal.org_id,
+            ip=ip,
+            brand_id=brand_id,
+        )
     await _drop_object(ctx, key)

@@ -51,7 +51,9 @@ async def request_code(ctx: AuthContext, principal: Principal, *, ref: str, ip: 
     return await codes.issue(ctx, phone=phone, purpose=SmsPurpose.forerunner_auth, ip=ip, ref=ref)
 
 
-async def verify(ctx: AuthContext, principal: Principal, *, ref: str, sms_code: str, ip: str) -> tokens.TokenPair:
+async def verify(
+    ctx: AuthContext, principal: Principal, *, ref: str, sms_code: str, ip: str
+) -> tokens.TokenPair:
     row, credit_code = await _listed_phone(ctx, principal, ref)
     phone = ctx.runtime.sealer.unseal(row.phone_sealed)
     await codes.verify(ctx, phone=phone, purpose=SmsPurpose.forerunner_auth, code=sms_code, ref=ref)
@@ -64,11 +66,21 @@ async def verify(ctx: AuthContext, principal: Principal, *, ref: str, sms_code: 
         if account.forerunner_verified_at is None:
             account.forerunner_verified_at = now
             await events.forerunner_verified(session, account, credit_code)
-        audit(session, at=now, action=AuditAction.forerunner_verified, actor_account_id=account.id,
-              actor_org_id=org.id, subject_org_id=org.id, ip=ip, phone=row.phone_masked, candidate_id=row.candidate_id)
+        audit(
+            session,
+            at=now,
+            action=AuditAction.forerunner_verified,
+            actor_account_id=account.id,
+            actor_org_id=org.id,
+            subject_org_id=org.id,
+            ip=ip,
+            phone=row.phone_masked,
+            candidate_id=row.candidate_id,
+        )
         # The old session's tokens say fv=false; the client gets a fresh session and the old one ends.
-        old = await repo.revoke_sessions(session, account_id=account.id, at=now, reason="forerunner_verified",
-                                         only=principal.session_id)
+        old = await repo.revoke_sessions(
+            session, account_id=account.id, at=now, reason="forerunner_verified", only=principal.session_id
+        )
         sid, refresh = await tokens.open_session(session, ctx, account=account, org=org, ip=ip, now=now)
     await tokens.refuse_sessions(ctx, old)
     return await tokens.pair(ctx, account=account, org=org, sid=sid, refresh=refresh)

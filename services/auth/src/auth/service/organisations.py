@@ -35,8 +35,17 @@ def view(org: Organisation, *, owner: bool = False) -> dict[str, Any]:
     }
 
 
-async def create(ctx: AuthContext, operator: Principal, *, org_type: OrgType, name: str, contact_name: str,
-                 contact_phone: str, login_name: str, ip: str) -> dict[str, Any]:
+async def create(
+    ctx: AuthContext,
+    operator: Principal,
+    *,
+    org_type: OrgType,
+    name: str,
+    contact_name: str,
+    contact_phone: str,
+    login_name: str,
+    ip: str,
+) -> dict[str, Any]:
     password = generate_password()
     password_hash = await ctx.passwords.hash(password)
     try:
@@ -46,27 +55,54 @@ async def create(ctx: AuthContext, operator: Principal, *, org_type: OrgType, na
                 raise Conflict("登录名已被使用", code="login_name_taken")
             if await repo.phone_taken(session, contact_phone):
                 raise Conflict("该手机号已被其他账号使用", code="phone_registered")
-            org = Organisation(id=uuid.uuid4(), org_type=org_type.value, name=name, contact_name=contact_name,
-                               contact_phone=contact_phone)
+            org = Organisation(
+                id=uuid.uuid4(),
+                org_type=org_type.value,
+                name=name,
+                contact_name=contact_name,
+                contact_phone=contact_phone,
+            )
             session.add(org)
             await session.flush()
-            account = Account(id=uuid.uuid4(), org_id=org.id, login_name=login_name, phone=contact_phone,
-                              password_hash=password_hash, password_generated=True, password_set_at=now)
+            account = Account(
+                id=uuid.uuid4(),
+                org_id=org.id,
+                login_name=login_name,
+                phone=contact_phone,
+                password_hash=password_hash,
+                password_generated=True,
+                password_set_at=now,
+            )
             session.add(account)
             await session.flush()
             await session.refresh(org)
             await events.organisation_created(session, org)
-            audit(session, at=now, action=AuditAction.organisation_created, actor_account_id=operator.account_id,
-                  actor_org_id=operator.org_id, subject_org_id=org.id, ip=ip, org_type=org_type.value)
+            audit(
+                session,
+                at=now,
+                action=AuditAction.organisation_created,
+                actor_account_id=operator.account_id,
+                actor_org_id=operator.org_id,
+                subject_org_id=org.id,
+                ip=ip,
+                org_type=org_type.value,
+            )
             result = {"organisation": view(org), "account_id": account.id, "login_name": login_name}
     except IntegrityError as exc:
         raise Conflict("登录名或手机号已被使用", code="login_name_taken") from exc
-    result["sms_sent"] = await send_sms(ctx, contact_phone, texts.ORGANISATION_CREATED.format(
-        org_name=name, login_name=login_name, password=password, days=ctx.settings.generated_password_days))
+    result["sms_sent"] = await send_sms(
+        ctx,
+        contact_phone,
+        texts.ORGANISATION_CREATED.format(
+            org_name=name, login_name=login_name, password=password, days=ctx.settings.generated_password_days
+        ),
+    )
     return result
 
 
-async def list_organisations(ctx: AuthContext, *, org_type: str | None, offset: int, limit: int) -> tuple[list, int]:
+async def list_organisations(
+    ctx: AuthContext, *, org_type: str | None, offset: int, limit: int
+) -> tuple[list, int]:
     async with ctx.db.session() as session:
         rows, total = await repo.list_organisations(session, org_type=org_type, offset=offset, limit=limit)
     return [view(o) for o in rows], total

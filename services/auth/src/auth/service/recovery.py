@@ -77,21 +77,28 @@ def _beijing(at: datetime) -> str:
 
 async def guard_rate(ctx: AuthContext, ip: str) -> None:
     await enforce(
-        ctx.redis, f"lp:auth:recovery-ip:{fingerprint(ip)}", limit=ctx.settings.recovery_requests_per_ip_hour,
-        window_seconds=3600, message="提交过于频繁，请稍后再试",
+        ctx.redis,
+        f"lp:auth:recovery-ip:{fingerprint(ip)}",
+        limit=ctx.settings.recovery_requests_per_ip_hour,
+        window_seconds=3600,
+        message="提交过于频繁，请稍后再试",
     )
 
 
 async def guard_code_rate(ctx: AuthContext, ip: str) -> None:
     """Cancel / confirm codes are guessed only one address-hour at a time."""
     await enforce(
-        ctx.redis, f"lp:auth:recovery-code-ip:{fingerprint(ip)}", limit=ctx.settings.recovery_codes_per_ip_hour,
-        window_seconds=3600, message="操作过于频繁，请稍后再试",
+        ctx.redis,
+        f"lp:auth:recovery-code-ip:{fingerprint(ip)}",
+        limit=ctx.settings.recovery_codes_per_ip_hour,
+        window_seconds=3600,
+        message="操作过于频繁，请稍后再试",
     )
 
 
-async def _owner(session: AsyncSession, credit_code: str, *, for_update: bool = False
-                 ) -> tuple[Organisation | None, Account | None]:
+async def _owner(
+    session: AsyncSession, credit_code: str, *, for_update: bool = False
+) -> tuple[Organisation | None, Account | None]:
     org = await repo.organisation_by_credit_code(session, credit_code)
     if org is None or org.org_type != "enterprise":
         return None, None
@@ -115,8 +122,18 @@ class _Sms:
 
 # --- filing ---------------------------------------------------------------------------------------
 
-async def submit(ctx: AuthContext, *, credit_code: str, enterprise_name: str, contact_name: str,
-                 new_phone: str | None, reason: str, letter: CheckedFile, ip: str) -> uuid.UUID:
+
+async def submit(
+    ctx: AuthContext,
+    *,
+    credit_code: str,
+    enterprise_name: str,
+    contact_name: str,
+    new_phone: str | None,
+    reason: str,
+    letter: CheckedFile,
+    ip: str,
+) -> uuid.UUID:
     key = new_key("letters", _SUFFIX[letter.kind])
     await ctx.runtime.storage.put(RECOVERY_BUCKET, key, letter.data, content_type=letter.content_type)
     cancel_code = new_code()
@@ -125,52 +142,100 @@ async def submit(ctx: AuthContext, *, credit_code: str, enterprise_name: str, co
         now = await ctx.now()
         org, account = await _owner(session, credit_code)
         request = RecoveryRequest(
-            id=uuid.uuid4(), credit_code=credit_code, enterprise_name=enterprise_name, contact_name=contact_name,
-            new_phone=new_phone, reason=reason, letter_key=key, letter_type=letter.content_type, ip=ip,
-            created_at=now, status=RecoveryStatus.pending.value,
+            id=uuid.uuid4(),
+            credit_code=credit_code,
+            enterprise_name=enterprise_name,
+            contact_name=contact_name,
+            new_phone=new_phone,
+            reason=reason,
+            letter_key=key,
+            letter_type=letter.content_type,
+            ip=ip,
+            created_at=now,
+            status=RecoveryStatus.pending.value,
         )
         session.add(request)
         await session.flush()
         owner_phone = account.phone if account else None
         if org is not None and account is not None:
-            session.add(RecoveryToken(token_hash=_code_hash(cancel_code), request_id=request.id, kind=CANCEL,
-                                      created_at=now))
+            session.add(
+                RecoveryToken(
+                    token_hash=_code_hash(cancel_code), request_id=request.id, kind=CANCEL, created_at=now
+                )
+            )
             await events.recovery_status_changed(session, org, request)
-            phone_part = f",申请将账号预留手机号更换为 {mask(new_phone)}" if new_phone and new_phone != owner_phone else ""
-            sms.add(owner_phone, texts.RECOVERY_FILED_OWNER.format(
-                org_name=org.name, phone_part=phone_part, cancel_url=_url(ctx, CANCEL, cancel_code), code=cancel_code,
-            ))
-        audit(session, at=now, action=AuditAction.recovery_requested, subject_org_id=org.id if org else None, ip=ip,
-              request_id=request.id, new_phone=mask(new_phone) if new_phone else None,
-              account_found=account is not None, owner_told=mask(owner_phone) if owner_phone else None)
+            phone_part = (
+                f",申请将账号预留手机号更换为 {mask(new_phone)}"
+                if new_phone and new_phone != owner_phone
+                else ""
+            )
+            sms.add(
+                owner_phone,
+                texts.RECOVERY_FILED_OWNER.format(
+                    org_name=org.name,
+                    phone_part=phone_part,
+                    cancel_url=_url(ctx, CANCEL, cancel_code),
+                    code=cancel_code,
+                ),
+            )
+        audit(
+            session,
+            at=now,
+            action=AuditAction.recovery_requested,
+            subject_org_id=org.id if org else None,
+            ip=ip,
+            request_id=request.id,
+            new_phone=mask(new_phone) if new_phone else None,
+            account_found=account is not None,
+            owner_told=mask(owner_phone) if owner_phone else None,
+        )
     await sms.send(ctx)
     return request.id
 
 
 # --- the operator's view --------------------------------------------------------------------------
 
+
 def _same(a: str | None, b: str | None) -> bool:
     """Equal after NFKC (full-width brackets and letters), without white space, case-insensitive."""
+
     def norm(value: str | None) -> str:
         return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value or "")).casefold()
 
     return bool(a) and bool(b) and norm(a) == norm(b)
 
 
-def view(request: RecoveryRequest, *, org: Organisation | None = None, account: Account | None = None,
-         phone_taken: bool = False) -> dict[str, Any]:
+def view(
+    request: RecoveryRequest,
+    *,
+    org: Organisation | None = None,
+    account: Account | None = None,
+    phone_taken: bool = False,
+) -> dict[str, Any]:
     status = RecoveryStatus(request.status)
     found = org is not None and account is not None
     registered = None
     if found:
-        registered = {"name": org.name, "contact_name": org.contact_name,
-                      "phone_masked": mask(account.phone) if account.phone else None}
+        registered = {
+            "name": org.name,
+            "contact_name": org.contact_name,
+            "phone_masked": mask(account.phone) if account.phone else None,
+        }
     checks = [
-        {"field": "enterprise_name", "label": "企业名称", "claimed": request.enterprise_name,
-         "registered": org.name if found else None, "matches": found and _same(request.enterprise_name, org.name)},
-        {"field": "contact_name", "label": "联系人", "claimed": request.contact_name,
-         "registered": org.contact_name if found else None,
-         "matches": found and _same(request.contact_name, org.contact_name)},
+        {
+            "field": "enterprise_name",
+            "label": "企业名称",
+            "claimed": request.enterprise_name,
+            "registered": org.name if found else None,
+            "matches": found and _same(request.enterprise_name, org.name),
+        },
+        {
+            "field": "contact_name",
+            "label": "联系人",
+            "claimed": request.contact_name,
+            "registered": org.contact_name if found else None,
+            "matches": found and _same(request.contact_name, org.contact_name),
+        },
     ]
     mismatches = ([] if found else ["account"]) + [c["field"] for c in checks if not c["matches"]]
     if phone_taken:
@@ -205,7 +270,8 @@ def view(request: RecoveryRequest, *, org: Organisation | None = None, account: 
 async def _view(session: AsyncSession, request: RecoveryRequest) -> dict[str, Any]:
     org, account = await _owner(session, request.credit_code)
     taken = bool(request.new_phone) and await repo.phone_taken(
-        session, request.new_phone, except_account=account.id if account else None)
+        session, request.new_phone, except_account=account.id if account else None
+    )
     return view(request, org=org, account=account, phone_taken=taken)
 
 
@@ -234,8 +300,10 @@ async def letter(ctx: AuthContext, request_id: uuid.UUID) -> tuple[bytes, str]:
 
 # --- the decision ---------------------------------------------------------------------------------
 
-async def decide(ctx: AuthContext, operator: Principal, request_id: uuid.UUID, *, approve: bool, opinion: str,
-                 ip: str) -> None:
+
+async def decide(
+    ctx: AuthContext, operator: Principal, request_id: uuid.UUID, *, approve: bool, opinion: str, ip: str
+) -> None:
     """Approval starts the cooling-off period; nothing changes on the account until it ends."""
     cancel_code, confirm_code = new_code(), new_code()
     sms = _Sms()
@@ -250,37 +318,66 @@ async def decide(ctx: AuthContext, operator: Principal, request_id: uuid.UUID, *
         owner_phone = account.phone if account else None
         if approve:
             if account is None or org is None:
-                raise Conflict("未找到该统一社会信用代码对应的企业账号，只能驳回", code="recovery_account_not_found")
-            if request.new_phone and await repo.phone_taken(session, request.new_phone, except_account=account.id):
+                raise Conflict(
+                    "未找到该统一社会信用代码对应的企业账号，只能驳回", code="recovery_account_not_found"
+                )
+            if request.new_phone and await repo.phone_taken(
+                session, request.new_phone, except_account=account.id
+            ):
                 raise Conflict("新手机号已被其他账号使用，只能驳回", code="phone_registered")
             request.effective_at = now + timedelta(seconds=ctx.settings.recovery_cooling_off_seconds)
-            session.add_all([
-                RecoveryToken(token_hash=_code_hash(cancel_code), request_id=request.id, kind=CANCEL, created_at=now),
-                RecoveryToken(token_hash=_code_hash(confirm_code), request_id=request.id, kind=CONFIRM,
-                              created_at=now),
-            ])
+            session.add_all(
+                [
+                    RecoveryToken(
+                        token_hash=_code_hash(cancel_code), request_id=request.id, kind=CANCEL, created_at=now
+                    ),
+                    RecoveryToken(
+                        token_hash=_code_hash(confirm_code),
+                        request_id=request.id,
+                        kind=CONFIRM,
+                        created_at=now,
+                    ),
+                ]
+            )
         request.status = (RecoveryStatus.approved if approve else RecoveryStatus.rejected).value
         request.decided_at, request.decided_by, request.opinion = now, operator.account_id, opinion
         if not approve:
             request.closed_at = now
-        audit(session, at=now, action=AuditAction.recovery_decided, result=request.status,
-              actor_account_id=operator.account_id, actor_org_id=operator.org_id,
-              subject_org_id=org.id if org else None, ip=ip, request_id=request.id, approve=approve, opinion=opinion,
-              effective_at=request.effective_at.isoformat() if request.effective_at else None,
-              owner_told=mask(owner_phone) if owner_phone else None,
-              requester_told=mask(request.new_phone) if request.new_phone else None)
+        audit(
+            session,
+            at=now,
+            action=AuditAction.recovery_decided,
+            result=request.status,
+            actor_account_id=operator.account_id,
+            actor_org_id=operator.org_id,
+            subject_org_id=org.id if org else None,
+            ip=ip,
+            request_id=request.id,
+            approve=approve,
+            opinion=opinion,
+            effective_at=request.effective_at.isoformat() if request.effective_at else None,
+            owner_told=mask(owner_phone) if owner_phone else None,
+            requester_told=mask(request.new_phone) if request.new_phone else None,
+        )
         if org is not None and account is not None:
             await events.recovery_status_changed(session, org, request)
         if approve:
             effective = _beijing(request.effective_at)
             replaced = request.new_phone and request.new_phone != owner_phone
-            sms.add(owner_phone, texts.RECOVERY_APPROVED_OWNER.format(
-                org_name=org.name, effective=effective,
-                phone_part=f",届时登录密码将重置、预留手机号将更换为 {mask(request.new_phone)}" if replaced
-                else ",届时登录密码将重置",
-                cancel_code=cancel_code, cancel_url=_url(ctx, CANCEL, cancel_code),
-                confirm_code=confirm_code, confirm_url=_url(ctx, CONFIRM, confirm_code),
-            ))
+            sms.add(
+                owner_phone,
+                texts.RECOVERY_APPROVED_OWNER.format(
+                    org_name=org.name,
+                    effective=effective,
+                    phone_part=f",届时登录密码将重置、预留手机号将更换为 {mask(request.new_phone)}"
+                    if replaced
+                    else ",届时登录密码将重置",
+                    cancel_code=cancel_code,
+                    cancel_url=_url(ctx, CANCEL, cancel_code),
+                    confirm_code=confirm_code,
+                    confirm_url=_url(ctx, CONFIRM, confirm_code),
+                ),
+            )
             if replaced:
                 sms.add(request.new_phone, texts.RECOVERY_APPROVED_REQUESTER.format(effective=effective))
         else:
@@ -292,12 +389,18 @@ async def decide(ctx: AuthContext, operator: Principal, request_id: uuid.UUID, *
 
 # --- the owner's answer: cancel or confirm --------------------------------------------------------
 
+
 def owner_view(request: RecoveryRequest) -> dict[str, Any]:
     status = RecoveryStatus(request.status)
     return {
-        "id": request.id, "status": status.value, "status_label": status.label, "created_at": request.created_at,
-        "claimed_name": request.enterprise_name, "claimed_contact": request.contact_name,
-        "new_phone": mask(request.new_phone) if request.new_phone else None, "effective_at": request.effective_at,
+        "id": request.id,
+        "status": status.value,
+        "status_label": status.label,
+        "created_at": request.created_at,
+        "claimed_name": request.enterprise_name,
+        "claimed_contact": request.contact_name,
+        "new_phone": mask(request.new_phone) if request.new_phone else None,
+        "effective_at": request.effective_at,
     }
 
 
@@ -311,18 +414,38 @@ async def open_for_owner(ctx: AuthContext, principal: Principal) -> list[dict[st
         return [owner_view(r) for r in await repo.open_recoveries_naming(session, org.credit_code)]
 
 
-async def _cancel(session: AsyncSession, ctx: AuthContext, request: RecoveryRequest, *, via: RecoveryClosedVia,
-                  now: datetime, ip: str, actor: Principal | None, sms: _Sms) -> dict[str, Any]:
+async def _cancel(
+    session: AsyncSession,
+    ctx: AuthContext,
+    request: RecoveryRequest,
+    *,
+    via: RecoveryClosedVia,
+    now: datetime,
+    ip: str,
+    actor: Principal | None,
+    sms: _Sms,
+) -> dict[str, Any]:
     status = RecoveryStatus(request.status)
     if not status.open:
-        raise Conflict(f"该申请{status.label}，无需撤销", code="recovery_not_open", details={"status": status.value})
+        raise Conflict(
+            f"该申请{status.label}，无需撤销", code="recovery_not_open", details={"status": status.value}
+        )
     org, account = await _owner(session, request.credit_code)
     request.status = RecoveryStatus.cancelled.value
     request.closed_at, request.closed_via = now, via.value
-    audit(session, at=now, action=AuditAction.recovery_cancelled, result="cancelled",
-          actor_account_id=actor.account_id if actor else None, actor_org_id=actor.org_id if actor else None,
-          subject_org_id=org.id if org else None, ip=ip, request_id=request.id, via=via.value,
-          status_before=status.value)
+    audit(
+        session,
+        at=now,
+        action=AuditAction.recovery_cancelled,
+        result="cancelled",
+        actor_account_id=actor.account_id if actor else None,
+        actor_org_id=actor.org_id if actor else None,
+        subject_org_id=org.id if org else None,
+        ip=ip,
+        request_id=request.id,
+        via=via.value,
+        status_before=status.value,
+    )
     if org is not None:
         await events.recovery_status_changed(session, org, request)
         text = texts.RECOVERY_CANCELLED.format(org_name=org.name)
@@ -331,8 +454,9 @@ async def _cancel(session: AsyncSession, ctx: AuthContext, request: RecoveryRequ
     return {"id": request.id, "status": request.status, "status_label": RecoveryStatus.cancelled.label}
 
 
-async def cancel_as_owner(ctx: AuthContext, principal: Principal, request_id: uuid.UUID, *, ip: str
-                          ) -> dict[str, Any]:
+async def cancel_as_owner(
+    ctx: AuthContext, principal: Principal, request_id: uuid.UUID, *, ip: str
+) -> dict[str, Any]:
     """The signed-in enterprise refuses a request naming it. Another enterprise's request is not found."""
     sms = _Sms()
     async with ctx.db.transaction() as session:
@@ -341,8 +465,16 @@ async def cancel_as_owner(ctx: AuthContext, principal: Principal, request_id: uu
         request = await repo.recovery_request(session, request_id, for_update=True)
         if request is None or org is None or request.credit_code != org.credit_code:
             raise NotFound("申请不存在", code="recovery_request_not_found")
-        result = await _cancel(session, ctx, request, via=RecoveryClosedVia.owner_session, now=now, ip=ip,
-                               actor=principal, sms=sms)
+        result = await _cancel(
+            session,
+            ctx,
+            request,
+            via=RecoveryClosedVia.owner_session,
+            now=now,
+            ip=ip,
+            actor=principal,
+            sms=sms,
+        )
     await sms.send(ctx)
     return result
 
@@ -355,8 +487,9 @@ async def cancel_with_code(ctx: AuthContext, *, code: str, ip: str) -> dict[str,
         request = await repo.recovery_by_token(session, _code_hash(code), CANCEL)
         if request is None:
             raise NotFound("撤销码不正确，请核对短信中的撤销码", code="recovery_code_invalid")
-        result = await _cancel(session, ctx, request, via=RecoveryClosedVia.owner_sms_code, now=now, ip=ip,
-                               actor=None, sms=sms)
+        result = await _cancel(
+            session, ctx, request, via=RecoveryClosedVia.owner_sms_code, now=now, ip=ip, actor=None, sms=sms
+        )
     await sms.send(ctx)
     return result
 
@@ -370,10 +503,19 @@ async def confirm_with_code(ctx: AuthContext, *, code: str, ip: str) -> dict[str
             raise NotFound("确认码不正确，请核对短信中的确认码", code="recovery_code_invalid")
         status = RecoveryStatus(request.status)
         if status is not RecoveryStatus.approved:
-            raise Conflict(f"该申请{status.label}，无需确认", code="recovery_not_open", details={"status": status.value})
+            raise Conflict(
+                f"该申请{status.label}，无需确认", code="recovery_not_open", details={"status": status.value}
+            )
         org, _ = await _owner(session, request.credit_code)
-        audit(session, at=now, action=AuditAction.recovery_confirmed, subject_org_id=org.id if org else None, ip=ip,
-              request_id=request.id, via=RecoveryClosedVia.current_phone_confirmed.value)
+        audit(
+            session,
+            at=now,
+            action=AuditAction.recovery_confirmed,
+            subject_org_id=org.id if org else None,
+            ip=ip,
+            request_id=request.id,
+            via=RecoveryClosedVia.current_phone_confirmed.value,
+        )
         request_id = request.id
     await apply(ctx, request_id, via=RecoveryClosedVia.current_phone_confirmed, ip=ip)
     async with ctx.db.session() as session:
@@ -384,7 +526,10 @@ async def confirm_with_code(ctx: AuthContext, *, code: str, ip: str) -> dict[str
 
 # --- taking effect --------------------------------------------------------------------------------
 
-async def apply(ctx: AuthContext, request_id: uuid.UUID, *, via: RecoveryClosedVia, ip: str | None = None) -> bool:
+
+async def apply(
+    ctx: AuthContext, request_id: uuid.UUID, *, via: RecoveryClosedVia, ip: str | None = None
+) -> bool:
     """Make an approved request take effect. Idempotent: under the row lock, a request that is no longer
     approved (applied by another poller, cancelled meanwhile) or whose period has not ended is left alone."""
     password = generate_password()
@@ -397,7 +542,9 @@ async def apply(ctx: AuthContext, request_id: uuid.UUID, *, via: RecoveryClosedV
         request = await repo.recovery_request(session, request_id, for_update=True)
         if request is None or request.status != RecoveryStatus.approved.value:
             return False
-        if via is RecoveryClosedVia.cooling_off_elapsed and (request.effective_at is None or request.effective_at > now):
+        if via is RecoveryClosedVia.cooling_off_elapsed and (
+            request.effective_at is None or request.effective_at > now
+        ):
             return False
         org = await repo.organisation_by_credit_code(session, request.credit_code)
         account = await repo.enterprise_account(session, org.id, for_update=True) if org else None
@@ -407,11 +554,22 @@ async def apply(ctx: AuthContext, request_id: uuid.UUID, *, via: RecoveryClosedV
             return True
         await repo.organisation(session, org.id, for_update=True)
         old_phone = account.phone
-        if request.new_phone and await repo.phone_taken(session, request.new_phone, except_account=account.id):
+        if request.new_phone and await repo.phone_taken(
+            session, request.new_phone, except_account=account.id
+        ):
             request.status, request.closed_at = RecoveryStatus.cancelled.value, now
             request.closed_via = RecoveryClosedVia.phone_taken.value
-            audit(session, at=now, action=AuditAction.recovery_applied, result="failure", subject_org_id=org.id,
-                  ip=ip, request_id=request.id, reason="new_phone_taken", new_phone=mask(request.new_phone))
+            audit(
+                session,
+                at=now,
+                action=AuditAction.recovery_applied,
+                result="failure",
+                subject_org_id=org.id,
+                ip=ip,
+                request_id=request.id,
+                reason="new_phone_taken",
+                new_phone=mask(request.new_phone),
+            )
             await events.recovery_status_changed(session, org, request)
             text = texts.RECOVERY_CANCELLED.format(org_name=org.name)
             sms.add(old_phone, text)
@@ -427,26 +585,58 @@ async def apply(ctx: AuthContext, request_id: uuid.UUID, *, via: RecoveryClosedV
             account.password_set_at = now
             sids = await repo.revoke_sessions(session, account_id=account.id, at=now, reason="recovery")
             account_id = account.id
-            request.status, request.closed_at, request.closed_via = RecoveryStatus.completed.value, now, via.value
+            request.status, request.closed_at, request.closed_via = (
+                RecoveryStatus.completed.value,
+                now,
+                via.value,
+            )
             target = account.phone
-            audit(session, at=now, action=AuditAction.recovery_applied, result="completed", subject_org_id=org.id,
-                  ip=ip, request_id=request.id, via=via.value, password_sms_to=mask(target) if target else None,
-                  sessions_ended=len(sids))
+            audit(
+                session,
+                at=now,
+                action=AuditAction.recovery_applied,
+                result="completed",
+                subject_org_id=org.id,
+                ip=ip,
+                request_id=request.id,
+                via=via.value,
+                password_sms_to=mask(target) if target else None,
+                sessions_ended=len(sids),
+            )
             if replaced:
-                audit(session, at=now, action=AuditAction.phone_changed, subject_org_id=org.id, ip=ip,
-                      via="recovery", request_id=request.id, old_phone=mask(old_phone) if old_phone else None,
-                      new_phone=mask(request.new_phone), decided_by=request.decided_by)
+                audit(
+                    session,
+                    at=now,
+                    action=AuditAction.phone_changed,
+                    subject_org_id=org.id,
+                    ip=ip,
+                    via="recovery",
+                    request_id=request.id,
+                    old_phone=mask(old_phone) if old_phone else None,
+                    new_phone=mask(request.new_phone),
+                    decided_by=request.decided_by,
+                )
                 profile = await repo.profile(session, org.id)
                 if profile is None:
                     profile = EnterpriseProfile(org_id=org.id)
                     session.add(profile)
                 await session.flush()
                 await events.enterprise_updated(session, ctx, org, profile)
-                sms.add(old_phone, texts.RECOVERY_PHONE_REPLACED_OLD.format(
-                    org_name=org.name, new_phone=mask(request.new_phone)))
+                sms.add(
+                    old_phone,
+                    texts.RECOVERY_PHONE_REPLACED_OLD.format(
+                        org_name=org.name, new_phone=mask(request.new_phone)
+                    ),
+                )
             await events.recovery_status_changed(session, org, request)
-            sms.add(target, texts.RECOVERY_APPROVED.format(
-                login_name=account.login_name, password=password, days=ctx.settings.generated_password_days))
+            sms.add(
+                target,
+                texts.RECOVERY_APPROVED.format(
+                    login_name=account.login_name,
+                    password=password,
+                    days=ctx.settings.generated_password_days,
+                ),
+            )
     if account_id is not None:
         await tokens.refuse_account(ctx, account_id)
         await tokens.refuse_sessions(ctx, sids)

@@ -57,7 +57,9 @@ async def sms_requested(ctx: AuthContext, ip: str) -> None:
 async def check_sms(ctx: AuthContext, ip: str) -> None:
     wait = await _throttle(ctx).wait(f"sms:{fingerprint(ip)}", *_address_scopes(ip))
     if wait:
-        raise RateLimited(f"验证码请求过于频繁，请 {wait} 秒后再试", retry_after=wait, code="too_many_attempts")
+        raise RateLimited(
+            f"验证码请求过于频繁，请 {wait} 秒后再试", retry_after=wait, code="too_many_attempts"
+        )
 
 
 async def account_wait(ctx: AuthContext, subject: str) -> int:

@@ -70,13 +70,23 @@ async def access_token(ctx: AuthContext, account: Account, org: Organisation, si
     )
 
 
-async def open_session(session: AsyncSession, ctx: AuthContext, *, account: Account, org: Organisation,
-                       ip: str | None, now: datetime) -> tuple[str, str]:
+async def open_session(
+    session: AsyncSession,
+    ctx: AuthContext,
+    *,
+    account: Account,
+    org: Organisation,
+    ip: str | None,
+    now: datetime,
+) -> tuple[str, str]:
     """A new session row and its first refresh token; returns (sid, refresh token)."""
     sid = secrets.token_hex(16)
     session.add(
         LoginSession(
-            id=sid, account_id=account.id, ip=ip, created_at=now,
+            id=sid,
+            account_id=account.id,
+            ip=ip,
+            created_at=now,
             expires_at=now + timedelta(days=ctx.settings.refresh_token_days),
         )
     )

@@ -195,7 +195,11 @@ FILE_RESPONSES = {
 
 
 @router.get(
-    "", response_model=CertificatePage, operation_id="listCertificates", summary="证书列表", responses=FORERUNNER_GATE
+    "",
+    response_model=CertificatePage,
+    operation_id="listCertificates",
+    summary="证书列表",
+    responses=FORERUNNER_GATE,
 )
 async def list_certificates(
     principal: CurrentPrincipal,
@@ -363,8 +367,11 @@ async def verify_document(
 @public_router.get(STYLESHEET_PATH, include_in_schema=False)
 async def verify_stylesheet() -> Response:
     """The verification page's stylesheet (same origin; no inline style for the CSP to allow)."""
-    return Response(stylesheet(), media_type="text/css; charset=utf-8",
-                    headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
+    return Response(
+        stylesheet(),
+        media_type="text/css; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @public_router.get("/verify/{code}", response_class=HTMLResponse, include_in_schema=False)
@@ -373,8 +380,13 @@ async def verify_html(code: str, request: Request, session: SessionDep, runtime:
     nobody issued."""
     result = await _lookup(request, session, runtime, code[:64])
     return HTMLResponse(
-        verify_page(result, code), status_code=200 if result else 404,
-        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"},
+        verify_page(result, code),
+        status_code=200 if result else 404,
+        headers={
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        },
     )
 
 

@@ -182,7 +182,10 @@ async def download_file(runtime: RuntimeDep, token: str) -> Response:
     """The link itself is the proof of the access check made when it was handed out (≤ 15 minutes)."""
     # Only evidence links, signed by this service, open anything here (a link names its bucket).
     target = verify_download(
-        runtime.settings.download_secret, token, service=runtime.settings.service_name, bucket=service.EVIDENCE_BUCKET
+        runtime.settings.download_secret,
+        token,
+        service=runtime.settings.service_name,
+        bucket=service.EVIDENCE_BUCKET,
     )
     data = await files.get(runtime, target["bucket"], target["key"])
     return Response(

@@ -64,7 +64,10 @@ class BrandOut(BaseModel):
     @classmethod
     def of(cls, b: Brand) -> BrandOut:
         return cls(
-            id=b.brand_id, name=b.name, story=b.story, has_logo=bool(b.logo_key),
+            id=b.brand_id,
+            name=b.name,
+            story=b.story,
+            has_logo=bool(b.logo_key),
             logo_url=logo_url(b.brand_id) if b.logo_key else None,
         )
 
