@@ -439,3 +439,16 @@ async def test_signing_key_rotation_with_key_ids_and_several_public_keys():
     )
     with pytest.raises(Unauthorized):
         await both.verify(forged)
+
+
+def test_principal_and_settings_carry_enums_that_still_equal_their_strings():
+    from kit.security import OrgType, Principal
+    from kit.settings import Env
+
+    principal = Principal(uuid.uuid4(), uuid.uuid4(), "agency", "某评估机构", "sid")
+    assert principal.org_type is OrgType.agency and principal.org_type == "agency"
+    assert principal.org_type.label == "评估机构"
+    with pytest.raises(ValueError):
+        Principal(uuid.uuid4(), uuid.uuid4(), "admin", "x", "sid")
+    settings = ServiceSettings(**{**STRONG, "env": "test"})
+    assert settings.env is Env.test and settings.env == "test" and f"{settings.env}" == "test"

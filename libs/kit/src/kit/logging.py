@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -41,18 +42,18 @@ def _scrub(value: Any) -> Any:
     return value
 
 
-def _scrub_processor(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _scrub_processor(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     return _scrub(event_dict)
 
 
-def _add_request_id(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _add_request_id(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     rid = request_id_var.get()
     if rid and "request_id" not in event_dict:
         event_dict["request_id"] = rid
     return event_dict
 
 
-def _add_service(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _add_service(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     if _service is not None:
         event_dict.setdefault("service", _service)
     return event_dict

@@ -10,7 +10,9 @@ from kit.errors import RateLimited
 async def hit(redis: Redis, key: str, *, limit: int, window_seconds: int) -> tuple[int, int]:
     """Count one hit; returns (count in window, seconds until the window ends)."""
     async with redis.pipeline(transaction=True) as pipe:
-        pipe.incr(key).expire(key, window_seconds, nx=True).ttl(key)
+        pipe.incr(key)
+        pipe.expire(key, window_seconds, nx=True)
+        pipe.ttl(key)
         count, _, ttl = await pipe.execute()
     return int(count), int(ttl if ttl and ttl > 0 else window_seconds)
 

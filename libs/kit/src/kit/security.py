@@ -10,9 +10,11 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import jwt
 from cachetools import LRUCache
@@ -24,8 +26,28 @@ from redis.asyncio import Redis
 from kit.errors import Forbidden, NotFound, Unauthorized, Unavailable
 
 ALGORITHMS = ["EdDSA"]
-OrgType = Literal["enterprise", "agency", "working_group", "operator"]
-ORG_TYPES: tuple[str, ...] = ("enterprise", "agency", "working_group", "operator")
+
+
+class OrgType(StrEnum):
+    """The kinds of organisation an account belongs to (the token's ``org_type``). A StrEnum: members equal
+    their values, so a comparison with the plain string still holds."""
+
+    enterprise = "enterprise"
+    agency = "agency"
+    working_group = "working_group"
+    operator = "operator"
+
+    @property
+    def label(self) -> str:
+        return {
+            "enterprise": "企业",
+            "agency": "评估机构",
+            "working_group": "工作组",
+            "operator": "运营人员",
+        }[self]
+
+
+ORG_TYPES: tuple[str, ...] = tuple(OrgType)
 
 REVOKED_SESSION = "lp:revoked:sid:{sid}"
 REVOKED_BEFORE = "lp:revoked:acct:{account_id}"
@@ -35,16 +57,16 @@ REVOKED_BEFORE = "lp:revoked:acct:{account_id}"
 class Principal:
     account_id: uuid.UUID
     org_id: uuid.UUID
-    org_type: str
+    org_type: OrgType
     org_name: str
     session_id: str
     forerunner_verified: bool = False
     must_change_password: bool = False
     claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    @property
-    def is_enterprise(self) -> bool:
-        return self.org_type == "enterprise"
+    def __post_init__(self) -> None:
+        # A principal built from a plain string (tests, internal callers) still carries the enum member.
+        object.__setattr__(self, "org_type", OrgType(self.org_type))
 
 
 def generate_keypair() -> tuple[bytes, bytes]:
@@ -97,9 +119,10 @@ def load_public_keys(pem: bytes) -> dict[str, Ed25519PublicKey]:
 
 class TokenIssuer:
     def __init__(self, private_key_pem: bytes, *, issuer: str, audience: str, access_ttl: int = 900) -> None:
-        self._key = serialization.load_pem_private_key(private_key_pem, password=None)
-        if not isinstance(self._key, Ed25519PrivateKey):
+        key = serialization.load_pem_private_key(private_key_pem, password=None)
+        if not isinstance(key, Ed25519PrivateKey):
             raise ValueError("the JWT signing key must be an Ed25519 key")
+        self._key = key
         # Named in every token's header, so verifiers holding several public keys pick the right one.
         self.kid = key_id(self._key.public_key())
         self.issuer = issuer
@@ -224,7 +247,7 @@ class TokenVerifier:
             return Principal(
                 account_id=uuid.UUID(claims["sub"]),
                 org_id=uuid.UUID(claims["org"]),
-                org_type=claims["org_type"],
+                org_type=OrgType(claims["org_type"]),
                 org_name=claims.get("name", ""),
                 session_id=claims["sid"],
                 forerunner_verified=bool(claims.get("fv")),
@@ -288,7 +311,7 @@ async def optional_principal(
     return None if principal.must_change_password else principal
 
 
-def require_org(*org_types: str):
+def require_org(*org_types: OrgType) -> Callable[..., Awaitable[Principal]]:
     """Dependency factory: the caller must belong to one of these organisation types (403 otherwise)."""
 
     async def _dep(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
@@ -300,7 +323,7 @@ def require_org(*org_types: str):
 
 
 def require_forerunner_verified(principal: Principal) -> None:
-    if principal.org_type == "enterprise" and not principal.forerunner_verified:
+    if principal.org_type is OrgType.enterprise and not principal.forerunner_verified:
         raise Forbidden("请先完成领跑者企业身份认证", code="forerunner_auth_required")
 
 
@@ -315,7 +338,7 @@ async def require_internal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 PendingPrincipal = Annotated[Principal, Depends(principal_pending_change)]
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
-EnterprisePrincipal = Annotated[Principal, Depends(require_org("enterprise"))]
-AgencyPrincipal = Annotated[Principal, Depends(require_org("agency"))]
-WorkingGroupPrincipal = Annotated[Principal, Depends(require_org("working_group"))]
-OperatorPrincipal = Annotated[Principal, Depends(require_org("operator"))]
+EnterprisePrincipal = Annotated[Principal, Depends(require_org(OrgType.enterprise))]
+AgencyPrincipal = Annotated[Principal, Depends(require_org(OrgType.agency))]
+WorkingGroupPrincipal = Annotated[Principal, Depends(require_org(OrgType.working_group))]
+OperatorPrincipal = Annotated[Principal, Depends(require_org(OrgType.operator))]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from enum import StrEnum
 from pathlib import Path
 from typing import ClassVar, Literal
 from urllib.parse import urlsplit
@@ -19,6 +20,14 @@ DEV_S3_SECRET = "lpdevsecret"
 
 
 MIN_SECRET_BYTES = 32
+
+
+class Env(StrEnum):
+    """``LP_ENV``. A StrEnum: ``settings.env == "production"`` still holds."""
+
+    development = "development"
+    test = "test"
+    production = "production"
 
 
 def short_secret(value: str) -> bool:
@@ -69,7 +78,7 @@ class ServiceSettings(BaseSettings):
     uses_database: ClassVar[bool] = True
     uses_broker: ClassVar[bool] = True
 
-    env: Literal["development", "test", "production"] = "development"
+    env: Env = Env.development
     service_name: str = "service"
     log_level: str = "INFO"
 
@@ -134,7 +143,7 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> ServiceSettings:
-        if self.env != "production":
+        if self.env is not Env.production:
             return self
         defaults = {
             "LP_INTERNAL_TOKEN": self.internal_token == DEV_INTERNAL_TOKEN,
@@ -156,7 +165,7 @@ class ServiceSettings(BaseSettings):
 
     @property
     def serve_openapi(self) -> bool:
-        return self.env != "production" or self.openapi_enabled
+        return self.env is not Env.production or self.openapi_enabled
 
     @property
     def exchange_name(self) -> str:

@@ -33,7 +33,9 @@ class CaptureSms:
         key = CAPTURE_KEY.format(phone=phone)
         record = json.dumps({"phone": phone, "text": text, "sent_at": time.time()}, ensure_ascii=False)
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.lpush(key, record).ltrim(key, 0, self.keep - 1).expire(key, 86400)
+            pipe.lpush(key, record)
+            pipe.ltrim(key, 0, self.keep - 1)
+            pipe.expire(key, 86400)
             await pipe.execute()
         log.info("sms_captured", phone=mask(phone), length=len(text))
 

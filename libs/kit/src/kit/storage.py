@@ -6,13 +6,22 @@ from __future__ import annotations
 import asyncio
 import io
 import uuid
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 
+import structlog
 import urllib3
 from minio import Minio
 from minio.error import S3Error
 
-from kit.errors import NotFound
+from kit.errors import AppError, NotFound, Unavailable
+
+log = structlog.get_logger("kit.storage")
+
+
+class StorageUnavailable(Unavailable):
+    code = "storage_unavailable"
+    message = "文件存储暂不可用，请稍后重试"
 
 
 def new_key(prefix: str, suffix: str = "") -> str:
@@ -63,7 +72,7 @@ class Storage:
         data: bytes,
         *,
         content_type: str,
-        metadata: dict[str, str] | None = None,
+        metadata: Mapping[str, str | list[str] | tuple[str]] | None = None,
     ) -> None:
         await asyncio.to_thread(
             self.client.put_object,
@@ -72,7 +81,7 @@ class Storage:
             io.BytesIO(data),
             len(data),
             content_type=content_type,
-            metadata=metadata,
+            metadata=dict(metadata) if metadata is not None else None,
         )
 
     async def get(self, bucket: str, key: str) -> bytes:
@@ -94,23 +103,63 @@ class Storage:
     async def delete(self, bucket: str, key: str) -> None:
         await asyncio.to_thread(self.client.remove_object, bucket, key)
 
-    async def presigned_get(
-        self,
-        bucket: str,
-        key: str,
-        *,
-        expires: timedelta = timedelta(minutes=10),
-        filename: str | None = None,
-    ) -> str:
-        headers = None
-        if filename:
-            from urllib.parse import quote
-
-            headers = {"response-content-disposition": f"attachment; filename*=UTF-8''{quote(filename)}"}
-        return await asyncio.to_thread(
-            self.client.presigned_get_object, bucket, key, expires=expires, response_headers=headers
-        )
-
     async def ping(self) -> bool:
         await asyncio.to_thread(self.client.list_buckets)
         return True
+
+
+# Safe use from a use case: the store being away (or not configured) is a 503 for the caller, never a 500,
+# and an object left behind by a deletion is logged, never turned into an error after the commit.
+
+
+def _available(storage: Storage | None, message: str | None) -> Storage:
+    if storage is None:
+        raise StorageUnavailable(message)
+    return storage
+
+
+async def store(
+    storage: Storage | None,
+    bucket: str,
+    key: str,
+    data: bytes,
+    *,
+    content_type: str,
+    metadata: Mapping[str, str] | None = None,
+    message: str | None = None,
+) -> None:
+    """Put an object; any failure of the store answers 503 ``storage_unavailable`` (with ``message`` when
+    given). Nothing was recorded yet, so the client may simply retry."""
+    try:
+        await _available(storage, message).put(
+            bucket, key, data, content_type=content_type, metadata=metadata
+        )
+    except AppError:
+        raise
+    except Exception as exc:
+        log.warning("storage_put_failed", bucket=bucket, error=type(exc).__name__)
+        raise StorageUnavailable(message) from exc
+
+
+async def load(storage: Storage | None, bucket: str, key: str, *, message: str | None = None) -> bytes:
+    """Get an object: 404 ``file_not_found`` when it is missing, 503 ``storage_unavailable`` when the store
+    fails."""
+    try:
+        return await _available(storage, message).get(bucket, key)
+    except AppError:
+        raise
+    except Exception as exc:
+        log.warning("storage_get_failed", bucket=bucket, error=type(exc).__name__)
+        raise StorageUnavailable(message) from exc
+
+
+async def discard(storage: Storage | None, bucket: str, keys: Iterable[str | None]) -> None:
+    """Delete objects whose rows are gone (or were never written): they are unreachable already, so a
+    failure only leaks space and is logged, never raised."""
+    for key in keys:
+        if not key:
+            continue
+        try:
+            await _available(storage, None).delete(bucket, key)
+        except Exception as exc:
+            log.warning("storage_delete_failed", bucket=bucket, key=key, error=type(exc).__name__)

@@ -118,8 +118,9 @@ def _check_image(data: bytes, kind: str, max_pixels: int, what: str) -> CheckedF
             img = ImageOps.exif_transpose(original)
             # Re-encode from pixels only: no EXIF, no text chunks, no trailing payload survives.
             clean = Image.frombytes(img.mode, img.size, img.tobytes())
-            if img.mode == "P" and img.getpalette():
-                clean.putpalette(img.getpalette())
+            palette = img.getpalette()
+            if img.mode == "P" and palette:
+                clean.putpalette(palette)
             out = io.BytesIO()
             if kind == "jpeg":
                 if clean.mode not in ("RGB", "L"):

@@ -189,7 +189,8 @@ class Consumer:
                 handled = await self._handle_outlasting_outages(envelope)
             except Exception as exc:
                 tracing.mark_failed(span, exc)
-                attempts = int((message.headers or {}).get("x-delivery-count", 0) or 0) + 1
+                delivered = (message.headers or {}).get("x-delivery-count", 0) or 0
+                attempts = (int(delivered) if isinstance(delivered, int | str) else 0) + 1
                 log.warning(
                     "event_handler_failed",
                     consumer=self.name,

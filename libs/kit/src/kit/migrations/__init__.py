@@ -21,6 +21,8 @@ from kit.bus.tables import bus_metadata
 
 def service_dir(service: str) -> Path:
     module = importlib.import_module(service)
+    if module.__file__ is None:
+        raise ValueError(f"{service} is not a service package")
     return Path(module.__file__).resolve().parents[2]  # services/<name>/src/<name>/__init__.py
 
 
@@ -70,7 +72,7 @@ def run_env(target_metadata: MetaData) -> None:
 
     async def _online() -> None:
         section = config.get_section(config.config_ini_section, {})
-        section["sqlalchemy.url"] = config.get_main_option("sqlalchemy.url") or url
+        section["sqlalchemy.url"] = config.get_main_option("sqlalchemy.url") or url or ""
         engine = async_engine_from_config(section, prefix="sqlalchemy.", poolclass=pool.NullPool)
         async with engine.connect() as connection:
             await connection.run_sync(_run_sync, target)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from fastapi import FastAPI
 from kit.migrations import upgrade
 from kit.security import TokenIssuer, generate_keypair
 from kit.settings import DEV_S3_KEY, DEV_S3_SECRET
+from kit.testing import factories
+from kit.testing.factories import Org
 from kit.testing.s3server import free_port, start_s3_server
 
 PG_ADMIN = os.environ.get("LP_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -29,7 +32,7 @@ KNOWN_CONSUMERS = ("auth", "notify", "benchmark", "declaration", "certificate", 
 
 
 @pytest.fixture(scope="session")
-def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> str:
+def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     existing = os.environ.get("LP_TEST_S3_ENDPOINT")
     if existing:
         yield existing
@@ -86,7 +89,13 @@ def make_token(token_issuer: TokenIssuer) -> Callable[..., str]:
 
 
 @pytest.fixture(scope="session")
-def bus_namespace() -> str:
+def make_org(make_token: Callable[..., str]) -> Callable[..., Org]:
+    """``make_org("enterprise", "某公司", forerunner_verified=True)``: a new organisation with a token."""
+    return functools.partial(factories.make_org, make_token)
+
+
+@pytest.fixture(scope="session")
+def bus_namespace() -> Iterator[str]:
     namespace = f"lpt{uuid.uuid4().hex[:8]}"
     yield namespace
 
@@ -97,7 +106,7 @@ def bus_namespace() -> str:
             return
         async with connection:
             channel = await connection.channel()
-            for name in (*KNOWN_CONSUMERS, *_extra_consumers):
+            for name in KNOWN_CONSUMERS:
                 for queue in (f"{namespace}.{name}", f"{namespace}.{name}.dlq"):
                     try:
                         await channel.queue_delete(queue)
@@ -110,14 +119,6 @@ def bus_namespace() -> str:
                     channel = await connection.channel()
 
     asyncio.run(_cleanup())
-
-
-_extra_consumers: list[str] = []
-
-
-def register_test_consumer(name: str) -> None:
-    """Ad-hoc consumer names used by a test, so the session cleanup deletes their queues too."""
-    _extra_consumers.append(name)
 
 
 async def create_database(name: str) -> None:
@@ -139,7 +140,7 @@ async def drop_database(name: str) -> None:
 @pytest.fixture(scope="session")
 def service_env(
     s3_endpoint: str, jwt_keys: dict[str, Path], bus_namespace: str
-) -> Callable[..., dict[str, Any]]:
+) -> Iterator[Callable[..., dict[str, Any]]]:
     """``service_env("auth")`` makes a fresh migrated database for that service and returns the settings
     keyword arguments (database, broker namespace, Redis, S3, keys) for its Settings class."""
     made: list[str] = []

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+from collections.abc import Coroutine
+from typing import Any
 
 from kit.testing.s3server import free_port
 
@@ -23,7 +25,7 @@ class TcpProxy:
         self._writers: set[asyncio.StreamWriter] = set()
         self._thread.start()
 
-    def _call(self, coro) -> None:  # type: ignore[no-untyped-def]
+    def _call(self, coro: Coroutine[Any, Any, Any]) -> None:
         asyncio.run_coroutine_threadsafe(coro, self._loop).result(10)
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
