@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import ipaddress
 import ssl
@@ -16,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from kit.settings import DEV_S3_KEY, DEV_S3_SECRET, ServiceSettings
 from kit.storage import Storage
-from kit.testing.s3server import free_port
+from kit.testing.tcpproxy import TcpProxy
 
 
 def _ca_and_leaf(tmp_path):
@@ -77,34 +76,18 @@ def _ca_and_leaf(tmp_path):
     return ca_file, cert_file, key_file
 
 
-async def _tls_front(s3_endpoint: str, cert_file, key_file) -> tuple[asyncio.AbstractServer, int]:
+def _tls_front(s3_endpoint: str, cert_file, key_file) -> TcpProxy:
     """TLS in front of the test S3 server, as the MinIO tenant serves it."""
     host, port = s3_endpoint.rsplit(":", 1)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
-
-    async def pipe(reader, writer):
-        try:
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            writer.close()
-
-    async def handle(reader, writer):
-        up_reader, up_writer = await asyncio.open_connection(host, int(port))
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
-
-    listen = free_port()
-    server = await asyncio.start_server(handle, "127.0.0.1", listen, ssl=context)
-    return server, listen
+    return TcpProxy(host, int(port), ssl=context).start()
 
 
 async def test_s3_over_tls_trusts_the_mounted_ca_and_only_with_it(tmp_path, s3_endpoint):
     ca_file, cert_file, key_file = _ca_and_leaf(tmp_path)
-    server, port = await _tls_front(s3_endpoint, cert_file, key_file)
+    front = _tls_front(s3_endpoint, cert_file, key_file)
+    port = front.port
     bucket = f"tls-{uuid.uuid4().hex[:8]}"
     try:
         trusting = Storage(
@@ -129,7 +112,7 @@ async def test_s3_over_tls_trusts_the_mounted_ca_and_only_with_it(tmp_path, s3_e
             caught.value
         )
     finally:
-        server.close()
+        front.close()
 
 
 def test_a_ca_file_that_is_not_there_is_refused_at_start(tmp_path):

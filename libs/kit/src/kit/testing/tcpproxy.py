@@ -1,11 +1,13 @@
 """A TCP forwarder a test can switch off and on: it stands between processes under test and a shared
 dependency (Redis, the broker, another service), so an outage of that dependency can be played without
-stopping the dependency itself."""
+stopping the dependency itself. With ``ssl`` it also terminates TLS in front of a plain dependency, as a
+TLS-serving deployment of it would (the test S3 server behind a private CA)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl as ssl_module
 import threading
 from collections.abc import Coroutine
 from typing import Any
@@ -14,9 +16,17 @@ from kit.testing.s3server import free_port
 
 
 class TcpProxy:
-    def __init__(self, target_host: str, target_port: int, *, port: int | None = None) -> None:
+    def __init__(
+        self,
+        target_host: str,
+        target_port: int,
+        *,
+        port: int | None = None,
+        ssl: ssl_module.SSLContext | None = None,
+    ) -> None:
         self.target = (target_host, target_port)
         self.port = port or free_port()
+        self._ssl = ssl
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, daemon=True, name=f"tcpproxy-{self.port}"
@@ -51,7 +61,9 @@ class TcpProxy:
             self._writers -= {writer, up_writer}
 
     async def _start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port, reuse_address=True)
+        self._server = await asyncio.start_server(
+            self._handle, "127.0.0.1", self.port, reuse_address=True, ssl=self._ssl
+        )
 
     async def _stop(self) -> None:
         if self._server is not None:
