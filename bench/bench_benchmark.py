@@ -27,8 +27,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchmark.demo import load_demo
-from benchmark.demo_data import PRODUCTS
 from benchmark.domain import PlanSpec, compare_forerunner, compare_star, define_indicators
+from benchmark.domain.demo_data import PRODUCTS
 from common import percentile, write_report
 from kit.db import Database
 from kit.migrations import upgrade

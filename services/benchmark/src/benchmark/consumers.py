@@ -7,10 +7,10 @@ from datetime import UTC
 
 import structlog
 from contracts.auth import ORGANISATION_CREATED, OrganisationCreated
-from kit.bus import Envelope
+from kit.bus import Envelope, Handler
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from benchmark.service import upsert_agency
+from benchmark.repository import upsert_agency
 
 log = structlog.get_logger("benchmark.consumers")
 
@@ -30,4 +30,4 @@ async def on_organisation_created(session: AsyncSession, event: Envelope) -> Non
     await upsert_agency(session, org_id=created.org_id, name=name, now=occurred)
 
 
-HANDLERS = {f"{ORGANISATION_CREATED}.v1": on_organisation_created}
+HANDLERS: dict[str, Handler] = {f"{ORGANISATION_CREATED}.v1": on_organisation_created}

@@ -6,12 +6,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from kit.db import make_base
+from kit.db import new_metadata
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-Base = make_base()
+
+class Base(DeclarativeBase):
+    """This service's own metadata: services share no tables."""
+
+    metadata = new_metadata()
 
 
 class Agency(Base):

@@ -5,12 +5,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVarTuple
 
-from sqlalchemy import Select, and_, func, not_, select
+from kit.paging import PageParams
+from sqlalchemy import ColumnElement, Select, and_, func, not_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from benchmark.domain import PlanStatus
+from benchmark.domain.statuses import PlanStatus
 from benchmark.models import Agency, AssessmentPlan, Designation, KeyFieldProduct
 
 
@@ -22,9 +25,16 @@ class ProductRow:
 
 
 _final = aliased(AssessmentPlan)
+_Row = TypeVarTuple("_Row")
 
 
-def _product_rows() -> Select:
+async def count(session: AsyncSession, stmt: Select[*_Row]) -> int:
+    """How many rows ``stmt`` selects (``kit.paging.count`` is typed for one-column selects only)."""
+    counted = select(func.count()).select_from(stmt.order_by(None).subquery())
+    return int((await session.execute(counted)).scalar_one())
+
+
+def _product_rows() -> Select[KeyFieldProduct, Designation, AssessmentPlan]:
     return (
         select(KeyFieldProduct, Designation, _final)
         .outerjoin(Designation, Designation.product_id == KeyFieldProduct.id)
@@ -34,7 +44,7 @@ def _product_rows() -> Select:
     )
 
 
-def _open_condition(now: datetime):
+def _open_condition(now: datetime) -> ColumnElement[bool]:
     return and_(
         Designation.notice_ends_at.is_not(None), Designation.notice_ends_at <= now, _final.id.is_not(None)
     )
@@ -48,8 +58,7 @@ async def list_products(
     field: str | None = None,
     open_only: bool | None = None,
     agency_id: uuid.UUID | None = None,
-    offset: int = 0,
-    limit: int = 20,
+    page: PageParams,
 ) -> tuple[list[ProductRow], int]:
     query = _product_rows()
     if year is not None:
@@ -62,13 +71,13 @@ async def list_products(
         query = query.where(_open_condition(now))
     elif open_only is False:
         query = query.where(not_(_open_condition(now)))
-    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    total = await count(session, query)
     rows = await session.execute(
         query.order_by(KeyFieldProduct.year.desc(), KeyFieldProduct.code, KeyFieldProduct.id)
-        .offset(offset)
-        .limit(limit)
+        .offset(page.offset)
+        .limit(page.limit)
     )
-    return [ProductRow(*r) for r in rows.all()], int(total or 0)
+    return [ProductRow(*r) for r in rows.all()], total
 
 
 async def get_product_row(session: AsyncSession, product_id: uuid.UUID) -> ProductRow | None:
@@ -97,13 +106,37 @@ async def get_agency(session: AsyncSession, agency_id: uuid.UUID) -> Agency | No
     return await session.get(Agency, agency_id)
 
 
-async def list_agencies(session: AsyncSession) -> list[Agency]:
-    return list((await session.scalars(select(Agency).order_by(Agency.name, Agency.id))).all())
+async def list_agencies(session: AsyncSession, page: PageParams) -> tuple[list[Agency], int]:
+    query = select(Agency)
+    rows = await session.scalars(query.order_by(Agency.name, Agency.id).offset(page.offset).limit(page.limit))
+    return list(rows.all()), await count(session, query)
+
+
+async def upsert_agency(session: AsyncSession, *, org_id: uuid.UUID, name: str, now: datetime) -> Agency:
+    """Keep the local copy of an agency organisation. No commit: callers own the transaction."""
+    # one statement, so two deliveries racing (or auth's event racing the demo loader) cannot collide
+    statement = (
+        pg_insert(Agency)
+        .values(id=org_id, name=name, updated_at=now)
+        .on_conflict_do_update(index_elements=[Agency.id], set_={"name": name, "updated_at": now})
+        .returning(Agency)
+    )
+    return (await session.execute(statement, execution_options={"populate_existing": True})).scalar_one()
 
 
 async def plans_of(session: AsyncSession, product_id: uuid.UUID) -> list[AssessmentPlan]:
     query = select(AssessmentPlan).where(AssessmentPlan.product_id == product_id)
     return list((await session.scalars(query.order_by(AssessmentPlan.version.desc()))).all())
+
+
+async def plans_page(
+    session: AsyncSession, product_id: uuid.UUID, page: PageParams
+) -> tuple[list[AssessmentPlan], int]:
+    query = select(AssessmentPlan).where(AssessmentPlan.product_id == product_id)
+    rows = await session.scalars(
+        query.order_by(AssessmentPlan.version.desc()).offset(page.offset).limit(page.limit)
+    )
+    return list(rows.all()), await count(session, query)
 
 
 async def plan_with_status(
@@ -158,19 +191,16 @@ async def product_with_comparable_plan(
     return (row[0], row[1]) if row else None
 
 
-async def fields(session: AsyncSession) -> list[tuple[str, int]]:
+async def fields(session: AsyncSession, page: PageParams) -> tuple[list[tuple[str, int]], int]:
     """The fields (领域) with products, for the list page's filter."""
-    query = (
-        select(KeyFieldProduct.field, func.count())
-        .group_by(KeyFieldProduct.field)
-        .order_by(KeyFieldProduct.field)
-    )
-    return [(f, int(n)) for f, n in (await session.execute(query)).all()]
+    query = select(KeyFieldProduct.field, func.count()).group_by(KeyFieldProduct.field)
+    rows = await session.execute(query.order_by(KeyFieldProduct.field).offset(page.offset).limit(page.limit))
+    return [(f, int(n)) for f, n in rows.all()], await count(session, query)
 
 
 async def designations(
-    session: AsyncSession, *, now: datetime, running: bool | None, limit: int = 200
-) -> list[tuple[Designation, KeyFieldProduct]]:
+    session: AsyncSession, *, now: datetime, running: bool | None, page: PageParams
+) -> tuple[list[tuple[Designation, KeyFieldProduct]], int]:
     query = select(Designation, KeyFieldProduct).join(
         KeyFieldProduct, KeyFieldProduct.id == Designation.product_id
     )
@@ -178,5 +208,9 @@ async def designations(
         query = query.where(Designation.notice_ends_at > now)
     elif running is False:
         query = query.where(Designation.notice_ends_at <= now)
-    query = query.order_by(Designation.notice_starts_at.desc(), Designation.id).limit(limit)
-    return [(d, p) for d, p in (await session.execute(query)).all()]
+    rows = await session.execute(
+        query.order_by(Designation.notice_starts_at.desc(), Designation.id)
+        .offset(page.offset)
+        .limit(page.limit)
+    )
+    return [(d, p) for d, p in rows.all()], await count(session, query)

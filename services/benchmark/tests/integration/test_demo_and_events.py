@@ -12,9 +12,10 @@ from benchmark import consumers
 from benchmark import repository as repo
 from benchmark.config import Settings
 from benchmark.demo import load_demo, parse_agency_ids
-from benchmark.demo_data import AGENCIES, PRODUCTS
+from benchmark.domain.demo_data import AGENCIES, PRODUCTS
 from kit.bus import Envelope, declare_consumer_queue, outbox
 from kit.db import Database
+from kit.paging import PageParams
 from kit.testing.fixtures import wait_until
 from sqlalchemy import func, select
 
@@ -36,7 +37,7 @@ async def test_demo_loader_is_idempotent_and_opens_the_finished_products(demo_se
         assert second == {"products": [], "designations": [], "plans": []}
 
         async with db.session() as session:
-            rows, total = await repo.list_products(session, now=NOW, limit=100)
+            rows, total = await repo.list_products(session, now=NOW, page=PageParams(page_size=100))
             events = dict((await session.execute(
                 select(outbox.c.routing_key, func.count()).group_by(outbox.c.routing_key)
             )).all())  # fmt: skip

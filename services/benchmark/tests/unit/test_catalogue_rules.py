@@ -6,11 +6,11 @@ import pytest
 from benchmark.domain import (
     ClosedReason,
     PlanStatus,
-    TransitionNotAllowed,
     notice_ends,
     openness,
     plan_transition,
 )
+from benchmark.errors import TransitionNotAllowed
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

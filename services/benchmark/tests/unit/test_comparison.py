@@ -4,16 +4,14 @@ from decimal import Decimal
 
 import pytest
 from benchmark.domain import (
-    ComparisonInputError,
-    GradingStandardMissing,
     PlanSpec,
     ProductType,
-    StarNotDeclarable,
     Verdict,
     compare_forerunner,
     compare_star,
     define_indicators,
 )
+from benchmark.errors import ComparisonInputError, GradingStandardMissing, StarNotDeclarable
 
 
 def by_code(result):

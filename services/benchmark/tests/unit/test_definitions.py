@@ -6,12 +6,12 @@ import pytest
 from benchmark.domain import (
     Direction,
     Interval,
-    PlanDefinitionError,
     ProductType,
     define_indicator,
     define_indicators,
     indicator_fields,
 )
+from benchmark.errors import PlanDefinitionError
 
 
 def base(**kw):

@@ -1,7 +1,7 @@
 """The demo catalogue is valid and covers what the portal must show."""
 
-from benchmark.demo_data import AGENCIES, PRODUCTS
 from benchmark.domain import Direction, PlanSpec, ProductType, compare_forerunner, define_indicators
+from benchmark.domain.demo_data import AGENCIES, PRODUCTS
 
 
 def test_demo_plans_are_valid_and_cover_every_direction():

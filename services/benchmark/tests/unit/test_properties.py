@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 from benchmark.domain import (
-    ComparisonInputError,
     PlanSpec,
     ProductType,
     Verdict,
@@ -19,6 +18,7 @@ from benchmark.domain import (
 )
 from benchmark.domain.indicators import DEFAULT_GRADES, STAR_LEVELS
 from benchmark.domain.numbers import plain
+from benchmark.errors import ComparisonInputError
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -211,7 +211,7 @@ def test_star_thresholds_out_of_order_are_refused(stars):
 @settings(max_examples=25, deadline=None)
 @given(data=st.data(), count=st.integers(1, 5), graded=st.booleans(), title=st.text(min_size=1, max_size=30))
 def test_any_valid_plan_round_trips_through_the_excel_template(data, count, graded, title):
-    from benchmark.workbook import build_template, parse_workbook
+    from benchmark.domain.workbook import build_template, parse_workbook
 
     title = "".join(c for c in title if c.isprintable()).strip()
     assume(title)

@@ -3,9 +3,15 @@
 import io
 
 import pytest
-from benchmark.demo_data import PRODUCTS
 from benchmark.domain import ProductType, define_indicators
-from benchmark.workbook import INDICATOR_SHEET, INFO_SHEET, WorkbookInvalid, build_template, parse_workbook
+from benchmark.domain.demo_data import PRODUCTS
+from benchmark.domain.workbook import (
+    INDICATOR_SHEET,
+    INFO_SHEET,
+    WorkbookInvalid,
+    build_template,
+    parse_workbook,
+)
 from openpyxl import Workbook, load_workbook
 
 

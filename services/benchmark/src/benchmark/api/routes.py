@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import Response
-from kit.errors import UnsupportedMedia
+from kit.paging import Page, PageDep
 from kit.security import (
     AgencyPrincipal,
     CurrentPrincipal,
@@ -20,21 +20,30 @@ from kit.security import (
     require_org,
 )
 from kit.uploads import read_limited
-from kit.web import PageDep, QueryText, RuntimeDep
+from kit.web import QueryText, RuntimeDep
 
 from benchmark import service
 from benchmark.api.schemas import (
+    AgencyRef,
+    ComparisonOut,
     DesignationIn,
+    DesignationNoticeOut,
+    FieldOut,
     ForerunnerCompareIn,
     InternalForerunnerCompareIn,
     InternalStarCompareIn,
     PlanIn,
+    PlanOut,
     ProductIn,
+    ProductOut,
     StarCompareIn,
     WithdrawalIn,
 )
+from benchmark.config import Settings
 from benchmark.domain import ProductType, define_indicators
-from benchmark.workbook import XLSX_MEDIA_TYPE, build_template, parse_workbook
+from benchmark.domain.workbook import XLSX_MEDIA_TYPE, build_template, parse_workbook
+from benchmark.errors import NotAWorkbook
+from benchmark.models import AssessmentPlan, KeyFieldProduct
 
 router = APIRouter(prefix="/api/benchmark", tags=["benchmark"])
 internal = APIRouter(
@@ -42,11 +51,12 @@ internal = APIRouter(
 )
 
 PlanReader = Annotated[Principal, Depends(require_org("agency", "working_group"))]
+if TYPE_CHECKING:
+    FieldFilter = str | None
+else:
+    FieldFilter = QueryText(50)
 WorkbookFile = Annotated[UploadFile, File(description="由模板填写的 .xlsx 文件")]
-
-
-def _page(items: list[dict[str, Any]], total: int, page: dict[str, Any]) -> dict[str, Any]:
-    return {"items": items, "total": total, "page": page["page"], "page_size": page["page_size"]}
+XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {XLSX_MEDIA_TYPE: {}}}}
 
 
 # -- public ----------------------------------------------------------------------------------------
@@ -57,14 +67,13 @@ async def list_products(
     runtime: RuntimeDep,
     page: PageDep,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    field: QueryText(50) = None,
+    field: FieldFilter = None,
     open: Annotated[bool | None, Query(description="只看可自主申报（true）或暂不可申报（false）")] = None,
-) -> dict[str, Any]:
+) -> Page[ProductOut]:
     items, total = await service.list_products(
-        runtime.db, now=await runtime.clock.now(), year=year, field=field or None, open_only=open,
-        offset=page["offset"], limit=page["page_size"],
-    )  # fmt: skip
-    return _page(items, total, page)
+        runtime.db, now=await runtime.clock.now(), year=year, field=field or None, open_only=open, page=page
+    )
+    return Page[ProductOut].of(items, total, page)
 
 
 @router.get(
@@ -72,26 +81,30 @@ async def list_products(
 )
 async def list_designation_notices(
     runtime: RuntimeDep,
+    page: PageDep,
     running: Annotated[bool | None, Query(description="只看公示中（true）或已结束（false）")] = None,
-) -> dict[str, Any]:
-    items = await service.designation_notices(runtime.db, now=await runtime.clock.now(), running=running)
-    return {"items": items, "total": len(items)}
+) -> Page[DesignationNoticeOut]:
+    items, total = await service.designation_notices(
+        runtime.db, now=await runtime.clock.now(), running=running, page=page
+    )
+    return Page[DesignationNoticeOut].of(items, total, page)
 
 
 @router.get("/fields", operation_id="list_fields", summary="领域列表（公开，供筛选）")
-async def list_fields(runtime: RuntimeDep) -> dict[str, Any]:
-    items = await service.list_fields(runtime.db)
-    return {"items": items, "total": len(items)}
+async def list_fields(runtime: RuntimeDep, page: PageDep) -> Page[FieldOut]:
+    items, total = await service.list_fields(runtime.db, page=page)
+    return Page[FieldOut].of(items, total, page)
 
 
 @router.get("/products/{product_id}", operation_id="get_product", summary="重点领域产品详情（公开）")
-async def get_product(runtime: RuntimeDep, product_id: uuid.UUID) -> dict[str, Any]:
-    return await service.get_product(runtime.db, product_id=product_id, now=await runtime.clock.now())
+async def get_product(runtime: RuntimeDep, product_id: uuid.UUID) -> ProductOut:
+    view = await service.get_product(runtime.db, product_id=product_id, now=await runtime.clock.now())
+    return ProductOut.model_validate(view)
 
 
 @router.get("/products/{product_id}/plan", operation_id="get_final_plan", summary="评估方案终稿（公开）")
-async def get_final_plan(runtime: RuntimeDep, product_id: uuid.UUID) -> dict[str, Any]:
-    return await service.final_plan(runtime.db, product_id=product_id)
+async def get_final_plan(runtime: RuntimeDep, product_id: uuid.UUID) -> PlanOut:
+    return PlanOut.model_validate(await service.final_plan(runtime.db, product_id=product_id))
 
 
 # -- comparison (any signed-in organisation) --------------------------------------------------------
@@ -100,33 +113,37 @@ async def get_final_plan(runtime: RuntimeDep, product_id: uuid.UUID) -> dict[str
 @router.post("/compare/forerunner", operation_id="compare_forerunner", summary="领跑者对标")
 async def compare_forerunner(
     runtime: RuntimeDep, _: CurrentPrincipal, body: ForerunnerCompareIn
-) -> dict[str, Any]:
-    return await service.compare(runtime.db, product_id=body.product_id, values=body.values)
+) -> ComparisonOut:
+    result = await service.compare(runtime.db, product_id=body.product_id, values=body.values)
+    return ComparisonOut.model_validate(result)
 
 
 @router.post("/compare/star", operation_id="compare_star", summary="星级对标（自我声明 3 星级、4 星级）")
-async def compare_star(runtime: RuntimeDep, _: CurrentPrincipal, body: StarCompareIn) -> dict[str, Any]:
-    return await service.compare(runtime.db, product_id=body.product_id, values=body.values, star=body.star)
+async def compare_star(runtime: RuntimeDep, _: CurrentPrincipal, body: StarCompareIn) -> ComparisonOut:
+    result = await service.compare(runtime.db, product_id=body.product_id, values=body.values, star=body.star)
+    return ComparisonOut.model_validate(result)
 
 
 @internal.post("/compare/forerunner")
 async def internal_compare_forerunner(
     runtime: RuntimeDep, body: InternalForerunnerCompareIn
-) -> dict[str, Any]:
-    return await service.compare(
+) -> ComparisonOut:
+    result = await service.compare(
         runtime.db, product_id=body.product_id, values=body.values, plan_version=body.plan_version
     )
+    return ComparisonOut.model_validate(result)
 
 
 @internal.post("/compare/star")
-async def internal_compare_star(runtime: RuntimeDep, body: InternalStarCompareIn) -> dict[str, Any]:
-    return await service.compare(
+async def internal_compare_star(runtime: RuntimeDep, body: InternalStarCompareIn) -> ComparisonOut:
+    result = await service.compare(
         runtime.db,
         product_id=body.product_id,
         values=body.values,
         star=body.star,
         plan_version=body.plan_version,
     )
+    return ComparisonOut.model_validate(result)
 
 
 # -- working group: products, designations ---------------------------------------------------------
@@ -145,17 +162,19 @@ def _product_input(body: ProductIn) -> service.ProductInput:
 @router.post(
     "/products", status_code=201, operation_id="create_product", summary="新增重点领域产品（工作组）"
 )
-async def create_product(runtime: RuntimeDep, _: WorkingGroupPrincipal, body: ProductIn) -> dict[str, Any]:
-    return await service.create_product(runtime.db, now=await runtime.clock.now(), data=_product_input(body))
+async def create_product(runtime: RuntimeDep, _: WorkingGroupPrincipal, body: ProductIn) -> ProductOut:
+    view = await service.create_product(runtime.db, now=await runtime.clock.now(), data=_product_input(body))
+    return ProductOut.model_validate(view)
 
 
 @router.put("/products/{product_id}", operation_id="update_product", summary="修改重点领域产品（工作组）")
 async def update_product(
     runtime: RuntimeDep, _: WorkingGroupPrincipal, product_id: uuid.UUID, body: ProductIn
-) -> dict[str, Any]:
-    return await service.update_product(
+) -> ProductOut:
+    view = await service.update_product(
         runtime.db, now=await runtime.clock.now(), product_id=product_id, data=_product_input(body)
     )
+    return ProductOut.model_validate(view)
 
 
 @router.post(
@@ -164,11 +183,12 @@ async def update_product(
 )  # fmt: skip
 async def designate_agency(
     runtime: RuntimeDep, principal: WorkingGroupPrincipal, product_id: uuid.UUID, body: DesignationIn
-) -> dict[str, Any]:
-    return await service.designate_agency(
+) -> ProductOut:
+    view = await service.designate_agency(
         runtime.db, now=await runtime.clock.now(), actor=principal, product_id=product_id,
         agency_id=body.agency_org_id,
     )  # fmt: skip
+    return ProductOut.model_validate(view)
 
 
 @router.post(
@@ -177,18 +197,19 @@ async def designate_agency(
 )  # fmt: skip
 async def withdraw_designation(
     runtime: RuntimeDep, principal: WorkingGroupPrincipal, product_id: uuid.UUID, body: WithdrawalIn
-) -> dict[str, Any]:
+) -> ProductOut:
     """The product closes for self-declaration until another agency is designated; declarations under review
     leave the agency's desk and the agency is told (in-site and SMS)."""
-    return await service.withdraw_designation(
+    view = await service.withdraw_designation(
         runtime.db, now=await runtime.clock.now(), actor=principal, product_id=product_id, reason=body.reason,
     )  # fmt: skip
+    return ProductOut.model_validate(view)
 
 
 @router.get("/agencies", operation_id="list_agencies", summary="评估机构列表（工作组）")
-async def list_agencies(runtime: RuntimeDep, _: WorkingGroupPrincipal) -> dict[str, Any]:
-    items = await service.list_agencies(runtime.db)
-    return {"items": items, "total": len(items)}
+async def list_agencies(runtime: RuntimeDep, _: WorkingGroupPrincipal, page: PageDep) -> Page[AgencyRef]:
+    items, total = await service.list_agencies(runtime.db, page=page)
+    return Page[AgencyRef].of(items, total, page)
 
 
 # -- agency: plans ---------------------------------------------------------------------------------
@@ -199,20 +220,22 @@ async def list_agencies(runtime: RuntimeDep, _: WorkingGroupPrincipal) -> dict[s
 )
 async def list_agency_products(
     runtime: RuntimeDep, principal: AgencyPrincipal, page: PageDep
-) -> dict[str, Any]:
+) -> Page[ProductOut]:
     items, total = await service.list_products(
         runtime.db, now=await runtime.clock.now(), year=None, field=None, open_only=None,
-        agency_id=principal.org_id, offset=page["offset"], limit=page["page_size"],
+        agency_id=principal.org_id, page=page,
     )  # fmt: skip
-    return _page(items, total, page)
+    return Page[ProductOut].of(items, total, page)
 
 
 @router.get(
     "/products/{product_id}/plans", operation_id="list_plans", summary="评估方案各版本（评估机构、工作组）"
 )
-async def list_plans(runtime: RuntimeDep, principal: PlanReader, product_id: uuid.UUID) -> dict[str, Any]:
-    items = await service.list_plans(runtime.db, principal=principal, product_id=product_id)
-    return {"items": items, "total": len(items)}
+async def list_plans(
+    runtime: RuntimeDep, principal: PlanReader, product_id: uuid.UUID, page: PageDep
+) -> Page[PlanOut]:
+    items, total = await service.list_plans(runtime.db, principal=principal, product_id=product_id, page=page)
+    return Page[PlanOut].of(items, total, page)
 
 
 async def _content_from_json(body: PlanIn, product_type: ProductType) -> service.PlanContent:
@@ -223,9 +246,11 @@ async def _content_from_json(body: PlanIn, product_type: ProductType) -> service
 async def _content_from_workbook(
     runtime: RuntimeDep, file: UploadFile, product_type: ProductType
 ) -> service.PlanContent:
-    data = await read_limited(file, runtime.settings.max_workbook_bytes, what="Excel 文件")
+    settings = runtime.settings
+    assert isinstance(settings, Settings)
+    data = await read_limited(file, settings.max_workbook_bytes, what="Excel 文件")
     if not data.startswith(b"PK\x03\x04"):  # an .xlsx is a zip package; anything else is refused by content
-        raise UnsupportedMedia("请上传 .xlsx 格式的 Excel 文件（由平台模板填写）", code="not_a_workbook")
+        raise NotAWorkbook()
     # openpyxl parsing is CPU work: keep it off the event loop
     parsed = await asyncio.to_thread(parse_workbook, data, product_type=product_type)
     return service.PlanContent(
@@ -247,13 +272,14 @@ async def _product_type(runtime: RuntimeDep, principal: Principal, product_id: u
 )
 async def create_plan(
     runtime: RuntimeDep, principal: AgencyPrincipal, product_id: uuid.UUID, body: PlanIn
-) -> dict[str, Any]:
+) -> PlanOut:
     product_type = await _product_type(runtime, principal, product_id)
     content = await _content_from_json(body, product_type)
-    return await service.create_plan(
+    view = await service.create_plan(
         runtime.db, now=await runtime.clock.now(), principal=principal, product_id=product_id, content=content,
         source="json",
     )  # fmt: skip
+    return PlanOut.model_validate(view)
 
 
 @router.post(
@@ -262,13 +288,14 @@ async def create_plan(
 )  # fmt: skip
 async def create_plan_from_workbook(
     runtime: RuntimeDep, principal: AgencyPrincipal, product_id: uuid.UUID, file: WorkbookFile
-) -> dict[str, Any]:
+) -> PlanOut:
     product_type = await _product_type(runtime, principal, product_id)
     content = await _content_from_workbook(runtime, file, product_type)
-    return await service.create_plan(
+    view = await service.create_plan(
         runtime.db, now=await runtime.clock.now(), principal=principal, product_id=product_id, content=content,
         source="workbook",
     )  # fmt: skip
+    return PlanOut.model_validate(view)
 
 
 def _xlsx(data: bytes, filename: str) -> Response:
@@ -280,7 +307,7 @@ def _xlsx(data: bytes, filename: str) -> Response:
 
 @router.get(
     "/products/{product_id}/plan-template", operation_id="download_plan_template",
-    summary="下载评估方案 Excel 模板（已有方案时预填最新版本）", response_class=Response,
+    summary="下载评估方案 Excel 模板（已有方案时预填最新版本）", response_class=Response, responses=XLSX_RESPONSE,
 )  # fmt: skip
 async def download_plan_template(
     runtime: RuntimeDep, principal: PlanReader, product_id: uuid.UUID
@@ -289,7 +316,7 @@ async def download_plan_template(
     return _xlsx(await _render(product, plan), f"{product.name}评估方案模板.xlsx")
 
 
-async def _render(product: Any, plan: Any) -> bytes:
+async def _render(product: KeyFieldProduct, plan: AssessmentPlan | None) -> bytes:
     product_type = ProductType(product.product_type)
     indicators = service.plan_indicators(plan, product_type) if plan is not None else ()
     return await asyncio.to_thread(
@@ -299,13 +326,13 @@ async def _render(product: Any, plan: Any) -> bytes:
 
 
 @router.get("/plans/{plan_id}", operation_id="get_plan", summary="评估方案详情（评估机构、工作组）")
-async def get_plan(runtime: RuntimeDep, principal: PlanReader, plan_id: uuid.UUID) -> dict[str, Any]:
-    return await service.get_plan(runtime.db, principal=principal, plan_id=plan_id)
+async def get_plan(runtime: RuntimeDep, principal: PlanReader, plan_id: uuid.UUID) -> PlanOut:
+    return PlanOut.model_validate(await service.get_plan(runtime.db, principal=principal, plan_id=plan_id))
 
 
 @router.get(
     "/plans/{plan_id}/workbook", operation_id="download_plan_workbook", summary="下载该版本方案的 Excel",
-    response_class=Response,
+    response_class=Response, responses=XLSX_RESPONSE,
 )  # fmt: skip
 async def download_plan_workbook(runtime: RuntimeDep, principal: PlanReader, plan_id: uuid.UUID) -> Response:
     plan = await service.get_plan(runtime.db, principal=principal, plan_id=plan_id)
@@ -323,16 +350,13 @@ async def _draft_product_type(runtime: RuntimeDep, principal: Principal, plan_id
 @router.put("/plans/{plan_id}", operation_id="replace_plan", summary="修改评估方案草稿（JSON）")
 async def replace_plan(
     runtime: RuntimeDep, principal: AgencyPrincipal, plan_id: uuid.UUID, body: PlanIn
-) -> dict[str, Any]:
+) -> PlanOut:
     content = await _content_from_json(body, await _draft_product_type(runtime, principal, plan_id))
-    return await service.replace_draft(
-        runtime.db,
-        now=await runtime.clock.now(),
-        principal=principal,
-        plan_id=plan_id,
-        content=content,
+    view = await service.replace_draft(
+        runtime.db, now=await runtime.clock.now(), principal=principal, plan_id=plan_id, content=content,
         source="json",
-    )
+    )  # fmt: skip
+    return PlanOut.model_validate(view)
 
 
 @router.put(
@@ -342,22 +366,22 @@ async def replace_plan(
 )
 async def replace_plan_from_workbook(
     runtime: RuntimeDep, principal: AgencyPrincipal, plan_id: uuid.UUID, file: WorkbookFile
-) -> dict[str, Any]:
+) -> PlanOut:
     content = await _content_from_workbook(
         runtime, file, await _draft_product_type(runtime, principal, plan_id)
     )
-    return await service.replace_draft(
+    view = await service.replace_draft(
         runtime.db, now=await runtime.clock.now(), principal=principal, plan_id=plan_id, content=content,
         source="workbook",
     )  # fmt: skip
+    return PlanOut.model_validate(view)
 
 
 @router.post(
     "/plans/{plan_id}/finalise", operation_id="finalise_plan", summary="上传终稿：将草稿定为终稿（评估机构）"
 )
-async def finalise_plan(
-    runtime: RuntimeDep, principal: AgencyPrincipal, plan_id: uuid.UUID
-) -> dict[str, Any]:
-    return await service.finalise_plan(
+async def finalise_plan(runtime: RuntimeDep, principal: AgencyPrincipal, plan_id: uuid.UUID) -> PlanOut:
+    view = await service.finalise_plan(
         runtime.db, now=await runtime.clock.now(), principal=principal, plan_id=plan_id
     )
+    return PlanOut.model_validate(view)

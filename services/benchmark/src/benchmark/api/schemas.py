@@ -1,16 +1,25 @@
-"""Request bodies of the benchmark API. Indicator thresholds and comparison values stay loose here
+"""Request and response bodies of the benchmark API. Indicator thresholds and comparison values stay loose here
 (numbers or decimal strings, ranges, yes/no, grades): the domain checks them and reports each fault
 naming its indicator and field, which a generic schema error could not."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from benchmark.domain.indicators import MAX_INDICATORS, STAR_FIELDS, printable
-from benchmark.workbook import GROUP_STANDARD_MAX, TITLE_MAX
+from benchmark.domain.statuses import (
+    ClosedReason,
+    ComparisonKind,
+    Direction,
+    PlanStatus,
+    ProductType,
+    Verdict,
+)
+from benchmark.domain.workbook import GROUP_STANDARD_MAX, TITLE_MAX
 
 
 class _Body(BaseModel):
@@ -110,3 +119,117 @@ class InternalForerunnerCompareIn(ForerunnerCompareIn):
 
 class InternalStarCompareIn(StarCompareIn):
     plan_version: int | None = Field(default=None, ge=1)
+
+
+# -- responses -------------------------------------------------------------------------------------
+
+# A threshold or value as the domain writes it: a decimal string, {"min","max"}, yes/no or a grade.
+Threshold = Any
+
+
+class AgencyRef(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class NoticeOut(BaseModel):
+    starts_at: datetime
+    ends_at: datetime
+    running: bool
+
+
+class ClosedReasonOut(BaseModel):
+    code: ClosedReason
+    message: str
+
+
+class ProductOut(BaseModel):
+    id: uuid.UUID
+    code: str
+    name: str
+    field: str
+    year: int
+    product_type: ProductType
+    product_type_label: str
+    agency: AgencyRef | None
+    notice: NoticeOut | None
+    final_plan_version: int | None
+    open_for_declaration: bool = Field(description="可自主申报：评估机构已完成 14 天公示且已有评估方案终稿")
+    closed_reasons: list[ClosedReasonOut]
+    closed_message: str | None
+
+
+class DesignationNoticeOut(BaseModel):
+    product_id: uuid.UUID
+    product_code: str
+    product_name: str
+    field: str
+    year: int
+    agency: AgencyRef
+    starts_at: datetime
+    ends_at: datetime
+    running: bool
+
+
+class FieldOut(BaseModel):
+    field: str
+    products: int
+
+
+class IndicatorOut(BaseModel):
+    code: str
+    name: str
+    unit: str
+    direction: Direction
+    direction_label: str
+    forerunner: Threshold
+    stars: list[Threshold] | None
+    lower_bound: str | None
+    upper_bound: str | None
+    grades: list[str] | None
+
+
+class PlanOut(BaseModel):
+    id: uuid.UUID
+    product_id: uuid.UUID
+    product_name: str
+    product_type: ProductType
+    version: int
+    status: PlanStatus
+    status_label: str
+    title: str
+    group_standard: str
+    source: str
+    graded: bool
+    indicators: list[IndicatorOut]
+    created_at: datetime
+    updated_at: datetime
+    finalised_at: datetime | None
+
+
+class IndicatorResultOut(BaseModel):
+    code: str
+    name: str
+    unit: str
+    direction: Direction
+    direction_label: str
+    value: Threshold
+    threshold: Threshold
+    passed: bool
+    margin: str | None
+    star_reached: int | None
+
+
+class ComparisonOut(BaseModel):
+    product_id: uuid.UUID
+    product_name: str
+    kind: ComparisonKind
+    plan_version: int
+    verdict: Verdict
+    verdict_label: str
+    may_continue: bool
+    passed_count: int
+    failed_count: int
+    requested_star: int | None
+    highest_star: int | None
+    indicators: list[IndicatorResultOut]

@@ -1,43 +1,32 @@
-"""The benchmark domain: indicators, plans, catalogue rules and the comparison engine. No I/O."""
+"""The benchmark domain: indicators, plans, catalogue rules, the comparison engine and the Excel
+workbook. No I/O."""
 
-from benchmark.domain.catalogue import (
-    NOTICE_PERIOD,
-    ClosedReason,
-    Openness,
-    PlanStatus,
-    notice_ends,
-    openness,
-    plan_transition,
-)
+from benchmark.domain.catalogue import NOTICE_PERIOD, Openness, notice_ends, openness, plan_transition
 from benchmark.domain.comparison import (
-    ComparisonKind,
     ComparisonResult,
     IndicatorResult,
-    Verdict,
     compare_forerunner,
     compare_star,
     read_values,
-)
-from benchmark.domain.errors import (
-    ComparisonInputError,
-    DomainError,
-    GradingStandardMissing,
-    Issue,
-    PlanDefinitionError,
-    StarNotDeclarable,
-    TransitionNotAllowed,
 )
 from benchmark.domain.indicators import (
     SELF_DECLARABLE_STARS,
     STAR_LEVELS,
     CoreIndicator,
-    Direction,
     Interval,
     PlanSpec,
-    ProductType,
     define_indicator,
     define_indicators,
     indicator_fields,
+)
+from benchmark.domain.issues import Issue
+from benchmark.domain.statuses import (
+    ClosedReason,
+    ComparisonKind,
+    Direction,
+    PlanStatus,
+    ProductType,
+    Verdict,
 )
 
 __all__ = [
@@ -45,23 +34,17 @@ __all__ = [
     "SELF_DECLARABLE_STARS",
     "STAR_LEVELS",
     "ClosedReason",
-    "ComparisonInputError",
     "ComparisonKind",
     "ComparisonResult",
     "CoreIndicator",
     "Direction",
-    "DomainError",
-    "GradingStandardMissing",
     "IndicatorResult",
     "Interval",
     "Issue",
     "Openness",
-    "PlanDefinitionError",
     "PlanSpec",
     "PlanStatus",
     "ProductType",
-    "StarNotDeclarable",
-    "TransitionNotAllowed",
     "Verdict",
     "compare_forerunner",
     "compare_star",

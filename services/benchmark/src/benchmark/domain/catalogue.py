@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
-from benchmark.domain.errors import TransitionNotAllowed
+from benchmark.domain.statuses import ClosedReason, PlanStatus
+from benchmark.errors import TransitionNotAllowed
 
 NOTICE_PERIOD = timedelta(days=14)
 
@@ -15,16 +15,6 @@ NOTICE_PERIOD = timedelta(days=14)
 def notice_ends(starts_at: datetime) -> datetime:
     """A designation is shown publicly for 14 days from the moment it is made."""
     return starts_at + NOTICE_PERIOD
-
-
-class PlanStatus(StrEnum):
-    DRAFT = "draft"
-    FINAL = "final"
-    SUPERSEDED = "superseded"
-
-    @property
-    def label(self) -> str:
-        return {"draft": "草稿", "final": "终稿", "superseded": "已被新版本取代"}[self.value]
 
 
 def plan_transition(previous: PlanStatus, new: PlanStatus) -> PlanStatus:
@@ -36,20 +26,6 @@ def plan_transition(previous: PlanStatus, new: PlanStatus) -> PlanStatus:
             return new
         case _:
             raise TransitionNotAllowed(f"评估方案不能从“{previous.label}”变为“{new.label}”")
-
-
-class ClosedReason(StrEnum):
-    NO_AGENCY = "no_agency"
-    NOTICE_RUNNING = "notice_running"
-    NO_FINAL_PLAN = "no_final_plan"
-
-    @property
-    def label(self) -> str:
-        return {
-            "no_agency": "该重点领域产品尚未确定评估机构",
-            "notice_running": "评估机构尚未完成14天的公示",
-            "no_final_plan": "评估机构尚未在平台上传评估方案终稿",
-        }[self.value]
 
 
 # The seed's FAQ answer, shown whenever a product is closed.

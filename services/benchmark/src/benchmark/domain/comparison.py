@@ -13,15 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
-from benchmark.domain.errors import (
-    ComparisonInputError,
-    GradingStandardMissing,
-    Issue,
-    StarNotDeclarable,
-)
 from benchmark.domain.indicators import (
     SELF_DECLARABLE_STARS,
     Direction,
@@ -32,27 +25,10 @@ from benchmark.domain.indicators import (
     threshold_json,
     value_json,
 )
+from benchmark.domain.issues import Issue
 from benchmark.domain.numbers import plain
-
-
-class ComparisonKind(StrEnum):
-    FORERUNNER = "forerunner"
-    STAR = "star"
-
-
-class Verdict(StrEnum):
-    PASSED = "passed"
-    FAILED = "failed"
-    NOT_REQUIRED = "not_required"
-
-    @property
-    def label(self) -> str:
-        return {"passed": "对标成功", "failed": "对标失败", "not_required": "服务类无需对标"}[self.value]
-
-    @property
-    def may_continue(self) -> bool:
-        """The seed: on failure the declaration cannot go on; success or no comparison can."""
-        return self is not Verdict.FAILED
+from benchmark.domain.statuses import ComparisonKind, Verdict
+from benchmark.errors import ComparisonInputError, GradingStandardMissing, StarNotDeclarable
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,40 +29,17 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any, TypeAlias
 
-from benchmark.domain.errors import Issue, PlanDefinitionError
+from benchmark.domain.issues import Issue
 from benchmark.domain.numbers import NotANumber, TooPrecise, plain, to_decimal
+from benchmark.domain.statuses import Direction, ProductType
+from benchmark.errors import PlanDefinitionError
 
-
-class Direction(StrEnum):
-    HIGHER = "higher"
-    LOWER = "lower"
-    RANGE = "range"
-    BOOL = "bool"
-    GRADE = "grade"
-
-    @property
-    def label(self) -> str:
-        return _DIRECTION_LABELS[self]
-
-    @property
-    def numeric(self) -> bool:
-        return self in (Direction.HIGHER, Direction.LOWER, Direction.RANGE)
-
-
-_DIRECTION_LABELS = {
-    Direction.HIGHER: "越大越好",
-    Direction.LOWER: "越小越好",
-    Direction.RANGE: "在区间内",
-    Direction.BOOL: "是否",
-    Direction.GRADE: "等级",
-}
 # The Excel template shows the Chinese labels; a few common synonyms are accepted as well.
 _DIRECTION_ALIASES = {
     **{d.value: d for d in Direction},
-    **{label: d for d, label in _DIRECTION_LABELS.items()},
+    **{d.label: d for d in Direction},
     "≥": Direction.HIGHER,
     "不小于": Direction.HIGHER,
     "≤": Direction.LOWER,
@@ -73,28 +50,6 @@ _DIRECTION_ALIASES = {
     "是否符合": Direction.BOOL,
     "等级制": Direction.GRADE,
 }
-
-
-class ProductType(StrEnum):
-    PRODUCT = "product"
-    SERVICE = "service"
-
-    @property
-    def label(self) -> str:
-        return "产品类" if self is ProductType.PRODUCT else "服务类"
-
-    @property
-    def compared(self) -> bool:
-        """The seed: 服务类无需对标 — service-type products skip comparison."""
-        return self is ProductType.PRODUCT
-
-
-def parse_product_type(raw: Any) -> ProductType:
-    text = str(raw).strip() if raw is not None else ""
-    for kind in ProductType:
-        if text in (kind.value, kind.label):
-            return kind
-    raise ValueError(text)
 
 
 @dataclass(frozen=True, slots=True)

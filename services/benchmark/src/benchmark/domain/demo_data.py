@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from benchmark.domain import ProductType
+from benchmark.domain.statuses import ProductType
 
 DEMO_NAMESPACE = uuid.UUID("6b1c9a52-4f0e-5d57-9a55-4c7a2f5e0b31")
 

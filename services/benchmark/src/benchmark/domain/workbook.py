@@ -21,9 +21,16 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from benchmark.domain import CoreIndicator, Direction, PlanDefinitionError, ProductType, define_indicators
-from benchmark.domain.errors import DomainError
-from benchmark.domain.indicators import INDICATOR_FIELDS, MAX_INDICATORS, indicator_fields, threshold_text
+from benchmark.domain.indicators import (
+    INDICATOR_FIELDS,
+    MAX_INDICATORS,
+    CoreIndicator,
+    define_indicators,
+    indicator_fields,
+    threshold_text,
+)
+from benchmark.domain.statuses import Direction, ProductType
+from benchmark.errors import PlanDefinitionError, WorkbookInvalid
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INFO_SHEET = "方案信息"
@@ -82,16 +89,6 @@ class CellIssue:
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
-
-
-class WorkbookInvalid(DomainError):
-    code = "workbook_invalid"
-
-    def __init__(self, issues: list[CellIssue], message: str | None = None) -> None:
-        super().__init__(
-            message or f"Excel 文件有误，共 {len(issues)} 处，未导入任何数据，请逐项修改后重新上传"
-        )
-        self.cell_issues = issues
 
 
 @dataclass(frozen=True, slots=True)
