@@ -20,19 +20,20 @@ from contracts.declaration import (
 )
 from contracts.mall import ProductListed, ProductUnlisted
 from kit.bus import Envelope, Handler
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify import repository as repo
-from notify import templates
 from notify.config import Settings
-from notify.templates import Notice, Owner
+from notify.domain import templates
+from notify.domain.templates import Notice, Owner
 
 log = structlog.get_logger("notify.consumers")
 
 Template = Callable[[Any], list[Notice]]
 
 # Events whose payload alone says who is told what.
-SIMPLE: dict[str, tuple[type, Template]] = {
+SIMPLE: dict[str, tuple[type[BaseModel], Template]] = {
     "enterprise.recovery_status_changed": (RecoveryStatusChanged, templates.recovery_status_changed),
     "catalog.designation_withdrawn": (DesignationWithdrawn, templates.designation_withdrawn),
     "star_product.declared": (StarProductDeclared, templates.star_product_declared),
@@ -49,7 +50,7 @@ SIMPLE: dict[str, tuple[type, Template]] = {
 def make_handlers(settings: Settings) -> dict[str, Handler]:
     email = settings.email_enabled
 
-    def simple(model: type, template: Template) -> Handler:
+    def simple(model: type[BaseModel], template: Template) -> Handler:
         async def handle(session: AsyncSession, event: Envelope) -> None:
             payload = model.model_validate(event.payload)
             await repo.record_notices(session, event, template(payload), email=email)

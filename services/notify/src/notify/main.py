@@ -8,10 +8,10 @@ from fastapi import FastAPI
 from kit.runtime import Runtime
 from kit.web import create_service_app
 
-from notify import api
+from notify.api.messages import router
 from notify.config import Settings
 from notify.consumers import make_handlers
-from notify.dispatch import dispatch_deliveries
+from notify.workers.dispatch import dispatch_deliveries
 
 
 def build_runtime(settings: Settings) -> Runtime:
@@ -32,5 +32,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="消息通知服务",
         description="站内消息、短信与邮件通知",
         route_name="notify",
-        routers=[api.router],
+        routers=[router],
     )

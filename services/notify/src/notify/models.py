@@ -6,12 +6,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from kit.db import make_base
+from kit.db import new_metadata
 from sqlalchemy import BigInteger, DateTime, Index, Integer, Text, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-Base = make_base()
+
+class Base(DeclarativeBase):
+    """This service's own metadata: services share no tables."""
+
+    metadata = new_metadata()
 
 
 class Contact(Base):

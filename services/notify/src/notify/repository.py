@@ -9,12 +9,14 @@ from datetime import datetime
 from typing import Any
 
 from kit.bus import Envelope
-from sqlalchemy import func, or_, select, update
+from kit.paging import PageParams, count
+from sqlalchemy import Row, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from notify.domain.statuses import Channel, DeliveryStatus, MessageCategory
+from notify.domain.templates import Notice, Owner, email_subject
 from notify.models import Contact, DeclarationOwner, Delivery, Message
-from notify.templates import Notice, Owner, email_subject
 
 
 def recipient(org_id: uuid.UUID) -> str:
@@ -47,12 +49,14 @@ async def record_notices(
             )
         ).scalar_one_or_none()
         rows: list[dict[str, Any]] = [
-            _delivery(envelope, notice, "site", notice.body, status="sent", message_id=message_id)
+            _delivery(
+                envelope, notice, Channel.SITE, notice.body, status=DeliveryStatus.SENT, message_id=message_id
+            )
         ]
         if notice.sms:
-            rows.append(_delivery(envelope, notice, "sms", notice.sms))
+            rows.append(_delivery(envelope, notice, Channel.SMS, notice.sms))
             if email:
-                rows.append(_delivery(envelope, notice, "email", notice.body))
+                rows.append(_delivery(envelope, notice, Channel.EMAIL, notice.body))
         await session.execute(
             insert(Delivery)
             .values(rows)
@@ -63,23 +67,23 @@ async def record_notices(
 def _delivery(
     envelope: Envelope,
     notice: Notice,
-    channel: str,
+    channel: Channel,
     content: str,
     *,
-    status: str = "pending",
+    status: DeliveryStatus = DeliveryStatus.PENDING,
     message_id: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     return {
         "event_id": envelope.id,
         "event_type": envelope.type,
-        "channel": channel,
+        "channel": channel.value,
         "recipient": recipient(notice.org_id),
         "org_id": notice.org_id,
         "message_id": message_id,
         "subject": email_subject(notice.title),
         "content": content,
-        "status": status,
-        "sent_at": func.now() if status == "sent" else None,
+        "status": status.value,
+        "sent_at": func.now() if status is DeliveryStatus.SENT else None,
     }
 
 
@@ -137,30 +141,18 @@ async def list_messages(
     org_id: uuid.UUID,
     *,
     unread_only: bool,
-    category: str | None,
-    offset: int,
-    limit: int,
+    category: MessageCategory | None,
+    page: PageParams,
 ) -> tuple[list[Message], int, int]:
-    where = [Message.org_id == org_id]
+    stmt = select(Message).where(Message.org_id == org_id)
     if unread_only:
-        where.append(Message.read_at.is_(None))
+        stmt = stmt.where(Message.read_at.is_(None))
     if category:
-        where.append(Message.category == category)
-    rows = (
-        (
-            await session.execute(
-                select(Message)
-                .where(*where)
-                .order_by(Message.created_at.desc(), Message.id.desc())
-                .offset(offset)
-                .limit(limit)
-            )
-        )
-        .scalars()
-        .all()
+        stmt = stmt.where(Message.category == category.value)
+    rows = await session.scalars(
+        stmt.order_by(Message.created_at.desc(), Message.id.desc()).offset(page.offset).limit(page.limit)
     )
-    total = (await session.execute(select(func.count()).select_from(Message).where(*where))).scalar_one()
-    return list(rows), int(total), await unread_count(session, org_id)
+    return list(rows.all()), await count(session, stmt), await unread_count(session, org_id)
 
 
 async def unread_count(session: AsyncSession, org_id: uuid.UUID) -> int:
@@ -181,4 +173,55 @@ async def mark_all_read(session: AsyncSession, org_id: uuid.UUID, at: datetime) 
     result = await session.execute(
         update(Message).where(Message.org_id == org_id, Message.read_at.is_(None)).values(read_at=at)
     )
-    return int(result.rowcount or 0)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --------------------------------------------------------------------------- the dispatcher's deliveries
+_CLAIM = text(
+    """
+    UPDATE deliveries
+       SET status = 'sending', attempts = attempts + 1,
+           claimed_until = now() + make_interval(secs => :claim_seconds)
+     WHERE id IN (
+        SELECT id FROM deliveries
+         WHERE (status = 'pending' AND next_attempt_at <= now())
+            OR (status = 'sending' AND claimed_until < now())
+         ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED)
+    RETURNING id, channel, org_id, subject, content, attempts
+    """
+)
+_SENT = text(
+    "UPDATE deliveries SET status = 'sent', sent_at = now(), claimed_until = NULL, last_error = NULL, "
+    "destination_masked = :destination WHERE id = :id"
+)
+_SKIPPED = text(
+    "UPDATE deliveries SET status = 'skipped', claimed_until = NULL, last_error = :reason WHERE id = :id"
+)
+_RETRY = text(
+    "UPDATE deliveries SET status = CASE WHEN attempts >= :max_attempts THEN 'failed' ELSE 'pending' END, "
+    "claimed_until = NULL, last_error = :error, "
+    "next_attempt_at = now() + make_interval(secs => :backoff) WHERE id = :id"
+)
+
+
+async def claim_deliveries(session: AsyncSession, *, batch: int, claim_seconds: int) -> Sequence[Row[Any]]:
+    """Due SMS and e-mail deliveries (and those whose claim went stale), claimed for ``claim_seconds``;
+    ``FOR UPDATE SKIP LOCKED`` lets several replicas share the work."""
+    return (await session.execute(_CLAIM, {"batch": batch, "claim_seconds": claim_seconds})).all()
+
+
+async def mark_sent(session: AsyncSession, delivery_id: int, *, destination: str) -> None:
+    await session.execute(_SENT, {"id": delivery_id, "destination": destination})
+
+
+async def mark_skipped(session: AsyncSession, delivery_id: int, *, reason: str) -> None:
+    await session.execute(_SKIPPED, {"id": delivery_id, "reason": reason})
+
+
+async def mark_retry(
+    session: AsyncSession, delivery_id: int, *, max_attempts: int, error: str, backoff: int
+) -> None:
+    """Back to pending after ``backoff`` seconds, or failed once ``max_attempts`` were spent."""
+    await session.execute(
+        _RETRY, {"id": delivery_id, "max_attempts": max_attempts, "error": error, "backoff": backoff}
+    )

@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime
 
 import kit.sms
-import notify.dispatch
+import notify.workers.dispatch
 from kit.testing.fixtures import wait_until
 from notify.models import Delivery
 from sqlalchemy import func, select
@@ -73,7 +73,7 @@ async def test_group_return_reaches_the_agency_by_sms_once_and_masked_in_logs(
     phone = new_phone()
     AUTH_ORGANISATIONS[str(agency.id)] = (agency.name, phone)
     recorder = Recorder()
-    monkeypatch.setattr(notify.dispatch, "log", recorder)
+    monkeypatch.setattr(notify.workers.dispatch, "log", recorder)
     monkeypatch.setattr(kit.sms, "log", recorder)
     event = await publish("declaration.status_changed", returned_by_group(enterprise.id, agency.id))
     await publish("declaration.status_changed", {}, envelope=event)  # the broker delivers it again

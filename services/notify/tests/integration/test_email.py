@@ -12,9 +12,9 @@ from email.header import decode_header, make_header
 
 import httpx
 import pytest
-from notify.dispatch import Claimed, Dispatcher, Skip
-from notify.mailer import send_email
 from notify.repository import upsert_contact
+from notify.workers.dispatch import Claimed, Dispatcher, Skip
+from notify.workers.mailer import send_email
 
 
 class SmtpSink:

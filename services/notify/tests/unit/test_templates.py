@@ -10,10 +10,10 @@ from contracts.catalog import DesignationWithdrawn
 from contracts.certificate import CertificateEnded, CertificateIssued, LabelIssued
 from contracts.declaration import DeclarationPublished, DeclarationStatusChanged, NoticeClosed
 from contracts.mall import ProductUnlisted
-from notify import templates
 from notify.config import Settings
-from notify.mailer import build_message
-from notify.templates import Owner
+from notify.domain import templates
+from notify.domain.templates import Owner
+from notify.workers.mailer import build_message
 
 ORG, AGENCY, DECL = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 

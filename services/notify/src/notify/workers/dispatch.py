@@ -17,42 +17,16 @@ import structlog
 from kit.phones import mask
 from kit.runtime import Runtime
 from prometheus_client import Counter
-from sqlalchemy import text
 
-from notify import mailer
 from notify import repository as repo
 from notify.config import Settings
+from notify.domain.statuses import Channel
+from notify.workers import mailer
 
 log = structlog.get_logger("notify.dispatch")
 
 DELIVERIES = Counter(
     "notify_deliveries_total", "SMS and e-mail delivery attempts by outcome", ["channel", "outcome"]
-)
-
-_CLAIM = text(
-    """
-    UPDATE deliveries
-       SET status = 'sending', attempts = attempts + 1,
-           claimed_until = now() + make_interval(secs => :claim_seconds)
-     WHERE id IN (
-        SELECT id FROM deliveries
-         WHERE (status = 'pending' AND next_attempt_at <= now())
-            OR (status = 'sending' AND claimed_until < now())
-         ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED)
-    RETURNING id, channel, org_id, subject, content, attempts
-    """
-)
-_SENT = text(
-    "UPDATE deliveries SET status = 'sent', sent_at = now(), claimed_until = NULL, last_error = NULL, "
-    "destination_masked = :destination WHERE id = :id"
-)
-_SKIPPED = text(
-    "UPDATE deliveries SET status = 'skipped', claimed_until = NULL, last_error = :reason WHERE id = :id"
-)
-_RETRY = text(
-    "UPDATE deliveries SET status = CASE WHEN attempts >= :max_attempts THEN 'failed' ELSE 'pending' END, "
-    "claimed_until = NULL, last_error = :error, "
-    "next_attempt_at = now() + make_interval(secs => :backoff) WHERE id = :id"
 )
 
 
@@ -77,27 +51,26 @@ class Claimed:
 class Dispatcher:
     def __init__(self, runtime: Runtime, client: httpx.AsyncClient) -> None:
         self.runtime = runtime
-        self.settings: Settings = runtime.settings  # type: ignore[assignment]
+        self.settings = _settings(runtime)
         self.client = client
 
     async def run_once(self) -> int:
         s = self.settings
         async with self.runtime.db.transaction() as session:
-            rows = (
-                await session.execute(
-                    _CLAIM, {"batch": s.notify_dispatch_batch, "claim_seconds": s.notify_claim_seconds}
-                )
-            ).all()
+            rows = await repo.claim_deliveries(
+                session, batch=s.notify_dispatch_batch, claim_seconds=s.notify_claim_seconds
+            )
         for row in rows:
-            await self._deliver(Claimed(*row))
+            await self._deliver(Claimed(**row._asdict()))
         return len(rows)
 
     async def _deliver(self, item: Claimed) -> None:
         try:
-            destination = await (self._sms(item) if item.channel == "sms" else self._email(item))
+            destination = await (self._sms(item) if item.channel == Channel.SMS else self._email(item))
         except Skip as exc:
             log.info("delivery_skipped", delivery_id=item.id, channel=item.channel, reason=str(exc))
-            await self._mark(_SKIPPED, id=item.id, reason=str(exc))
+            async with self.runtime.db.transaction() as session:
+                await repo.mark_skipped(session, item.id, reason=str(exc))
             DELIVERIES.labels(item.channel, "skipped").inc()
         except Exception as exc:
             backoff = min(2**item.attempts, 300)
@@ -109,17 +82,19 @@ class Dispatcher:
                 error=type(exc).__name__,
                 detail=str(exc)[:200],
             )
-            await self._mark(
-                _RETRY,
-                id=item.id,
-                max_attempts=self.settings.notify_max_attempts,
-                error=f"{type(exc).__name__}: {str(exc)[:300]}",
-                backoff=backoff,
-            )
+            async with self.runtime.db.transaction() as session:
+                await repo.mark_retry(
+                    session,
+                    item.id,
+                    max_attempts=self.settings.notify_max_attempts,
+                    error=f"{type(exc).__name__}: {str(exc)[:300]}",
+                    backoff=backoff,
+                )
             last = item.attempts >= self.settings.notify_max_attempts
             DELIVERIES.labels(item.channel, "failed" if last else "retried").inc()
         else:
-            await self._mark(_SENT, id=item.id, destination=destination)
+            async with self.runtime.db.transaction() as session:
+                await repo.mark_sent(session, item.id, destination=destination)
             # the destination is masked (138****5678, a***@example.com): the log never holds it in clear
             log.info(
                 "delivery_sent",
@@ -129,10 +104,6 @@ class Dispatcher:
                 destination=destination,
             )
             DELIVERIES.labels(item.channel, "sent").inc()
-
-    async def _mark(self, statement, **params) -> None:
-        async with self.runtime.db.transaction() as session:
-            await session.execute(statement, params)
 
     async def _sms(self, item: Claimed) -> str:
         phone = await self.phone_of(item.org_id)
@@ -192,6 +163,12 @@ class Dispatcher:
         return phone
 
 
+def _settings(runtime: Runtime) -> Settings:
+    settings = runtime.settings
+    assert isinstance(settings, Settings), "the dispatcher runs in the notify service"
+    return settings
+
+
 def _mask_email(address: str) -> str:
     local, _, domain = address.partition("@")
     return f"{local[:1]}***@{domain}"
@@ -199,7 +176,7 @@ def _mask_email(address: str) -> str:
 
 async def dispatch_deliveries(runtime: Runtime) -> None:
     """Background job (kit.runtime guards it): poll for due deliveries for as long as the process lives."""
-    settings: Settings = runtime.settings  # type: ignore[assignment]
+    settings = _settings(runtime)
     async with httpx.AsyncClient() as client:
         dispatcher = Dispatcher(runtime, client)
         while True:

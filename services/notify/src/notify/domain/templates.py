@@ -26,35 +26,16 @@ from contracts.declaration import (
 )
 from contracts.mall import ProductListed, ProductUnlisted
 
+from notify.domain.statuses import MessageCategory
+
 CHINA = ZoneInfo("Asia/Shanghai")
 SITE_NAME = "企业标准“领跑者”平台"
-
-
-class Category:
-    ACCOUNT = "account"
-    DECLARATION = "declaration"
-    NOTICE = "notice"
-    CERTIFICATE = "certificate"
-    LABEL = "label"
-    STAR = "star_product"
-    MALL = "mall"
-
-
-CATEGORY_LABELS = {
-    Category.ACCOUNT: "账号",
-    Category.DECLARATION: "领跑者申报",
-    Category.NOTICE: "公示",
-    Category.CERTIFICATE: "证书",
-    Category.LABEL: "标识",
-    Category.STAR: "星级产品",
-    Category.MALL: "商城",
-}
 
 
 @dataclass(frozen=True)
 class Notice:
     org_id: uuid.UUID
-    category: str
+    category: MessageCategory
     title: str
     body: str
     link: str | None = None
@@ -96,7 +77,7 @@ def enterprise_registered(p: EnterpriseRegistered) -> list[Notice]:
     return [
         Notice(
             p.org_id,
-            Category.ACCOUNT,
+            MessageCategory.ACCOUNT,
             "欢迎注册",
             f"{p.name}，欢迎使用{SITE_NAME}。首次登录请修改初始密码，并完善企业基本信息。",
             "/workspace/enterprise/profile",
@@ -137,7 +118,7 @@ def recovery_status_changed(p: RecoveryStatusChanged) -> list[Notice]:
             f"账号找回申请已生效：登录密码已重置{'，预留手机号已更换为 ' + p.new_phone_masked if p.new_phone_masked else ''}，"
             "所有登录设备已下线。如非本企业操作，请立即联系平台技术支持。"
         )
-    return [Notice(p.org_id, Category.ACCOUNT, title, body, "/workspace/enterprise/profile")]
+    return [Notice(p.org_id, MessageCategory.ACCOUNT, title, body, "/workspace/enterprise/profile")]
 
 
 # --------------------------------------------------------------------------- declarations
@@ -155,7 +136,7 @@ def declaration_status_changed(p: DeclarationStatusChanged) -> list[Notice]:
             notices.append(
                 Notice(
                     p.org_id,
-                    Category.DECLARATION,
+                    MessageCategory.DECLARATION,
                     "申报已提交",
                     f"您申报的企业标准{std}已提交，等待评估机构审核。",
                     link,
@@ -165,7 +146,7 @@ def declaration_status_changed(p: DeclarationStatusChanged) -> list[Notice]:
                 notices.append(
                     Notice(
                         p.agency_org_id,
-                        Category.DECLARATION,
+                        MessageCategory.DECLARATION,
                         "新的申报待审核",
                         f"“{p.product_name}”的企业标准{std}已提交申报，请及时审核。",
                         "/workspace/agency/reviews",
@@ -176,7 +157,7 @@ def declaration_status_changed(p: DeclarationStatusChanged) -> list[Notice]:
             notices.append(
                 Notice(
                     p.org_id,
-                    Category.DECLARATION,
+                    MessageCategory.DECLARATION,
                     "申报未通过审核",
                     text,
                     link,
@@ -188,7 +169,7 @@ def declaration_status_changed(p: DeclarationStatusChanged) -> list[Notice]:
             notices.append(
                 Notice(
                     p.org_id,
-                    Category.DECLARATION,
+                    MessageCategory.DECLARATION,
                     "证明材料不完整",
                     text,
                     link,
@@ -203,12 +184,12 @@ def declaration_status_changed(p: DeclarationStatusChanged) -> list[Notice]:
                     "该企标已纳入评估机构的领跑者名单，您可使用“基本信息”中的联系电话完成领跑者企业身份认证，"
                     "认证后即可查看领跑者证书、领跑者标识等全量菜单。"
                 )
-            notices.append(Notice(p.org_id, Category.DECLARATION, "评估机构审核通过", body, link))
+            notices.append(Notice(p.org_id, MessageCategory.DECLARATION, "评估机构审核通过", body, link))
         case "group_returned" if came_from == "in_notice":
             notices.append(
                 Notice(
                     p.org_id,
-                    Category.NOTICE,
+                    MessageCategory.NOTICE,
                     "公示期异议成立",
                     f"您申报的企业标准{std}在公示期间收到的异议经工作组核实成立，申报已退回评估机构复核。{opinion}",
                     link,
@@ -219,7 +200,7 @@ def declaration_status_changed(p: DeclarationStatusChanged) -> list[Notice]:
                 notices.append(
                     Notice(
                         p.agency_org_id,
-                        Category.DECLARATION,
+                        MessageCategory.DECLARATION,
                         "异议成立，申报退回复核",
                         f"企业标准{std}公示期间异议成立，已退回贵机构复核。{opinion}",
                         "/workspace/agency/reviews",
@@ -231,7 +212,7 @@ def declaration_status_changed(p: DeclarationStatusChanged) -> list[Notice]:
                 notices.append(
                     Notice(
                         p.agency_org_id,
-                        Category.DECLARATION,
+                        MessageCategory.DECLARATION,
                         "工作组退回申报",
                         f"企业标准{std}经工作组审核退回，请复核。{opinion}",
                         "/workspace/agency/reviews",
@@ -246,7 +227,7 @@ def declaration_status_changed(p: DeclarationStatusChanged) -> list[Notice]:
                 notices.append(
                     Notice(
                         p.org_id,
-                        Category.DECLARATION,
+                        MessageCategory.DECLARATION,
                         "申报状态变更",
                         f"您申报的企业标准{std}状态变更为“{p.list_status_label}”。{opinion}",
                         link,
@@ -260,7 +241,7 @@ def declaration_published(p: DeclarationPublished) -> list[Notice]:
     notices = [
         Notice(
             p.org_id,
-            Category.DECLARATION,
+            MessageCategory.DECLARATION,
             "已列入领跑者名单",
             f"恭喜！您的企业标准{std}公示期满，已列入{p.year}年度“{p.product_name}”企业标准“领跑者”名单。"
             "领跑者证书生成后可在“领跑者证书”中下载。",
@@ -272,7 +253,7 @@ def declaration_published(p: DeclarationPublished) -> list[Notice]:
         notices.append(
             Notice(
                 p.agency_org_id,
-                Category.DECLARATION,
+                MessageCategory.DECLARATION,
                 "申报已发布",
                 f"{p.enterprise_name}的企业标准{std}已列入{p.year}年度“领跑者”名单。",
                 "/workspace/agency/reviews",
@@ -286,7 +267,7 @@ def notice_opened(p: NoticeOpened, owners: list[Owner]) -> list[Notice]:
     return [
         Notice(
             o.org_id,
-            Category.NOTICE,
+            MessageCategory.NOTICE,
             "申报进入公示期",
             f"您申报的企业标准{_standard(o.standard_name, o.standard_no)}已通过工作组审核，现予以公示，"
             f"公示期为{period}。公示期满无异议的，将列入“领跑者”名单。",
@@ -303,7 +284,7 @@ def notice_closed(p: NoticeClosed, owners: list[Owner]) -> list[Notice]:
     return [
         Notice(
             o.org_id,
-            Category.NOTICE,
+            MessageCategory.NOTICE,
             "公示期结束，暂缓发布",
             f"您申报的企业标准{_standard(o.standard_name, o.standard_no)}公示期已结束，因存在待处理的异议暂缓发布，"
             "工作组处理完毕后将另行通知。",
@@ -319,7 +300,7 @@ def designation_withdrawn(p: DesignationWithdrawn) -> list[Notice]:
     return [
         Notice(
             p.agency_org_id,
-            Category.DECLARATION,
+            MessageCategory.DECLARATION,
             "评估机构确定已撤销",
             f"工作组已撤销贵机构作为{product}评估机构的确定，撤销原因：{p.reason.strip()}。"
             "贵机构不再负责该产品的评估方案与申报审核，尚在审核中的申报将转交新确定的评估机构。",
@@ -333,7 +314,7 @@ def star_product_declared(p: StarProductDeclared) -> list[Notice]:
     return [
         Notice(
             p.org_id,
-            Category.STAR,
+            MessageCategory.STAR,
             "星级产品自我声明已提交",
             f"您的产品“{p.name}”（型号：{p.model}）已按“{p.product_name}”质量分级标准自我声明为{p.star}星级产品。"
             "请完善产品宣传信息以申请星级产品标识。",
@@ -348,7 +329,7 @@ def certificate_issued(p: CertificateIssued) -> list[Notice]:
     notices = [
         Notice(
             p.org_id,
-            Category.CERTIFICATE,
+            MessageCategory.CERTIFICATE,
             "领跑者证书已生成",
             f"您的企业标准{std}的领跑者证书已生成，证书编号{p.number}，有效期至{_day(p.valid_until)}，可在“领跑者证书”中下载。",
             "/workspace/enterprise/certificates",
@@ -358,7 +339,7 @@ def certificate_issued(p: CertificateIssued) -> list[Notice]:
         notices.append(
             Notice(
                 p.agency_org_id,
-                Category.CERTIFICATE,
+                MessageCategory.CERTIFICATE,
                 "请上传盖章证书",
                 f"{p.enterprise_name}的企业标准{std}领跑者证书（编号{p.number}）已生成，请上传盖章版本。",
                 "/workspace/agency/certificates",
@@ -371,7 +352,7 @@ def certificate_stamped(p: CertificateIssued) -> list[Notice]:
     return [
         Notice(
             p.org_id,
-            Category.CERTIFICATE,
+            MessageCategory.CERTIFICATE,
             "盖章证书已上传",
             f"证书编号{p.number}（企业标准{_standard(p.standard_name, p.standard_no)}）的盖章版本已由评估机构上传，可在“领跑者证书”中下载。",
             "/workspace/enterprise/certificates",
@@ -383,7 +364,7 @@ def certificate_revoked(p: CertificateEnded) -> list[Notice]:
     return [
         Notice(
             p.org_id,
-            Category.CERTIFICATE,
+            MessageCategory.CERTIFICATE,
             "领跑者证书已撤销",
             f"您的领跑者证书（编号{p.number}）已被撤销，撤销原因：{p.reason}。相关产品已从商城下架。",
             "/workspace/enterprise/certificates",
@@ -396,7 +377,7 @@ def certificate_expired(p: CertificateEnded) -> list[Notice]:
     return [
         Notice(
             p.org_id,
-            Category.CERTIFICATE,
+            MessageCategory.CERTIFICATE,
             "领跑者证书已到期",
             f"您的领跑者证书（编号{p.number}）已到期失效，相关产品已从商城下架。",
             "/workspace/enterprise/certificates",
@@ -410,7 +391,7 @@ def label_issued(p: LabelIssued) -> list[Notice]:
     return [
         Notice(
             p.org_id,
-            Category.LABEL,
+            MessageCategory.LABEL,
             f"{kind}已生成",
             f"您申请的{kind}已生成，标识编号{p.number}，可下载后印制使用。",
             "/workspace/enterprise/labels",
@@ -423,7 +404,7 @@ def product_listed(p: ProductListed) -> list[Notice]:
     return [
         Notice(
             p.org_id,
-            Category.MALL,
+            MessageCategory.MALL,
             "产品已上架",
             f"您的产品“{p.product_name}”（型号：{p.model}）已在领跑者商城上架展示。",
             f"/mall/products/{p.model_id}",
@@ -435,7 +416,7 @@ def product_unlisted(p: ProductUnlisted) -> list[Notice]:
     return [
         Notice(
             p.org_id,
-            Category.MALL,
+            MessageCategory.MALL,
             "产品已下架",
             f"您的产品“{p.product_name}”（型号：{p.model}）已从领跑者商城下架。{p.reason_label}",
             f"/workspace/enterprise/promotion/{p.model_id}",

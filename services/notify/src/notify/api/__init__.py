@@ -1,0 +1,1 @@
+"""HTTP routes of the notify service (public paths under ``/api/notify``)."""
