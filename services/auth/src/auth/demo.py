@@ -15,8 +15,8 @@ from kit.pii import Sealer
 from sqlalchemy import select
 
 from auth.config import Settings
-from auth.domain.enums import EnterpriseNature, OrgType
 from auth.domain.passwords import Passwords
+from auth.domain.statuses import EnterpriseNature, OrgType
 from auth.models import Account, EnterpriseProfile, Organisation
 from auth.service import events
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from kit.db import make_base
+from kit.db import new_metadata
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -18,9 +18,13 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-Base = make_base()
+
+class Base(DeclarativeBase):
+    """This service's own metadata: services share no tables."""
+
+    metadata = new_metadata()
 
 
 def _uuid() -> Mapped[uuid.UUID]:

@@ -14,7 +14,7 @@ import string
 import pytest
 from auth import demo
 from auth.config import Settings
-from auth.domain.enums import SmsPurpose
+from auth.domain.statuses import SmsPurpose
 from auth.main import create_app
 from auth.service.context import fingerprint
 from kit.testing.fixtures import running_app

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from auth.config import Settings
-from auth.domain.enums import RecoveryClosedVia
+from auth.domain.statuses import RecoveryClosedVia
 from auth.models import RecoveryRequest
 from auth.service import recovery
 from auth.service.context import get_context

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Header, Request, Response, status
-from kit.errors import Forbidden, Invalid, Unauthorized
+from kit.errors import Unauthorized
 from kit.security import PendingPrincipal, current_principal
 
 from auth.api.cookies import clear_refresh_cookie, expired_refresh_cookie, with_refresh_cookie
@@ -23,7 +23,8 @@ from auth.api.schemas import (
     SmsCodeOut,
     TokensOut,
 )
-from auth.domain.enums import SmsPurpose
+from auth.domain.statuses import SmsPurpose
+from auth.errors import EnterpriseOnly, PhoneRequired, RefRequired, RefreshMissing, SmsPurposeElsewhere
 from auth.service import accounts, forerunner
 
 router = APIRouter(prefix="/api/auth", tags=["账号与登录"])
@@ -46,18 +47,17 @@ async def request_sms_code(
     if body.purpose is SmsPurpose.forerunner_auth:
         principal = await current_principal(request, authorization)
         if principal.org_type != "enterprise":
-            raise Forbidden("仅企业用户可进行领跑者企业身份认证", code="enterprise_only")
+            raise EnterpriseOnly("仅企业用户可进行领跑者企业身份认证")
         if not body.ref:
-            raise Invalid("请选择接收验证码的手机号", code="ref_required")
+            raise RefRequired("请选择接收验证码的手机号")
         return {"resend_after": await forerunner.request_code(ctx, principal, ref=body.ref, ip=ip)}
     if body.purpose is SmsPurpose.change_phone:
-        raise Invalid(
+        raise SmsPurposeElsewhere(
             "修改联系电话的验证码请在“基本信息 - 修改联系电话”中获取",
-            code="sms_purpose_elsewhere",
             details={"route": "POST /api/auth/enterprise/phone/sms-code"},
         )
     if body.phone is None:
-        raise Invalid("请填写手机号", code="phone_required")
+        raise PhoneRequired("请填写手机号")
     return {"resend_after": await accounts.request_code(ctx, phone=body.phone, purpose=body.purpose, ip=ip)}
 
 
@@ -107,7 +107,7 @@ async def refresh(
     token = body.refresh_token if body is not None else lp_refresh
     if not token or len(token) > 200:
         clear_refresh_cookie(response)
-        raise Unauthorized("登录已失效，请重新登录", code="refresh_missing")
+        raise RefreshMissing("登录已失效，请重新登录")
     try:
         pair = await accounts.refresh(ctx, refresh_token=token, ip=ip)
     except Unauthorized as exc:

@@ -13,12 +13,12 @@ from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Query
-from kit.errors import Invalid
 from kit.security import OperatorPrincipal
 from kit.sms import CaptureSms
 
 from auth.api.deps import CtxDep
 from auth.api.schemas import ClockAdvanceIn, ClockOut, Phone
+from auth.errors import ClockDaysZero
 from auth.service.context import AuthContext
 
 log = structlog.get_logger("auth.dev")
@@ -53,7 +53,7 @@ async def clock(operator: OperatorPrincipal, ctx: CtxDep) -> dict:
 async def advance_clock(body: ClockAdvanceIn, operator: OperatorPrincipal, ctx: CtxDep) -> dict:
     """将平台时钟前移（或回拨）若干天，所有服务同时生效；用于演示公示期结束等期限。"""
     if body.days == 0:
-        raise Invalid("移动的天数不能为 0", code="clock_days_zero")
+        raise ClockDaysZero("移动的天数不能为 0")
     await ctx.runtime.clock.advance(timedelta(days=body.days))
     log.warning("platform_clock_moved", days=body.days, by=str(operator.account_id))
     return await _clock_state(ctx)

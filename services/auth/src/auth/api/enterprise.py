@@ -18,15 +18,15 @@ from auth.api.schemas import (
     PhoneChangeIn,
     PhoneCodeIn,
     SmsCodeOut,
-    Str,
+    Text,
 )
-from auth.domain.enums import EnterpriseNature
+from auth.domain.statuses import EnterpriseNature
 from auth.service import enterprise
 
 router = APIRouter(prefix="/api/auth", tags=["企业信息"])
 
-BrandName = Annotated[Str(1, 100), Form()]
-BrandStory = Annotated[Str(0, 5000), Form()]
+BrandName = Annotated[Annotated[str, Text(1, 100)], Form()]
+BrandStory = Annotated[Annotated[str, Text(0, 5000)], Form()]
 LogoFile = Annotated[UploadFile | None, File(description="PNG，不超过 2 MB，建议 500×500 透明底")]
 
 

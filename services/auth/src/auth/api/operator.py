@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, status
-from kit.errors import Invalid
 from kit.security import OperatorPrincipal
 from kit.web import PageDep
 
 from auth import repository as repo
 from auth.api.deps import CtxDep, IpDep
 from auth.api.schemas import AuditPage, OrganisationCreatedOut, OrganisationIn, OrganisationPage
-from auth.domain.enums import AuditAction, OrgType
+from auth.domain.statuses import AuditAction, OrgType
+from auth.errors import EnterpriseSelfRegisters
 from auth.service import organisations
 
 router = APIRouter(prefix="/api/auth", tags=["运营管理"])
@@ -29,7 +29,7 @@ async def create_organisation(
 ) -> dict:
     """开通评估机构、工作组或运营人员账号；初始密码以短信发送至联系人手机，首次登录须修改。"""
     if body.org_type is OrgType.enterprise:
-        raise Invalid("企业账号由企业自行注册", code="enterprise_self_registers")
+        raise EnterpriseSelfRegisters("企业账号由企业自行注册")
     return await organisations.create(
         ctx,
         operator,

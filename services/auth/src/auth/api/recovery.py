@@ -21,11 +21,11 @@ from auth.api.schemas import (
     RecoveryCodeIn,
     RecoveryOut,
     RecoveryPage,
-    Str,
+    Text,
     _credit_code,
     _phone,
 )
-from auth.domain.enums import RecoveryStatus
+from auth.domain.statuses import RecoveryStatus
 from auth.service import recovery
 
 router = APIRouter(prefix="/api/auth", tags=["账号找回"])
@@ -44,9 +44,9 @@ def _optional_phone(value: str | None) -> str | None:
 )
 async def submit(
     credit_code: Annotated[str, StringConstraints(max_length=40), AfterValidator(_credit_code), Form()],
-    enterprise_name: Annotated[Str(2, 200), Form()],
-    contact_name: Annotated[Str(1, 50), Form()],
-    reason: Annotated[Str(2, 1000), Form()],
+    enterprise_name: Annotated[Annotated[str, Text(2, 200)], Form()],
+    contact_name: Annotated[Annotated[str, Text(1, 50)], Form()],
+    reason: Annotated[Annotated[str, Text(2, 1000)], Form()],
     letter: Annotated[UploadFile, File(description="授权书扫描件：PDF、JPG 或 PNG，不超过 10 MB")],
     ctx: CtxDep,
     ip: IpDep,

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetCoreSchemaHandler, StringConstraints
+from pydantic_core import CoreSchema, core_schema
 
-from auth.domain.enums import EnterpriseNature, OrgType, SmsPurpose
 from auth.domain.identifiers import credit_code_error, normalise_credit_code, phone_error, region_code_error
 from auth.domain.passwords import MAX_LENGTH
+from auth.domain.statuses import EnterpriseNature, OrgType, SmsPurpose
 
 
 def _credit_code(value: str) -> str:
@@ -47,17 +49,26 @@ def _no_controls(value: str) -> str:
     return value
 
 
-def Str(
-    min_length: int = 0, max_length: int | None = None, *, pattern: str | None = None, strip: bool = True
-):
-    """A text field: trimmed, bounded, free of control characters."""
-    return Annotated[
-        str,
-        StringConstraints(
-            strip_whitespace=strip, min_length=min_length, max_length=max_length, pattern=pattern
-        ),
-        AfterValidator(_no_controls),
-    ]
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A text field's rule, used as ``Annotated[str, Text(1, 50)]``: trimmed, bounded, free of control
+    characters. The bounds are declared in the OpenAPI document like any string constraint."""
+
+    min_length: int = 0
+    max_length: int | None = None
+    pattern: str | None = None
+    strip: bool = True
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        bounded = StringConstraints(
+            strip_whitespace=self.strip,
+            min_length=self.min_length,
+            max_length=self.max_length,
+            pattern=self.pattern,
+        )
+        return core_schema.no_info_after_validator_function(
+            _no_controls, handler.generate_schema(Annotated[str, bounded])
+        )
 
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
@@ -75,7 +86,7 @@ CreditCode = Annotated[
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_phone)]
 RegionCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=6), AfterValidator(_region)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)]
-SmsCode = Str(1, 10)
+SmsCode = Annotated[str, Text(1, 10)]
 # Length is checked by the policy (with a Chinese message) but a hard cap keeps hashing bounded.
 Password = Annotated[str, StringConstraints(min_length=1, max_length=MAX_LENGTH * 4)]
 
@@ -87,7 +98,7 @@ class _In(BaseModel):
 class SmsCodeIn(_In):
     phone: Phone | None = None
     purpose: SmsPurpose
-    ref: Str(1, 100, strip=False) | None = None
+    ref: Annotated[str, Text(1, 100, strip=False)] | None = None
 
 
 class SmsCodeOut(BaseModel):
@@ -95,9 +106,9 @@ class SmsCodeOut(BaseModel):
 
 
 class RegisterIn(_In):
-    enterprise_name: Str(2, 200)
+    enterprise_name: Annotated[str, Text(2, 200)]
     credit_code: CreditCode
-    contact_name: Str(1, 50)
+    contact_name: Annotated[str, Text(1, 50)]
     phone: Phone
     sms_code: SmsCode
 
@@ -108,7 +119,7 @@ class RegisterOut(BaseModel):
 
 
 class LoginIn(_In):
-    login_name: Str(1, 64)
+    login_name: Annotated[str, Text(1, 64)]
     password: Password
 
 
@@ -121,7 +132,7 @@ class TokensOut(BaseModel):
 
 
 class RefreshIn(_In):
-    refresh_token: Str(1, 200, strip=False)
+    refresh_token: Annotated[str, Text(1, 200, strip=False)]
 
 
 class PasswordChangeIn(_In):
@@ -130,13 +141,13 @@ class PasswordChangeIn(_In):
 
 
 class LoginUnlockIn(_In):
-    login_name: Str(1, 64)
+    login_name: Annotated[str, Text(1, 64)]
     phone: Phone
     sms_code: SmsCode
 
 
 class PasswordResetIn(_In):
-    login_name: Str(1, 64)
+    login_name: Annotated[str, Text(1, 64)]
     phone: Phone
     sms_code: SmsCode
     new_password: Password
@@ -166,20 +177,22 @@ class MeOut(BaseModel):
 
 
 class EnterpriseIn(_In):
-    name: Str(2, 200)
-    credit_code: Str(0, 40) | None = Field(default=None, description="只读；若提交须与现值一致")
+    name: Annotated[str, Text(2, 200)]
+    credit_code: Annotated[str, Text(0, 40)] | None = Field(
+        default=None, description="只读；若提交须与现值一致"
+    )
     nature: EnterpriseNature | None = None
-    contact_name: Str(1, 50)
+    contact_name: Annotated[str, Text(1, 50)]
     region_code: RegionCode | None = None
     phone: Phone | None = Field(
         default=None, description="只读；修改联系电话请用 POST /api/auth/enterprise/phone"
     )
     email: Email | None = None
-    address: Str(0, 300) | None = None
+    address: Annotated[str, Text(0, 300)] | None = None
     # Read-only fields of the profile answer, accepted back unchanged so a form can PUT what it GOT.
     org_id: uuid.UUID | None = None
-    nature_label: Str(0, 50) | None = None
-    logo_url: Str(0, 300) | None = None
+    nature_label: Annotated[str, Text(0, 50)] | None = None
+    logo_url: Annotated[str, Text(0, 300)] | None = None
     updated_at: datetime | None = None
 
 
@@ -270,7 +283,7 @@ class RecoveryOut(BaseModel):
 
 
 class RecoveryCodeIn(_In):
-    code: Str(1, 40) = Field(description="短信中的撤销码或确认码")
+    code: Annotated[str, Text(1, 40)] = Field(description="短信中的撤销码或确认码")
 
 
 class RecoveryAnswerOut(BaseModel):
@@ -301,7 +314,7 @@ class RecoveryPage(BaseModel):
 
 class DecisionIn(_In):
     approve: bool
-    opinion: Str(1, 500)
+    opinion: Annotated[str, Text(1, 500)]
 
 
 class ListedPhone(BaseModel):
@@ -317,16 +330,16 @@ class ForerunnerStatusOut(BaseModel):
 
 
 class ForerunnerVerifyIn(_In):
-    ref: Str(1, 100, strip=False)
+    ref: Annotated[str, Text(1, 100, strip=False)]
     sms_code: SmsCode
 
 
 class OrganisationIn(_In):
     org_type: OrgType
-    name: Str(2, 200)
-    contact_name: Str(1, 50)
+    name: Annotated[str, Text(2, 200)]
+    contact_name: Annotated[str, Text(1, 50)]
     contact_phone: Phone
-    login_name: Str(4, 32, pattern=r"^[A-Za-z][A-Za-z0-9_.\-]{3,31}$")
+    login_name: Annotated[str, Text(4, 32, pattern=r"^[A-Za-z][A-Za-z0-9_.\-]{3,31}$")]
 
 
 class OrganisationOut(BaseModel):

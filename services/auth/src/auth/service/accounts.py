@@ -8,16 +8,31 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from kit.errors import AppError, Conflict, Invalid, RateLimited, Unauthorized
+from kit.errors import AppError, RateLimited, Unauthorized
 from kit.phones import is_mobile, mask
 from kit.security import Principal
 from sqlalchemy.exc import IntegrityError
 
 from auth import repository as repo
 from auth.domain import texts
-from auth.domain.enums import AuditAction, OrgType, SmsPurpose
 from auth.domain.identifiers import is_credit_code, normalise_credit_code
 from auth.domain.passwords import POLICY_HINT, generate_password, policy_errors
+from auth.domain.statuses import AuditAction, OrgType, SmsPurpose
+from auth.errors import (
+    AccountNotFound,
+    AccountPhoneMismatch,
+    CreditCodeRegistered,
+    CurrentPasswordWrong,
+    InvalidCredentials,
+    LoginLocked,
+    LoginSlowed,
+    PasswordExpired,
+    PasswordPolicy,
+    PhoneRegistered,
+    RefreshInvalid,
+    RefreshReused,
+    SmsCodeRefused,
+)
 from auth.models import Account, EnterpriseProfile, Organisation
 from auth.service import codes, events, throttling, tokens
 from auth.service.context import AuthContext, audit, fingerprint
@@ -30,7 +45,7 @@ BAD_CREDENTIALS = "登录名或密码错误"
 def check_policy(password: str, *, login_name: str | None, phone: str | None) -> None:
     errors = policy_errors(password, login_name=login_name, phone=phone)
     if errors:
-        raise Invalid(errors[0], code="password_policy", details={"rules": errors, "hint": POLICY_HINT})
+        raise PasswordPolicy(errors[0], details={"rules": errors, "hint": POLICY_HINT})
 
 
 async def send_sms(ctx: AuthContext, phone: str, text: str) -> bool:
@@ -64,11 +79,9 @@ async def register(
     try:
         async with ctx.db.transaction() as session:
             if await repo.organisation_by_credit_code(session, credit_code) is not None:
-                raise Conflict(
-                    "该统一社会信用代码已注册，请直接登录或找回密码", code="credit_code_registered"
-                )
+                raise CreditCodeRegistered("该统一社会信用代码已注册，请直接登录或找回密码")
             if await repo.phone_taken(session, phone):
-                raise Conflict("该手机号已被其他账号使用", code="phone_registered")
+                raise PhoneRegistered("该手机号已被其他账号使用")
             org = Organisation(
                 id=uuid.uuid4(),
                 org_type=OrgType.enterprise.value,
@@ -105,7 +118,7 @@ async def register(
                 phone=mask(phone),
             )
     except IntegrityError as exc:  # a concurrent registration of the same code or phone won the race
-        raise Conflict("该统一社会信用代码或手机号已注册", code="credit_code_registered") from exc
+        raise CreditCodeRegistered("该统一社会信用代码或手机号已注册") from exc
     sent = await send_sms(ctx, phone, texts.REGISTERED.format(login_name=credit_code, password=password))
     return {"login_name": credit_code, "sms_sent": sent}
 
@@ -129,7 +142,7 @@ def _lock_subject(account: Account | None, login_name: str) -> str:
 async def _lock_keys(ctx: AuthContext, subject: str, ip: str) -> tuple[str, str]:
     """Failures and lock of one (account, client address) pair. The account's generation is part of the
     key: unlocking the account (SMS code, password reset) moves it on, which drops every pair at once."""
-    generation = await ctx.redis.get(f"lp:auth:login-gen:{subject}") or "0"
+    generation = str(await ctx.redis.get(f"lp:auth:login-gen:{subject}") or "0")
     pair = f"{subject}:{generation}:{fingerprint(ip)}"
     return f"lp:auth:login-fail:{pair}", f"lp:auth:login-lock:{pair}"
 
@@ -143,11 +156,13 @@ async def _count_failure(ctx: AuthContext, subject: str, ip: str) -> int:
     fail_key, lock_key = await _lock_keys(ctx, subject, ip)
     s = ctx.settings
     async with ctx.redis.pipeline(transaction=True) as pipe:
-        pipe.incr(fail_key).expire(fail_key, s.login_lock_seconds, nx=True)
+        pipe.incr(fail_key)
+        pipe.expire(fail_key, s.login_lock_seconds, nx=True)
         count, _ = await pipe.execute()
     if int(count) >= s.login_max_failures:
         async with ctx.redis.pipeline(transaction=True) as pipe:
-            pipe.set(lock_key, "1", ex=s.login_lock_seconds).delete(fail_key)
+            pipe.set(lock_key, "1", ex=s.login_lock_seconds)
+            pipe.delete(fail_key)
             await pipe.execute()
     return int(count)
 
@@ -165,18 +180,14 @@ async def clear_failures(ctx: AuthContext, account_id: uuid.UUID) -> None:
 
 def _locked_error(ttl: int) -> RateLimited:
     minutes = max(1, (ttl + 59) // 60)
-    return RateLimited(
-        f"登录失败次数过多，请 {minutes} 分钟后再试，或通过预留手机号的短信验证码解锁",
-        retry_after=ttl,
-        code="login_locked",
+    return LoginLocked(
+        f"登录失败次数过多，请 {minutes} 分钟后再试，或通过预留手机号的短信验证码解锁", retry_after=ttl
     )
 
 
 def _slowed_error(wait: int) -> RateLimited:
-    return RateLimited(
-        f"该账号近期登录失败次数较多，请 {wait} 秒后再试，或通过预留手机号的短信验证码解锁",
-        retry_after=wait,
-        code="login_slowed",
+    return LoginSlowed(
+        f"该账号近期登录失败次数较多，请 {wait} 秒后再试，或通过预留手机号的短信验证码解锁", retry_after=wait
     )
 
 
@@ -216,7 +227,7 @@ async def login(ctx: AuthContext, *, login_name: str, password: str, ip: str) ->
                 at=now,
                 action=AuditAction.login_failed,
                 result="locked",
-                actor_account_id=found and found.id,
+                actor_account_id=found.id if found else None,
                 actor_org_id=org_id,
                 ip=ip,
                 reason="locked",
@@ -228,7 +239,7 @@ async def login(ctx: AuthContext, *, login_name: str, password: str, ip: str) ->
                 at=now,
                 action=AuditAction.login_failed,
                 result="slowed",
-                actor_account_id=found and found.id,
+                actor_account_id=found.id if found else None,
                 actor_org_id=org_id,
                 ip=ip,
                 reason="account_slowed",
@@ -243,13 +254,13 @@ async def login(ctx: AuthContext, *, login_name: str, password: str, ip: str) ->
                 at=now,
                 action=AuditAction.login_failed,
                 result="failure",
-                actor_account_id=found and found.id,
+                actor_account_id=found.id if found else None,
                 actor_org_id=org_id,
                 ip=ip,
                 reason="bad_password" if found else "unknown_account",
                 failures=failures,
             )
-            outcome.error = Unauthorized(BAD_CREDENTIALS, code="invalid_credentials")
+            outcome.error = InvalidCredentials(BAD_CREDENTIALS)
         elif account is None or account.password_hash != checked_hash:
             # the password changed (or the account went) while it was being checked: that check no longer stands
             audit(
@@ -257,12 +268,12 @@ async def login(ctx: AuthContext, *, login_name: str, password: str, ip: str) ->
                 at=now,
                 action=AuditAction.login_failed,
                 result="failure",
-                actor_account_id=found and found.id,
+                actor_account_id=found.id if found else None,
                 actor_org_id=org_id,
                 ip=ip,
                 reason="password_changed",
             )
-            outcome.error = Unauthorized(BAD_CREDENTIALS, code="invalid_credentials")
+            outcome.error = InvalidCredentials(BAD_CREDENTIALS)
         elif tokens.password_expired(ctx, account, now):
             audit(
                 session,
@@ -274,14 +285,13 @@ async def login(ctx: AuthContext, *, login_name: str, password: str, ip: str) ->
                 ip=ip,
                 reason="generated_password_expired",
             )
-            outcome.error = Unauthorized(
-                "初始密码已超过 7 天未使用而失效，请通过“忘记密码”重新设置", code="password_expired"
-            )
+            outcome.error = PasswordExpired("初始密码已超过 7 天未使用而失效，请通过“忘记密码”重新设置")
         else:
             if ctx.passwords.needs_rehash(account.password_hash):
                 account.password_hash = await ctx.passwords.hash(password)
             account.last_login_at = now
             org = await repo.organisation(session, account.org_id)
+            assert org is not None, "an account always belongs to an organisation (foreign key)"
             sid, refresh = await tokens.open_session(session, ctx, account=account, org=org, ip=ip, now=now)
             audit(
                 session,
@@ -306,14 +316,14 @@ async def unlock_login(ctx: AuthContext, *, login_name: str, phone: str, sms_cod
     name, by_phone = _normalise_login(login_name)
     try:
         await codes.verify(ctx, phone=phone, purpose=SmsPurpose.unlock_login, code=sms_code)
-    except Invalid:
+    except SmsCodeRefused:
         await throttling.address_failed(ctx, ip)
         raise
     async with ctx.db.transaction() as session:
         now = await ctx.now()
         account = await repo.account_by_login(session, login_name=name, phone=by_phone)
         if account is None or account.phone != phone:
-            raise Invalid("登录名与预留手机号不匹配", code="account_phone_mismatch")
+            raise AccountPhoneMismatch("登录名与预留手机号不匹配")
         audit(
             session,
             at=now,
@@ -331,7 +341,7 @@ async def unlock_login(ctx: AuthContext, *, login_name: str, phone: str, sms_cod
 
 
 async def refresh(ctx: AuthContext, *, refresh_token: str, ip: str) -> tokens.TokenPair:
-    invalid = Unauthorized("登录已失效，请重新登录", code="refresh_invalid")
+    invalid = RefreshInvalid("登录已失效，请重新登录")
     await throttling.check_address(ctx, ip, message="请求过于频繁，请 {seconds} 秒后再试")
     outcome = _Outcome()
     async with ctx.db.transaction() as session:
@@ -356,6 +366,8 @@ async def _rotate(ctx: AuthContext, session, row, *, ip: str, now, invalid: Unau
     """Inside the refresh transaction: the new token, or why not (reuse revokes the whole session)."""
     outcome = _Outcome()
     login_session = await repo.login_session(session, row.session_id, for_update=True)
+    if login_session is None:  # the refresh row references its session: it cannot be missing
+        raise invalid
     account = await repo.account(session, login_session.account_id)
     if login_session.revoked_at is not None or login_session.expires_at <= now or account is None:
         raise invalid
@@ -372,7 +384,7 @@ async def _rotate(ctx: AuthContext, session, row, *, ip: str, now, invalid: Unau
             ip=ip,
             session_id=login_session.id,
         )
-        outcome.error = Unauthorized("登录凭证已被重复使用，已强制下线，请重新登录", code="refresh_reused")
+        outcome.error = RefreshReused("登录凭证已被重复使用，已强制下线，请重新登录")
     elif tokens.password_expired(ctx, account, now):
         raise invalid
     else:
@@ -438,11 +450,11 @@ async def change_password(
                 reason="bad_current_password",
                 failures=failures,
             )
-            outcome.error = Invalid("当前密码不正确", code="current_password_wrong")
+            outcome.error = CurrentPasswordWrong("当前密码不正确")
         else:
             check_policy(new_password, login_name=account.login_name, phone=account.phone)
             if new_password == current_password:
-                raise Invalid("新密码不能与当前密码相同", code="password_policy")
+                raise PasswordPolicy("新密码不能与当前密码相同")
             await _set_password(
                 session,
                 ctx,
@@ -476,7 +488,7 @@ async def reset_password(
     check_policy(new_password, login_name=name or by_phone, phone=phone)
     try:
         await codes.verify(ctx, phone=phone, purpose=SmsPurpose.reset_password, code=sms_code)
-    except Invalid:
+    except SmsCodeRefused:
         await throttling.address_failed(ctx, ip)
         raise
     password_hash = await ctx.passwords.hash(new_password)
@@ -484,7 +496,7 @@ async def reset_password(
         now = await ctx.now()
         account = await repo.account_by_login(session, login_name=name, phone=by_phone, for_update=True)
         if account is None or account.phone != phone:
-            raise Invalid("登录名与预留手机号不匹配", code="account_phone_mismatch")
+            raise AccountPhoneMismatch("登录名与预留手机号不匹配")
         check_policy(new_password, login_name=account.login_name, phone=phone)
         await _set_password(
             session, ctx, account, password_hash, generated=False, now=now, reason="password_reset"
@@ -523,7 +535,7 @@ async def me(ctx: AuthContext, principal: Principal) -> dict[str, Any]:
         account = await repo.account(session, principal.account_id)
         org = await repo.organisation(session, principal.org_id)
     if account is None or org is None:
-        raise Unauthorized("账号不存在", code="account_not_found")
+        raise AccountNotFound("账号不存在")
     expires = (
         account.password_set_at + timedelta(days=ctx.settings.generated_password_days)
         if account.password_generated

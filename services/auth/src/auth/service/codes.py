@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from kit.errors import Invalid, RateLimited
 from kit.ratelimit import enforce
 
 from auth.domain import texts
 from auth.domain.codes import code_mac, looks_like_code, new_code
-from auth.domain.enums import SmsPurpose
+from auth.domain.statuses import SmsPurpose
+from auth.errors import SmsCodeExhausted, SmsCodeExpired, SmsCodeWrong, SmsResendTooSoon
 from auth.service.context import AuthContext, fingerprint
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -61,9 +61,7 @@ async def issue(
     gap_key = f"lp:auth:sms-gap:{purpose.value}:{fingerprint(phone)}"
     if not await redis.set(gap_key, "1", nx=True, ex=s.sms_resend_gap_seconds):
         wait = await redis.ttl(gap_key)
-        raise RateLimited(
-            f"验证码已发送，请 {max(wait, 1)} 秒后再试", retry_after=max(wait, 1), code="sms_resend_too_soon"
-        )
+        raise SmsResendTooSoon(f"验证码已发送，请 {max(wait, 1)} 秒后再试", retry_after=max(wait, 1))
     today = (await ctx.now()).astimezone(CHINA).strftime("%Y%m%d")
     await enforce(
         redis,
@@ -78,7 +76,9 @@ async def issue(
     key = _code_key(purpose, phone, ref)
     mac = code_mac(s.sms_code_secret, purpose=purpose.value, phone=phone, ref=ref, code=code)
     async with redis.pipeline(transaction=True) as pipe:
-        pipe.delete(key).hset(key, mapping={"mac": mac, "tries": 0}).expire(key, s.sms_code_ttl_seconds)
+        pipe.delete(key)
+        pipe.hset(key, mapping={"mac": mac, "tries": 0})
+        pipe.expire(key, s.sms_code_ttl_seconds)
         await pipe.execute()
     text = texts.VERIFICATION_CODE.format(
         purpose=purpose.label, code=code, minutes=s.sms_code_ttl_seconds // 60
@@ -104,8 +104,8 @@ async def verify(
     if outcome == 1:
         return
     if outcome == 0:
-        raise Invalid("验证码已失效或未获取，请重新获取验证码", code="sms_code_expired")
+        raise SmsCodeExpired("验证码已失效或未获取，请重新获取验证码")
     if outcome == -2:
-        raise Invalid("验证码错误次数过多，已失效，请重新获取验证码", code="sms_code_exhausted")
+        raise SmsCodeExhausted("验证码错误次数过多，已失效，请重新获取验证码")
     left = -outcome - 100
-    raise Invalid(f"验证码不正确，还可尝试 {left} 次", code="sms_code_wrong", details={"tries_left": left})
+    raise SmsCodeWrong(f"验证码不正确，还可尝试 {left} 次", details={"tries_left": left})

@@ -8,20 +8,25 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from kit.db import Database
 from kit.runtime import Runtime
 from kit.security import TokenIssuer
+from kit.storage import Storage
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import repository as repo
 from auth.config import Settings
-from auth.domain.enums import AuditAction
 from auth.domain.passwords import Passwords
+from auth.domain.statuses import AuditAction
 
 
 class AuthContext:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.settings: Settings = runtime.settings  # type: ignore[assignment]
+        settings = runtime.settings
+        assert isinstance(settings, Settings), "the auth context needs the auth service's settings"
+        self.settings = settings
         self.passwords = Passwords(
             memory_kib=self.settings.argon2_memory_kib,
             time_cost=self.settings.argon2_time_cost,
@@ -42,12 +47,18 @@ class AuthContext:
         return self._issuer
 
     @property
-    def db(self):
+    def db(self) -> Database:
         return self.runtime.db
 
     @property
-    def redis(self):
+    def redis(self) -> Redis:
         return self.runtime.redis
+
+    @property
+    def storage(self) -> Storage:
+        storage = self.runtime.storage
+        assert storage is not None, "auth runs with S3 storage"
+        return storage
 
     async def now(self) -> datetime:
         return await self.runtime.clock.now()

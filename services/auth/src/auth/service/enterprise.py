@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 import structlog
-from kit.errors import AppError, Conflict, Invalid, NotFound, RateLimited, Unauthorized, Unavailable
+from kit.errors import AppError, Unauthorized
 from kit.phones import mask
 from kit.security import Principal
 from kit.storage import new_key
@@ -17,7 +17,20 @@ from kit.uploads import CheckedFile
 
 from auth import repository as repo
 from auth.domain import texts
-from auth.domain.enums import AuditAction, EnterpriseNature, SmsPurpose
+from auth.domain.statuses import AuditAction, EnterpriseNature, SmsPurpose
+from auth.errors import (
+    BrandNotFound,
+    CreditCodeReadOnly,
+    CurrentPasswordWrong,
+    EnterpriseNotFound,
+    LogoNotFound,
+    PhoneChangeLocked,
+    PhoneChangeRequiresVerification,
+    PhoneRegistered,
+    PhoneUnchanged,
+    StorageUnavailable,
+    TooManyBrands,
+)
 from auth.models import Brand, EnterpriseProfile, Organisation
 from auth.service import codes, events, tokens
 from auth.service.accounts import send_sms
@@ -65,7 +78,7 @@ def brand_view(brand: Brand) -> dict[str, Any]:
 async def _own(session, org_id: uuid.UUID) -> tuple[Organisation, EnterpriseProfile]:
     org = await repo.organisation(session, org_id, for_update=True)
     if org is None or org.org_type != "enterprise":
-        raise NotFound("企业不存在", code="enterprise_not_found")
+        raise EnterpriseNotFound("企业不存在")
     profile = await repo.profile(session, org_id)
     if profile is None:
         profile = EnterpriseProfile(org_id=org_id)
@@ -87,12 +100,11 @@ async def update_profile(
         now = await ctx.now()
         org, profile = await _own(session, principal.org_id)
         if data.get("credit_code") not in (None, org.credit_code):
-            raise Invalid("统一社会信用代码不可修改", code="credit_code_read_only")
+            raise CreditCodeReadOnly("统一社会信用代码不可修改")
         if data.get("phone") not in (None, org.contact_phone):
             # The contact phone is also the 预留手机号 (login by phone, 忘记密码): it changes only with proof.
-            raise Conflict(
+            raise PhoneChangeRequiresVerification(
                 "联系电话即预留手机号，修改须验证当前密码和新手机号的短信验证码，请使用“修改联系电话”",
-                code="phone_change_requires_verification",
                 details={"route": "POST /api/auth/enterprise/phone", "code_route": PHONE_CODE_ROUTE},
             )
         org.name = data["name"]
@@ -132,9 +144,9 @@ async def request_phone_code(ctx: AuthContext, principal: Principal, *, phone: s
         if account is None:
             raise Unauthorized()
         if phone == account.phone:
-            raise Invalid("新手机号与当前联系电话相同", code="phone_unchanged")
+            raise PhoneUnchanged("新手机号与当前联系电话相同")
         if await repo.phone_taken(session, phone, except_account=account.id):
-            raise Conflict("该手机号已被其他账号使用", code="phone_registered")
+            raise PhoneRegistered("该手机号已被其他账号使用")
     return await codes.issue(ctx, phone=phone, purpose=SmsPurpose.change_phone, ip=ip, ref=str(account.id))
 
 
@@ -148,10 +160,8 @@ async def change_phone(
     failures = int(await ctx.redis.get(fail_key) or 0)
     if failures >= s.phone_change_max_failures:
         wait = max(int(await ctx.redis.ttl(fail_key)), 1)
-        raise RateLimited(
-            f"当前密码错误次数过多，请 {max(1, (wait + 59) // 60)} 分钟后再试",
-            retry_after=wait,
-            code="phone_change_locked",
+        raise PhoneChangeLocked(
+            f"当前密码错误次数过多，请 {max(1, (wait + 59) // 60)} 分钟后再试", retry_after=wait
         )
     async with ctx.db.read_session() as session:
         found = await repo.account(session, principal.account_id)
@@ -160,7 +170,8 @@ async def change_phone(
     checked_hash = found.password_hash
     if not await ctx.passwords.verify(checked_hash, current_password):
         async with ctx.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(fail_key).expire(fail_key, s.login_lock_seconds, nx=True)
+            pipe.incr(fail_key)
+            pipe.expire(fail_key, s.login_lock_seconds, nx=True)
             count, _ = await pipe.execute()
         async with ctx.db.transaction() as session:
             audit(
@@ -175,7 +186,7 @@ async def change_phone(
                 reason="bad_current_password",
                 failures=int(count),
             )
-        raise Invalid("当前密码不正确", code="current_password_wrong")
+        raise CurrentPasswordWrong("当前密码不正确")
     await codes.verify(
         ctx, phone=new_phone, purpose=SmsPurpose.change_phone, code=sms_code, ref=str(principal.account_id)
     )
@@ -184,11 +195,11 @@ async def change_phone(
         org, profile = await _own(session, principal.org_id)
         account = await repo.account(session, principal.account_id, for_update=True)
         if account is None or account.password_hash != checked_hash:
-            raise Invalid("当前密码不正确", code="current_password_wrong")
+            raise CurrentPasswordWrong("当前密码不正确")
         if new_phone == account.phone:
-            raise Invalid("新手机号与当前联系电话相同", code="phone_unchanged")
+            raise PhoneUnchanged("新手机号与当前联系电话相同")
         if await repo.phone_taken(session, new_phone, except_account=account.id):
-            raise Conflict("该手机号已被其他账号使用", code="phone_registered")
+            raise PhoneRegistered("该手机号已被其他账号使用")
         old_phone = account.phone
         account.phone = new_phone
         org.contact_phone = new_phone
@@ -224,14 +235,14 @@ async def change_phone(
 
 async def _store_logo(ctx: AuthContext, org_id: uuid.UUID, checked: CheckedFile) -> str:
     key = new_key(f"{org_id}", ".png")
-    await ctx.runtime.storage.put(LOGO_BUCKET, key, checked.data, content_type=checked.content_type)
+    await ctx.storage.put(LOGO_BUCKET, key, checked.data, content_type=checked.content_type)
     return key
 
 
 async def _drop_object(ctx: AuthContext, key: str | None) -> None:
     if key:
         with contextlib.suppress(Exception):  # an orphan object is harmless; the row is the truth
-            await ctx.runtime.storage.delete(LOGO_BUCKET, key)
+            await ctx.storage.delete(LOGO_BUCKET, key)
 
 
 async def set_logo(ctx: AuthContext, principal: Principal, checked: CheckedFile, *, ip: str) -> None:
@@ -269,11 +280,11 @@ async def logo(ctx: AuthContext, principal: Principal, brand_id: uuid.UUID | Non
         else:
             brand = await repo.brand_of(session, principal.org_id, brand_id)
             if brand is None:
-                raise NotFound("品牌不存在", code="brand_not_found")
+                raise BrandNotFound("品牌不存在")
             key = brand.logo_key
     if not key:
-        raise NotFound("尚未上传 Logo", code="logo_not_found")
-    return await ctx.runtime.storage.get(LOGO_BUCKET, key)
+        raise LogoNotFound("尚未上传 Logo")
+    return await ctx.storage.get(LOGO_BUCKET, key)
 
 
 def logo_etag(key: str) -> str:
@@ -288,16 +299,16 @@ async def brand_logo_internal(ctx: AuthContext, brand_id: uuid.UUID) -> tuple[by
     async with ctx.db.session() as session:
         brand = await repo.brand(session, brand_id)
     if brand is None:
-        raise NotFound("品牌不存在", code="brand_not_found")
+        raise BrandNotFound("品牌不存在")
     if not brand.logo_key:
-        raise NotFound("该品牌尚未上传 Logo", code="logo_not_found")
+        raise LogoNotFound("该品牌尚未上传 Logo")
     try:
-        data = await ctx.runtime.storage.get(LOGO_BUCKET, brand.logo_key)
+        data = await ctx.storage.get(LOGO_BUCKET, brand.logo_key)
     except AppError:
         raise
     except Exception as exc:
         log.warning("logo_not_read", error=type(exc).__name__)
-        raise Unavailable("Logo 存储暂时不可用，请稍后再试", code="storage_unavailable") from exc
+        raise StorageUnavailable("Logo 存储暂时不可用，请稍后再试") from exc
     return data, logo_etag(brand.logo_key)
 
 
@@ -324,13 +335,14 @@ async def save_brand(
             await _own(session, principal.org_id)
             if brand_id is None:
                 if await repo.count_brands(session, principal.org_id) >= MAX_BRANDS:
-                    raise Conflict(f"最多可添加 {MAX_BRANDS} 个品牌", code="too_many_brands")
+                    raise TooManyBrands(f"最多可添加 {MAX_BRANDS} 个品牌")
                 brand = Brand(id=uuid.uuid4(), org_id=principal.org_id, name=name, story=story, logo_key=key)
                 session.add(brand)
             else:
-                brand = await repo.brand_of(session, principal.org_id, brand_id, for_update=True)
-                if brand is None:
-                    raise NotFound("品牌不存在", code="brand_not_found")
+                found = await repo.brand_of(session, principal.org_id, brand_id, for_update=True)
+                if found is None:
+                    raise BrandNotFound("品牌不存在")
+                brand = found
                 brand.name, brand.story, brand.updated_at = name, story, now
                 if key:
                     old_key, brand.logo_key = brand.logo_key, key
@@ -360,7 +372,7 @@ async def delete_brand(ctx: AuthContext, principal: Principal, brand_id: uuid.UU
         now = await ctx.now()
         brand = await repo.brand_of(session, principal.org_id, brand_id, for_update=True)
         if brand is None:
-            raise NotFound("品牌不存在", code="brand_not_found")
+            raise BrandNotFound("品牌不存在")
         key = brand.logo_key
         await events.brand_changed(session, brand, deleted=True)
         await session.delete(brand)

@@ -7,7 +7,7 @@ from kit.bus import emit
 from kit.phones import mask
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth.domain.enums import EnterpriseNature
+from auth.domain.statuses import EnterpriseNature
 from auth.models import Account, Brand, EnterpriseProfile, Organisation, RecoveryRequest
 from auth.service.context import AuthContext
 

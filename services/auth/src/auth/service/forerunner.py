@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from kit.errors import Conflict, NotFound, Unauthorized
 from kit.security import Principal
 
 from auth import repository as repo
 from auth.domain import texts
-from auth.domain.enums import AuditAction, SmsPurpose
+from auth.domain.statuses import AuditAction, SmsPurpose
+from auth.errors import AccountNotFound, ForerunnerNotEligible, ForerunnerPhoneNotFound
 from auth.models import CandidatePhone
 from auth.service import codes, events, tokens
 from auth.service.context import AuthContext, audit
@@ -38,10 +38,10 @@ async def _listed_phone(ctx: AuthContext, principal: Principal, ref: str) -> tup
         org = await repo.organisation(session, principal.org_id)
         credit_code = org.credit_code if org else None
         if not credit_code or not await repo.candidate_phones(session, credit_code):
-            raise Conflict(texts.FORERUNNER_NOT_ELIGIBLE, code="forerunner_not_eligible")
+            raise ForerunnerNotEligible(texts.FORERUNNER_NOT_ELIGIBLE)
         row = await repo.candidate_phone_by_ref(session, credit_code, ref)
     if row is None:
-        raise NotFound("该手机号不在本企业的入围名单中，请重新选择", code="forerunner_phone_not_found")
+        raise ForerunnerPhoneNotFound("该手机号不在本企业的入围名单中，请重新选择")
     return row, credit_code
 
 
@@ -62,7 +62,7 @@ async def verify(
         account = await repo.account(session, principal.account_id, for_update=True)
         org = await repo.organisation(session, principal.org_id)
         if account is None or org is None:
-            raise Unauthorized("账号不存在", code="account_not_found")
+            raise AccountNotFound("账号不存在")
         if account.forerunner_verified_at is None:
             account.forerunner_verified_at = now
             await events.forerunner_verified(session, account, credit_code)

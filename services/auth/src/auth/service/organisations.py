@@ -6,15 +6,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from kit.errors import Conflict, NotFound
 from kit.phones import mask
 from kit.security import Principal
 from sqlalchemy.exc import IntegrityError
 
 from auth import repository as repo
 from auth.domain import texts
-from auth.domain.enums import AuditAction, OrgType
 from auth.domain.passwords import generate_password
+from auth.domain.statuses import AuditAction, OrgType
+from auth.errors import LoginNameTaken, OrganisationNotFound, PhoneRegistered
 from auth.models import Account, Organisation
 from auth.service import events
 from auth.service.accounts import send_sms
@@ -52,9 +52,9 @@ async def create(
         async with ctx.db.transaction() as session:
             now = await ctx.now()
             if await repo.account_by_login(session, login_name=login_name) is not None:
-                raise Conflict("登录名已被使用", code="login_name_taken")
+                raise LoginNameTaken("登录名已被使用")
             if await repo.phone_taken(session, contact_phone):
-                raise Conflict("该手机号已被其他账号使用", code="phone_registered")
+                raise PhoneRegistered("该手机号已被其他账号使用")
             org = Organisation(
                 id=uuid.uuid4(),
                 org_type=org_type.value,
@@ -89,7 +89,7 @@ async def create(
             )
             result = {"organisation": view(org), "account_id": account.id, "login_name": login_name}
     except IntegrityError as exc:
-        raise Conflict("登录名或手机号已被使用", code="login_name_taken") from exc
+        raise LoginNameTaken("登录名或手机号已被使用") from exc
     result["sms_sent"] = await send_sms(
         ctx,
         contact_phone,
@@ -113,5 +113,5 @@ async def internal_view(ctx: AuthContext, org_id: uuid.UUID) -> dict[str, Any]:
     async with ctx.db.session() as session:
         org = await repo.organisation(session, org_id)
     if org is None:
-        raise NotFound("机构不存在", code="organisation_not_found")
+        raise OrganisationNotFound("机构不存在")
     return view(org, owner=True)

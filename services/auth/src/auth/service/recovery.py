@@ -27,7 +27,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
-from kit.errors import Conflict, NotFound
 from kit.phones import mask
 from kit.ratelimit import enforce
 from kit.security import Principal
@@ -37,8 +36,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import repository as repo
 from auth.domain import texts
-from auth.domain.enums import AuditAction, RecoveryClosedVia, RecoveryStatus
 from auth.domain.passwords import generate_password
+from auth.domain.statuses import AuditAction, RecoveryClosedVia, RecoveryStatus
+from auth.errors import (
+    PhoneRegistered,
+    RecoveryAccountNotFound,
+    RecoveryAlreadyDecided,
+    RecoveryCodeInvalid,
+    RecoveryNotOpen,
+    RecoveryRequestNotFound,
+)
 from auth.models import Account, EnterpriseProfile, Organisation, RecoveryRequest, RecoveryToken
 from auth.service import events, tokens
 from auth.service.accounts import clear_failures, send_sms
@@ -135,7 +142,7 @@ async def submit(
     ip: str,
 ) -> uuid.UUID:
     key = new_key("letters", _SUFFIX[letter.kind])
-    await ctx.runtime.storage.put(RECOVERY_BUCKET, key, letter.data, content_type=letter.content_type)
+    await ctx.storage.put(RECOVERY_BUCKET, key, letter.data, content_type=letter.content_type)
     cancel_code = new_code()
     sms = _Sms()
     async with ctx.db.transaction() as session:
@@ -215,7 +222,7 @@ def view(
     status = RecoveryStatus(request.status)
     found = org is not None and account is not None
     registered = None
-    if found:
+    if org is not None and account is not None:
         registered = {
             "name": org.name,
             "contact_name": org.contact_name,
@@ -226,15 +233,15 @@ def view(
             "field": "enterprise_name",
             "label": "企业名称",
             "claimed": request.enterprise_name,
-            "registered": org.name if found else None,
-            "matches": found and _same(request.enterprise_name, org.name),
+            "registered": org.name if org is not None and found else None,
+            "matches": org is not None and found and _same(request.enterprise_name, org.name),
         },
         {
             "field": "contact_name",
             "label": "联系人",
             "claimed": request.contact_name,
-            "registered": org.contact_name if found else None,
-            "matches": found and _same(request.contact_name, org.contact_name),
+            "registered": org.contact_name if org is not None and found else None,
+            "matches": org is not None and found and _same(request.contact_name, org.contact_name),
         },
     ]
     mismatches = ([] if found else ["account"]) + [c["field"] for c in checks if not c["matches"]]
@@ -269,7 +276,7 @@ def view(
 
 async def _view(session: AsyncSession, request: RecoveryRequest) -> dict[str, Any]:
     org, account = await _owner(session, request.credit_code)
-    taken = bool(request.new_phone) and await repo.phone_taken(
+    taken = request.new_phone is not None and await repo.phone_taken(
         session, request.new_phone, except_account=account.id if account else None
     )
     return view(request, org=org, account=account, phone_taken=taken)
@@ -286,7 +293,7 @@ async def get_request(ctx: AuthContext, request_id: uuid.UUID) -> dict[str, Any]
     async with ctx.db.session() as session:
         request = await repo.recovery_request(session, request_id)
         if request is None:
-            raise NotFound("申请不存在", code="recovery_request_not_found")
+            raise RecoveryRequestNotFound("申请不存在")
         return await _view(session, request)
 
 
@@ -294,8 +301,8 @@ async def letter(ctx: AuthContext, request_id: uuid.UUID) -> tuple[bytes, str]:
     async with ctx.db.session() as session:
         request = await repo.recovery_request(session, request_id)
     if request is None:
-        raise NotFound("申请不存在", code="recovery_request_not_found")
-    return await ctx.runtime.storage.get(RECOVERY_BUCKET, request.letter_key), request.letter_type
+        raise RecoveryRequestNotFound("申请不存在")
+    return await ctx.storage.get(RECOVERY_BUCKET, request.letter_key), request.letter_type
 
 
 # --- the decision ---------------------------------------------------------------------------------
@@ -311,20 +318,18 @@ async def decide(
         now = await ctx.now()
         request = await repo.recovery_request(session, request_id, for_update=True)
         if request is None:
-            raise NotFound("申请不存在", code="recovery_request_not_found")
+            raise RecoveryRequestNotFound("申请不存在")
         if request.status != RecoveryStatus.pending.value:
-            raise Conflict("该申请已处理，不能重复审核", code="recovery_already_decided")
+            raise RecoveryAlreadyDecided("该申请已处理，不能重复审核")
         org, account = await _owner(session, request.credit_code)
         owner_phone = account.phone if account else None
         if approve:
             if account is None or org is None:
-                raise Conflict(
-                    "未找到该统一社会信用代码对应的企业账号，只能驳回", code="recovery_account_not_found"
-                )
+                raise RecoveryAccountNotFound("未找到该统一社会信用代码对应的企业账号，只能驳回")
             if request.new_phone and await repo.phone_taken(
                 session, request.new_phone, except_account=account.id
             ):
-                raise Conflict("新手机号已被其他账号使用，只能驳回", code="phone_registered")
+                raise PhoneRegistered("新手机号已被其他账号使用，只能驳回")
             request.effective_at = now + timedelta(seconds=ctx.settings.recovery_cooling_off_seconds)
             session.add_all(
                 [
@@ -362,6 +367,7 @@ async def decide(
         if org is not None and account is not None:
             await events.recovery_status_changed(session, org, request)
         if approve:
+            assert org is not None and request.effective_at is not None  # checked and set above
             effective = _beijing(request.effective_at)
             replaced = request.new_phone and request.new_phone != owner_phone
             sms.add(
@@ -427,9 +433,7 @@ async def _cancel(
 ) -> dict[str, Any]:
     status = RecoveryStatus(request.status)
     if not status.open:
-        raise Conflict(
-            f"该申请{status.label}，无需撤销", code="recovery_not_open", details={"status": status.value}
-        )
+        raise RecoveryNotOpen(f"该申请{status.label}，无需撤销", details={"status": status.value})
     org, account = await _owner(session, request.credit_code)
     request.status = RecoveryStatus.cancelled.value
     request.closed_at, request.closed_via = now, via.value
@@ -464,7 +468,7 @@ async def cancel_as_owner(
         org = await repo.organisation(session, principal.org_id)
         request = await repo.recovery_request(session, request_id, for_update=True)
         if request is None or org is None or request.credit_code != org.credit_code:
-            raise NotFound("申请不存在", code="recovery_request_not_found")
+            raise RecoveryRequestNotFound("申请不存在")
         result = await _cancel(
             session,
             ctx,
@@ -486,7 +490,7 @@ async def cancel_with_code(ctx: AuthContext, *, code: str, ip: str) -> dict[str,
         now = await ctx.now()
         request = await repo.recovery_by_token(session, _code_hash(code), CANCEL)
         if request is None:
-            raise NotFound("撤销码不正确，请核对短信中的撤销码", code="recovery_code_invalid")
+            raise RecoveryCodeInvalid("撤销码不正确，请核对短信中的撤销码")
         result = await _cancel(
             session, ctx, request, via=RecoveryClosedVia.owner_sms_code, now=now, ip=ip, actor=None, sms=sms
         )
@@ -500,12 +504,10 @@ async def confirm_with_code(ctx: AuthContext, *, code: str, ip: str) -> dict[str
         now = await ctx.now()
         request = await repo.recovery_by_token(session, _code_hash(code), CONFIRM)
         if request is None:
-            raise NotFound("确认码不正确，请核对短信中的确认码", code="recovery_code_invalid")
+            raise RecoveryCodeInvalid("确认码不正确，请核对短信中的确认码")
         status = RecoveryStatus(request.status)
         if status is not RecoveryStatus.approved:
-            raise Conflict(
-                f"该申请{status.label}，无需确认", code="recovery_not_open", details={"status": status.value}
-            )
+            raise RecoveryNotOpen(f"该申请{status.label}，无需确认", details={"status": status.value})
         org, _ = await _owner(session, request.credit_code)
         audit(
             session,
@@ -519,9 +521,10 @@ async def confirm_with_code(ctx: AuthContext, *, code: str, ip: str) -> dict[str
         request_id = request.id
     await apply(ctx, request_id, via=RecoveryClosedVia.current_phone_confirmed, ip=ip)
     async with ctx.db.session() as session:
-        request = await repo.recovery_request(session, request_id)
-    status = RecoveryStatus(request.status)
-    return {"id": request.id, "status": status.value, "status_label": status.label}
+        applied = await repo.recovery_request(session, request_id)
+    assert applied is not None, "a recovery request is never deleted"
+    status = RecoveryStatus(applied.status)
+    return {"id": applied.id, "status": status.value, "status_label": status.label}
 
 
 # --- taking effect --------------------------------------------------------------------------------

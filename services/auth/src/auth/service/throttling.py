@@ -6,9 +6,9 @@ written to Redis in clear."""
 
 from __future__ import annotations
 
-from kit.errors import RateLimited
 from kit.throttle import Rule, Throttle, network_of
 
+from auth.errors import TooManyAttempts
 from auth.service.context import AuthContext, fingerprint
 
 PREFIX = "lp:auth:throttle"
@@ -37,7 +37,7 @@ async def check_address(ctx: AuthContext, ip: str, *, message: str) -> None:
     """429 ``too_many_attempts`` while the address or its network is slowed down."""
     wait = await _throttle(ctx).wait(*_address_scopes(ip))
     if wait:
-        raise RateLimited(message.format(seconds=wait), retry_after=wait, code="too_many_attempts")
+        raise TooManyAttempts(message.format(seconds=wait), retry_after=wait)
 
 
 async def address_failed(ctx: AuthContext, ip: str) -> None:
@@ -57,9 +57,7 @@ async def sms_requested(ctx: AuthContext, ip: str) -> None:
 async def check_sms(ctx: AuthContext, ip: str) -> None:
     wait = await _throttle(ctx).wait(f"sms:{fingerprint(ip)}", *_address_scopes(ip))
     if wait:
-        raise RateLimited(
-            f"验证码请求过于频繁，请 {wait} 秒后再试", retry_after=wait, code="too_many_attempts"
-        )
+        raise TooManyAttempts(f"验证码请求过于频繁，请 {wait} 秒后再试", retry_after=wait)
 
 
 async def account_wait(ctx: AuthContext, subject: str) -> int:

@@ -1,4 +1,5 @@
-"""Statuses and kinds of the auth domain, each with its Chinese label (the one place labels live)."""
+"""Statuses and kinds of the auth domain, each with its Chinese label (the one place labels live).
+``PUBLIC_ENUMS`` are the ones whose values reach clients; the portal's labels are generated from them."""
 
 from __future__ import annotations
 
@@ -157,3 +158,13 @@ class AuditAction(StrEnum):
             "forerunner_verified": "领跑者企业身份认证",
             "organisation_created": "创建机构账号",
         }[self]
+
+
+PUBLIC_ENUMS: tuple[type[StrEnum], ...] = (
+    OrgType,
+    EnterpriseNature,
+    SmsPurpose,
+    RecoveryStatus,
+    RecoveryClosedVia,
+    AuditAction,
+)

@@ -1,4 +1,4 @@
-"""Background jobs of the auth service (run by the kit Runtime, guarded against outages)."""
+"""The recovery poller: approved lost-phone recoveries take effect when their cooling-off period ends."""
 
 from __future__ import annotations
 
