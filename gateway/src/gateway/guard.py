@@ -104,7 +104,8 @@ class WindowLimiter:
             self._inflight[key] = self._inflight.get(key, 0) + n
         pipe = self.redis.pipeline(transaction=False)
         for key, n in batch.items():
-            pipe.incrby(key, n).expire(key, self.window + 1)
+            pipe.incrby(key, n)
+            pipe.expire(key, self.window + 1)
         try:
             results = await pipe.execute()
         except (RedisError, OSError) as exc:
@@ -153,9 +154,11 @@ class RevocationCache:
             revoked_sid, revoked_before = cached[1], cached[2]
         else:
             try:
-                revoked_sid, revoked_before = await self.redis.mget(
+                markers = await self.redis.mget(
                     REVOKED_SESSION.format(sid=claims["sid"]), REVOKED_BEFORE.format(account_id=claims["sub"])
                 )
+                # the client decodes responses: the markers are text (or absent)
+                revoked_sid, revoked_before = (None if m is None else str(m) for m in markers)
             except (RedisError, OSError) as exc:
                 # Redis away: let the request through; the services check revocation again and fail closed.
                 log.warning("gateway_redis_unavailable", error=type(exc).__name__)

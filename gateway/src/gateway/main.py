@@ -21,13 +21,13 @@ from kit.logging import configure_logging, request_id_var
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from gateway import proxy
 from gateway.config import Settings
 from gateway.guard import Guard
 from gateway.portal import Portal, docs_page, send_html
-from gateway.responses import send_error, send_json
+from gateway.responses import Readiness, send_error, send_json
 from gateway.routes import match_page, match_upstream, token_exempt
 
 access_log = structlog.get_logger("gateway.access")
@@ -138,7 +138,7 @@ class Gateway:
         rid_header = (b"x-request-id", request_id.encode("latin-1"))
         started = False
 
-        async def send_local(message: dict) -> None:
+        async def send_local(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
@@ -315,7 +315,7 @@ class Gateway:
             )
             await send({"type": "http.response.body", "body": body})
 
-    async def readiness(self) -> dict[str, Any]:
+    async def readiness(self) -> Readiness:
         """The gateway can serve its requests as long as it runs: it does not ask the upstreams (one
         service down would otherwise take every route, public pages included, off the ingress; a route
         to a service that is away answers its own clear 502/503), and Redis is optional (the rate limits

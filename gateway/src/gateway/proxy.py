@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import structlog
 from multidict import CIMultiDict
-from starlette.types import Receive, Send
+from starlette.types import Receive, Scope, Send
 from yarl import URL
 
 from gateway.responses import send_error
@@ -118,7 +118,7 @@ async def forward(
     session: aiohttp.ClientSession,
     *,
     base_url: str,
-    scope: dict,
+    scope: Scope,
     receive: Receive,
     send: Send,
     request_id: str,
@@ -128,7 +128,7 @@ async def forward(
 ) -> int:
     """Proxy the request; returns the status sent to the client (for metrics)."""
     method: str = scope["method"]
-    headers = CIMultiDict()
+    headers: CIMultiDict[str] = CIMultiDict()
     content_length: int | None = None
     chunked = False
     host = b""

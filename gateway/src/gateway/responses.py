@@ -1,8 +1,9 @@
-"""Raw ASGI answers the gateway writes itself (errors, health): orjson, one send each."""
+"""Raw ASGI answers the gateway writes itself (errors, health): orjson, one send each. Each answer has its
+model here: ``ErrorBody`` (the platform's error shape), ``Health`` and ``Readiness``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 import orjson
 from starlette.types import Send
@@ -10,8 +11,35 @@ from starlette.types import Send
 JSON = b"application/json"
 
 
+class ErrorDetail(TypedDict):
+    code: str
+    message: str
+    details: Any
+
+
+class ErrorBody(TypedDict):
+    """``{"error": {"code", "message", "details"}}``, as every service answers (kit.errors)."""
+
+    error: ErrorDetail
+
+
+class Health(TypedDict):
+    status: Literal["ok"]
+
+
+class Readiness(TypedDict):
+    status: Literal["ok", "degraded"]
+    checks: dict[str, bool]
+    required: list[str]
+    degraded: list[str]
+
+
 async def send_json(
-    send: Send, status: int, payload: Any, *, headers: list[tuple[bytes, bytes]] | None = None
+    send: Send,
+    status: int,
+    payload: ErrorBody | Health | Readiness,
+    *,
+    headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
     body = orjson.dumps(payload)
     await send(
@@ -38,6 +66,5 @@ async def send_error(
     details: Any = None,
     headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
-    await send_json(
-        send, status, {"error": {"code": code, "message": message, "details": details}}, headers=headers
-    )
+    body: ErrorBody = {"error": {"code": code, "message": message, "details": details}}
+    await send_json(send, status, body, headers=headers)
