@@ -3,7 +3,7 @@ a details model when it carries details). Raise sites may give a more precise me
 
 from __future__ import annotations
 
-from kit.errors import AppError, Conflict, Forbidden, NotFound, RateLimited, Unauthorized, Unavailable
+from kit.errors import AppError, Conflict, Forbidden, NotFound, RateLimited, Unauthorized
 from pydantic import BaseModel
 
 from auth.domain.statuses import RecoveryStatus
@@ -280,11 +280,3 @@ class TooManyAttempts(RateLimited):
 class SmsResendTooSoon(RateLimited):
     code = "sms_resend_too_soon"
     message = "验证码已发送，请稍后再试"
-
-
-# -- 503 ---------------------------------------------------------------------------------------------
-
-
-class StorageUnavailable(Unavailable):
-    code = "storage_unavailable"
-    message = "文件存储暂不可用，请稍后重试"

@@ -98,9 +98,13 @@ async def list_organisations(
 # --- brands ---------------------------------------------------------------------------------------
 
 
-async def brands(session: AsyncSession, org_id: uuid.UUID) -> list[Brand]:
+async def brands(session: AsyncSession, org_id: uuid.UUID, *, offset: int, limit: int) -> list[Brand]:
     rows = await session.execute(
-        select(Brand).where(Brand.org_id == org_id).order_by(Brand.created_at, Brand.id)
+        select(Brand)
+        .where(Brand.org_id == org_id)
+        .order_by(Brand.created_at, Brand.id)
+        .offset(offset)
+        .limit(limit)
     )
     return list(rows.scalars())
 

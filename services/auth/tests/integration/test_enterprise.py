@@ -270,7 +270,7 @@ async def test_brands_crud_with_logo_and_tenant_isolation(client, h):
     plain = await client.post("/api/auth/enterprise/brands", headers=auth, data={"name": "无图牌"})
     assert plain.status_code == 201 and plain.json()["logo_url"] is None and plain.json()["story"] == ""
     listed = (await client.get("/api/auth/enterprise/brands", headers=auth)).json()
-    assert [b["name"] for b in listed] == ["领跑牌", "无图牌"]
+    assert listed["total"] == 2 and [b["name"] for b in listed["items"]] == ["领跑牌", "无图牌"]
 
     updated = await client.put(
         f"/api/auth/enterprise/brands/{brand['id']}",
@@ -296,7 +296,7 @@ async def test_brands_crud_with_logo_and_tenant_isolation(client, h):
     assert (await client.put(path, headers=other, data={"name": "抢注"})).status_code == 404
     assert (await client.delete(path, headers=other)).status_code == 404
     assert (await client.get(path + "/logo", headers=other)).status_code == 404
-    assert (await client.get("/api/auth/enterprise/brands", headers=other)).json() == []
+    assert (await client.get("/api/auth/enterprise/brands", headers=other)).json()["items"] == []
     assert (
         await client.put("/api/auth/enterprise/brands/not-a-uuid", headers=auth, data={"name": "x"})
     ).status_code == 422

@@ -8,6 +8,7 @@ from datetime import UTC
 import structlog
 from contracts.auth import ORGANISATION_CREATED, OrganisationCreated
 from kit.bus import Envelope, Handler
+from kit.security import OrgType
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from benchmark.repository import upsert_agency
@@ -19,7 +20,7 @@ async def on_organisation_created(session: AsyncSession, event: Envelope) -> Non
     """Keep a copy of every agency organisation, so the working group can designate it by id and the
     designation carries the agency's name."""
     created = OrganisationCreated.model_validate(event.payload)
-    if created.org_type != "agency":
+    if created.org_type != OrgType.agency:
         return
     # control characters cannot be stored; a name is never meant to hold them
     name = "".join(c for c in created.name if c.isprintable()).strip()[:200]

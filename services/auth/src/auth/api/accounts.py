@@ -23,7 +23,7 @@ from auth.api.schemas import (
     SmsCodeOut,
     TokensOut,
 )
-from auth.domain.statuses import SmsPurpose
+from auth.domain.statuses import OrgType, SmsPurpose
 from auth.errors import EnterpriseOnly, PhoneRequired, RefRequired, RefreshMissing, SmsPurposeElsewhere
 from auth.service import accounts, forerunner
 
@@ -46,7 +46,7 @@ async def request_sms_code(
     """短信验证码：注册、找回密码，或（登录后，携带 ref）领跑者企业身份认证。"""
     if body.purpose is SmsPurpose.forerunner_auth:
         principal = await current_principal(request, authorization)
-        if principal.org_type != "enterprise":
+        if principal.org_type is not OrgType.enterprise:
             raise EnterpriseOnly("仅企业用户可进行领跑者企业身份认证")
         if not body.ref:
             raise RefRequired("请选择接收验证码的手机号")

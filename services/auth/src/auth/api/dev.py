@@ -17,7 +17,7 @@ from kit.security import OperatorPrincipal
 from kit.sms import CaptureSms
 
 from auth.api.deps import CtxDep
-from auth.api.schemas import ClockAdvanceIn, ClockOut, Phone
+from auth.api.schemas import CapturedSms, ClockAdvanceIn, ClockOut, Phone
 from auth.errors import ClockDaysZero
 from auth.service.context import AuthContext
 
@@ -27,10 +27,10 @@ router = APIRouter(prefix="/api/dev", tags=["开发调试"])
 clock_router = APIRouter(prefix="/api/dev/clock", tags=["开发调试"])
 
 
-@router.get("/sms", operation_id="dev_captured_sms")
-async def captured_sms(phone: Annotated[Phone, Query()], ctx: CtxDep) -> list[dict]:
-    """发送到该手机号的短信（最新在前）。"""
-    return await CaptureSms(ctx.redis).messages(phone)
+@router.get("/sms", response_model=list[CapturedSms], operation_id="dev_captured_sms")
+async def captured_sms(phone: Annotated[Phone, Query()], ctx: CtxDep) -> list[CapturedSms]:
+    """发送到该手机号的短信（最新在前；开发调试用，不分页）。"""
+    return [CapturedSms.model_validate(m) for m in await CaptureSms(ctx.redis).messages(phone)]
 
 
 async def _clock_state(ctx: AuthContext) -> dict:

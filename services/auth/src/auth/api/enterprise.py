@@ -6,12 +6,14 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
+from kit.paging import PageDep
 from kit.security import EnterprisePrincipal
 from kit.uploads import check_upload
 
 from auth.api.deps import CtxDep, IpDep
 from auth.api.schemas import (
     BrandOut,
+    BrandPage,
     EnterpriseIn,
     EnterpriseOut,
     Option,
@@ -95,15 +97,23 @@ async def set_logo(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/enterprise/logo", operation_id="auth_get_logo", responses={200: {"content": {"image/png": {}}}})
+@router.get(
+    "/enterprise/logo",
+    operation_id="auth_get_logo",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+)
 async def get_logo(principal: EnterprisePrincipal, ctx: CtxDep) -> Response:
     data = await enterprise.logo(ctx, principal)
     return Response(data, media_type="image/png", headers={"Cache-Control": "private, max-age=60"})
 
 
-@router.get("/enterprise/brands", response_model=list[BrandOut], operation_id="auth_list_brands")
-async def list_brands(principal: EnterprisePrincipal, ctx: CtxDep) -> list[dict]:
-    return await enterprise.list_brands(ctx, principal)
+@router.get("/enterprise/brands", response_model=BrandPage, operation_id="auth_list_brands")
+async def list_brands(principal: EnterprisePrincipal, ctx: CtxDep, page: PageDep) -> BrandPage:
+    items, total = await enterprise.list_brands(ctx, principal, offset=page.offset, limit=page.limit)
+    return BrandPage.model_validate(
+        {"items": items, "total": total, "page": page.page, "page_size": page.page_size}
+    )
 
 
 @router.post(
@@ -156,6 +166,7 @@ async def delete_brand(
 @router.get(
     "/enterprise/brands/{brand_id}/logo",
     operation_id="auth_get_brand_logo",
+    response_class=Response,
     responses={200: {"content": {"image/png": {}}}},
 )
 async def get_brand_logo(brand_id: uuid.UUID, principal: EnterprisePrincipal, ctx: CtxDep) -> Response:

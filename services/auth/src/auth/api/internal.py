@@ -22,7 +22,9 @@ async def organisation(org_id: uuid.UUID, ctx: CtxDep) -> dict:
     return await organisations.internal_view(ctx, org_id)
 
 
-@router.get("/brands/{brand_id}/logo")
+@router.get(
+    "/brands/{brand_id}/logo", response_class=Response, responses={200: {"content": {"image/png": {}}}}
+)
 async def brand_logo(brand_id: uuid.UUID, ctx: CtxDep) -> Response:
     """A brand's logo (PNG) for the mall's public brand-logo route; the mall checks that the brand is shown."""
     data, etag = await enterprise.brand_logo_internal(ctx, brand_id)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, status
+from kit.paging import PageDep
 from kit.security import OperatorPrincipal
-from kit.web import PageDep
 
-from auth import repository as repo
 from auth.api.deps import CtxDep, IpDep
 from auth.api.schemas import AuditPage, OrganisationCreatedOut, OrganisationIn, OrganisationPage
 from auth.domain.statuses import AuditAction, OrgType
 from auth.errors import EnterpriseSelfRegisters
-from auth.service import organisations
+from auth.service import audit, organisations
 
 router = APIRouter(prefix="/api/auth", tags=["运营管理"])
 
@@ -45,11 +44,13 @@ async def create_organisation(
 @router.get("/organisations", response_model=OrganisationPage, operation_id="auth_list_organisations")
 async def list_organisations(
     operator: OperatorPrincipal, ctx: CtxDep, page: PageDep, org_type: OrgType | None = None
-) -> dict:
+) -> OrganisationPage:
     items, total = await organisations.list_organisations(
-        ctx, org_type=org_type.value if org_type else None, offset=page["offset"], limit=page["page_size"]
+        ctx, org_type=org_type.value if org_type else None, offset=page.offset, limit=page.limit
     )
-    return {"items": items, "total": total, "page": page["page"], "page_size": page["page_size"]}
+    return OrganisationPage.model_validate(
+        {"items": items, "total": total, "page": page.page, "page_size": page.page_size}
+    )
 
 
 @router.get("/audit-log", response_model=AuditPage, operation_id="auth_audit_log")
@@ -59,29 +60,11 @@ async def audit_log(
     page: PageDep,
     action: AuditAction | None = None,
     org_id: uuid.UUID | None = None,
-) -> dict:
+) -> AuditPage:
     """审计日志（只追加）：登录、失败、密码修改、审核决定等。"""
-    async with ctx.db.session() as session:
-        rows, total = await repo.audit_entries(
-            session,
-            action=action.value if action else None,
-            org_id=org_id,
-            offset=page["offset"],
-            limit=page["page_size"],
-        )
-    items = [
-        {
-            "id": r.id,
-            "at": r.at,
-            "action": r.action,
-            "action_label": AuditAction(r.action).label,
-            "result": r.result,
-            "actor_account_id": r.actor_account_id,
-            "actor_org_id": r.actor_org_id,
-            "subject_org_id": r.subject_org_id,
-            "ip": r.ip,
-            "detail": r.detail,
-        }
-        for r in rows
-    ]
-    return {"items": items, "total": total, "page": page["page"], "page_size": page["page_size"]}
+    items, total = await audit.entries(
+        ctx, action=action, org_id=org_id, offset=page.offset, limit=page.limit
+    )
+    return AuditPage.model_validate(
+        {"items": items, "total": total, "page": page.page, "page_size": page.page_size}
+    )

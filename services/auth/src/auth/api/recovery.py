@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
 from kit.downloads import content_disposition
+from kit.paging import PageDep
 from kit.security import EnterprisePrincipal, OperatorPrincipal
 from kit.uploads import check_upload
-from kit.web import PageDep
 from pydantic import AfterValidator, StringConstraints
 
 from auth.api.deps import CtxDep, IpDep
@@ -79,11 +79,13 @@ async def submit(
 @router.get("/recovery-requests", response_model=RecoveryPage, operation_id="auth_list_recovery")
 async def list_requests(
     operator: OperatorPrincipal, ctx: CtxDep, page: PageDep, status: RecoveryStatus | None = None
-) -> dict:
+) -> RecoveryPage:
     items, total = await recovery.list_requests(
-        ctx, status=status.value if status else None, offset=page["offset"], limit=page["page_size"]
+        ctx, status=status.value if status else None, offset=page.offset, limit=page.limit
     )
-    return {"items": items, "total": total, "page": page["page"], "page_size": page["page_size"]}
+    return RecoveryPage.model_validate(
+        {"items": items, "total": total, "page": page.page, "page_size": page.page_size}
+    )
 
 
 @router.get("/recovery-requests/{request_id}", response_model=RecoveryOut, operation_id="auth_get_recovery")
@@ -113,6 +115,7 @@ async def confirm(body: RecoveryCodeIn, ctx: CtxDep, ip: IpDep) -> dict:
 @router.get(
     "/recovery-requests/{request_id}/letter",
     operation_id="auth_recovery_letter",
+    response_class=Response,
     responses={200: {"content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}}}},
 )
 async def get_letter(request_id: uuid.UUID, operator: OperatorPrincipal, ctx: CtxDep) -> Response:

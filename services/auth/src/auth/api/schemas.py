@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
+from kit.paging import Page
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetCoreSchemaHandler, StringConstraints
 from pydantic_core import CoreSchema, core_schema
 
@@ -305,11 +306,8 @@ class OwnRecoveryOut(BaseModel):
     effective_at: datetime | None
 
 
-class RecoveryPage(BaseModel):
-    items: list[RecoveryOut]
-    total: int
-    page: int
-    page_size: int
+class RecoveryPage(Page[RecoveryOut]):
+    pass
 
 
 class DecisionIn(_In):
@@ -360,11 +358,8 @@ class OrganisationCreatedOut(BaseModel):
     sms_sent: bool
 
 
-class OrganisationPage(BaseModel):
-    items: list[OrganisationOut]
-    total: int
-    page: int
-    page_size: int
+class OrganisationPage(Page[OrganisationOut]):
+    pass
 
 
 class AuditOut(BaseModel):
@@ -380,11 +375,8 @@ class AuditOut(BaseModel):
     detail: dict
 
 
-class AuditPage(BaseModel):
-    items: list[AuditOut]
-    total: int
-    page: int
-    page_size: int
+class AuditPage(Page[AuditOut]):
+    pass
 
 
 class ClockAdvanceIn(_In):
@@ -397,3 +389,15 @@ class ClockOut(BaseModel):
     now: datetime
     offset_seconds: float
     offset_days: float
+
+
+class BrandPage(Page[BrandOut]):
+    pass
+
+
+class CapturedSms(BaseModel):
+    """One SMS the capture provider kept (development and test only)."""
+
+    phone: str
+    text: str
+    sent_at: float

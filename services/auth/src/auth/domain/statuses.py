@@ -5,21 +5,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-
-class OrgType(StrEnum):
-    enterprise = "enterprise"
-    agency = "agency"
-    working_group = "working_group"
-    operator = "operator"
-
-    @property
-    def label(self) -> str:
-        return {
-            "enterprise": "企业",
-            "agency": "评估机构",
-            "working_group": "工作组",
-            "operator": "运营人员",
-        }[self]
+# The kinds of organisation are the platform's (the token's org_type): auth owns them, kit holds the enum so
+# every service compares the same members.
+from kit.security import OrgType
 
 
 class EnterpriseNature(StrEnum):
@@ -159,6 +147,16 @@ class AuditAction(StrEnum):
             "organisation_created": "创建机构账号",
         }[self]
 
+
+__all__ = [
+    "PUBLIC_ENUMS",
+    "AuditAction",
+    "EnterpriseNature",
+    "OrgType",
+    "RecoveryClosedVia",
+    "RecoveryStatus",
+    "SmsPurpose",
+]
 
 PUBLIC_ENUMS: tuple[type[StrEnum], ...] = (
     OrgType,

@@ -11,7 +11,6 @@ from typing import Any
 from kit.db import Database
 from kit.runtime import Runtime
 from kit.security import TokenIssuer
-from kit.storage import Storage
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,12 +52,6 @@ class AuthContext:
     @property
     def redis(self) -> Redis:
         return self.runtime.redis
-
-    @property
-    def storage(self) -> Storage:
-        storage = self.runtime.storage
-        assert storage is not None, "auth runs with S3 storage"
-        return storage
 
     async def now(self) -> datetime:
         return await self.runtime.clock.now()

@@ -3,21 +3,20 @@ organisation, so another tenant's id is simply not found."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import uuid
 from typing import Any
 
 import structlog
-from kit.errors import AppError, Unauthorized
+from kit.errors import Unauthorized
 from kit.phones import mask
 from kit.security import Principal
-from kit.storage import new_key
+from kit.storage import discard, load, new_key, store
 from kit.uploads import CheckedFile
 
 from auth import repository as repo
 from auth.domain import texts
-from auth.domain.statuses import AuditAction, EnterpriseNature, SmsPurpose
+from auth.domain.statuses import AuditAction, EnterpriseNature, OrgType, SmsPurpose
 from auth.errors import (
     BrandNotFound,
     CreditCodeReadOnly,
@@ -28,7 +27,6 @@ from auth.errors import (
     PhoneChangeRequiresVerification,
     PhoneRegistered,
     PhoneUnchanged,
-    StorageUnavailable,
     TooManyBrands,
 )
 from auth.models import Brand, EnterpriseProfile, Organisation
@@ -77,7 +75,7 @@ def brand_view(brand: Brand) -> dict[str, Any]:
 
 async def _own(session, org_id: uuid.UUID) -> tuple[Organisation, EnterpriseProfile]:
     org = await repo.organisation(session, org_id, for_update=True)
-    if org is None or org.org_type != "enterprise":
+    if org is None or org.org_type != OrgType.enterprise:
         raise EnterpriseNotFound("企业不存在")
     profile = await repo.profile(session, org_id)
     if profile is None:
@@ -235,14 +233,13 @@ async def change_phone(
 
 async def _store_logo(ctx: AuthContext, org_id: uuid.UUID, checked: CheckedFile) -> str:
     key = new_key(f"{org_id}", ".png")
-    await ctx.storage.put(LOGO_BUCKET, key, checked.data, content_type=checked.content_type)
+    await store(ctx.runtime.storage, LOGO_BUCKET, key, checked.data, content_type=checked.content_type)
     return key
 
 
 async def _drop_object(ctx: AuthContext, key: str | None) -> None:
-    if key:
-        with contextlib.suppress(Exception):  # an orphan object is harmless; the row is the truth
-            await ctx.storage.delete(LOGO_BUCKET, key)
+    # an orphan object is harmless (the row is the truth): a failed deletion is logged, never raised
+    await discard(ctx.runtime.storage, LOGO_BUCKET, [key])
 
 
 async def set_logo(ctx: AuthContext, principal: Principal, checked: CheckedFile, *, ip: str) -> None:
@@ -284,7 +281,7 @@ async def logo(ctx: AuthContext, principal: Principal, brand_id: uuid.UUID | Non
             key = brand.logo_key
     if not key:
         raise LogoNotFound("尚未上传 Logo")
-    return await ctx.storage.get(LOGO_BUCKET, key)
+    return await load(ctx.runtime.storage, LOGO_BUCKET, key)
 
 
 def logo_etag(key: str) -> str:
@@ -302,19 +299,19 @@ async def brand_logo_internal(ctx: AuthContext, brand_id: uuid.UUID) -> tuple[by
         raise BrandNotFound("品牌不存在")
     if not brand.logo_key:
         raise LogoNotFound("该品牌尚未上传 Logo")
-    try:
-        data = await ctx.storage.get(LOGO_BUCKET, brand.logo_key)
-    except AppError:
-        raise
-    except Exception as exc:
-        log.warning("logo_not_read", error=type(exc).__name__)
-        raise StorageUnavailable("Logo 存储暂时不可用，请稍后再试") from exc
+    data = await load(
+        ctx.runtime.storage, LOGO_BUCKET, brand.logo_key, message="Logo 存储暂时不可用，请稍后再试"
+    )
     return data, logo_etag(brand.logo_key)
 
 
-async def list_brands(ctx: AuthContext, principal: Principal) -> list[dict[str, Any]]:
+async def list_brands(
+    ctx: AuthContext, principal: Principal, *, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
     async with ctx.db.session() as session:
-        return [brand_view(b) for b in await repo.brands(session, principal.org_id)]
+        rows = await repo.brands(session, principal.org_id, offset=offset, limit=limit)
+        total = await repo.count_brands(session, principal.org_id)
+    return [brand_view(b) for b in rows], total
 
 
 async def save_brand(

@@ -30,14 +30,14 @@ import structlog
 from kit.phones import mask
 from kit.ratelimit import enforce
 from kit.security import Principal
-from kit.storage import new_key
+from kit.storage import load, new_key, store
 from kit.uploads import CheckedFile
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import repository as repo
 from auth.domain import texts
 from auth.domain.passwords import generate_password
-from auth.domain.statuses import AuditAction, RecoveryClosedVia, RecoveryStatus
+from auth.domain.statuses import AuditAction, OrgType, RecoveryClosedVia, RecoveryStatus
 from auth.errors import (
     PhoneRegistered,
     RecoveryAccountNotFound,
@@ -107,7 +107,7 @@ async def _owner(
     session: AsyncSession, credit_code: str, *, for_update: bool = False
 ) -> tuple[Organisation | None, Account | None]:
     org = await repo.organisation_by_credit_code(session, credit_code)
-    if org is None or org.org_type != "enterprise":
+    if org is None or org.org_type != OrgType.enterprise:
         return None, None
     return org, await repo.enterprise_account(session, org.id, for_update=for_update)
 
@@ -142,7 +142,7 @@ async def submit(
     ip: str,
 ) -> uuid.UUID:
     key = new_key("letters", _SUFFIX[letter.kind])
-    await ctx.storage.put(RECOVERY_BUCKET, key, letter.data, content_type=letter.content_type)
+    await store(ctx.runtime.storage, RECOVERY_BUCKET, key, letter.data, content_type=letter.content_type)
     cancel_code = new_code()
     sms = _Sms()
     async with ctx.db.transaction() as session:
@@ -302,7 +302,7 @@ async def letter(ctx: AuthContext, request_id: uuid.UUID) -> tuple[bytes, str]:
         request = await repo.recovery_request(session, request_id)
     if request is None:
         raise RecoveryRequestNotFound("申请不存在")
-    return await ctx.storage.get(RECOVERY_BUCKET, request.letter_key), request.letter_type
+    return await load(ctx.runtime.storage, RECOVERY_BUCKET, request.letter_key), request.letter_type
 
 
 # --- the decision ---------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from kit.paging import Page, PageDep
 from kit.security import (
     AgencyPrincipal,
     CurrentPrincipal,
+    OrgType,
     Principal,
     WorkingGroupPrincipal,
     require_internal,
@@ -50,7 +51,7 @@ internal = APIRouter(
     prefix="/internal/benchmark", dependencies=[Depends(require_internal)], include_in_schema=False
 )
 
-PlanReader = Annotated[Principal, Depends(require_org("agency", "working_group"))]
+PlanReader = Annotated[Principal, Depends(require_org(OrgType.agency, OrgType.working_group))]
 if TYPE_CHECKING:
     FieldFilter = str | None
 else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from kit.security import Principal
+from kit.security import OrgType, Principal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from benchmark import repository as repo
@@ -19,7 +19,7 @@ async def owned_product_in(
     product = await repo.get_product(session, product_id)
     if product is None:
         raise ProductNotFound()
-    if principal.org_type == "working_group":
+    if principal.org_type is OrgType.working_group:
         return product
     designation = await repo.designation_of(session, product_id)
     if designation is None or designation.agency_id != principal.org_id:
