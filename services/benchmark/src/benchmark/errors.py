@@ -159,11 +159,6 @@ class GradingStandardMissing(Conflict):
     message = "该重点领域产品的评估方案未规定星级分级指标，无法进行星级对标"
 
 
-class TransitionNotAllowed(Conflict):
-    code = "transition_not_allowed"
-    message = "评估方案当前状态不允许此操作"
-
-
 class ProductCodeTaken(Conflict):
     code = "product_code_taken"
     message = "产品代码已存在"

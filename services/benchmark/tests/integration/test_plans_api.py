@@ -146,7 +146,7 @@ async def test_versions_draft_final_superseded_and_the_finalised_event(
     r = await client.put(f"/api/benchmark/plans/{v1['id']}", json=jacket_plan_body, headers=agency.headers)
     assert r.status_code == 409 and r.json()["error"]["code"] == "plan_not_draft"
     r = await client.post(f"/api/benchmark/plans/{v1['id']}/finalise", headers=agency.headers)
-    assert r.status_code == 409 and r.json()["error"]["code"] == "transition_not_allowed"
+    assert r.status_code == 409 and r.json()["error"]["code"] == "plan_not_draft"
 
     # the next version: formaldehyde tightened to 16
     tightened = {**jacket_plan_body, "indicators": [

@@ -10,7 +10,7 @@ from benchmark.domain import (
     openness,
     plan_transition,
 )
-from benchmark.errors import TransitionNotAllowed
+from benchmark.errors import PlanNotDraft
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -58,5 +58,5 @@ def test_plan_moves():
         (PlanStatus.SUPERSEDED, PlanStatus.FINAL),
         (PlanStatus.DRAFT, PlanStatus.SUPERSEDED),
     ]:
-        with pytest.raises(TransitionNotAllowed):
+        with pytest.raises(PlanNotDraft):
             plan_transition(previous, new)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from benchmark.domain.statuses import ClosedReason, PlanStatus
-from benchmark.errors import TransitionNotAllowed
+from benchmark.errors import PlanNotDraft
 
 NOTICE_PERIOD = timedelta(days=14)
 
@@ -25,7 +25,8 @@ def plan_transition(previous: PlanStatus, new: PlanStatus) -> PlanStatus:
         case (PlanStatus.DRAFT, PlanStatus.FINAL) | (PlanStatus.FINAL, PlanStatus.SUPERSEDED):
             return new
         case _:
-            raise TransitionNotAllowed(f"评估方案不能从“{previous.label}”变为“{new.label}”")
+            # the only move a caller can ask for that is not legal is finalising a plan that is not a draft
+            raise PlanNotDraft(f"评估方案不能从“{previous.label}”变为“{new.label}”")
 
 
 # The seed's FAQ answer, shown whenever a product is closed.
