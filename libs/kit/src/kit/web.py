@@ -283,6 +283,10 @@ def _no_control_characters(value: str | None) -> str | None:
     return value
 
 
+# The same filter as a type a checker reads: ``Annotated[FilterText, Query(max_length=…, description=…)]``.
+FilterText = Annotated[str | None, AfterValidator(_no_control_characters)]
+
+
 def QueryText(max_length: int = 100, *, description: str | None = None, alias: str | None = None):
     """The one type of every free-text query-string filter (keyword, brand, category, field …): optional,
     bounded, and refused with 422 when it holds a control character."""
