@@ -33,11 +33,6 @@ class VerificationNotFound(NotFound):
     details_model = UnknownDocument
 
 
-class DownloadLinkInvalid(NotFound):
-    code = "download_link_invalid"
-    message = "下载链接无效"
-
-
 class CertificateRevoked(Conflict):
     code = "certificate_revoked"
     message = "证书已撤销"

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile, status
 from fastapi.responses import HTMLResponse, Response
 from kit import storage
-from kit.downloads import content_disposition, sign_download, verify_download
+from kit.downloads import DownloadLinkInvalid, content_disposition, sign_download, verify_download
 from kit.paging import Page, PageDep
 from kit.ratelimit import enforce
 from kit.runtime import Runtime
@@ -38,7 +38,7 @@ from certificate.api.schemas import (
 from certificate.config import BUCKET, settings_of
 from certificate.domain import numbers
 from certificate.domain.statuses import UNKNOWN, CertificateStatus, LabelKind
-from certificate.errors import AgencyOnly, DownloadLinkInvalid, VerificationNotFound
+from certificate.errors import AgencyOnly, VerificationNotFound
 from certificate.models import Certificate, Label
 from certificate.service import certificates, labels, verification
 from certificate.service.common import Context, StoredFile
