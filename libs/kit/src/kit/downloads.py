@@ -17,6 +17,16 @@ import time
 from kit.errors import NotFound
 
 
+class DownloadLinkInvalid(NotFound):
+    code = "download_link_invalid"
+    message = "下载链接无效"
+
+
+class DownloadLinkExpired(NotFound):
+    code = "download_link_expired"
+    message = "下载链接已过期，请重新获取"
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
@@ -54,7 +64,7 @@ def sign_download(
 
 def verify_download(secret: str, token: str, *, service: str, bucket: str) -> dict[str, str]:
     """The object a link names, when this service signed it for ``bucket`` and it has not expired."""
-    invalid = NotFound("下载链接无效", code="download_link_invalid")
+    invalid = DownloadLinkInvalid()
     body, _, mac = token.partition(".")
     if not token.isascii():  # compare_digest refuses non-ASCII text; such a token was never ours
         raise invalid
@@ -67,7 +77,7 @@ def verify_download(secret: str, token: str, *, service: str, bucket: str) -> di
     if data.get("s") != service or data.get("b") != bucket:
         raise invalid
     if int(data["e"]) < time.time():
-        raise NotFound("下载链接已过期，请重新获取", code="download_link_expired")
+        raise DownloadLinkExpired()
     return {"bucket": data["b"], "key": data["k"], "filename": data["f"], "content_type": data["t"]}
 
 

@@ -117,7 +117,8 @@ class Invalid(AppError):
     status_code = 422
     code = "invalid"
     message = "提交的数据不正确"
-    details_model = FieldErrors
+    # Subclasses (a refused upload …) may carry no details.
+    details_model: ClassVar[type[BaseModel] | None] = FieldErrors
 
 
 class InvalidPage(AppError):

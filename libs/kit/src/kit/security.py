@@ -28,6 +28,36 @@ from kit.errors import Forbidden, NotFound, Unauthorized, Unavailable
 ALGORITHMS = ["EdDSA"]
 
 
+class TokenInvalid(Unauthorized):
+    code = "token_invalid"
+    message = "登录凭证无效，请重新登录"
+
+
+class TokenExpired(Unauthorized):
+    code = "token_expired"
+    message = "登录已过期，请重新登录"
+
+
+class TokenRevoked(Unauthorized):
+    code = "token_revoked"
+    message = "登录已失效，请重新登录"
+
+
+class TokenVerificationUnavailable(Unavailable):
+    code = "token_verification_unavailable"
+    message = "身份校验暂时不可用，请稍后再试"
+
+
+class PasswordChangeRequired(Forbidden):
+    code = "password_change_required"
+    message = "请先修改初始密码"
+
+
+class ForerunnerAuthRequired(Forbidden):
+    code = "forerunner_auth_required"
+    message = "请先完成领跑者企业身份认证"
+
+
 class OrgType(StrEnum):
     """The kinds of organisation an account belongs to (the token's ``org_type``). A StrEnum: members equal
     their values, so a comparison with the plain string still holds."""
@@ -188,7 +218,7 @@ class TokenVerifier:
         if known is not None:
             if time.time() >= known["exp"]:
                 self._verified.pop(token, None)
-                raise Unauthorized("登录已过期，请重新登录", code="token_expired")
+                raise TokenExpired()
             return dict(known)
         claims = self._verify_signature(token)
         self._verified[token] = claims
@@ -198,13 +228,13 @@ class TokenVerifier:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError as exc:
-            raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid") from exc
+            raise TokenInvalid() from exc
         if kid is None:
             # Signed before tokens named their key: any of the keys held may have signed it.
             return list(self._keys.values())
         key = self._keys.get(str(kid))
         if key is None:  # a key this process does not (or no longer) trust
-            raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid")
+            raise TokenInvalid()
         return [key]
 
     def _verify_signature(self, token: str) -> dict[str, Any]:
@@ -223,13 +253,13 @@ class TokenVerifier:
             except jwt.InvalidSignatureError as exc:
                 if index + 1 < len(candidates):
                     continue
-                raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid") from exc
+                raise TokenInvalid() from exc
             except jwt.ExpiredSignatureError as exc:
-                raise Unauthorized("登录已过期，请重新登录", code="token_expired") from exc
+                raise TokenExpired() from exc
             except jwt.PyJWTError as exc:
-                raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid") from exc
+                raise TokenInvalid() from exc
         if claims.get("typ") != "access" or claims.get("org_type") not in ORG_TYPES:
-            raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid")
+            raise TokenInvalid()
         return claims
 
     async def verify(self, token: str) -> Principal:
@@ -242,7 +272,7 @@ class TokenVerifier:
             if revoked_sid is not None or (
                 revoked_before is not None and issued_ms <= float(revoked_before) * 1000
             ):
-                raise Unauthorized("登录已失效，请重新登录", code="token_revoked")
+                raise TokenRevoked()
         try:
             return Principal(
                 account_id=uuid.UUID(claims["sub"]),
@@ -255,7 +285,7 @@ class TokenVerifier:
                 claims=claims,
             )
         except ValueError as exc:
-            raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid") from exc
+            raise TokenInvalid() from exc
 
 
 async def revoke_session(redis: Redis, session_id: str, ttl_seconds: int) -> None:
@@ -274,7 +304,7 @@ def _bearer(authorization: str | None) -> str:
         raise Unauthorized()
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("登录凭证格式不正确", code="token_invalid")
+        raise TokenInvalid("登录凭证格式不正确")
     return token.strip()
 
 
@@ -282,7 +312,7 @@ async def _principal(request: Request, authorization: str | None) -> Principal:
     verifier: TokenVerifier | None = request.app.state.runtime.verifier
     token = _bearer(authorization)
     if verifier is None:  # the public key is not mounted: a deployment fault, not the client's
-        raise Unavailable("身份校验暂时不可用，请稍后再试", code="token_verification_unavailable")
+        raise TokenVerificationUnavailable()
     return await verifier.verify(token)
 
 
@@ -298,7 +328,7 @@ async def current_principal(
 ) -> Principal:
     principal = await _principal(request, authorization)
     if principal.must_change_password:
-        raise Forbidden("请先修改初始密码", code="password_change_required")
+        raise PasswordChangeRequired()
     return principal
 
 
@@ -324,7 +354,7 @@ def require_org(*org_types: OrgType) -> Callable[..., Awaitable[Principal]]:
 
 def require_forerunner_verified(principal: Principal) -> None:
     if principal.org_type is OrgType.enterprise and not principal.forerunner_verified:
-        raise Forbidden("请先完成领跑者企业身份认证", code="forerunner_auth_required")
+        raise ForerunnerAuthRequired()
 
 
 async def require_internal(

@@ -20,6 +20,20 @@ log = structlog.get_logger("kit.sms")
 CAPTURE_KEY = "lp:dev:sms:{phone}"
 
 
+class SmsRefused(Unavailable):
+    """The provider refused the message (a 4xx)."""
+
+    code = "sms_refused"
+    message = "短信发送失败，请稍后再试"
+
+
+class SmsUnavailable(Unavailable):
+    """The provider could not be reached or failed (5xx) after the retries."""
+
+    code = "sms_unavailable"
+    message = "短信发送失败，请稍后再试"
+
+
 class SmsSender(Protocol):
     async def send(self, phone: str, text: str) -> None: ...
 
@@ -72,10 +86,10 @@ class HttpSms:
                     if response.status_code >= 500:
                         response.raise_for_status()
                     if response.status_code >= 400:
-                        raise Unavailable("短信发送失败，请稍后再试", code="sms_refused")
+                        raise SmsRefused()
         except (httpx.TransportError, httpx.HTTPStatusError) as exc:
             log.warning("sms_send_failed", phone=mask(phone), error=type(exc).__name__)
-            raise Unavailable("短信发送失败，请稍后再试", code="sms_unavailable") from exc
+            raise SmsUnavailable() from exc
         log.info("sms_sent", phone=mask(phone), length=len(text))
 
 

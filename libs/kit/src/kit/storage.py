@@ -19,6 +19,11 @@ from kit.errors import AppError, NotFound, Unavailable
 log = structlog.get_logger("kit.storage")
 
 
+class FileNotFound(NotFound):
+    code = "file_not_found"
+    message = "文件不存在"
+
+
 class StorageUnavailable(Unavailable):
     code = "storage_unavailable"
     message = "文件存储暂不可用，请稍后重试"
@@ -90,7 +95,7 @@ class Storage:
                 response = self.client.get_object(bucket, key)
             except S3Error as exc:
                 if exc.code in ("NoSuchKey", "NoSuchBucket"):
-                    raise NotFound("文件不存在", code="file_not_found") from exc
+                    raise FileNotFound() from exc
                 raise
             try:
                 return response.read()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from fastapi import UploadFile
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pydantic import BaseModel
 
 from kit.errors import Invalid, TooLarge, UnsupportedMedia
 
@@ -37,6 +38,73 @@ _PDF_ACTIVE = (
 LABELS = {"png": "PNG 图片", "jpeg": "JPG 图片", "pdf": "PDF 文件"}
 
 
+# The refusals of an upload. Each names the file in its message (``what``: 证明材料, 产品图片 …); the defaults
+# below say 文件.
+class MaxBytes(BaseModel):
+    max_bytes: int
+
+
+class FileTooLarge(TooLarge):
+    code = "file_too_large"
+    message = "文件过大"
+    details_model = MaxBytes
+
+
+class FileEmpty(Invalid):
+    code = "file_empty"
+    message = "文件为空"
+    details_model = None
+
+
+class FileTypeNotAllowed(UnsupportedMedia):
+    code = "file_type_not_allowed"
+    message = "文件格式不正确"
+
+
+class FileTypeMismatch(UnsupportedMedia):
+    code = "file_type_mismatch"
+    message = "文件的文件名或类型与内容不符，请上传原始文件"
+
+
+class FilePolyglot(UnsupportedMedia):
+    code = "file_polyglot"
+    message = "文件内容异常（疑似伪装文件）"
+
+
+class ImageTooManyPixels(Invalid):
+    code = "image_too_many_pixels"
+    message = "文件像素过大"
+    details_model = None
+
+
+class ImageCorrupt(Invalid):
+    code = "image_corrupt"
+    message = "文件已损坏或无法识别"
+    details_model = None
+
+
+class PdfCorrupt(Invalid):
+    code = "pdf_corrupt"
+    message = "文件已损坏或无法识别"
+    details_model = None
+
+
+class PdfEmpty(Invalid):
+    code = "pdf_empty"
+    message = "文件没有页面"
+    details_model = None
+
+
+class PdfEncrypted(UnsupportedMedia):
+    code = "pdf_encrypted"
+    message = "文件已加密，请上传未加密的 PDF"
+
+
+class PdfActiveContent(UnsupportedMedia):
+    code = "pdf_active_content"
+    message = "文件包含脚本、外部链接或嵌入内容，不予接收"
+
+
 @dataclass(frozen=True)
 class CheckedFile:
     data: bytes
@@ -52,13 +120,9 @@ async def read_limited(upload: UploadFile, max_bytes: int, *, what: str = "文�
     while chunk := await upload.read(CHUNK):
         buf.extend(chunk)
         if len(buf) > max_bytes:
-            raise TooLarge(
-                f"{what}不能超过 {_human(max_bytes)}",
-                code="file_too_large",
-                details={"max_bytes": max_bytes},
-            )
+            raise FileTooLarge(f"{what}不能超过 {_human(max_bytes)}", details={"max_bytes": max_bytes})
     if not buf:
-        raise Invalid(f"{what}为空", code="file_empty")
+        raise FileEmpty(f"{what}为空")
     return bytes(buf)
 
 
@@ -77,11 +141,11 @@ def sniff(data: bytes) -> str | None:
 
 def _refuse_type(allowed: set[str], what: str) -> UnsupportedMedia:
     names = "、".join(LABELS[k] for k in sorted(allowed))
-    return UnsupportedMedia(f"{what}格式不正确，仅支持 {names}", code="file_type_not_allowed")
+    return FileTypeNotAllowed(f"{what}格式不正确，仅支持 {names}")
 
 
 def _polyglot(what: str) -> UnsupportedMedia:
-    return UnsupportedMedia(f"{what}内容异常（疑似伪装文件）", code="file_polyglot")
+    return FilePolyglot(f"{what}内容异常（疑似伪装文件）")
 
 
 def _has_foreign_markers(data: bytes) -> bool:
@@ -108,9 +172,9 @@ def _check_image(data: bytes, kind: str, max_pixels: int, what: str) -> CheckedF
         with Image.open(io.BytesIO(data)) as probe:
             width, height = probe.size
             if width * height > max_pixels:
-                raise Invalid(f"{what}像素过大", code="image_too_many_pixels")
+                raise ImageTooManyPixels(f"{what}像素过大")
             if (probe.format or "").lower() not in ("png", "jpeg"):
-                raise UnsupportedMedia(f"{what}格式不正确", code="file_type_not_allowed")
+                raise FileTypeNotAllowed(f"{what}格式不正确")
             probe.verify()
         with Image.open(io.BytesIO(data)) as original:
             original.load()
@@ -131,7 +195,7 @@ def _check_image(data: bytes, kind: str, max_pixels: int, what: str) -> CheckedF
     except (Invalid, UnsupportedMedia):
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise Invalid(f"{what}已损坏或无法识别", code="image_corrupt") from exc
+        raise ImageCorrupt(f"{what}已损坏或无法识别") from exc
     return CheckedFile(out.getvalue(), kind, f"image/{kind}", width, height)
 
 
@@ -218,9 +282,9 @@ def _check_pdf(data: bytes, what: str) -> CheckedFile:
     if _has_foreign_markers(data):
         raise _polyglot(what)
     if data.rstrip()[-1024:].rfind(b"%%EOF") == -1:  # truncated, or something rides after the PDF's end
-        raise Invalid(f"{what}已损坏或不完整", code="pdf_corrupt")
-    encrypted = UnsupportedMedia(f"{what}已加密，请上传未加密的 PDF", code="pdf_encrypted")
-    active = UnsupportedMedia(f"{what}包含脚本、外部链接或嵌入内容，不予接收", code="pdf_active_content")
+        raise PdfCorrupt(f"{what}已损坏或不完整")
+    encrypted = PdfEncrypted(f"{what}已加密，请上传未加密的 PDF")
+    active = PdfActiveContent(f"{what}包含脚本、外部链接或嵌入内容，不予接收")
     # A quick look at the raw bytes first (plain names in any revision), then the parsed file.
     if any(m in data for m in _PDF_ACTIVE):
         raise active
@@ -237,7 +301,7 @@ def _check_pdf(data: bytes, what: str) -> CheckedFile:
                 continue  # an earlier revision that does not stand alone: nothing a viewer would show
             with pdf:
                 if index == 0 and len(pdf.pages) < 1:
-                    raise Invalid(f"{what}没有页面", code="pdf_empty")
+                    raise PdfEmpty(f"{what}没有页面")
                 finding = _pdf_findings(pdf)
             if finding == "encrypted":
                 raise encrypted
@@ -246,7 +310,7 @@ def _check_pdf(data: bytes, what: str) -> CheckedFile:
     except (Invalid, UnsupportedMedia):
         raise
     except (pikepdf.PdfError, KeyError, ValueError, TypeError, AttributeError, RecursionError) as exc:
-        raise Invalid(f"{what}已损坏或无法识别", code="pdf_corrupt") from exc
+        raise PdfCorrupt(f"{what}已损坏或无法识别") from exc
     return CheckedFile(data, "pdf", "application/pdf")
 
 
@@ -275,10 +339,7 @@ def check_declared_type(
     by_name = _EXTENSIONS.get(name[dot:]) if dot != -1 else None
     by_type = _CONTENT_TYPES.get((content_type or "").split(";")[0].strip().lower())
     if (by_name is not None and by_name != kind) or (by_type is not None and by_type != kind):
-        raise UnsupportedMedia(
-            f"{what}的文件名或类型与内容不符（内容为 {LABELS[kind]}），请上传原始文件",
-            code="file_type_mismatch",
-        )
+        raise FileTypeMismatch(f"{what}的文件名或类型与内容不符（内容为 {LABELS[kind]}），请上传原始文件")
 
 
 async def check_upload(

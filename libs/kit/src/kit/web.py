@@ -263,10 +263,10 @@ ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
 
 
 async def page_params(page: int = 1, page_size: int = 20) -> dict[str, Any]:
-    from kit.errors import Invalid
+    from kit.errors import InvalidPage
 
     if not 1 <= page <= 100_000 or not 1 <= page_size <= 100:
-        raise Invalid("分页参数不正确：page 为 1-100000，page_size 为 1-100", code="invalid_page")
+        raise InvalidPage()
     return {"page": page, "page_size": page_size, "offset": (page - 1) * page_size}
 
 
@@ -281,6 +281,10 @@ def _no_control_characters(value: str | None) -> str | None:
     if value is not None and _CONTROL_CHARACTERS.search(value):
         raise ValueError("查询条件不能包含控制字符")
     return value
+
+
+# The same filter as a type a checker reads: ``Annotated[FilterText, Query(max_length=…, description=…)]``.
+FilterText = Annotated[str | None, AfterValidator(_no_control_characters)]
 
 
 def QueryText(max_length: int = 100, *, description: str | None = None, alias: str | None = None):

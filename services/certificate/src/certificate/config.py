@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from kit.runtime import Runtime
 from kit.settings import ServiceSettings
 from pydantic import Field, model_validator
 
@@ -40,3 +41,10 @@ class Settings(ServiceSettings):
             if parts.hostname in ("localhost", "127.0.0.1", "::1") or parts.hostname.endswith(".localhost"):
                 raise ValueError("production needs the public LP_PUBLIC_BASE_URL, not a local address")
         return self
+
+
+def settings_of(runtime: Runtime) -> Settings:
+    """The certificate service's settings of a runtime built by ``certificate.main`` (typed)."""
+    settings = runtime.settings
+    assert isinstance(settings, Settings)
+    return settings

@@ -10,34 +10,33 @@ from kit.bus import Envelope, Handler
 from kit.runtime import Runtime
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from certificate import service
-from certificate.config import Settings
+from certificate.config import settings_of
+from certificate.service import certificates, labels, references
+from certificate.service.common import Context
 
 
 def make_handlers(runtime: Runtime) -> dict[str, Handler]:
     """Handlers bound to the process's runtime (storage, clock, settings)."""
 
-    async def context() -> service.Context:
+    async def context() -> Context:
         assert runtime.storage is not None
-        settings = runtime.settings
-        assert isinstance(settings, Settings)
-        return service.Context(settings=settings, storage=runtime.storage, now=await runtime.clock.now())
+        return Context(settings=settings_of(runtime), storage=runtime.storage, now=await runtime.clock.now())
 
     async def on_published(session: AsyncSession, event: Envelope) -> None:
         payload = DeclarationPublished.model_validate(event.payload)
-        await service.issue_certificate(session, await context(), payload)
+        await certificates.issue_certificate(session, await context(), payload)
 
     async def on_model_appended(session: AsyncSession, event: Envelope) -> None:
-        await service.append_model(session, DeclarationModelAppended.model_validate(event.payload))
+        await certificates.append_model(session, DeclarationModelAppended.model_validate(event.payload))
 
     async def on_product_saved(session: AsyncSession, event: Envelope) -> None:
-        await service.save_product(session, ProductSaved.model_validate(event.payload))
+        await references.save_product(session, ProductSaved.model_validate(event.payload))
 
     async def on_plan_finalised(session: AsyncSession, event: Envelope) -> None:
-        await service.save_plan(session, PlanFinalised.model_validate(event.payload))
+        await references.save_plan(session, PlanFinalised.model_validate(event.payload))
 
     async def on_star_product(session: AsyncSession, event: Envelope) -> None:
-        await service.save_star_product(session, StarProductDeclared.model_validate(event.payload))
+        await references.save_star_product(session, StarProductDeclared.model_validate(event.payload))
 
     async def on_promotion_completed(session: AsyncSession, event: Envelope) -> None:
         payload = PromotionCompleted.model_validate(event.payload)
@@ -45,7 +44,7 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
         # belongs to self-declared star products (seed: 宣传信息填写完毕后，即可下载星级产品标识).
         if payload.source != "star":
             return
-        await service.issue_star_label(
+        await labels.issue_star_label(
             session,
             await context(),
             model_id=payload.model_id,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 
-from kit.db import make_base
+from kit.db import new_metadata
 from sqlalchemy import (
     Boolean,
     Date,
@@ -22,14 +23,18 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from certificate.domain.status import CertificateStatus, HistoryAction, LabelKind
-
-Base = make_base()
+from certificate.domain.statuses import CertificateStatus, HistoryAction, LabelKind
 
 
-def _enum(cls, name: str) -> Enum:
+class Base(DeclarativeBase):
+    """The certificate service's own declarative base: its tables share no metadata with another service's."""
+
+    metadata = new_metadata()
+
+
+def _enum(cls: type[StrEnum], name: str) -> Enum:
     return Enum(cls, name=name, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
 
 

@@ -18,6 +18,7 @@ from certificate.main import create_app
 from certificate.models import Product
 from kit.bus import Envelope
 from kit.clock import FixedClock
+from kit.testing.factories import Org
 from kit.testing.fixtures import running_app, wait_until
 
 START = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
@@ -139,27 +140,14 @@ def clock(runtime) -> FixedClock:
     return runtime.clock
 
 
-class Org:
-    """An organisation with a token; an enterprise is forerunner-authenticated (``fv``) unless told not,
-    and ``unverified_headers`` are a token of the same enterprise before authentication."""
-
-    def __init__(self, make_token, org_type: str, name: str, *, verified: bool = True) -> None:
-        self.id = uuid.uuid4()
-        self.name = name
-        self.type = org_type
-        fv = {"forerunner_verified": verified} if org_type == "enterprise" else {}
-        self.headers = {
-            "Authorization": f"Bearer {make_token(org_type, org_id=self.id, org_name=name, **fv)}"
-        }
-        self.unverified_headers = {
-            "Authorization": f"Bearer {make_token(org_type, org_id=self.id, org_name=name)}"
-        }
-
-
 @pytest.fixture
-def org(make_token):
+def org(make_org):
+    """``org("enterprise")``: a new organisation with a token; an enterprise is forerunner-authenticated
+    (``fv``) unless told not."""
+
     def _make(org_type: str, name: str | None = None, *, verified: bool = True) -> Org:
-        return Org(make_token, org_type, name or f"测试{org_type}{uuid.uuid4().hex[:4]}", verified=verified)
+        claims = {"forerunner_verified": verified} if org_type == "enterprise" else {}
+        return make_org(org_type, name, **claims)
 
     return _make
 

@@ -13,9 +13,10 @@ from certificate import workers
 from certificate.config import Settings
 from certificate.models import Product, StarProduct
 from kit.downloads import sign_download
+from kit.testing.factories import bearer
+from kit.testing.files import pdf_bytes
 from kit.testing.fixtures import wait_until
 from pypdf import PdfReader
-from reportlab.pdfgen.canvas import Canvas
 
 
 def pdf_text(data: bytes) -> str:
@@ -24,12 +25,7 @@ def pdf_text(data: bytes) -> str:
 
 def stamped_scan() -> bytes:
     """What an agency uploads: a PDF (here a one-page stand-in for the scanned, stamped certificate)."""
-    buffer = io.BytesIO()
-    c = Canvas(buffer)
-    c.drawString(100, 700, "stamped certificate scan")
-    c.showPage()
-    c.save()
-    return buffer.getvalue()
+    return pdf_bytes("stamped certificate scan")
 
 
 def code_of(verify_url: str) -> str:
@@ -509,7 +505,7 @@ async def test_star_label_once_promotion_is_complete(org, bus, client, runtime, 
     assert len(bus.emitted("label.issued", model_id=star_product_id)) <= 1
 
 
-async def test_forerunner_documents_need_identity_authentication(org, published, client):
+async def test_forerunner_documents_need_identity_authentication(org, published, client, make_token):
     """领跑者证书 and 领跑者标识 open only after 领跑者企业身份认证: the service answers 403
     ``forerunner_auth_required`` to an enterprise token without ``fv``, whatever the portal shows."""
     enterprise, agency = org("enterprise"), org("agency")
@@ -520,7 +516,7 @@ async def test_forerunner_documents_need_identity_authentication(org, published,
     )
     assert label.status_code == 201, label.text
     label_id = label.json()["id"]
-    before = enterprise.unverified_headers
+    before = bearer(make_token("enterprise", org_id=enterprise.id, org_name=enterprise.name))
     for method, path, body in [
         ("GET", "/api/certificates", None),
         ("GET", f"/api/certificates/{cert['id']}", None),

@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from certificate.domain.numbers import normalise_number
-from certificate.domain.status import CertificateStatus, check_transition, require_valid
+from certificate.domain.statuses import CertificateStatus, check_transition, require_valid
 from certificate.domain.validity import add_months, china_today, is_past, valid_until
 from kit.errors import Conflict
 

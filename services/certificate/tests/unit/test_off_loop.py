@@ -2,7 +2,7 @@ import asyncio
 import threading
 import time
 
-from certificate.service import render_off_loop
+from certificate.service.common import render_off_loop
 
 
 async def test_rendering_runs_in_a_worker_thread_and_the_loop_keeps_ticking():

@@ -1,3 +1,8 @@
+"""The declaration service's settings (environment, prefix ``LP_``), validated at start-up."""
+
+from __future__ import annotations
+
+from kit.runtime import Runtime
 from kit.settings import ServiceSettings
 
 
@@ -11,3 +16,16 @@ class Settings(ServiceSettings):
     benchmark_timeout_seconds: float = 5.0
     candidate_file_max_bytes: int = 5 * 1024 * 1024
     objection_limit_per_hour: int = 10
+
+    @classmethod
+    def of(cls, runtime: Runtime) -> Settings:
+        """The runtime's settings as this service's (the runtime holds them as the kit's base class)."""
+        settings = runtime.settings
+        if not isinstance(settings, cls):
+            raise TypeError(f"the runtime holds {type(settings).__name__}, not the declaration settings")
+        return settings
+
+
+# the buckets this service owns (CONVENTIONS.md): evidence files, and the pictures of appended models
+EVIDENCE_BUCKET = "lp-evidence"
+MODELS_BUCKET = "lp-models"

@@ -14,9 +14,9 @@ from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from declaration.candidates import follow_enterprise_phone, link_enterprise
 from declaration.domain.statuses import ListStatus
 from declaration.models import Declaration, Enterprise, Product, StarProduct
+from declaration.service.candidates import follow_enterprise_phone, link_enterprise
 
 
 async def product_row(session: AsyncSession, product_id) -> Product:

@@ -21,16 +21,16 @@ from typing import Any
 import httpx
 from kit.errors import AppError
 from kit.runtime import Runtime
-from kit.security import Principal
+from kit.security import OrgType, Principal
 from kit.uploads import check_file_sync
-from sqlalchemy import select
 
-from declaration import candidates, service
-from declaration.comparison import BenchmarkComparison
+from declaration import repository
 from declaration.config import Settings
 from declaration.consumers import product_row
 from declaration.main import make_runtime
-from declaration.models import Declaration, Product
+from declaration.models import Product
+from declaration.service import candidates, declarations
+from declaration.service.comparison import BenchmarkComparison
 
 DEMO_ENTERPRISE_ID = uuid.UUID("00000000-0000-4000-a000-000000000001")
 DEMO_ENTERPRISE_NAME = "北京领跑示范电器有限公司"
@@ -57,9 +57,9 @@ async def sync_products(
         items = response.json()["items"]
         plans: dict[str, dict[str, Any]] = {}
         for item in items:
-            plan = await client.get(f"/api/benchmark/products/{item['id']}/plan")
-            if plan.status_code == 200:
-                plans[item["id"]] = plan.json()
+            answer = await client.get(f"/api/benchmark/products/{item['id']}/plan")
+            if answer.status_code == 200:
+                plans[item["id"]] = answer.json()
     out = []
     async with runtime.db.transaction() as session:
         for item in items:
@@ -132,8 +132,11 @@ async def load(
                 "declaration demo: no open key-field product in the benchmark service yet; nothing loaded"
             ]
         listed, declared = products[0], products[1] if len(products) > 1 else products[0]
+        agency_id = listed.agency_org_id
+        if agency_id is None:  # sync_products keeps only designated products
+            return ["declaration demo: the open product has no agency; nothing loaded"]
         agency = Principal(
-            account_id=uuid.uuid5(listed.agency_org_id, "demo"), org_id=listed.agency_org_id, org_type="agency",
+            account_id=uuid.uuid5(agency_id, "demo"), org_id=agency_id, org_type=OrgType.agency,
             org_name=listed.agency_name, session_id="demo",
         )  # fmt: skip
         rows = [
@@ -155,37 +158,34 @@ async def load(
             f"the demo enterprise authenticates with the listed phone {DEMO_PHONE[:3]}****{DEMO_PHONE[-4:]}"
         )
         enterprise = Principal(
-            account_id=uuid.uuid5(enterprise_id, "demo"), org_id=enterprise_id, org_type="enterprise",
+            account_id=uuid.uuid5(enterprise_id, "demo"), org_id=enterprise_id, org_type=OrgType.enterprise,
             org_name=DEMO_ENTERPRISE_NAME, session_id="demo",
         )  # fmt: skip
         for number, submit in (("Q/LPDQ 002-2023", False), ("Q/LPDQ 003-2023", True)):
             async with runtime.db.session() as session:
-                exists = await session.scalar(
-                    select(Declaration.id).where(
-                        Declaration.org_id == enterprise_id, Declaration.product_id == declared.product_id,
-                        Declaration.standard_no == number,
-                    )
-                )  # fmt: skip
-            if exists is not None:
+                exists = await repository.standard_taken(
+                    session, org_id=enterprise_id, product_id=declared.product_id, standard_no=number
+                )
+            if exists:
                 continue
-            d = await service.create_declaration(
+            d = await declarations.create_declaration(
                 runtime, enterprise, product_id=declared.product_id, standard_no=number,
                 standard_name=f"{declared.name}企业标准", product_type=None,
             )  # fmt: skip
             try:
-                await service.run_benchmark(
+                await declarations.run_benchmark(
                     runtime, enterprise, d.id, values=passing_values(declared.indicators), authorization=None,
                     comparison=comparison,
                 )  # fmt: skip
-                await service.put_products(
+                await declarations.put_products(
                     runtime, enterprise, d.id, models=[{"name": declared.name, "spec": f"LP-{number[-8:-5]}"}]
                 )
                 if submit:
                     checked = await asyncio.to_thread(check_file_sync, _pdf(), {"pdf"}, what="证明资料")
-                    await service.add_evidence(
+                    await declarations.add_evidence(
                         runtime, enterprise, d.id, checked=checked, filename="检测报告.pdf"
                     )
-                    await service.submit(runtime, enterprise, d.id)
+                    await declarations.submit(runtime, enterprise, d.id)
             except AppError as exc:
                 lines.append(f"declaration demo: {number} stays a draft ({exc.message})")
             lines.append(f"declaration demo: {DEMO_ENTERPRISE_NAME} declared {number} for {declared.name}")

@@ -7,17 +7,26 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from kit.errors import error_body
 from kit.pii import Sealer
 from kit.runtime import Runtime
 from kit.web import create_service_app
 
 from declaration import consumers, workers
 from declaration.api import routers
-from declaration.comparison import BenchmarkComparison
-from declaration.config import Settings
+from declaration.config import EVIDENCE_BUCKET, MODELS_BUCKET, Settings
+from declaration.errors import BenchmarkRefusal
+from declaration.service.comparison import BenchmarkComparison
 
-BUCKETS = ("lp-evidence", "lp-models")
+BUCKETS = (EVIDENCE_BUCKET, MODELS_BUCKET)
+
+
+async def _benchmark_refusal(_: Request, exc: Exception) -> JSONResponse:
+    """The benchmark service's answer about the caller's comparison input, passed on as it is."""
+    assert isinstance(exc, BenchmarkRefusal)
+    return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status)
 
 
 def make_runtime(settings: Settings) -> Runtime:
@@ -47,6 +56,7 @@ def create_app(
         settings.benchmark_url, timeout=settings.benchmark_timeout_seconds, transport=benchmark_transport
     )
     app.state.comparison = comparison
+    app.add_exception_handler(BenchmarkRefusal, _benchmark_refusal)
     kit_lifespan = app.router.lifespan_context
 
     @asynccontextmanager

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from kit.db import make_base
+from kit.db import new_metadata
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -24,17 +24,24 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from declaration.domain.statuses import EvidenceStatus, ListStatus
+from declaration.domain.statuses import EvidenceStatus, ListStatus, StarStatus
 
-Base = make_base()
+
+class Base(DeclarativeBase):
+    """This service's own declarative base (its own metadata): services share no tables."""
+
+    metadata = new_metadata()
+
 
 JsonB = JSONB().with_variant(JSON(), "sqlite")
 
 
-def _enum(cls: type, name: str) -> Enum:
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False, length=32)
+def _enum(cls: type, name: str, *, length: int = 32) -> Enum:
+    return Enum(
+        cls, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False, length=length
+    )
 
 
 class Product(Base):
@@ -337,7 +344,9 @@ class StarProduct(Base):
     comparison_verdict: Mapped[str | None] = mapped_column(String(16))
     plan_version: Mapped[int | None] = mapped_column(Integer)
     intro: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | declared
+    status: Mapped[StarStatus] = mapped_column(
+        _enum(StarStatus, "star_status", length=16), default=StarStatus.DRAFT
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     declared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

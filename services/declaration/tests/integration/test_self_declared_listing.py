@@ -27,7 +27,9 @@ def _helpers(kit_helpers):
 async def events(runtime, event_type: str, **match) -> list[dict]:
     async with runtime.db.session() as session:
         rows = (
-            await session.execute(select(outbox.c.body).where(outbox.c.routing_key == f"{event_type}.v1"))
+            await session.execute(
+                select(outbox.c.body).where(outbox.c.routing_key == f"{event_type}.v1").order_by(outbox.c.id)
+            )
         ).all()
     payloads = [r.body["payload"] for r in rows]
     return [p for p in payloads if all(p.get(k) == v for k, v in match.items())]

@@ -8,8 +8,9 @@ import uuid
 
 import httpx
 import pytest
-from declaration.comparison import BenchmarkComparison
-from kit.errors import AppError, Unavailable
+from declaration.errors import BenchmarkRefusal
+from declaration.service.comparison import BenchmarkComparison
+from kit.errors import Unavailable
 
 PID = uuid.uuid4()
 
@@ -76,15 +77,15 @@ async def test_client_errors_pass_through_with_their_details():
         }
     }
 
-    with pytest.raises(AppError) as caught:
+    with pytest.raises(BenchmarkRefusal) as caught:
         await port(lambda _r: httpx.Response(422, json=body)).forerunner(
             product_id=PID, values={}, authorization="x"
         )
-    assert (caught.value.status_code, caught.value.code, caught.value.details) == (
+    assert (caught.value.status, caught.value.code, caught.value.details) == (
         422, "comparison_values_invalid", [{"indicator": "a"}],
     )  # fmt: skip
-    with pytest.raises(AppError) as caught:
+    with pytest.raises(BenchmarkRefusal) as caught:
         await port(lambda _r: httpx.Response(400, json=body)).forerunner(
             product_id=PID, values={}, authorization="x"
         )
-    assert caught.value.status_code == 422
+    assert caught.value.status == 422

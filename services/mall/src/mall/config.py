@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kit.runtime import Runtime
 from kit.settings import ServiceSettings
 from pydantic import Field
 
@@ -27,3 +28,13 @@ class Settings(ServiceSettings):
     # catalogue counts up to this many and lets a visitor page through them (50 pages of 20), like the
     # big shopping sites do. Narrower filters show the exact count.
     mall_search_max_results: int = Field(default=1000, ge=100)
+
+
+BUCKET = "lp-mall"
+
+
+def settings_of(runtime: Runtime) -> Settings:
+    """The mall's settings of a runtime built by ``mall.main`` (typed, for the use cases)."""
+    settings = runtime.settings
+    assert isinstance(settings, Settings)
+    return settings

@@ -7,28 +7,27 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from contracts.auth import BrandChanged, EnterpriseRegistered, EnterpriseUpdated
 from contracts.catalog import PlanFinalised, ProductSaved
 from contracts.certificate import CertificateEnded, CertificateIssued, LabelIssued
 from contracts.declaration import DeclarationModelAppended, DeclarationPublished, StarProductDeclared
 from kit.bus import Envelope, Handler
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mall.domain.labels import ListingStatus, Source, UnlistReason
+from mall import repository
 from mall.domain.richtext import sanitise_introduction
+from mall.domain.statuses import ListingStatus, Source, UnlistReason
 from mall.models import Brand, Category, Certificate, Enterprise, Plan, Product
-from mall.service import certificate_blocks, refresh_search, take_off
+from mall.service.catalogue import refresh_search
+from mall.service.listing import certificate_blocks, restore, take_off
 
 
 def _at(event: Envelope) -> datetime:
     return event.occurred_at
-
-
-async def _products(session: AsyncSession, *where) -> list[Product]:
-    return list((await session.execute(select(Product).where(*where).with_for_update())).scalars())
 
 
 # ---------------------------------------------------------------- reference data
@@ -49,7 +48,7 @@ async def on_product_saved(session: AsyncSession, event: Envelope) -> None:
         .on_conflict_do_update(index_elements=[Category.product_id], set_=values)
     )
     # Renaming a key-field product renames the category its products are shown and found under.
-    for product in await _products(session, Product.product_id == p.product_id):
+    for product in await repository.products_for_update(session, Product.product_id == p.product_id):
         product.product_name, product.field = p.name, p.field
         refresh_search(product)
 
@@ -86,7 +85,7 @@ async def on_enterprise(session: AsyncSession, event: Envelope) -> None:
     enterprise = await session.get(Enterprise, p.org_id)
     if enterprise is None or enterprise.updated_at != _at(event):
         return  # an older event than the one already applied
-    for product in await _products(session, Product.org_id == p.org_id):
+    for product in await repository.products_for_update(session, Product.org_id == p.org_id):
         product.enterprise_name = enterprise.name or product.enterprise_name
         product.region_code = enterprise.region_code
         refresh_search(product)
@@ -106,7 +105,9 @@ async def on_brand_changed(session: AsyncSession, event: Envelope) -> None:
         .values(brand_id=p.brand_id, **values)
         .on_conflict_do_update(index_elements=[Brand.brand_id], set_=values)
     )
-    for product in await _products(session, Product.brand_id == p.brand_id, Product.org_id == p.org_id):
+    for product in await repository.products_for_update(
+        session, Product.brand_id == p.brand_id, Product.org_id == p.org_id
+    ):
         if p.deleted:
             # Without a brand the material is incomplete: a listed product comes off the mall and the
             # enterprise is told why.
@@ -129,7 +130,7 @@ async def _upsert_model(
     *,
     model_id: uuid.UUID,
     org_id: uuid.UUID,
-    fields: dict,
+    fields: dict[str, Any],
     intro: str | None,
     at: datetime,
 ) -> Product:
@@ -163,7 +164,7 @@ async def _upsert_model(
     await session.flush()
     blocked = await certificate_blocks(session, product)
     if blocked:
-        await take_off(session, product, UnlistReason(blocked), at)
+        await take_off(session, product, blocked, at)
     return product
 
 
@@ -190,7 +191,7 @@ async def on_declaration_published(session: AsyncSession, event: Envelope) -> No
             at=_at(event),
         )
     # Models appended before this event was handled (redelivery, reordering) get the declaration's facts.
-    for product in await _products(session, Product.declaration_id == p.declaration_id):
+    for product in await repository.products_for_update(session, Product.declaration_id == p.declaration_id):
         for name, value in fields.items():
             if value:
                 setattr(product, name, value)
@@ -202,7 +203,11 @@ async def on_model_appended(session: AsyncSession, event: Envelope) -> None:
     sibling = (
         await session.execute(select(Product).where(Product.declaration_id == p.declaration_id).limit(1))
     ).scalar_one_or_none()
-    fields: dict = {"source": Source.FORERUNNER.value, "star": 5, "declaration_id": p.declaration_id}
+    fields: dict[str, Any] = {
+        "source": Source.FORERUNNER.value,
+        "star": 5,
+        "declaration_id": p.declaration_id,
+    }
     if sibling is not None:
         for name in (
             "product_id",
@@ -271,11 +276,10 @@ async def on_certificate_issued(session: AsyncSession, event: Envelope) -> None:
     if p.declaration_id is None:
         return
     # A new valid certificate of the declaration lets its withdrawn models be listed again.
-    for product in await _products(
+    for product in await repository.products_for_update(
         session, Product.declaration_id == p.declaration_id, Product.status == ListingStatus.WITHDRAWN
     ):
-        if await certificate_blocks(session, product) is None:
-            product.status, product.withdrawn_reason = ListingStatus.UNLISTED.value, None
+        await restore(session, product)
 
 
 def _on_certificate_ended(status: str, reason: UnlistReason) -> Handler:
@@ -296,13 +300,13 @@ def _on_certificate_ended(status: str, reason: UnlistReason) -> Handler:
                 set_={k: v for k, v in values.items() if v is not None and v != []},
             )
         )
-        where = Product.model_id.in_(p.model_ids) if p.model_ids else None
+        where: ColumnElement[bool] | None = Product.model_id.in_(p.model_ids) if p.model_ids else None
         if p.declaration_id is not None:
             cond = Product.declaration_id == p.declaration_id
             where = cond if where is None else (cond | where)
         if where is None:
             return
-        for product in await _products(session, where):
+        for product in await repository.products_for_update(session, where):
             await take_off(session, product, reason, _at(event))
 
     handler.__name__ = f"on_certificate_{status}"

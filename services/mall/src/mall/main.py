@@ -8,8 +8,7 @@ from kit.web import create_service_app
 
 from mall import consumers
 from mall.api import catalogue, promotions
-from mall.config import Settings
-from mall.service import BUCKET
+from mall.config import BUCKET, Settings
 
 ROUTE_NAME = "mall"
 

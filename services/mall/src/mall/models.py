@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from kit.db import make_base
+from kit.db import new_metadata
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -21,9 +21,13 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-Base = make_base()
+
+class Base(DeclarativeBase):
+    """The mall's own declarative base: its tables share no metadata with another service's."""
+
+    metadata = new_metadata()
 
 
 class Enterprise(Base):

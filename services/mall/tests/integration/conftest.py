@@ -3,7 +3,6 @@ module; inbound events go through the kit's consumer (inbox, one transaction) ex
 
 from __future__ import annotations
 
-import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,10 +11,10 @@ from typing import Any
 import pytest
 from kit.bus import Envelope
 from kit.runtime import Runtime
+from kit.testing.files import image_bytes
 from kit.testing.fixtures import running_app
 from mall.config import Settings
 from mall.main import create_app
-from PIL import Image
 from sqlalchemy import text
 
 
@@ -76,16 +75,8 @@ def emitted(runtime) -> Callable[..., Any]:
 def make_picture(
     kind: str = "JPEG", size: tuple[int, int] = (300, 300), *, exif: bool = False, colour=(200, 30, 30)
 ) -> bytes:
-    img = Image.new("RGB", size, colour)
-    out = io.BytesIO()
-    if exif:
-        info = Image.Exif()
-        info[0x010F] = "SecretCam"  # Make
-        info[0x8825] = {2: (39, 54, 0)}  # GPS latitude
-        img.save(out, format=kind, exif=info)
-    else:
-        img.save(out, format=kind)
-    return out.getvalue()
+    """A product photo: 300×300 (the seed's advice) unless told otherwise."""
+    return image_bytes(kind, size, colour, exif=exif)
 
 
 @pytest.fixture

@@ -6,21 +6,18 @@ internal route is played by an httpx transport that records what the mall asks."
 from __future__ import annotations
 
 import hashlib
-import io
 import uuid
 
 import httpx
 import pytest
+from kit.testing.files import png_bytes
 from mall.api.catalogue import auth_transport
-from PIL import Image
 
 LOGO_KEY = "org/2026/logo-a.png"
 
 
 def png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGBA", (64, 64), (31, 111, 235, 255)).save(out, format="PNG")
-    return out.getvalue()
+    return png_bytes((64, 64), (31, 111, 235, 255))
 
 
 def etag_of(key: str) -> str:

@@ -362,7 +362,7 @@ async def test_another_enterprise_gets_404_everywhere(
     r = await client.put(
         f"/api/mall/promotions/{b_model}", json={"brand_id": str(a.brand_id)}, headers=b.headers
     )
-    assert r.status_code == 422 and r.json()["error"]["code"] == "brand_not_found"
+    assert r.status_code == 404 and r.json()["error"]["code"] == "brand_not_found"
     # Other roles may not edit promotion material; no token at all is 401.
     agency = make_token("agency")
     r = await client.get(f"/api/mall/promotions/{model}", headers={"Authorization": f"Bearer {agency}"})

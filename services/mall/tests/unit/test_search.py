@@ -6,16 +6,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 from mall.domain.completeness import describe_missing, missing_requirements
-from mall.domain.labels import Requirement
-from mall.domain.search import (
-    document,
-    grams_of,
-    like_pattern,
-    normalise,
-    query_terms,
-    region_prefix,
-    region_range,
-)
+from mall.domain.search import document, query_terms, region_prefix, region_range
+from mall.domain.statuses import Requirement
 
 
 def test_chinese_words_inside_longer_names_are_found() -> None:
@@ -43,10 +35,6 @@ def test_query_is_bounded_and_split_on_whitespace() -> None:
     assert query_terms("%%% ___") == []
 
 
-def test_like_wildcards_in_a_query_are_literal() -> None:
-    assert like_pattern("50%_off") == "%50\\%\\_off%"
-
-
 @given(
     st.text(
         alphabet=st.characters(codec="utf-8", categories=["Lo", "Lu", "Ll", "Nd", "Zs", "Pd"]), max_size=40
@@ -65,9 +53,11 @@ def test_every_substring_of_a_document_is_findable(text: str, data) -> None:
         assert term.text in doc_text
 
 
-def test_normalise_folds_width_and_case() -> None:
-    assert normalise("ＢＣＤ－５２０") == "bcd-520"
-    assert grams_of("Ab") == {"a", "b", "ab"}
+def test_full_width_and_upper_case_are_folded_in_documents_and_queries() -> None:
+    text, grams = document(["ＢＣＤ－５２０", "Ab"])
+    assert text == "bcd-520 | ab"
+    assert {"a", "b", "ab", "bc", "cd"} <= set(grams)
+    assert [t.text for t in query_terms("ＢＣＤ")] == ["bcd"]
 
 
 def test_region_range() -> None:

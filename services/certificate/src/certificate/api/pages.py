@@ -13,7 +13,7 @@ from html import escape
 from importlib.resources import files
 
 from certificate.api.schemas import VerifyOut
-from certificate.domain.status import UNKNOWN, UNKNOWN_LABEL
+from certificate.domain.statuses import UNKNOWN, UNKNOWN_LABEL
 
 STYLESHEET_PATH = "/verify/static/verify.css"
 _ICONS = {"valid": "✔", "revoked": "✖", "expired": "⌛", "unknown": "?"}

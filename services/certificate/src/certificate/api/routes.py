@@ -4,52 +4,58 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile, status
+from fastapi import APIRouter, File, Path, Query, Request, UploadFile, status
 from fastapi.responses import HTMLResponse, Response
-from kit.downloads import content_disposition, sign_download, verify_download
-from kit.errors import Forbidden, NotFound
+from kit import storage
+from kit.downloads import DownloadLinkInvalid, content_disposition, sign_download, verify_download
+from kit.paging import Page, PageDep
 from kit.ratelimit import enforce
 from kit.runtime import Runtime
 from kit.security import (
     CurrentPrincipal,
     EnterprisePrincipal,
+    OrgType,
     Principal,
     WorkingGroupPrincipal,
     require_forerunner_verified,
 )
 from kit.uploads import check_upload
-from kit.web import QueryText, ReadSessionDep, RuntimeDep, SessionDep, client_ip
+from kit.web import FilterText, ReadSessionDep, RuntimeDep, SessionDep, client_ip
 
-from certificate import service
 from certificate.api.pages import STYLESHEET_PATH, stylesheet, verify_page
 from certificate.api.schemas import (
     CertificateOut,
-    CertificatePage,
     DownloadLink,
     HistoryOut,
     LabelApplyIn,
     LabelOut,
-    LabelPage,
     ModelOut,
     RevokeIn,
     VerifyOut,
 )
-from certificate.config import BUCKET, Settings
+from certificate.config import BUCKET, settings_of
 from certificate.domain import numbers
-from certificate.domain.status import UNKNOWN, UNKNOWN_LABEL, CertificateStatus, LabelKind
+from certificate.domain.statuses import UNKNOWN, CertificateStatus, LabelKind
+from certificate.errors import AgencyOnly, VerificationNotFound
 from certificate.models import Certificate, Label
+from certificate.service import certificates, labels, verification
+from certificate.service.common import Context, StoredFile
 
 router = APIRouter(prefix="/api/certificates", tags=["certificates"])
 DOWNLOAD_TOKEN = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 public_router = APIRouter(tags=["verification"])
 
-NOT_FOUND = {404: {"description": "不存在或无权查看（他人的证书、标识一律 404）"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "不存在或无权查看（他人的证书、标识一律 404）"}
+}
 # The seed's menus 领跑者证书 and 领跑者标识 open only after 领跑者企业身份认证; the service enforces it
 # (the access token's ``fv``), the portal only reflects it. Star-product labels (星级产品库) need no
 # authentication.
-FORERUNNER_GATE = {403: {"description": "企业尚未完成领跑者企业身份认证（forerunner_auth_required）"}}
+FORERUNNER_GATE: dict[int | str, dict[str, Any]] = {
+    403: {"description": "企业尚未完成领跑者企业身份认证（forerunner_auth_required）"}
+}
 
 
 def _forerunner_label_gate(principal: Principal, label: Label) -> None:
@@ -57,35 +63,15 @@ def _forerunner_label_gate(principal: Principal, label: Label) -> None:
         require_forerunner_verified(principal)
 
 
-def _page(
-    page: Annotated[int, Query(ge=1, le=100_000, description="页码")] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100, description="每页条数")] = 20,
-) -> dict[str, int]:
-    """Paging with an upper bound on the page too, so a huge page number is a 422, not a database
-    overflow (the same dict shape as the kit's PageDep)."""
-    return {"page": page, "page_size": page_size, "offset": (page - 1) * page_size}
-
-
-PageDep = Annotated[dict[str, int], Depends(_page)]
-
-
-def _settings(runtime: Runtime) -> Settings:
-    settings = runtime.settings
-    assert isinstance(settings, Settings)
-    return settings
-
-
-async def _context(runtime: Runtime) -> service.Context:
+async def _context(runtime: Runtime) -> Context:
     assert runtime.storage is not None
-    return service.Context(
-        settings=_settings(runtime), storage=runtime.storage, now=await runtime.clock.now()
-    )
+    return Context(settings=settings_of(runtime), storage=runtime.storage, now=await runtime.clock.now())
 
 
 def _certificate_out(
-    cert: Certificate, runtime: Runtime, labels: dict[uuid.UUID, uuid.UUID] | None = None
+    cert: Certificate, runtime: Runtime, issued: dict[uuid.UUID, uuid.UUID] | None = None
 ) -> CertificateOut:
-    labels = labels or {}
+    issued = issued or {}
     return CertificateOut(
         id=cert.id,
         number=cert.number,
@@ -107,7 +93,7 @@ def _certificate_out(
                 appended=m.appended,
                 id=m.model_id,
                 model=m.spec or m.name,
-                label_id=labels.get(m.model_id),
+                label_id=issued.get(m.model_id),
             )
             for m in cert.models
         ],
@@ -115,7 +101,7 @@ def _certificate_out(
         issued_at=cert.issued_on,
         product_name=cert.key_field_product,
         valid_until=cert.valid_until,
-        status=cert.status.value,
+        status=cert.status,
         status_label=cert.status.label,
         stamped=cert.stamped_key is not None,
         stamped_at=cert.stamped_at,
@@ -125,10 +111,10 @@ def _certificate_out(
 
 
 def _label_out(label: Label, runtime: Runtime) -> LabelOut:
-    state = service.label_status(label)
+    state = labels.label_status(label)
     return LabelOut(
         id=label.id,
-        kind=label.kind.value,
+        kind=label.kind,
         kind_label=label.kind.label,
         number=label.number,
         verify_url=numbers.verify_url(runtime.settings.public_base_url, label.verify_code),
@@ -143,13 +129,13 @@ def _label_out(label: Label, runtime: Runtime) -> LabelOut:
         standard_no=label.certificate.standard_no if label.certificate else None,
         standard_name=label.certificate.standard_name if label.certificate else (label.standard or None),
         year=label.year,
-        status=state.value,
+        status=state,
         status_label=state.label,
         created_at=label.created_at,
     )
 
 
-async def _deliver(runtime: Runtime, stored: service.StoredFile, *, link: bool) -> Response | DownloadLink:
+async def _deliver(runtime: Runtime, stored: StoredFile, *, link: bool) -> Response | DownloadLink:
     """Either a short-lived link (for a browser's plain <a href>) or the bytes themselves.
 
     Both come only after the caller's access check; the link is HMAC-signed and expires within
@@ -170,8 +156,7 @@ async def _deliver(runtime: Runtime, stored: service.StoredFile, *, link: bool) 
         return DownloadLink(
             url=f"/api/certificates/downloads/{token}", expires_in=ttl, filename=stored.filename
         )
-    assert runtime.storage is not None
-    data = await runtime.storage.get(BUCKET, stored.key)
+    data = await storage.load(runtime.storage, BUCKET, stored.key)
     return Response(
         content=data,
         media_type=stored.content_type,
@@ -182,7 +167,7 @@ async def _deliver(runtime: Runtime, stored: service.StoredFile, *, link: bool) 
     )
 
 
-FILE_RESPONSES = {
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "文件内容；link=true 时为短时下载链接",
         "content": {"application/pdf": {}, "image/png": {}, "application/json": {}},
@@ -196,7 +181,7 @@ FILE_RESPONSES = {
 
 @router.get(
     "",
-    response_model=CertificatePage,
+    response_model=Page[CertificateOut],
     operation_id="listCertificates",
     summary="证书列表",
     responses=FORERUNNER_GATE,
@@ -208,27 +193,21 @@ async def list_certificates(
     page: PageDep,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     status_: Annotated[CertificateStatus | None, Query(alias="status")] = None,
-    keyword: QueryText(100, description="证书编号、企业名称或标准号") = None,
+    keyword: Annotated[FilterText, Query(max_length=100, description="证书编号、企业名称或标准号")] = None,
     stamped: Annotated[bool | None, Query(description="是否已回传盖章版")] = None,
-) -> CertificatePage:
+) -> Page[CertificateOut]:
     require_forerunner_verified(principal)
-    rows, total = await service.list_certificates(
+    rows, total = await certificates.list_certificates(
         session,
         principal,
-        offset=page["offset"],
-        limit=page["page_size"],
+        page,
         year=year,
         status=status_,
         keyword=keyword.strip() if keyword else None,
         stamped=stamped,
     )
-    labels = await service.labels_by_model(session, [c.id for c in rows])
-    return CertificatePage(
-        items=[_certificate_out(c, runtime, labels) for c in rows],
-        total=total,
-        page=page["page"],
-        page_size=page["page_size"],
-    )
+    issued = await certificates.labels_by_model(session, [c.id for c in rows])
+    return Page[CertificateOut].of([_certificate_out(c, runtime, issued) for c in rows], total, page)
 
 
 # --- labels (declared before /{certificate_id} so "labels" is never read as an id) -------------------
@@ -236,7 +215,7 @@ async def list_certificates(
 
 @router.get(
     "/labels",
-    response_model=LabelPage,
+    response_model=Page[LabelOut],
     operation_id="listLabels",
     summary="标识列表（未完成领跑者企业身份认证的企业只见星级产品标识）",
     responses=FORERUNNER_GATE,
@@ -248,25 +227,13 @@ async def list_labels(
     page: PageDep,
     kind: LabelKind | None = None,
     certificate_id: uuid.UUID | None = None,
-) -> LabelPage:
-    if principal.org_type == "enterprise" and not principal.forerunner_verified:
+) -> Page[LabelOut]:
+    if principal.org_type is OrgType.enterprise and not principal.forerunner_verified:
         if kind is LabelKind.FORERUNNER or certificate_id is not None:
             require_forerunner_verified(principal)
         kind = LabelKind.STAR
-    rows, total = await service.list_labels(
-        session,
-        principal,
-        offset=page["offset"],
-        limit=page["page_size"],
-        kind=kind,
-        certificate_id=certificate_id,
-    )
-    return LabelPage(
-        items=[_label_out(label, runtime) for label in rows],
-        total=total,
-        page=page["page"],
-        page_size=page["page_size"],
-    )
+    rows, total = await labels.list_labels(session, principal, page, kind=kind, certificate_id=certificate_id)
+    return Page[LabelOut].of([_label_out(label, runtime) for label in rows], total, page)
 
 
 @router.post(
@@ -287,7 +254,7 @@ async def apply_label(
 ) -> LabelOut:
     require_forerunner_verified(principal)
     async with runtime.db.transaction() as session:
-        label, created = await service.apply_label(session, await _context(runtime), principal, body.model_id)
+        label, created = await labels.apply_label(session, await _context(runtime), principal, body.model_id)
         out = _label_out(label, runtime)
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -304,7 +271,7 @@ async def apply_label(
 async def get_label(
     label_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep
 ) -> LabelOut:
-    label = await service.get_label(session, principal, label_id)
+    label = await labels.get_label(session, principal, label_id)
     _forerunner_label_gate(principal, label)
     return _label_out(label, runtime)
 
@@ -313,7 +280,7 @@ async def get_label(
     "/labels/{label_id}/file",
     operation_id="downloadLabel",
     summary="下载标识（PDF 或 PNG）",
-    response_model=None,
+    response_model=DownloadLink,
     responses={**FILE_RESPONSES, **FORERUNNER_GATE},
 )
 async def download_label(
@@ -324,9 +291,9 @@ async def download_label(
     format: Literal["pdf", "png"] = "pdf",
     link: bool = False,
 ) -> Response | DownloadLink:
-    label = await service.get_label(session, principal, label_id)
+    label = await labels.get_label(session, principal, label_id)
     _forerunner_label_gate(principal, label)
-    return await _deliver(runtime, service.label_file(label, format), link=link)
+    return await _deliver(runtime, labels.label_file(label, format), link=link)
 
 
 # --- public verification and signed downloads --------------------------------------------------------
@@ -336,13 +303,15 @@ async def _lookup(request: Request, session: SessionDep, runtime: Runtime, code:
     await enforce(
         runtime.redis,
         f"lp:rl:verify:{client_ip(request)}",
-        limit=_settings(runtime).verify_rate_per_minute,
+        limit=settings_of(runtime).verify_rate_per_minute,
         window_seconds=60,
     )
-    found = await service.verify(session, code)
-    if found is None:
-        return None
-    return VerifyOut(**found, issued_at=found.get("issued_on"))
+    found = await verification.find_document(session, code)
+    if isinstance(found, Certificate):
+        return VerifyOut.of_certificate(found)
+    if isinstance(found, Label):
+        return VerifyOut.of_label(found, labels.label_status(found))
+    return None
 
 
 @router.get(
@@ -360,7 +329,7 @@ async def verify_document(
 ) -> VerifyOut:
     result = await _lookup(request, session, runtime, code)
     if result is None:
-        raise NotFound(UNKNOWN_LABEL, code="verification_not_found", details={"status": UNKNOWN})
+        raise VerificationNotFound(details={"status": UNKNOWN})
     return result
 
 
@@ -404,12 +373,11 @@ async def download_by_link(token: Annotated[str, Path(max_length=2048)], runtime
     # Signed links are URL-safe base64 and a dot; anything else is refused before the HMAC check,
     # which cannot compare non-ASCII text.
     if not DOWNLOAD_TOKEN.fullmatch(token):
-        raise NotFound("下载链接无效", code="download_link_invalid")
+        raise DownloadLinkInvalid()
     found = verify_download(
         runtime.settings.download_secret, token, service=runtime.settings.service_name, bucket=BUCKET
     )
-    assert runtime.storage is not None
-    data = await runtime.storage.get(BUCKET, found["key"])
+    data = await storage.load(runtime.storage, BUCKET, found["key"])
     return Response(
         content=data,
         media_type=found["content_type"],
@@ -434,8 +402,8 @@ async def get_certificate(
     certificate_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep
 ) -> CertificateOut:
     require_forerunner_verified(principal)
-    cert = await service.get_certificate(session, principal, certificate_id)
-    return _certificate_out(cert, runtime, await service.labels_by_model(session, [cert.id]))
+    cert = await certificates.get_certificate(session, principal, certificate_id)
+    return _certificate_out(cert, runtime, await certificates.labels_by_model(session, [cert.id]))
 
 
 @router.get(
@@ -449,10 +417,12 @@ async def certificate_history(
     certificate_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> list[HistoryOut]:
     require_forerunner_verified(principal)
-    cert = await service.get_certificate(session, principal, certificate_id)
+    cert = await certificates.get_certificate(session, principal, certificate_id)
     return [
-        HistoryOut(action=h.action.value, actor_role=h.actor_role, reason=h.reason, at=h.at)
-        for h in await service.history(session, cert)
+        HistoryOut(
+            action=h.action, action_label=h.action.label, actor_role=h.actor_role, reason=h.reason, at=h.at
+        )
+        for h in await certificates.history(session, cert)
     ]
 
 
@@ -460,7 +430,7 @@ async def certificate_history(
     "/{certificate_id}/file",
     operation_id="downloadCertificate",
     summary="下载证书（有盖章版时下载盖章版）",
-    response_model=None,
+    response_model=DownloadLink,
     responses={**FILE_RESPONSES, **FORERUNNER_GATE},
 )
 async def download_certificate(
@@ -471,8 +441,8 @@ async def download_certificate(
     link: bool = False,
 ) -> Response | DownloadLink:
     require_forerunner_verified(principal)
-    cert = await service.get_certificate(session, principal, certificate_id)
-    return await _deliver(runtime, service.certificate_file(cert, principal), link=link)
+    cert = await certificates.get_certificate(session, principal, certificate_id)
+    return await _deliver(runtime, certificates.certificate_file(cert, principal), link=link)
 
 
 @router.post(
@@ -493,13 +463,13 @@ async def upload_stamped(
     runtime: RuntimeDep,
     file: Annotated[UploadFile, File(description="盖章版证书 PDF")],
 ) -> CertificateOut:
-    if principal.org_type != "agency":
-        raise Forbidden("仅评估机构可上传盖章版证书", code="agency_only")
+    if principal.org_type is not OrgType.agency:
+        raise AgencyOnly("仅评估机构可上传盖章版证书")
     checked = await check_upload(
-        file, allowed={"pdf"}, max_bytes=_settings(runtime).stamped_max_bytes, what="盖章版证书"
+        file, allowed={"pdf"}, max_bytes=settings_of(runtime).stamped_max_bytes, what="盖章版证书"
     )
     async with runtime.db.transaction() as session:
-        cert = await service.upload_stamped(
+        cert = await certificates.upload_stamped(
             session, await _context(runtime), principal, certificate_id, checked.data
         )
         return _certificate_out(cert, runtime)
@@ -516,5 +486,7 @@ async def revoke_certificate(
     certificate_id: uuid.UUID, body: RevokeIn, principal: WorkingGroupPrincipal, runtime: RuntimeDep
 ) -> CertificateOut:
     async with runtime.db.transaction() as session:
-        cert = await service.revoke(session, await _context(runtime), principal, certificate_id, body.reason)
+        cert = await certificates.revoke(
+            session, await _context(runtime), principal, certificate_id, body.reason
+        )
         return _certificate_out(cert, runtime)

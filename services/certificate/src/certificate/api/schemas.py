@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from certificate.domain.statuses import CertificateStatus, DocumentKind, HistoryAction, LabelKind
+from certificate.domain.validity import china_today
+from certificate.models import Certificate, Label
 
 
 class ModelOut(BaseModel):
@@ -38,7 +42,7 @@ class CertificateOut(BaseModel):
     issued_at: date = Field(description="同 issued_on（发证日期）")
     product_name: str = Field(description="同 key_field_product（重点领域产品）")
     valid_until: date
-    status: Literal["valid", "revoked", "expired"]
+    status: CertificateStatus
     status_label: str
     stamped: bool
     stamped_at: datetime | None
@@ -46,15 +50,9 @@ class CertificateOut(BaseModel):
     end_reason: str | None
 
 
-class CertificatePage(BaseModel):
-    items: list[CertificateOut]
-    total: int
-    page: int
-    page_size: int
-
-
 class HistoryOut(BaseModel):
-    action: str
+    action: HistoryAction
+    action_label: str
     actor_role: str
     reason: str | None
     at: datetime
@@ -88,7 +86,7 @@ class LabelApplyIn(BaseModel):
 
 class LabelOut(BaseModel):
     id: uuid.UUID
-    kind: Literal["forerunner", "star"]
+    kind: LabelKind
     kind_label: str
     number: str
     verify_url: str
@@ -103,24 +101,17 @@ class LabelOut(BaseModel):
     standard_no: str | None
     standard_name: str | None
     year: int
-    status: Literal["valid", "revoked", "expired"]
+    status: CertificateStatus
     status_label: str
     created_at: datetime
-
-
-class LabelPage(BaseModel):
-    items: list[LabelOut]
-    total: int
-    page: int
-    page_size: int
 
 
 class VerifyOut(BaseModel):
     """The public answer behind a QR code: live status and what the document itself shows."""
 
-    status: Literal["valid", "revoked", "expired"]
+    status: CertificateStatus
     status_label: str
-    kind: Literal["certificate", "forerunner_label", "star_label"] | None = None
+    kind: DocumentKind | None = None
     kind_label: str | None = None
     number: str | None = None
     enterprise_name: str | None = None
@@ -140,3 +131,67 @@ class VerifyOut(BaseModel):
     certificate_number: str | None = None
     ended_at: datetime | None = None
     revoked_reason: str | None = None
+
+    @classmethod
+    def of_certificate(cls, cert: Certificate) -> VerifyOut:
+        return cls(
+            **_ending(cert.status, cert),
+            kind=DocumentKind.CERTIFICATE,
+            kind_label=DocumentKind.CERTIFICATE.label,
+            number=cert.number,
+            enterprise_name=cert.enterprise_name,
+            standard_no=cert.standard_no,
+            standard_name=cert.standard_name,
+            key_field_product=cert.key_field_product,
+            product_name=cert.key_field_product,
+            models=[m.spec or m.name for m in cert.models if not m.appended],
+            year=cert.year,
+            agency_name=cert.agency_name,
+            issued_on=cert.issued_on,
+            issued_at=cert.issued_on,
+            valid_until=cert.valid_until,
+            stamped=cert.stamped_key is not None,
+        )
+
+    @classmethod
+    def of_label(cls, label: Label, status: CertificateStatus) -> VerifyOut:
+        cert = label.certificate
+        issued_on = china_today(label.created_at) if label.created_at else None
+        kind = DocumentKind.of_label(label.kind)
+        return cls(
+            **_ending(status, cert),
+            kind=kind,
+            kind_label=kind.label,
+            number=label.number,
+            enterprise_name=label.enterprise_name,
+            standard_no=cert.standard_no if cert else None,
+            standard_name=cert.standard_name if cert else label.standard or None,
+            key_field_product=label.key_field_product,
+            product_name=label.product_name,
+            model=label.model,
+            models=[label.model],
+            star=label.star,
+            year=label.year,
+            agency_name=cert.agency_name if cert else None,
+            issued_on=issued_on,
+            issued_at=issued_on,
+            valid_until=cert.valid_until if cert else None,
+            certificate_number=cert.number if cert else None,
+        )
+
+
+class _Ending(TypedDict, total=False):
+    status: CertificateStatus
+    status_label: str
+    ended_at: datetime | None
+    revoked_reason: str | None
+
+
+def _ending(status: CertificateStatus, cert: Certificate | None) -> _Ending:
+    """The live status; when it ended, since when (and why, when revoked). Only what the document shows."""
+    fields: _Ending = {"status": status, "status_label": status.label}
+    if cert is not None and status is not CertificateStatus.VALID:
+        fields["ended_at"] = cert.ended_at
+        if status is CertificateStatus.REVOKED:
+            fields["revoked_reason"] = cert.end_reason
+    return fields

@@ -147,7 +147,7 @@ def draw_qr(c: Canvas, data: str, x: float, y: float, size: float, *, color: col
     # (the unit tests decode every rendered code). Level M survives a smudged print.
     qr = segno.make(data, error="m", micro=False, mask=QR_MASK)
     border = 2  # modules of quiet zone; the white box drawn below provides the margin
-    rows = [row for row in qr.matrix_iter(scale=1, border=border)]
+    rows = [list(row) for row in qr.matrix_iter(scale=1, border=border)]
     n = len(rows)
     module = size / n
     c.saveState()

@@ -1,4 +1,4 @@
-from declaration.api import declarations, others
+from declaration.api import candidates, declarations, public, stars
 
 # the fixed paths (/candidate-lists, /star-products, /public/...) come before /{declaration_id}
-routers = [others.router, declarations.router]
+routers = [candidates.router, public.router, stars.router, declarations.router]

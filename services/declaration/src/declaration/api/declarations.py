@@ -3,50 +3,47 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Header, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 from kit.downloads import content_disposition, verify_download
-from kit.errors import Invalid
+from kit.paging import PageDep
 from kit.security import AgencyPrincipal, CurrentPrincipal, WorkingGroupPrincipal
+from kit.storage import discard, load
 from kit.uploads import check_upload
-from kit.web import QueryText
 
-from declaration import files, service
-from declaration.api.paging import PageDep, RuntimeDep
+from declaration.api.deps import Authorization, ComparisonDep, RuntimeDep, SettingsDep, Text, Year
 from declaration.api.schemas import (
     AgencyReviewIn,
     BenchmarkIn,
+    BenchmarkOut,
     DeclarationCreate,
+    DeclarationDetail,
     DeclarationPage,
     DeclarationPatch,
+    EvidenceList,
+    EvidenceUploaded,
     GroupReviewIn,
+    ModelOut,
     ProductsIn,
+    ReviewList,
 )
+from declaration.config import EVIDENCE_BUCKET
 from declaration.domain.statuses import Action, Actor
-from declaration.models import Review
+from declaration.errors import PicturesCount
+from declaration.service import appended_models, declarations, queries, reviews
 
 router = APIRouter(prefix="/api/declarations", tags=["declarations"])
-Authorization = Annotated[str | None, Header(include_in_schema=False)]
-# bounded like the columns they filter: an out-of-range year or a NUL is a 422, never a database error
-Year = Annotated[int | None, Query(ge=1990, le=2100)]
-Text = QueryText(100)
 
 
-def _comparison(request: Request):
-    return request.app.state.comparison
-
-
-@router.get(
-    "", operation_id="list_declarations", summary="企标领跑者申报列表", response_model=DeclarationPage
-)
+@router.get("", operation_id="list_declarations", summary="企标领跑者申报列表")
 async def list_declarations(
     runtime: RuntimeDep, principal: CurrentPrincipal, page: PageDep, year: Year = None, field: Text = None,
     standard_no: Text = None, enterprise_name: Text = None, list_status: Text = None, evidence_status: Text = None,
     origin: Annotated[Literal["self", "candidate"] | None, Query(description="self: 自主申报; candidate: 入围名单（证明资料上传）")] = None,
-) -> dict[str, Any]:  # fmt: skip
-    return await service.list_declarations(
+) -> DeclarationPage:  # fmt: skip
+    items, total, exact = await queries.list_declarations(
         runtime,
         principal,
         year=year,
@@ -58,13 +55,16 @@ async def list_declarations(
         origin=origin,
         page=page,
     )
+    return DeclarationPage(
+        items=items, total=total, page=page.page, page_size=page.page_size, total_exact=exact
+    )
 
 
 @router.post("", status_code=201, operation_id="create_declaration", summary="新增申报")
 async def create_declaration(
     runtime: RuntimeDep, principal: CurrentPrincipal, body: DeclarationCreate
-) -> dict[str, Any]:
-    d = await service.create_declaration(
+) -> DeclarationDetail:
+    d = await declarations.create_declaration(
         runtime,
         principal,
         product_id=body.product_id,
@@ -72,58 +72,63 @@ async def create_declaration(
         standard_name=body.standard_name,
         product_type=body.product_type,
     )
-    return await service.detail(runtime, principal, d.id)
+    return DeclarationDetail.model_validate(await queries.detail(runtime, principal, d.id))
 
 
 @router.get("/{declaration_id}", operation_id="get_declaration", summary="申报详情")
 async def get_declaration(
     runtime: RuntimeDep, principal: CurrentPrincipal, declaration_id: uuid.UUID
-) -> dict[str, Any]:
-    return await service.detail(runtime, principal, declaration_id)
+) -> DeclarationDetail:
+    return DeclarationDetail.model_validate(await queries.detail(runtime, principal, declaration_id))
 
 
 @router.patch("/{declaration_id}", operation_id="update_declaration", summary="修改申报信息")
 async def update_declaration(
     runtime: RuntimeDep, principal: CurrentPrincipal, declaration_id: uuid.UUID, body: DeclarationPatch
-) -> dict[str, Any]:
-    await service.update_declaration(
+) -> DeclarationDetail:
+    await declarations.update_declaration(
         runtime, principal, declaration_id, standard_no=body.standard_no, standard_name=body.standard_name
     )
-    return await service.detail(runtime, principal, declaration_id)
+    return DeclarationDetail.model_validate(await queries.detail(runtime, principal, declaration_id))
 
 
-@router.delete("/{declaration_id}", status_code=204, operation_id="delete_declaration", summary="删除草稿")
+@router.delete(
+    "/{declaration_id}",
+    status_code=204,
+    response_class=Response,
+    operation_id="delete_declaration",
+    summary="删除草稿",
+)
 async def delete_declaration(
     runtime: RuntimeDep, principal: CurrentPrincipal, declaration_id: uuid.UUID
-) -> Response:
-    keys = await service.delete_declaration(runtime, principal, declaration_id)
-    await files.discard(runtime, service.EVIDENCE_BUCKET, keys)
-    return Response(status_code=204)
+) -> None:
+    keys = await declarations.delete_declaration(runtime, principal, declaration_id)
+    await discard(runtime.storage, EVIDENCE_BUCKET, keys)
 
 
 @router.post(
     "/{declaration_id}/benchmark", operation_id="benchmark_declaration", summary="对标（服务端重算）"
 )
 async def benchmark(
-    request: Request, runtime: RuntimeDep, principal: CurrentPrincipal, declaration_id: uuid.UUID, body: BenchmarkIn,
-    authorization: Authorization = None,
-) -> dict[str, Any]:  # fmt: skip
-    d = await service.run_benchmark(
+    runtime: RuntimeDep, comparison: ComparisonDep, principal: CurrentPrincipal, declaration_id: uuid.UUID,
+    body: BenchmarkIn, authorization: Authorization = None,
+) -> BenchmarkOut:  # fmt: skip
+    d = await declarations.run_benchmark(
         runtime,
         principal,
         declaration_id,
         values=body.values,
         authorization=authorization,
-        comparison=_comparison(request),
+        comparison=comparison,
     )
-    return {
-        "declaration_id": d.id,
-        "verdict": d.comparison_verdict,
-        "plan_version": d.plan_version,
-        "may_continue": d.comparison_verdict != "failed",
-        "result": d.comparison,
-        "completion": service.completion_of(d).text,
-    }
+    return BenchmarkOut(
+        declaration_id=d.id,
+        verdict=d.comparison_verdict,
+        plan_version=d.plan_version,
+        may_continue=d.comparison_verdict != "failed",
+        result=d.comparison,
+        completion=declarations.completion_of(d).text,
+    )
 
 
 @router.put(
@@ -131,63 +136,78 @@ async def benchmark(
 )
 async def put_products(
     runtime: RuntimeDep, principal: CurrentPrincipal, declaration_id: uuid.UUID, body: ProductsIn
-) -> dict[str, Any]:
-    await service.put_products(
+) -> DeclarationDetail:
+    await declarations.put_products(
         runtime, principal, declaration_id, models=[m.model_dump() for m in body.models]
     )
-    return await service.detail(runtime, principal, declaration_id)
+    return DeclarationDetail.model_validate(await queries.detail(runtime, principal, declaration_id))
 
 
 @router.post(
     "/{declaration_id}/evidence", status_code=201, operation_id="upload_evidence", summary="上传证明资料"
 )
 async def upload_evidence(
-    runtime: RuntimeDep, principal: CurrentPrincipal, declaration_id: uuid.UUID, file: UploadFile = File(...)
-) -> dict[str, Any]:
+    runtime: RuntimeDep, settings: SettingsDep, principal: CurrentPrincipal, declaration_id: uuid.UUID,
+    file: UploadFile = File(...),
+) -> EvidenceUploaded:  # fmt: skip
     checked = await check_upload(
-        file,
-        allowed={"pdf", "png", "jpeg"},
-        max_bytes=runtime.settings.evidence_max_bytes,  # type: ignore[attr-defined]
-        what="证明资料",
+        file, allowed={"pdf", "png", "jpeg"}, max_bytes=settings.evidence_max_bytes, what="证明资料"
     )
-    d, stored = await service.add_evidence(
+    d, stored = await declarations.add_evidence(
         runtime, principal, declaration_id, checked=checked, filename=file.filename or ""
     )
-    return {
-        **service.evidence_json(runtime, stored),
-        "list_status": d.list_status.value,
-        "evidence_status": d.evidence_status.value,
-        "completion": service.completion_of(d).text,
-    }
+    return EvidenceUploaded.model_validate(
+        {
+            **declarations.evidence_json(runtime, stored),
+            "list_status": d.list_status,
+            "evidence_status": d.evidence_status,
+            "completion": declarations.completion_of(d).text,
+        }
+    )
 
 
 @router.get("/{declaration_id}/evidence", operation_id="list_evidence", summary="证明资料及下载链接")
 async def list_evidence(
     runtime: RuntimeDep, principal: CurrentPrincipal, declaration_id: uuid.UUID
-) -> dict[str, Any]:
-    return {"items": await service.list_evidence(runtime, principal, declaration_id)}
+) -> EvidenceList:
+    return EvidenceList.model_validate(
+        {"items": await declarations.list_evidence(runtime, principal, declaration_id)}
+    )
 
 
-@router.delete("/{declaration_id}/evidence/{file_id}", status_code=204, operation_id="delete_evidence")
+@router.delete(
+    "/{declaration_id}/evidence/{file_id}",
+    status_code=204,
+    response_class=Response,
+    operation_id="delete_evidence",
+    summary="删除证明资料",
+)
 async def delete_evidence(
     runtime: RuntimeDep, principal: CurrentPrincipal, declaration_id: uuid.UUID, file_id: uuid.UUID
-) -> Response:
-    key = await service.delete_evidence(runtime, principal, declaration_id, file_id)
-    await files.discard(runtime, service.EVIDENCE_BUCKET, [key])
-    return Response(status_code=204)
+) -> None:
+    key = await declarations.delete_evidence(runtime, principal, declaration_id, file_id)
+    await discard(runtime.storage, EVIDENCE_BUCKET, [key])
 
 
-@router.get("/files/{token}", operation_id="download_file", summary="下载文件（短时链接）")
+@router.get(
+    "/files/{token}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "文件内容",
+            "content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}},
+        }
+    },
+    operation_id="download_file",
+    summary="下载文件（短时链接）",
+)
 async def download_file(runtime: RuntimeDep, token: str) -> Response:
     """The link itself is the proof of the access check made when it was handed out (≤ 15 minutes)."""
     # Only evidence links, signed by this service, open anything here (a link names its bucket).
     target = verify_download(
-        runtime.settings.download_secret,
-        token,
-        service=runtime.settings.service_name,
-        bucket=service.EVIDENCE_BUCKET,
+        runtime.settings.download_secret, token, service=runtime.settings.service_name, bucket=EVIDENCE_BUCKET
     )
-    data = await files.get(runtime, target["bucket"], target["key"])
+    data = await load(runtime.storage, target["bucket"], target["key"])
     return Response(
         data, media_type=target["content_type"],
         headers={"Content-Disposition": content_disposition(target["filename"]), "Cache-Control": "no-store",
@@ -198,50 +218,24 @@ async def download_file(runtime: RuntimeDep, token: str) -> Response:
 @router.post("/{declaration_id}/submit", operation_id="submit_declaration", summary="提交审核")
 async def submit(
     runtime: RuntimeDep, principal: CurrentPrincipal, declaration_id: uuid.UUID
-) -> dict[str, Any]:
-    await service.submit(runtime, principal, declaration_id)
-    return await service.detail(runtime, principal, declaration_id)
-
-
-def review_json(r: Review) -> dict[str, Any]:
-    from declaration.domain.statuses import ACTION_LABELS, EvidenceStatus, ListStatus
-
-    def label(enum: Any, value: str | None) -> str | None:
-        return enum(value).label if value else None
-
-    return {
-        "id": r.id,
-        "at": r.at,
-        "actor_role": r.actor_role,
-        "actor_name": r.actor_name,
-        "action": r.action,
-        "action_label": ACTION_LABELS.get(Action(r.action))
-        if r.action in Action._value2member_map_
-        else "公众异议",
-        "list_from": r.list_from,
-        "list_from_label": label(ListStatus, r.list_from),
-        "list_to": r.list_to,
-        "list_to_label": label(ListStatus, r.list_to),
-        "evidence_from": r.evidence_from,
-        "evidence_from_label": label(EvidenceStatus, r.evidence_from),
-        "evidence_to": r.evidence_to,
-        "evidence_to_label": label(EvidenceStatus, r.evidence_to),
-        "opinion": r.opinion,
-    }
+) -> DeclarationDetail:
+    await declarations.submit(runtime, principal, declaration_id)
+    return DeclarationDetail.model_validate(await queries.detail(runtime, principal, declaration_id))
 
 
 @router.get("/{declaration_id}/reviews", operation_id="declaration_reviews", summary="审核记录")
-async def reviews(
+async def declaration_reviews(
     runtime: RuntimeDep, principal: CurrentPrincipal, declaration_id: uuid.UUID
-) -> dict[str, Any]:
-    return {"items": [review_json(r) for r in await service.reviews_of(runtime, principal, declaration_id)]}
+) -> ReviewList:
+    records = await reviews.reviews_of(runtime, principal, declaration_id)
+    return ReviewList.model_validate({"items": [reviews.review_json(r) for r in records]})
 
 
 @router.post("/{declaration_id}/agency-review", operation_id="agency_review", summary="评估机构审核")
 async def agency_review(
     runtime: RuntimeDep, principal: AgencyPrincipal, declaration_id: uuid.UUID, body: AgencyReviewIn
-) -> dict[str, Any]:
-    await service.review(
+) -> DeclarationDetail:
+    await reviews.review(
         runtime,
         principal,
         declaration_id,
@@ -249,14 +243,14 @@ async def agency_review(
         decision=Action(body.decision),
         opinion=body.opinion,
     )
-    return await service.detail(runtime, principal, declaration_id)
+    return DeclarationDetail.model_validate(await queries.detail(runtime, principal, declaration_id))
 
 
 @router.post("/{declaration_id}/group-review", operation_id="group_review", summary="工作组审核")
 async def group_review(
     runtime: RuntimeDep, principal: WorkingGroupPrincipal, declaration_id: uuid.UUID, body: GroupReviewIn
-) -> dict[str, Any]:
-    await service.review(
+) -> DeclarationDetail:
+    await reviews.review(
         runtime,
         principal,
         declaration_id,
@@ -264,29 +258,24 @@ async def group_review(
         decision=Action(body.decision),
         opinion=body.opinion,
     )
-    return await service.detail(runtime, principal, declaration_id)
+    return DeclarationDetail.model_validate(await queries.detail(runtime, principal, declaration_id))
 
 
 @router.post(
     "/{declaration_id}/models", status_code=201, operation_id="append_model", summary="追加规格/型号"
 )
 async def append_model(
-    runtime: RuntimeDep, principal: CurrentPrincipal, declaration_id: uuid.UUID,
+    runtime: RuntimeDep, settings: SettingsDep, principal: CurrentPrincipal, declaration_id: uuid.UUID,
     name: Annotated[str, Form(min_length=1, max_length=200)], spec: Annotated[str, Form(min_length=1, max_length=200)],
     intro: Annotated[str, Form(min_length=1, max_length=5000)], pictures: list[UploadFile] = File(...),
-) -> dict[str, Any]:  # fmt: skip
+) -> ModelOut:  # fmt: skip
     if not 1 <= len(pictures) <= 5:
-        raise Invalid("产品图片至少 1 张，最多 5 张", code="pictures_count", details={"field": "pictures"})
+        raise PicturesCount(details={"field": "pictures"})
     checked = [
-        await check_upload(
-            p,
-            allowed={"png", "jpeg"},
-            max_bytes=runtime.settings.picture_max_bytes,  # type: ignore[attr-defined]
-            what="产品图片",
-        )
+        await check_upload(p, allowed={"png", "jpeg"}, max_bytes=settings.picture_max_bytes, what="产品图片")
         for p in pictures
     ]
-    model = await service.append_model(
+    model = await appended_models.append_model(
         runtime,
         principal,
         declaration_id,
@@ -295,4 +284,4 @@ async def append_model(
         intro=intro.strip(),
         pictures=checked,
     )
-    return service.model_json(model)
+    return ModelOut.model_validate(queries.model_json(model))

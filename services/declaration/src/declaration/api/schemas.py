@@ -1,5 +1,5 @@
-"""Request bodies. ``extra="forbid"``: a client sending status, tenant or review fields gets 422, so
-such fields can never be written through these routes."""
+"""Request bodies and response models. Request bodies are ``extra="forbid"``: a client sending status,
+tenant or review fields gets 422, so such fields can never be written through these routes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
+from kit.paging import Page
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from declaration.domain.statuses import EvidenceStatus, ListStatus, StarAction, StarStatus
 
 
 def has_nul(value: Any) -> bool:
@@ -113,6 +116,9 @@ class StarBenchmarkIn(BenchmarkIn):
     star: Literal[3, 4] | None = None
 
 
+# ---------------------------------------------------------------- responses
+
+
 class NoticeBlock(BaseModel):
     """The 14-day public notice (公示) of a declaration."""
 
@@ -141,19 +147,263 @@ class DeclarationRow(BaseModel):
     standard_name: str = Field(description="企业标准名称")
     completion: str = Field(description="信息完成度 x/3")
     created_at: datetime = Field(description="创建时间")
-    list_status: str
+    list_status: ListStatus
     list_status_label: str = Field(description="名单状态")
-    evidence_status: str
+    evidence_status: EvidenceStatus
     evidence_status_label: str = Field(description="证明材料状态")
     origin: Literal["self", "candidate"]
-    actions: list[str] = Field(description="操作: edit, delete, append_model, review, reviews")
+    actions: list[Literal["edit", "delete", "append_model", "review", "reviews"]] = Field(
+        description="操作: edit, delete, append_model, review, reviews"
+    )
     agency_name: str = Field(default="", description="评估机构（该重点领域产品指定的评估机构）")
     notice: NoticeBlock | None = Field(default=None, description="公示（进入公示后）")
 
 
-class DeclarationPage(BaseModel):
-    items: list[DeclarationRow]
-    total: int
+class DeclarationPage(Page[DeclarationRow]):
     total_exact: bool = Field(description="false: more than `total` rows match (shown as 10,000+)")
-    page: int
-    page_size: int
+
+
+class ModelOut(BaseModel):
+    """A model (规格/型号) of a declaration; ``appended`` ones were added after publication."""
+
+    model_id: uuid.UUID
+    name: str
+    spec: str
+    intro: str | None = None
+    appended: bool
+    picture_count: int
+    created_at: datetime
+
+
+class EvidenceOut(BaseModel):
+    """An evidence file with its short-lived download link."""
+
+    id: uuid.UUID
+    filename: str
+    content_type: str
+    size: int
+    uploaded_at: datetime
+    download_url: str
+    link_expires_in: int = Field(description="下载链接有效秒数")
+
+
+class EvidenceUploaded(EvidenceOut):
+    list_status: ListStatus
+    evidence_status: EvidenceStatus
+    completion: str
+
+
+class EvidenceList(BaseModel):
+    items: list[EvidenceOut]
+
+
+class CompletionDetail(BaseModel):
+    declaration_info: bool
+    product_info: bool
+    evidence: bool
+
+
+class EnterpriseBlock(BaseModel):
+    """The enterprise's 基本信息 (live, or as it was when submitted)."""
+
+    name: str = ""
+    nature: str = ""
+    contact_name: str = ""
+    credit_code: str = ""
+    region_code: str = ""
+    phone_masked: str = ""
+    email: str = ""
+    address: str = ""
+
+
+class DeclarationDetail(DeclarationRow):
+    product_id: uuid.UUID
+    product_type: Literal["product", "service"]
+    product_type_label: str
+    agency_org_id: uuid.UUID | None
+    group_standard: str
+    public_values: dict[str, Any] = Field(description="对标时提交的指标值")
+    comparison: dict[str, Any] | None = Field(description="对标结果（对标服务的应答）")
+    comparison_verdict: Literal["passed", "failed", "not_required", "assessed"] | None
+    plan_version: int | None
+    completion_detail: CompletionDetail
+    models: list[ModelOut]
+    evidence: list[EvidenceOut]
+    enterprise: EnterpriseBlock | None = Field(description="企业基本信息（当前）")
+    enterprise_snapshot: EnterpriseBlock | None = Field(description="提交时的企业基本信息")
+    submitted_at: datetime | None
+    published_at: datetime | None
+    notice_id: uuid.UUID | None
+
+
+class BenchmarkOut(BaseModel):
+    declaration_id: uuid.UUID
+    verdict: str | None = Field(description="passed | failed | not_required")
+    plan_version: int | None
+    may_continue: bool
+    result: dict[str, Any] | None = Field(description="对标结果（对标服务的应答）")
+    completion: str
+
+
+class ReviewOut(BaseModel):
+    """One line of the audit record (审核记录)."""
+
+    id: uuid.UUID
+    at: datetime
+    actor_role: str
+    actor_name: str | None
+    action: str
+    action_label: str | None
+    list_from: str | None
+    list_from_label: str | None
+    list_to: str | None
+    list_to_label: str | None
+    evidence_from: str | None
+    evidence_from_label: str | None
+    evidence_to: str | None
+    evidence_to_label: str | None
+    opinion: str | None
+
+
+class ReviewList(BaseModel):
+    items: list[ReviewOut]
+
+
+class CandidateOut(BaseModel):
+    """A row of an agency's candidate list (入围名单) with the declaration it became, if any."""
+
+    id: uuid.UUID
+    product_id: uuid.UUID
+    enterprise_name: str
+    credit_code: str
+    standard_no: str
+    standard_name: str
+    contact_phone_masked: str
+    values: dict[str, Any]
+    source: Literal["agency", "self"]
+    source_label: str
+    created_at: datetime
+    updated_at: datetime
+    declaration_id: uuid.UUID | None
+    list_status: ListStatus | None
+    list_status_label: str
+    evidence_status: EvidenceStatus | None
+    evidence_status_label: str
+
+
+class CandidateImport(BaseModel):
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+
+
+class PublishedModel(BaseModel):
+    model_id: uuid.UUID
+    name: str
+    spec: str
+
+
+class PublishedRow(BaseModel):
+    declaration_id: uuid.UUID
+    year: int
+    field: str
+    product_name: str
+    enterprise_name: str
+    standard_no: str
+    standard_name: str
+    agency_name: str
+    published_at: datetime | None
+    models: list[PublishedModel]
+
+
+class PublishedPage(Page[PublishedRow]):
+    years: list[int] = Field(description="有已发布榜单的年份，新的在前")
+
+
+class PublicNoticeRow(BaseModel):
+    """A standard in its public notice: how many objections it has and whether one is open, never who."""
+
+    notice_id: uuid.UUID
+    declaration_id: uuid.UUID
+    year: int
+    product_name: str
+    field: str
+    enterprise_name: str
+    standard_no: str
+    standard_name: str
+    starts_at: datetime
+    ends_at: datetime
+    days_left: int
+    objections: int
+    open_objections: int
+    held: bool
+    state_label: str
+
+
+class NoticeRow(NoticeBlock):
+    """The working group's view of a notice entry."""
+
+    year: int
+    product_name: str
+    declaration_id: uuid.UUID
+    enterprise_name: str
+    standard_no: str
+    list_status: ListStatus
+    list_status_label: str
+
+
+class ObjectionRaised(BaseModel):
+    id: uuid.UUID
+    status: Literal["open", "dismissed", "upheld"]
+    created_at: datetime
+
+
+class ObjectionOut(BaseModel):
+    id: uuid.UUID
+    notice_id: uuid.UUID
+    declaration_id: uuid.UUID
+    enterprise_name: str
+    standard_no: str
+    name: str
+    phone_masked: str
+    reason: str
+    status: Literal["open", "dismissed", "upheld"]
+    resolution: str | None
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+class ObjectionResolution(BaseModel):
+    id: uuid.UUID
+    status: Literal["open", "dismissed", "upheld"]
+    resolution: str | None
+    resolved_at: datetime | None
+
+
+class StarOut(BaseModel):
+    """A star-product self-declaration (自我声明星级产品)."""
+
+    id: uuid.UUID
+    product_id: uuid.UUID
+    product_name: str
+    field: str
+    year: int
+    enterprise_name: str
+    name: str
+    model: str
+    star: int
+    measured_values: dict[str, Any]
+    comparison: dict[str, Any] | None
+    comparison_verdict: Literal["passed", "failed", "not_required"] | None
+    plan_version: int | None
+    intro: str | None
+    status: StarStatus
+    status_label: str
+    actions: list[StarAction] = Field(description="可进行的操作（由状态转换表得出）")
+    created_at: datetime
+    declared_at: datetime | None
+
+
+class StarBenchmarkOut(StarOut):
+    may_continue: bool

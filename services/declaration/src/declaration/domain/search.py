@@ -5,9 +5,17 @@ standard number and the enterprise name, each behind a field prefix (``lp_search
 c5e2a8f41d17, a generated column with a GIN index). A search term of any length then needs only the grams
 below, all of which a matching row must carry: one character is its own gram, longer terms are their
 pairs. The lookup narrows the rows; the ILIKE beside it keeps the exact meaning of "contains".
+
+A term is searched as typed and in its normal form (``kit.text.normalise``: full-width ＱＢ５２０ is QB520),
+so a full-width term finds the half-width text people usually store, and a stored full-width text（北京）
+is still found as typed.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kit.text import contains_pattern, normalise
 
 STANDARD_NO = "s:"
 ENTERPRISE_NAME = "e:"
@@ -35,3 +43,28 @@ def required(prefix: str, term: str) -> list[str]:
     if len(text) <= 1:
         return [prefix + text] if text else []
     return sorted({prefix + text[i : i + 2] for i in range(len(text) - 1)})
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """One spelling of a search term: the grams a matching row carries, and the ILIKE pattern that decides."""
+
+    grams: list[str]
+    pattern: str
+
+
+def term(raw: str | None) -> str:
+    return (raw or "").strip()
+
+
+def spellings(prefix: str, text: str) -> list[Spelling]:
+    """The term as typed and in its normal form (one spelling when they agree); none for an empty term."""
+    if not text:
+        return []
+    forms = dict.fromkeys((text, normalise(text)))
+    return [Spelling(required(prefix, form), contains_pattern(form)) for form in forms if form]
+
+
+def patterns(text: str) -> list[str]:
+    """The ILIKE patterns of the term as typed and in its normal form."""
+    return [s.pattern for s in spellings("", text)]

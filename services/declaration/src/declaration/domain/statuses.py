@@ -166,8 +166,23 @@ def transition(state: State, actor: Actor, action: Action) -> Move:
     return move
 
 
-# Where the enterprise may still change its declaration (info, values, models, evidence).
-ENTERPRISE_EDITABLE: frozenset[ListStatus] = frozenset({L.DRAFT, L.AGENCY_REJECTED})
+# Where the enterprise may still change its declaration (info, values, models, evidence): exactly the list
+# statuses it may (re)submit from.
+ENTERPRISE_EDITABLE: frozenset[ListStatus] = frozenset(
+    state[0] for state, actor, action in TRANSITIONS if (actor, action) == (R.ENTERPRISE, A.SUBMIT)
+)
+
+# the decisions of a review (评估机构审核, 工作组审核); publishing and upholding an objection are not reviews
+REVIEW_DECISIONS: frozenset[Action] = frozenset({A.PASS, A.FAIL, A.INCOMPLETE})
+
+
+def moves_from(state: State, actor: Actor) -> frozenset[Action]:
+    """The actions ``actor`` may take on a declaration in ``state`` (read from the table)."""
+    return frozenset(action for s, who, action in TRANSITIONS if s == state and who is actor)
+
+
+def may_review(state: State, actor: Actor) -> bool:
+    return bool(moves_from(state, actor) & REVIEW_DECISIONS)
 
 
 def editable_by_enterprise(list_status: ListStatus) -> bool:
@@ -177,3 +192,59 @@ def editable_by_enterprise(list_status: ListStatus) -> bool:
 def deletable(state: State) -> bool:
     """删除 only while a never-submitted draft (the seed's list shows it only for 企业未提交/未上传)."""
     return state == (L.DRAFT, E.NONE)
+
+
+# ---------------------------------------------------------------- star products (自我声明星级产品)
+
+
+class StarStatus(StrEnum):
+    DRAFT = "draft"
+    DECLARED = "declared"
+
+    @property
+    def label(self) -> str:
+        return STAR_LABELS[self]
+
+
+STAR_LABELS: dict[StarStatus, str] = {StarStatus.DRAFT: "未提交", StarStatus.DECLARED: "已声明"}
+
+
+class StarAction(StrEnum):
+    EDIT = "edit"  # 修改名称、型号、星级、产品信息
+    BENCHMARK = "benchmark"  # 星级对标
+    SUBMIT = "submit"  # 提交自我声明
+
+    @property
+    def label(self) -> str:
+        return {"edit": "修改", "benchmark": "星级对标", "submit": "提交自我声明"}[self.value]
+
+
+# Only the enterprise acts on its star products: a draft is edited and compared until it is declared, and a
+# declared one is final.
+STAR_TRANSITIONS: dict[tuple[StarStatus, StarAction], StarStatus] = {
+    (StarStatus.DRAFT, StarAction.EDIT): StarStatus.DRAFT,
+    (StarStatus.DRAFT, StarAction.BENCHMARK): StarStatus.DRAFT,
+    (StarStatus.DRAFT, StarAction.SUBMIT): StarStatus.DECLARED,
+}
+
+
+class StarTransitionRefused(Exception):
+    def __init__(self, status: StarStatus, action: StarAction) -> None:
+        self.status, self.action = status, action
+        super().__init__(f"may not {action.value} a star product in {status.value}")
+
+
+def star_transition(status: StarStatus, action: StarAction) -> StarStatus:
+    to = STAR_TRANSITIONS.get((status, action))
+    if to is None:
+        raise StarTransitionRefused(status, action)
+    return to
+
+
+def star_actions(status: StarStatus) -> list[StarAction]:
+    """The actions offered to the enterprise on a star product in ``status`` (read from the table)."""
+    return [action for (s, action) in STAR_TRANSITIONS if s is status]
+
+
+# the enums whose values reach clients (the portal's labels are generated from these)
+PUBLIC_ENUMS: tuple[type[StrEnum], ...] = (ListStatus, EvidenceStatus, Actor, Action, StarStatus, StarAction)

@@ -7,12 +7,13 @@ from typing import Annotated, Literal
 
 import httpx
 from fastapi import APIRouter, Depends, Header, Query, Response
+from kit.paging import PageDep
 from kit.runtime import Runtime
 from kit.security import OptionalPrincipal
-from kit.web import PageDep, QueryText, RuntimeDep
+from kit.web import FilterText, RuntimeDep
 
-from mall import brand_logos, service
 from mall.api.schemas import (
+    INDICATORS,
     BrandOut,
     CatalogueItem,
     CataloguePage,
@@ -21,31 +22,36 @@ from mall.api.schemas import (
     ProductDetail,
     VerifyLink,
 )
-from mall.domain.labels import Source
-from mall.domain.search import MAX_QUERY_CHARS
+from mall.config import settings_of
+from mall.domain.search import MAX_QUERY_CHARS, CatalogueQuery
+from mall.domain.statuses import Source
+from mall.service import brand_logos, catalogue, pictures
 
 router = APIRouter(prefix="/api/mall", tags=["商城"])
 
 
 @router.get("/categories", response_model=list[CategoryField], operation_id="mall_categories")
-async def categories(runtime: RuntimeDep, include_empty: bool = False) -> list[dict]:
-    """Fields (领域) and their key-field products with the number of listed products."""
-    return await service.categories(runtime, include_empty=include_empty)
+async def categories(runtime: RuntimeDep, include_empty: bool = False) -> list[CategoryField]:
+    """Fields (领域) and their key-field products with the number of listed products (a tree, not paged)."""
+    return [
+        CategoryField.model_validate(f)
+        for f in await catalogue.categories(runtime, include_empty=include_empty)
+    ]
 
 
 @router.get("/products", response_model=CataloguePage, operation_id="mall_search_products")
 async def search_products(
     runtime: RuntimeDep,
     page: PageDep,
-    category: QueryText(100, description="领域") = None,
+    category: Annotated[FilterText, Query(max_length=100, description="领域")] = None,
     product_id: Annotated[uuid.UUID | None, Query(description="重点领域产品")] = None,
     star: Annotated[int | None, Query(ge=1, le=5)] = None,
-    brand: QueryText(100) = None,
-    region: QueryText(12, description="行政区划代码（GB/T 2260）") = None,
-    q: QueryText(MAX_QUERY_CHARS, description="关键词，支持中文") = None,
+    brand: Annotated[FilterText, Query(max_length=100)] = None,
+    region: Annotated[FilterText, Query(max_length=12, description="行政区划代码（GB/T 2260）")] = None,
+    q: Annotated[FilterText, Query(max_length=MAX_QUERY_CHARS, description="关键词，支持中文")] = None,
     sort: Literal["latest", "oldest", "star", "name"] = "latest",
 ) -> CataloguePage:
-    query = service.CatalogueQuery(
+    query = CatalogueQuery(
         category=category or None,
         product_id=product_id,
         star=star,
@@ -54,13 +60,13 @@ async def search_products(
         q=(q or "").strip() or None,
         sort=sort,
     )
-    rows, total, capped = await service.search_catalogue(runtime, query, page)
+    found = await catalogue.search_catalogue(runtime, query, offset=page.offset, limit=page.limit)
     return CataloguePage(
-        items=[CatalogueItem.of(p) for p in rows],
-        total=total,
-        total_capped=capped,
-        page=page["page"],
-        page_size=page["page_size"],
+        items=[CatalogueItem.of(p) for p in found.rows],
+        total=found.total,
+        page=page.page,
+        page_size=page.page_size,
+        total_capped=found.capped,
     )
 
 
@@ -70,7 +76,7 @@ def _link(code: str | None) -> VerifyLink | None:
 
 @router.get("/products/{model_id}", response_model=ProductDetail, operation_id="mall_get_product")
 async def get_product(model_id: uuid.UUID, runtime: RuntimeDep) -> ProductDetail:
-    found = await service.public_product(runtime, model_id)
+    found = await catalogue.public_product(runtime, model_id)
     p = found.product
     return ProductDetail(
         **CatalogueItem.of(p).model_dump(),
@@ -82,7 +88,7 @@ async def get_product(model_id: uuid.UUID, runtime: RuntimeDep) -> ProductDetail
         introduction=p.introduction,
         pictures=[PictureOut.of(x) for x in found.pictures],
         brand=BrandOut.of(found.brand) if found.brand else None,
-        indicators=found.indicators,
+        indicators=INDICATORS.validate_python(found.indicators),
         certificate=_link(found.certificate_verify_code),
         label=_link(p.label_verify_code),
     )
@@ -102,7 +108,7 @@ async def get_picture(
 ) -> Response:
     """A listed product's picture for anyone; an unlisted product's only for its own enterprise."""
     viewer = principal.org_id if principal is not None else None
-    found = await service.picture_file(
+    found = await pictures.picture_file(
         runtime, picture_id, thumb=size == "thumb", viewer_org=viewer, if_none_match=if_none_match
     )
     return _image_response(runtime, etag=found.etag, public=found.public, data=found.data,
@@ -118,7 +124,7 @@ def _image_response(
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox",
         "Cache-Control": (
-            f"public, max-age={runtime.settings.mall_picture_cache_seconds}"
+            f"public, max-age={settings_of(runtime).mall_picture_cache_seconds}"
             if public
             else "private, no-cache"
         ),

@@ -6,25 +6,25 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from kit.paging import Page, PageDep
 from kit.security import EnterprisePrincipal
-from kit.web import PageDep, RuntimeDep
+from kit.web import RuntimeDep
 
-from mall import service
 from mall.api.schemas import (
     BrandOut,
     PictureOrderIn,
     PictureOut,
     PromotionIn,
     PromotionOut,
-    PromotionPage,
     PromotionSummary,
 )
-from mall.domain.labels import ListingStatus, PictureKind
+from mall.domain.statuses import ListingStatus, PictureKind
+from mall.service import listing, pictures, promotion
 
 router = APIRouter(prefix="/api/mall/promotions", tags=["宣传材料"])
 
 
-def _out(view: service.PromotionView) -> PromotionOut:
+def _out(view: promotion.PromotionView) -> PromotionOut:
     summary = PromotionSummary.of(view.product)
     return PromotionOut(
         **summary.model_dump(),
@@ -35,22 +35,21 @@ def _out(view: service.PromotionView) -> PromotionOut:
     )
 
 
-@router.get("", response_model=PromotionPage, operation_id="mall_list_promotions")
+@router.get("", response_model=Page[PromotionSummary], operation_id="mall_list_promotions")
 async def list_promotions(
     principal: EnterprisePrincipal,
     runtime: RuntimeDep,
     page: PageDep,
     status_: Annotated[ListingStatus | None, Query(alias="status")] = None,
-) -> PromotionPage:
+) -> Page[PromotionSummary]:
     """The enterprise's products eligible for the mall, with what their material still lacks."""
-    rows, total = await service.list_own(
-        runtime, principal.org_id, status=status_.value if status_ else None, page=page
-    )
-    return PromotionPage(
-        items=[PromotionSummary.of(p) for p in rows],
-        total=total,
-        page=page["page"],
-        page_size=page["page_size"],
+    return await promotion.list_own(
+        runtime,
+        principal.org_id,
+        status=status_,
+        params=page,
+        item=Page[PromotionSummary],
+        transform=PromotionSummary.of,
     )
 
 
@@ -58,7 +57,7 @@ async def list_promotions(
 async def get_promotion(
     model_id: uuid.UUID, principal: EnterprisePrincipal, runtime: RuntimeDep
 ) -> PromotionOut:
-    return _out(await service.get_promotion(runtime, principal.org_id, model_id))
+    return _out(await promotion.get_promotion(runtime, principal.org_id, model_id))
 
 
 @router.put("/{model_id}", response_model=PromotionOut, operation_id="mall_save_promotion")
@@ -66,8 +65,15 @@ async def save_promotion(
     model_id: uuid.UUID, body: PromotionIn, principal: EnterprisePrincipal, runtime: RuntimeDep
 ) -> PromotionOut:
     """Introduction (rich text, sanitised) and brand (one of the enterprise's brands)."""
-    changes = {name: getattr(body, name) for name in body.model_fields_set}
-    return _out(await service.save_promotion(runtime, principal.org_id, model_id, **changes))
+    view = await promotion.save_promotion(
+        runtime,
+        principal.org_id,
+        model_id,
+        introduction=body.introduction,
+        brand_id=body.brand_id,
+        fields=frozenset(body.model_fields_set),
+    )
+    return _out(view)
 
 
 @router.post(
@@ -84,7 +90,7 @@ async def add_picture(
     kind: PictureKind = PictureKind.PRODUCT,
 ) -> PictureOut:
     """A product picture (1-5), or with ``kind=intro`` a picture to embed in the introduction."""
-    return PictureOut.of(await service.add_picture(runtime, principal.org_id, model_id, file, kind=kind))
+    return PictureOut.of(await pictures.add_picture(runtime, principal.org_id, model_id, file, kind=kind))
 
 
 @router.delete(
@@ -95,7 +101,7 @@ async def add_picture(
 async def delete_picture(
     model_id: uuid.UUID, picture_id: uuid.UUID, principal: EnterprisePrincipal, runtime: RuntimeDep
 ) -> Response:
-    await service.delete_picture(runtime, principal.org_id, model_id, picture_id)
+    await pictures.delete_picture(runtime, principal.org_id, model_id, picture_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -106,8 +112,8 @@ async def reorder_pictures(
     model_id: uuid.UUID, body: PictureOrderIn, principal: EnterprisePrincipal, runtime: RuntimeDep
 ) -> list[PictureOut]:
     """The product pictures in display order; the first is the cover."""
-    pictures = await service.reorder_pictures(runtime, principal.org_id, model_id, body.picture_ids)
-    return [PictureOut.of(p) for p in pictures]
+    ordered = await pictures.reorder_pictures(runtime, principal.org_id, model_id, body.picture_ids)
+    return [PictureOut.of(p) for p in ordered]
 
 
 @router.post("/{model_id}/list", response_model=PromotionSummary, operation_id="mall_list_product")
@@ -115,7 +121,7 @@ async def list_product(
     model_id: uuid.UUID, principal: EnterprisePrincipal, runtime: RuntimeDep
 ) -> PromotionSummary:
     """上架: shown under its category in the public mall. Only complete material can be listed."""
-    return PromotionSummary.of(await service.list_product(runtime, principal.org_id, model_id))
+    return PromotionSummary.of(await listing.list_product(runtime, principal.org_id, model_id))
 
 
 @router.post("/{model_id}/unlist", response_model=PromotionSummary, operation_id="mall_unlist_product")
@@ -123,4 +129,4 @@ async def unlist_product(
     model_id: uuid.UUID, principal: EnterprisePrincipal, runtime: RuntimeDep
 ) -> PromotionSummary:
     """下架: removed from the public mall; the material is kept."""
-    return PromotionSummary.of(await service.unlist_product(runtime, principal.org_id, model_id))
+    return PromotionSummary.of(await listing.unlist_product(runtime, principal.org_id, model_id))

@@ -6,13 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from kit.paging import Page
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from mall.brand_logos import logo_url
-from mall.domain.labels import ListingStatus, Source
 from mall.domain.richtext import MAX_INTRODUCTION_CHARS, picture_url
+from mall.domain.statuses import ListingAction, ListingStatus, PictureKind, Source, actions_for
 from mall.models import Brand, Picture, Product
-from mall.service import missing_of
+from mall.service.brand_logos import logo_url
+from mall.service.promotion import missing_of
 
 
 class PromotionIn(BaseModel):
@@ -30,7 +31,7 @@ class PictureOrderIn(BaseModel):
 
 class PictureOut(BaseModel):
     id: uuid.UUID
-    kind: str
+    kind: PictureKind
     position: int
     url: str
     thumb_url: str
@@ -43,7 +44,7 @@ class PictureOut(BaseModel):
     def of(cls, p: Picture) -> PictureOut:
         return cls(
             id=p.id,
-            kind=p.kind,
+            kind=PictureKind(p.kind),
             position=p.position,
             url=picture_url(p.id),
             thumb_url=picture_url(p.id, thumb=True),
@@ -79,7 +80,7 @@ class MissingItem(BaseModel):
 
 class PromotionSummary(BaseModel):
     model_id: uuid.UUID
-    source: str
+    source: Source
     source_label: str
     star: int
     product_id: uuid.UUID | None
@@ -88,8 +89,9 @@ class PromotionSummary(BaseModel):
     name: str
     model: str
     standard_no: str | None
-    status: str
+    status: ListingStatus
     status_label: str
+    actions: list[ListingAction] = Field(description="企业此时可执行的上架/下架操作（来自状态转换表）")
     withdrawn_reason: str | None
     complete: bool
     missing: list[MissingItem]
@@ -102,9 +104,10 @@ class PromotionSummary(BaseModel):
     @classmethod
     def of(cls, p: Product) -> PromotionSummary:
         missing = missing_of(p)
+        status = ListingStatus(p.status)
         return cls(
             model_id=p.model_id,
-            source=p.source,
+            source=Source(p.source),
             source_label=Source(p.source).label,
             star=p.star,
             product_id=p.product_id,
@@ -113,8 +116,9 @@ class PromotionSummary(BaseModel):
             name=p.name,
             model=p.model,
             standard_no=p.standard_no,
-            status=p.status,
-            status_label=ListingStatus(p.status).label,
+            status=status,
+            status_label=status.label,
+            actions=actions_for(status),
             withdrawn_reason=p.withdrawn_reason,
             complete=not missing,
             missing=[MissingItem(code=m.value, label=m.label) for m in missing],
@@ -133,16 +137,9 @@ class PromotionOut(PromotionSummary):
     brands: list[BrandOut]  # the enterprise's brands to choose from
 
 
-class PromotionPage(BaseModel):
-    items: list[PromotionSummary]
-    total: int
-    page: int
-    page_size: int
-
-
 class CatalogueItem(BaseModel):
     id: uuid.UUID
-    source: str
+    source: Source
     star: int
     product_id: uuid.UUID | None
     product_name: str
@@ -160,7 +157,7 @@ class CatalogueItem(BaseModel):
     def of(cls, p: Product) -> CatalogueItem:
         return cls(
             id=p.model_id,
-            source=p.source,
+            source=Source(p.source),
             star=p.star,
             product_id=p.product_id,
             product_name=p.product_name,
@@ -176,12 +173,8 @@ class CatalogueItem(BaseModel):
         )
 
 
-class CataloguePage(BaseModel):
-    items: list[CatalogueItem]
-    total: int
+class CataloguePage(Page[CatalogueItem]):
     total_capped: bool = Field(description="匹配结果多于 total 条（仅统计到上限）")
-    page: int
-    page_size: int
 
 
 class CategoryProduct(BaseModel):
@@ -203,6 +196,31 @@ class VerifyLink(BaseModel):
     verify_url: str
 
 
+class StarResultOut(BaseModel):
+    """A star product's own measured result of a core indicator."""
+
+    code: str | None
+    name: str | None
+    unit: str | None
+    value: Any
+    star_reached: int | None
+    passed: bool | None
+
+
+class PlanIndicatorOut(BaseModel):
+    """A core indicator of the final assessment plan, with the forerunner level (forerunner products)."""
+
+    code: str | None
+    name: str | None
+    unit: str | None
+    direction: str | None
+    forerunner: Any
+
+
+Indicators = list[StarResultOut] | list[PlanIndicatorOut]
+INDICATORS: TypeAdapter[Indicators] = TypeAdapter(Indicators)
+
+
 class ProductDetail(CatalogueItem):
     source_label: str
     standard_no: str | None
@@ -212,6 +230,6 @@ class ProductDetail(CatalogueItem):
     introduction: str
     pictures: list[PictureOut]
     brand: BrandOut | None
-    indicators: list[dict[str, Any]]
+    indicators: Indicators
     certificate: VerifyLink | None  # the forerunner certificate's public verification page
     label: VerifyLink | None  # the model's own label (forerunner or star)

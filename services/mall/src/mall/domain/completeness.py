@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mall.domain.labels import Requirement
+from mall.domain.statuses import Requirement
 
 
 def missing_requirements(*, has_introduction: bool, picture_count: int, has_brand: bool) -> list[Requirement]:

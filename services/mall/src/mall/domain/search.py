@@ -1,49 +1,47 @@
 """Keyword search that works for Chinese text without an external engine.
 
 Chinese has no spaces, so word tokenisers find nothing to index. Every product keeps ``search_text``
-(its searchable fields, normalised) and ``search_grams``: every character and every pair of adjacent
-characters within a run of letters, digits or ideographs. A GIN index on the grams array answers
+(its searchable fields, normalised by ``kit.text``) and ``search_grams``: every character and every pair of
+adjacent characters within a run of letters, digits or ideographs. A GIN index on the grams array answers
 ``grams @> query_grams`` quickly; the candidates are then confirmed with a plain substring match on
-``search_text``, so "冰箱" finds 家用电冰箱 and "bcd-520" finds BCD-520WKPZM, and a query never needs more
-than the index plus a recheck of the candidates.
+``search_text``, so "冰箱" finds 家用电冰箱 and "bcd-520" (or full-width ＢＣＤ－５２０) finds BCD-520WKPZM, and a
+query never needs more than the index plus a recheck of the candidates. The filters travel in the same
+array as facets.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kit import text
+
 MAX_QUERY_CHARS = 50
 MAX_TERMS = 5
-_SEPARATORS = re.compile(r"[^\w]+|_+")
 
 
-def normalise(text: str) -> str:
-    """NFKC folds full-width letters and digits (ＢＣＤ５２０) to ASCII; case is ignored."""
-    return unicodedata.normalize("NFKC", text).casefold()
-
-
-def _runs(text: str) -> list[str]:
-    return [r for r in _SEPARATORS.split(text) if r]
-
-
-def grams_of(text: str) -> set[str]:
-    """All characters and adjacent pairs of each run of word characters of the normalised text."""
-    out: set[str] = set()
-    for run in _runs(normalise(text)):
-        out.update(run)
-        out.update(run[i : i + 2] for i in range(len(run) - 1))
-    return out
+@dataclass
+class CatalogueQuery:
+    category: str | None = None  # field (领域)
+    product_id: uuid.UUID | None = None  # key-field product
+    star: int | None = None
+    brand: str | None = None
+    region: str | None = None
+    q: str | None = None
+    sort: str = "latest"
 
 
 def document(fields: Iterable[str | None], facets: Iterable[str] = ()) -> tuple[str, list[str]]:
     """``search_text`` and ``search_grams`` for a product's searchable fields. ``facets`` (see
     :func:`facet`) go into the same array, so a keyword combined with filters is one GIN lookup."""
-    parts = [normalise(f.strip()) for f in fields if f and f.strip()]
-    text = " | ".join(parts)
-    return text, sorted(grams_of(text) | set(facets))
+    parts = [text.normalise(f.strip()) for f in fields if f and f.strip()]
+    joined = " | ".join(parts)
+    grams: set[str] = set(facets)
+    for run in text.word_runs(joined):
+        grams |= text.grams(run)
+    return joined, sorted(grams)
 
 
 def facet(name: str, value: object) -> str:
@@ -70,25 +68,16 @@ def query_terms(q: str) -> list[Term]:
     """Each whitespace-separated term of the query with the grams a matching document must contain.
     A term needs its pairs (or its single character); the substring check then confirms adjacency."""
     terms: list[Term] = []
-    for raw in normalise(q[:MAX_QUERY_CHARS]).split():
-        runs = _runs(raw)
+    for raw in text.normalise(q[:MAX_QUERY_CHARS]).split():
+        runs = text.word_runs(raw)
         needed: set[str] = set()
         for run in runs:
-            if len(run) == 1:
-                needed.add(run)
-            else:
-                needed.update(run[i : i + 2] for i in range(len(run) - 1))
+            needed |= text.required_grams(run)
         if needed:
             terms.append(Term(raw, sorted(needed), exact=runs == [raw] and len(raw) <= 2))
         if len(terms) == MAX_TERMS:
             break
     return terms
-
-
-def like_pattern(term: str) -> str:
-    """A LIKE pattern matching ``term`` anywhere, with LIKE's wildcards escaped."""
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def region_range(code: str) -> tuple[str, str | None] | None:

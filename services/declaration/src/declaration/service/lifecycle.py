@@ -15,12 +15,10 @@ from contracts.declaration import (
     NoticeOpened,
 )
 from kit.bus import emit
-from kit.errors import Conflict, Invalid
 from kit.security import Principal
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from declaration.candidates import sync_self_listing
+from declaration import repository
 from declaration.domain.statuses import (
     Action,
     Actor,
@@ -29,16 +27,17 @@ from declaration.domain.statuses import (
     TransitionRefused,
     transition,
 )
-from declaration.models import Declaration, Notice, Objection, Product, ProductModel, Review
+from declaration.errors import OpinionRequired, TransitionNotAllowed
+from declaration.models import Declaration, Notice, Product, Review
+from declaration.service.candidates import sync_self_listing
 
 # the caller's address (as the gateway saw it) for the audit records; none for the poller
 actor_ip: ContextVar[str | None] = ContextVar("declaration_actor_ip", default=None)
 
 
-def refused(exc: TransitionRefused) -> Conflict:
-    return Conflict(
+def refused(exc: TransitionRefused) -> TransitionNotAllowed:
+    return TransitionNotAllowed(
         exc.message,
-        code="transition_not_allowed",
         details={
             "list_status": exc.state[0].value,
             "evidence_status": exc.state[1].value,
@@ -66,7 +65,7 @@ async def move(
         raise refused(exc) from exc
     opinion = (opinion or "").strip() or None
     if step.needs_opinion and not opinion:
-        raise Invalid("请填写审核意见", code="opinion_required")
+        raise OpinionRequired()
     list_to, evidence_to = step.to
     review = Review(
         id=uuid.uuid4(),
@@ -152,13 +151,7 @@ async def open_notice(session: AsyncSession, declaration: Declaration, *, now: d
 async def announce_published(session: AsyncSession, declaration: Declaration, *, now: datetime) -> None:
     declaration.published_at = now
     product = await session.get(Product, declaration.product_id)
-    models = (
-        await session.scalars(
-            select(ProductModel)
-            .where(ProductModel.declaration_id == declaration.id)
-            .order_by(ProductModel.position, ProductModel.created_at)
-        )
-    ).all()
+    models = await repository.models_of(session, declaration.id)
     snapshot = declaration.enterprise_snapshot or {}
     await emit(
         session,
@@ -179,21 +172,4 @@ async def announce_published(session: AsyncSession, declaration: Declaration, *,
             models=[DeclarationModel(model_id=m.id, name=m.name, spec=m.spec, intro=m.intro) for m in models],
             published_at=now,
         ),
-    )
-
-
-async def open_objections(session: AsyncSession, declaration: Declaration) -> int:
-    if declaration.notice_id is None:
-        return 0
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(Objection)
-            .where(
-                Objection.declaration_id == declaration.id,
-                Objection.notice_id == declaration.notice_id,
-                Objection.status == "open",
-            )
-        )
-        or 0
     )

@@ -16,13 +16,12 @@ from dataclasses import dataclass
 
 import httpx
 import structlog
-from kit.errors import NotFound, Unavailable
 from kit.runtime import Runtime
 from kit.tracing import current_traceparent
-from sqlalchemy import select
 
-from mall.domain.labels import ListingStatus
-from mall.models import Brand, Product
+from mall import repository
+from mall.config import settings_of
+from mall.errors import BrandLogoNotFound, LogoUnavailable
 
 log = structlog.get_logger("mall.brand_logos")
 
@@ -37,10 +36,6 @@ def logo_url(brand_id: uuid.UUID) -> str:
 def logo_etag(key: str) -> str:
     """Same rule as auth's ``auth.service.enterprise.logo_etag``: a new upload is a new key, a new ETag."""
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
-
-
-def _not_found() -> NotFound:
-    return NotFound("品牌 Logo 不存在", code="brand_logo_not_found")
 
 
 @dataclass
@@ -59,18 +54,12 @@ async def brand_logo(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> LogoFile:
     async with runtime.db.session() as session:
-        brand = await session.get(Brand, brand_id)
+        brand = await repository.brand(session, brand_id)
         if brand is None or brand.deleted or not brand.logo_key:
-            raise _not_found()
-        shown = (
-            await session.execute(
-                select(Product.model_id)
-                .where(Product.brand_id == brand_id, Product.status == ListingStatus.LISTED)
-                .limit(1)
-            )
-        ).first() is not None
+            raise BrandLogoNotFound()
+        shown = await repository.brand_shown(session, brand_id)
     if not shown and viewer_org != brand.org_id:
-        raise _not_found()
+        raise BrandLogoNotFound()
     etag = logo_etag(brand.logo_key)
     if if_none_match and etag in {t.strip() for t in if_none_match.split(",")}:
         return LogoFile(None, etag, shown)
@@ -81,7 +70,7 @@ async def brand_logo(
 async def _fetch(
     runtime: Runtime, brand_id: uuid.UUID, transport: httpx.AsyncBaseTransport | None
 ) -> tuple[bytes, str | None]:
-    settings = runtime.settings
+    settings = settings_of(runtime)
     headers = {"X-Internal-Token": settings.internal_token}
     if traceparent := current_traceparent():
         headers["traceparent"] = traceparent
@@ -92,11 +81,11 @@ async def _fetch(
             )
     except httpx.HTTPError as exc:
         log.warning("brand_logo_auth_unreachable", brand_id=str(brand_id), error=type(exc).__name__)
-        raise Unavailable("品牌 Logo 暂时无法读取，请稍后再试", code="logo_unavailable") from exc
+        raise LogoUnavailable() from exc
     if response.status_code == 404:
         # the mall's copy is behind auth (the brand or its logo was just removed): the event follows
-        raise _not_found()
+        raise BrandLogoNotFound()
     if response.status_code != 200 or not response.content.startswith(PNG_MAGIC):
         log.warning("brand_logo_bad_answer", brand_id=str(brand_id), status=response.status_code)
-        raise Unavailable("品牌 Logo 暂时无法读取，请稍后再试", code="logo_unavailable")
+        raise LogoUnavailable()
     return response.content, response.headers.get("ETag")

@@ -7,7 +7,8 @@ import asyncio
 import structlog
 from kit.runtime import Runtime
 
-from certificate import service
+from certificate.config import settings_of
+from certificate.service import certificates
 
 log = structlog.get_logger("certificate.expiry")
 BATCH = 200
@@ -16,13 +17,13 @@ BATCH = 200
 async def expire_once(runtime: Runtime) -> int:
     """One pass in one transaction; returns how many certificates it expired."""
     async with runtime.db.transaction() as session:
-        return await service.expire_due(session, now=await runtime.clock.now(), batch=BATCH)
+        return await certificates.expire_due(session, now=await runtime.clock.now(), batch=BATCH)
 
 
 async def expire_certificates(runtime: Runtime) -> None:
     """Loop forever (the kit restarts it after a failure). A full batch means more may be due: go on
     at once; otherwise sleep until the next poll."""
-    interval = float(getattr(runtime.settings, "expiry_poll_seconds", 60.0))
+    interval = settings_of(runtime).expiry_poll_seconds
     while True:
         async with runtime.poll_round("expire_certificates"):
             expired = await expire_once(runtime)

@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 import structlog
-from kit.errors import AppError, Unavailable
+
+from declaration.errors import BenchmarkRefusal, BenchmarkUnavailable
 
 log = structlog.get_logger("declaration.comparison")
 
@@ -25,10 +26,6 @@ class ComparisonOutcome:
     @property
     def may_continue(self) -> bool:
         return self.verdict != "failed"
-
-
-class _ForwardedError(AppError):
-    """A client error answered by the benchmark service (bad values, unknown product), passed on as is."""
 
 
 class BenchmarkComparison:
@@ -75,28 +72,25 @@ class BenchmarkComparison:
             response = await self._client.post(path, json=body, headers=headers)
         except httpx.HTTPError as exc:
             log.warning("benchmark_unreachable", error=type(exc).__name__)
-            raise Unavailable("对标服务暂时不可用，请稍后重试", code="benchmark_unavailable") from exc
+            raise BenchmarkUnavailable() from exc
         if response.status_code >= 500:
             log.warning("benchmark_failed", status=response.status_code)
-            raise Unavailable("对标服务暂时不可用，请稍后重试", code="benchmark_unavailable")
+            raise BenchmarkUnavailable()
         try:
             doc = response.json()
         except ValueError as exc:
-            raise Unavailable("对标服务应答异常，请稍后重试", code="benchmark_unavailable") from exc
+            raise BenchmarkUnavailable("对标服务应答异常，请稍后重试") from exc
         if response.status_code >= 400:
             error = doc.get("error", {}) if isinstance(doc, dict) else {}
-            forwarded = _ForwardedError(
-                error.get("message") or "对标失败",
-                code=error.get("code") or "comparison_refused",
+            # 401/403 of the caller stay theirs; everything else about the input is a 422 here
+            raise BenchmarkRefusal(
+                status=response.status_code if response.status_code in (401, 403, 404, 409, 422) else 422,
+                code=str(error.get("code") or "comparison_refused"),
+                message=str(error.get("message") or "对标失败"),
                 details=error.get("details"),
             )
-            # 401/403 of the caller stay theirs; everything else about the input is a 422 here
-            forwarded.status_code = (
-                response.status_code if response.status_code in (401, 403, 404, 409, 422) else 422
-            )
-            raise forwarded
         verdict = doc.get("verdict") if isinstance(doc, dict) else None
         if verdict not in VERDICTS:
-            raise Unavailable("对标服务应答异常，请稍后重试", code="benchmark_unavailable")
+            raise BenchmarkUnavailable("对标服务应答异常，请稍后重试")
         version = doc.get("plan_version")
         return ComparisonOutcome(verdict, int(version) if version is not None else None, doc)

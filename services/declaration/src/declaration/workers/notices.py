@@ -1,4 +1,4 @@
-"""Background jobs of the declaration service (run by the kit Runtime, guarded against outages)."""
+"""The public-notice poller."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import asyncio
 import structlog
 from kit.runtime import Runtime
 
-from declaration.service import expire_notices_once
+from declaration.config import Settings
+from declaration.service.notices import expire_notices_once
 
 log = structlog.get_logger("declaration.workers")
 
@@ -15,7 +16,7 @@ log = structlog.get_logger("declaration.workers")
 async def expire_notices(runtime: Runtime) -> None:
     """The 14-day public notice deadline is stored data; this poller ends notices whose deadline passed
     (by ``runtime.clock``, so tests move time instead of waiting)."""
-    interval = float(getattr(runtime.settings, "notice_poll_seconds", 5.0))
+    interval = Settings.of(runtime).notice_poll_seconds
     while True:
         closed = await expire_notices_once(runtime)
         if closed:

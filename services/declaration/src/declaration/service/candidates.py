@@ -19,14 +19,14 @@ from typing import Any
 
 from contracts.declaration import CandidateListed, CandidatePhoneChanged, CandidateRemoved
 from kit.bus import emit
-from kit.errors import Conflict, Invalid, NotFound
+from kit.paging import PageParams
 from kit.phones import is_mobile, mask
 from kit.pii import Sealer
 from kit.runtime import Runtime
-from kit.security import Principal
-from sqlalchemy import func, select
+from kit.security import OrgType, Principal
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from declaration import repository
 from declaration.domain.candidates import (
     ImportProblems,
     UnreadableFile,
@@ -35,6 +35,16 @@ from declaration.domain.candidates import (
     read_rows,
 )
 from declaration.domain.statuses import EvidenceStatus, ListStatus
+from declaration.errors import (
+    UNREADABLE_FILE,
+    CandidateInReview,
+    CandidateListEmpty,
+    CandidateListInvalid,
+    CandidateNotFound,
+    CandidateSelfDeclared,
+    InvalidPhone,
+    ProductNotFound,
+)
 from declaration.models import Candidate, Declaration, Enterprise, Product
 
 log = logging.getLogger(__name__)
@@ -49,8 +59,10 @@ def _indicators(product: Product) -> list[tuple[str, str]]:
 async def _agency_product(session: AsyncSession, principal: Principal, product_id: uuid.UUID) -> Product:
     """An agency works only on the products it is designated for; others answer 404."""
     product = await session.get(Product, product_id)
-    if product is None or (principal.org_type == "agency" and product.agency_org_id != principal.org_id):
-        raise NotFound("重点领域产品不存在或不属于本机构", code="product_not_found")
+    if product is None or (
+        principal.org_type == OrgType.agency and product.agency_org_id != principal.org_id
+    ):
+        raise ProductNotFound("重点领域产品不存在或不属于本机构")
     return product
 
 
@@ -72,26 +84,23 @@ async def import_list(
         raw = await asyncio.to_thread(read_rows, data, filename=filename)
         rows = check_rows(raw, indicators=indicators, this_year=now.year, is_mobile=is_mobile)
     except UnreadableFile as exc:
-        raise Invalid(exc.message, code=exc.code) from exc
+        raise UNREADABLE_FILE[exc.code](exc.message) from exc
     except ImportProblems as exc:
         if exc.file_problem:
-            raise Invalid(exc.file_problem, code="candidate_list_empty") from exc
-        raise Invalid(
+            raise CandidateListEmpty(exc.file_problem) from exc
+        raise CandidateListInvalid(
             f"入围名单有 {len(exc.problems)} 处错误，未导入任何数据，请修改后重新上传",
-            code="candidate_list_invalid",
             details={"problems": [p.as_dict() for p in exc.problems]},
         ) from exc
     created = updated = unchanged = 0
     async with runtime.db.transaction() as session:
         for row in rows:
-            candidate = await session.scalar(
-                select(Candidate)
-                .where(
-                    Candidate.product_id == product_id,
-                    Candidate.credit_code == row.credit_code,
-                    Candidate.standard_no == row.standard_no,
-                )
-                .with_for_update()
+            candidate = await repository.candidate_by_standard(
+                session,
+                product_id=product_id,
+                credit_code=row.credit_code,
+                standard_no=row.standard_no,
+                for_update=True,
             )
             if candidate is None:
                 candidate = Candidate(
@@ -211,12 +220,8 @@ async def sync_self_listing(session: AsyncSession, d: Declaration, *, now: datet
 
 async def _list_self_declared(session: AsyncSession, d: Declaration, *, now: datetime) -> None:
     enterprise = await session.get(Enterprise, d.org_id)
-    taken = await session.scalar(
-        select(Candidate.id).where(
-            Candidate.product_id == d.product_id,
-            Candidate.credit_code == d.credit_code,
-            Candidate.standard_no == d.standard_no,
-        )
+    taken = await repository.candidate_by_standard(
+        session, product_id=d.product_id, credit_code=d.credit_code, standard_no=d.standard_no
     )
     if taken is not None or d.agency_org_id is None:
         # the agency listed this very standard itself (its row, its phone) or no agency holds the product
@@ -258,14 +263,7 @@ async def follow_enterprise_phone(
     if not e.phone_sealed:
         return
     phone = sealer.unseal(e.phone_sealed)
-    rows = (
-        await session.scalars(
-            select(Candidate)
-            .where(Candidate.org_id == e.org_id, Candidate.source == "self")
-            .with_for_update()
-        )
-    ).all()
-    for c in rows:
+    for c in await repository.self_declared_rows(session, e.org_id):
         if sealer.unseal(c.phone_sealed) != phone:
             await _set_phone(session, c, sealer, phone, now)
 
@@ -273,15 +271,10 @@ async def follow_enterprise_phone(
 async def link_candidate(session: AsyncSession, c: Candidate, product: Product, *, now: datetime) -> None:
     """Once the enterprise holding this credit code has authenticated, the listed standard becomes its
     declaration (企业未提交 / 未上传); the first evidence upload hands it to the agency."""
-    enterprise = await session.scalar(
-        select(Enterprise).where(
-            Enterprise.credit_code == c.credit_code, Enterprise.forerunner_verified.is_(True)
-        )
-    )
+    enterprise = await repository.verified_enterprise(session, c.credit_code)
     if enterprise is None:
         return
-    exists = await session.scalar(select(Declaration.id).where(Declaration.candidate_id == c.id))
-    if exists is not None:
+    if await repository.declaration_of_candidate(session, c.id) is not None:
         return
     session.add(
         Declaration(
@@ -314,38 +307,22 @@ async def link_candidate(session: AsyncSession, c: Candidate, product: Product, 
 
 
 async def link_enterprise(session: AsyncSession, enterprise: Enterprise, *, now: datetime) -> None:
-    candidates = (
-        await session.scalars(select(Candidate).where(Candidate.credit_code == enterprise.credit_code))
-    ).all()
-    for c in candidates:
+    for c in await repository.candidates_of_credit_code(session, enterprise.credit_code):
         product = await session.get(Product, c.product_id)
         if product is not None:
             await link_candidate(session, c, product, now=now)
 
 
 async def list_candidates(
-    runtime: Runtime, principal: Principal, *, product_id: uuid.UUID | None, page: dict[str, Any]
-) -> dict[str, Any]:
-    query = select(Candidate, Declaration).outerjoin(Declaration, Declaration.candidate_id == Candidate.id)
-    if principal.org_type == "agency":
-        query = query.where(Candidate.agency_org_id == principal.org_id)
-    if product_id is not None:
-        query = query.where(Candidate.product_id == product_id)
+    runtime: Runtime, principal: Principal, *, product_id: uuid.UUID | None, page: PageParams
+) -> tuple[list[dict[str, Any]], int]:
+    query = repository.candidates_query(
+        agency_org_id=principal.org_id if principal.org_type == OrgType.agency else None,
+        product_id=product_id,
+    )
     async with runtime.db.session() as session:
-        total = await session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = (
-            await session.execute(
-                query.order_by(Candidate.created_at.desc(), Candidate.id)
-                .offset(page["offset"])
-                .limit(page["page_size"])
-            )
-        ).all()
-    return {
-        "items": [candidate_json(c, d) for c, d in rows],
-        "total": int(total or 0),
-        "page": page["page"],
-        "page_size": page["page_size"],
-    }
+        rows, total = await repository.page_of(session, query, page, scalars=False)
+    return [candidate_json(c, d) for c, d in rows], total
 
 
 def candidate_json(c: Candidate, d: Declaration | None) -> dict[str, Any]:
@@ -372,17 +349,14 @@ def candidate_json(c: Candidate, d: Declaration | None) -> dict[str, Any]:
 
 async def _own_candidate(session: AsyncSession, principal: Principal, candidate_id: uuid.UUID) -> Candidate:
     c = await session.get(Candidate, candidate_id, with_for_update=True)
-    if c is None or (principal.org_type == "agency" and c.agency_org_id != principal.org_id):
-        raise NotFound("入围名单中没有该记录", code="candidate_not_found")
+    if c is None or (principal.org_type == OrgType.agency and c.agency_org_id != principal.org_id):
+        raise CandidateNotFound()
     return c
 
 
 def _agency_row(c: Candidate, *, what: str) -> None:
     if c.source == "self":
-        raise Conflict(
-            f"该记录来自企业自主申报，联系电话随企业基本信息更新，评估机构不能{what}",
-            code="candidate_self_declared",
-        )
+        raise CandidateSelfDeclared(f"该记录来自企业自主申报，联系电话随企业基本信息更新，评估机构不能{what}")
 
 
 async def change_phone(
@@ -390,14 +364,14 @@ async def change_phone(
 ) -> dict[str, Any]:
     phone = phone.replace(" ", "").replace("-", "")
     if not is_mobile(phone):
-        raise Invalid("联系电话应为 11 位手机号", code="invalid_phone", details={"field": "contact_phone"})
+        raise InvalidPhone(details={"field": "contact_phone"})
     now = await runtime.clock.now()
     async with runtime.db.transaction() as session:
         c = await _own_candidate(session, principal, candidate_id)
         _agency_row(c, what="修改")
         if runtime.sealer.unseal(c.phone_sealed) != phone:
             await _change_phone(session, runtime, c, phone, now)
-        d = await session.scalar(select(Declaration).where(Declaration.candidate_id == c.id))
+        d = await repository.declaration_of_candidate(session, c.id)
         return candidate_json(c, d)
 
 
@@ -405,12 +379,10 @@ async def remove(runtime: Runtime, principal: Principal, candidate_id: uuid.UUID
     async with runtime.db.transaction() as session:
         c = await _own_candidate(session, principal, candidate_id)
         _agency_row(c, what="移出")
-        d = await session.scalar(
-            select(Declaration).where(Declaration.candidate_id == c.id).with_for_update()
-        )
+        d = await repository.declaration_of_candidate(session, c.id, for_update=True)
         if d is not None:
             if d.submitted_at is not None or d.evidence_count:
-                raise Conflict("该企业已上传证明资料或进入审核，不能移出入围名单", code="candidate_in_review")
+                raise CandidateInReview()
             await session.delete(d)
         await session.delete(c)
         await emit(

@@ -8,26 +8,41 @@ from typing import Any
 
 from contracts.declaration import StarIndicatorResult, StarProductDeclared
 from kit.bus import emit
-from kit.errors import Conflict, Forbidden, NotFound
+from kit.errors import Forbidden
+from kit.paging import PageParams
 from kit.runtime import Runtime
-from kit.security import Principal
-from sqlalchemy import func, select
+from kit.security import OrgType, Principal
 
-from declaration import access
-from declaration.comparison import BenchmarkComparison
-from declaration.models import Enterprise, Product, StarProduct
-
-STATUS_LABELS = {"draft": "未提交", "declared": "已声明"}
+from declaration import repository
+from declaration.domain.statuses import (
+    StarAction,
+    StarStatus,
+    StarTransitionRefused,
+    star_actions,
+    star_transition,
+)
+from declaration.errors import (
+    ComparisonRequired,
+    EnterpriseOnly,
+    StarProductAlreadyDeclared,
+    StarProductIncomplete,
+)
+from declaration.models import Enterprise, StarProduct
+from declaration.service.comparison import BenchmarkComparison
+from declaration.service.declarations import open_product
 
 
 def _enterprise(principal: Principal) -> None:
-    if principal.org_type != "enterprise":
-        raise Forbidden("仅企业可以自我声明星级产品", code="enterprise_only")
+    if principal.org_type != OrgType.enterprise:
+        raise EnterpriseOnly("仅企业可以自我声明星级产品")
 
 
-def _draft(star: StarProduct) -> None:
-    if star.status != "draft":
-        raise Conflict("该星级产品已声明，不能修改", code="star_product_declared")
+def _move(star: StarProduct, action: StarAction) -> StarStatus:
+    """The status ``action`` leads to (the table in ``domain.statuses``); refused once declared."""
+    try:
+        return star_transition(StarStatus(star.status), action)
+    except StarTransitionRefused as exc:
+        raise StarProductAlreadyDeclared() from exc
 
 
 async def create(
@@ -36,11 +51,7 @@ async def create(
     _enterprise(principal)
     now = await runtime.clock.now()
     async with runtime.db.transaction() as session:
-        product = await session.get(Product, product_id)
-        if product is None:
-            raise NotFound("重点领域产品不存在", code="product_not_found")
-        if product.plan_version is None:
-            raise Conflict("该重点领域产品尚无评估方案终稿，暂时无法自我声明", code="product_not_open")
+        product = await open_product(session, product_id, now)
         enterprise = await session.get(Enterprise, principal.org_id)
         item = StarProduct(
             id=uuid.uuid4(),
@@ -58,7 +69,7 @@ async def create(
             comparison_verdict=None,
             plan_version=None,
             intro=None,
-            status="draft",
+            status=StarStatus.DRAFT,
             created_at=now,
             updated_at=now,
         )
@@ -73,8 +84,8 @@ async def update(
     _enterprise(principal)
     now = await runtime.clock.now()
     async with runtime.db.transaction() as session:
-        item = await access.load_star_product(session, principal, star_id, for_update=True)
-        _draft(item)
+        item = await repository.load_star_product(session, principal, star_id, for_update=True)
+        _move(item, StarAction.EDIT)
         if name is not None:
             item.name = name
         if model is not None:
@@ -95,8 +106,8 @@ async def benchmark(
 ) -> StarProduct:  # fmt: skip
     _enterprise(principal)
     async with runtime.db.session() as session:
-        item = await access.load_star_product(session, principal, star_id)
-        _draft(item)
+        item = await repository.load_star_product(session, principal, star_id)
+        _move(item, StarAction.BENCHMARK)
         chosen = star if star is not None else item.star
         product_id = item.product_id
     outcome = await comparison.star(
@@ -104,8 +115,8 @@ async def benchmark(
     )
     now = await runtime.clock.now()
     async with runtime.db.transaction() as session:
-        item = await access.load_star_product(session, principal, star_id, for_update=True)
-        _draft(item)
+        item = await repository.load_star_product(session, principal, star_id, for_update=True)
+        _move(item, StarAction.BENCHMARK)
         item.star = chosen
         item.measured_values = values
         item.comparison = outcome.result
@@ -119,18 +130,16 @@ async def submit(runtime: Runtime, principal: Principal, star_id: uuid.UUID) -> 
     _enterprise(principal)
     now = await runtime.clock.now()
     async with runtime.db.transaction() as session:
-        item = await access.load_star_product(session, principal, star_id, for_update=True)
-        _draft(item)
+        item = await repository.load_star_product(session, principal, star_id, for_update=True)
+        declared = _move(item, StarAction.SUBMIT)
         if item.comparison_verdict != "passed":
-            raise Conflict("对标未成功，不能提交自我声明", code="comparison_required")
+            raise ComparisonRequired("对标未成功，不能提交自我声明")
         if not (item.intro or "").strip():
-            raise Conflict(
-                "请先填写产品信息", code="star_product_incomplete", details={"missing": ["产品信息"]}
-            )
+            raise StarProductIncomplete(details={"missing": ["产品信息"]})
         enterprise = await session.get(Enterprise, item.org_id)
         if enterprise is not None and enterprise.name:
             item.enterprise_name = enterprise.name
-        item.status = "declared"
+        item.status = declared
         item.declared_at = now
         item.updated_at = now
         results = [
@@ -183,26 +192,27 @@ def star_json(item: StarProduct) -> dict[str, Any]:
         "plan_version": item.plan_version,
         "intro": item.intro,
         "status": item.status,
-        "status_label": STATUS_LABELS[item.status],
+        "status_label": StarStatus(item.status).label,
+        "actions": star_actions(StarStatus(item.status)),
         "created_at": item.created_at,
         "declared_at": item.declared_at,
     }
 
 
-async def list_for(runtime: Runtime, principal: Principal, *, page: dict[str, Any]) -> dict[str, Any]:
-    query = select(StarProduct)
-    if principal.org_type == "enterprise":
-        query = query.where(StarProduct.org_id == principal.org_id)
-    elif principal.org_type != "working_group":
+async def get(runtime: Runtime, principal: Principal, star_id: uuid.UUID) -> StarProduct:
+    async with runtime.db.session() as session:
+        return await repository.load_star_product(session, principal, star_id)
+
+
+async def list_for(
+    runtime: Runtime, principal: Principal, *, page: PageParams
+) -> tuple[list[dict[str, Any]], int]:
+    if principal.org_type == OrgType.enterprise:
+        query = repository.star_products_query(org_id=principal.org_id)
+    elif principal.org_type == OrgType.working_group:
+        query = repository.star_products_query(org_id=None)
+    else:
         raise Forbidden()
     async with runtime.db.session() as session:
-        total = await session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = (
-            await session.scalars(
-                query.order_by(StarProduct.created_at.desc(), StarProduct.id.desc())
-                .offset(page["offset"])
-                .limit(page["page_size"])
-            )
-        ).all()
-    return {"items": [star_json(s) for s in rows], "total": int(total or 0), "page": page["page"],
-            "page_size": page["page_size"]}  # fmt: skip
+        rows, total = await repository.page_of(session, query, page)
+    return [star_json(s) for s in rows], total
