@@ -8,8 +8,6 @@ and the 14-day public notice pass when a test advances it, without touching the 
 
 from __future__ import annotations
 
-import io
-import random
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -18,16 +16,15 @@ import httpx
 import pytest
 from benchmark.config import Settings as BenchmarkSettings
 from benchmark.main import create_app as create_benchmark_app
-from benchmark.service import upsert_agency
+from contracts.auth import ORGANISATION_CREATED
 from declaration.config import Settings
 from declaration.consumers import ROUTING_KEYS
 from declaration.main import create_app
 from kit.bus import Envelope, declare_consumer_queue
 from kit.clock import FixedClock
-from kit.testing.fixtures import running_app
-from PIL import Image
-from pypdf import PdfWriter
-from stdnum.cn import uscc
+from kit.testing.factories import Org, credit_code, make_org
+from kit.testing.files import pdf_bytes, png_bytes
+from kit.testing.fixtures import running_app, wait_until
 
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
@@ -42,37 +39,6 @@ PLAN = {
     ],
 }  # fmt: skip
 GOOD_VALUES = {"down_content": "92.5", "formaldehyde": 18}
-
-
-class Org:
-    def __init__(self, make_token, org_type: str, name: str, **claims) -> None:
-        self.id = uuid.uuid4()
-        self.name = name
-        self.token = make_token(org_type, org_id=self.id, org_name=name, **claims)
-        self.headers = {"Authorization": f"Bearer {self.token}"}
-
-
-def credit_code() -> str:
-    while True:
-        body = "9132" + "".join(random.choice("0123456789") for _ in range(4))
-        body += "".join(random.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
-        number = body + uscc.calc_check_digit(body + "0")
-        if uscc.is_valid(number):
-            return number
-
-
-def pdf_bytes() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def png_bytes(size: int = 60) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (size, size), (200, 30, 30)).save(out, format="PNG")
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +84,7 @@ def runtime(apps):
 
 @pytest.fixture
 def working_group(make_token) -> Org:
-    return Org(make_token, "working_group", "领跑者工作组")
+    return make_org(make_token, "working_group", "领跑者工作组")
 
 
 @pytest.fixture
@@ -143,19 +109,37 @@ def publish(settings):
 
 
 @pytest.fixture
-def open_product(apps, make_token, working_group, clock):
+def register_agency(apps, publish, working_group):
+    """An agency organisation as auth announces it (``account.organisation_created``); returns once the
+    benchmark service lists it, so the working group may designate it."""
+    bench = apps["bench"]
+
+    async def _register(agency: Org) -> None:
+        await publish(
+            ORGANISATION_CREATED, {"org_id": str(agency.id), "org_type": "agency", "name": agency.name}
+        )
+
+        async def listed() -> bool:
+            r = await bench.get("/api/benchmark/agencies", headers=working_group.headers)
+            return r.status_code == 200 and str(agency.id) in [a["id"] for a in r.json()["items"]]
+
+        await wait_until(listed, timeout=20)
+
+    return _register
+
+
+@pytest.fixture
+def open_product(apps, make_token, working_group, clock, register_agency):
     """A key-field product made through the benchmark service: agency designated, plan final, the
     designation notice over; returns once this service's read model has it (via the bus)."""
     from declaration.models import Product
-    from kit.testing.fixtures import wait_until
 
     bench = apps["bench"]
     runtime = apps["app"].state.runtime
 
     async def _open(product_type: str = "product", name: str = "羽绒服") -> tuple[dict, Org]:
-        agency = Org(make_token, "agency", f"纺织评估中心{uuid.uuid4().hex[:4]}")
-        async with apps["bench_app"].state.runtime.db.transaction() as session:
-            await upsert_agency(session, org_id=agency.id, name=agency.name, now=clock.at)
+        agency = make_org(make_token, "agency", f"纺织评估中心{uuid.uuid4().hex[:4]}")
+        await register_agency(agency)
         body = {"code": f"T-{uuid.uuid4().hex[:10]}", "name": name, "field": "纺织服装", "year": 2026,
                 "product_type": product_type}  # fmt: skip
         r = await bench.post("/api/benchmark/products", json=body, headers=working_group.headers)
@@ -217,5 +201,5 @@ def kit_helpers():
     """The helpers above for test modules (with --import-mode=importlib a test cannot import conftest)."""
     from types import SimpleNamespace
 
-    return SimpleNamespace(Org=Org, credit_code=credit_code, pdf_bytes=pdf_bytes, png_bytes=png_bytes,
+    return SimpleNamespace(Org=make_org, credit_code=credit_code, pdf_bytes=pdf_bytes, png_bytes=png_bytes,
                            GOOD_VALUES=GOOD_VALUES, submit_declaration=submit_declaration)  # fmt: skip

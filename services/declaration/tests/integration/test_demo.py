@@ -1,4 +1,5 @@
-"""The demo loader against the real benchmark service (its demo catalogue) and this service's database."""
+"""The demo loader against the real benchmark service (two open products made through its public routes) and
+this service's database."""
 
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ from declaration.models import Candidate, Declaration
 from sqlalchemy import func, select
 
 
-async def test_demo_data_loads_once_and_is_idempotent(apps, settings, runtime, clock):
-    from benchmark.demo import load_demo
-
-    await load_demo(apps["bench_app"].state.runtime.db, now=clock.at)
+async def test_demo_data_loads_once_and_is_idempotent(apps, settings, runtime, open_product):
+    await open_product(name="电冰箱")
+    await open_product(name="洗衣机")
     transport = httpx.ASGITransport(app=apps["bench_app"])
     first = await load(
         settings, enterprise_id=DEMO_ENTERPRISE_ID, credit_code=DEMO_CREDIT_CODE, transport=transport

@@ -8,7 +8,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from benchmark.service import upsert_agency
 from declaration import consumers
 from declaration.models import Declaration, Product
 from kit.bus import Consumer, Envelope
@@ -25,7 +24,7 @@ def _helpers(kit_helpers):
 
 
 async def test_withdrawal_takes_declarations_off_the_agency_desk_until_the_next_designation(
-    apps, client, runtime, open_product, working_group, make_token, clock
+    apps, client, runtime, open_product, working_group, make_token, clock, register_agency
 ):
     bench = apps["bench"]
     product, agency = await open_product()
@@ -68,8 +67,7 @@ async def test_withdrawal_takes_declarations_off_the_agency_desk_until_the_next_
 
     # a new agency is designated: the waiting declaration is on its desk
     successor = Org(make_token, "agency", f"新评估中心{uuid.uuid4().hex[:4]}")
-    async with apps["bench_app"].state.runtime.db.transaction() as session:
-        await upsert_agency(session, org_id=successor.id, name=successor.name, now=clock.at)
+    await register_agency(successor)
     r = await bench.post(f"/api/benchmark/products/{pid}/designation", json={"agency_org_id": str(successor.id)},
                          headers=working_group.headers)  # fmt: skip
     assert r.status_code == 201, r.text
