@@ -451,4 +451,4 @@ def test_principal_and_settings_carry_enums_that_still_equal_their_strings():
     with pytest.raises(ValueError):
         Principal(uuid.uuid4(), uuid.uuid4(), "admin", "x", "sid")
     settings = ServiceSettings(**{**STRONG, "env": "test"})
-    assert settings.env is Env.test and settings.env == "test" and f"{settings.env}" == "test"
+    assert settings.env == Env.test and settings.env == "test" and f"{settings.env}" == "test"

@@ -143,7 +143,7 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> ServiceSettings:
-        if self.env is not Env.production:
+        if self.env != Env.production:
             return self
         defaults = {
             "LP_INTERNAL_TOKEN": self.internal_token == DEV_INTERNAL_TOKEN,
@@ -165,7 +165,7 @@ class ServiceSettings(BaseSettings):
 
     @property
     def serve_openapi(self) -> bool:
-        return self.env is not Env.production or self.openapi_enabled
+        return self.env != Env.production or self.openapi_enabled
 
     @property
     def exchange_name(self) -> str:

@@ -61,9 +61,9 @@ class Settings(ServiceSettings):
 
     @model_validator(mode="after")
     def _refuse_default_sms_secret(self) -> Settings:
-        if self.env is Env.production and self.sms_code_secret == DEV_SMS_CODE_SECRET:
+        if self.env == Env.production and self.sms_code_secret == DEV_SMS_CODE_SECRET:
             raise ValueError("production refuses development secrets: LP_SMS_CODE_SECRET")
-        if self.env is Env.production and short_secret(self.sms_code_secret):
+        if self.env == Env.production and short_secret(self.sms_code_secret):
             raise ValueError(
                 f"production refuses weak values: LP_SMS_CODE_SECRET must be at least {MIN_SECRET_BYTES} bytes"
             )
@@ -71,7 +71,7 @@ class Settings(ServiceSettings):
 
     @model_validator(mode="after")
     def _cooling_off_in_production(self) -> Settings:
-        if self.env is Env.production and self.recovery_cooling_off_seconds < 3600:
+        if self.env == Env.production and self.recovery_cooling_off_seconds < 3600:
             raise ValueError(
                 "production needs a recovery cooling-off period of an hour or more: "
                 "LP_RECOVERY_COOLING_OFF_SECONDS"
