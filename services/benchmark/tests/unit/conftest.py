@@ -4,23 +4,7 @@ from __future__ import annotations
 
 import pytest
 from benchmark.domain import PlanSpec, ProductType, define_indicators
-
-
-def row(code, name, unit, direction, forerunner, stars=None, lower=None, upper=None, grades=None):
-    fields = {
-        "code": code,
-        "name": name,
-        "unit": unit,
-        "direction": direction,
-        "forerunner": forerunner,
-        "lower_bound": lower,
-        "upper_bound": upper,
-        "grades": grades,
-    }
-    for level, threshold in enumerate(stars or [None] * 5, start=1):
-        fields[f"star_{level}"] = threshold
-    return fields
-
+from benchmark.domain.demo_data import indicator_row as row
 
 JACKET_ROWS = [
     row(

@@ -70,13 +70,13 @@ AGENCIES = (
 )
 
 
-def _ind(
+def indicator_row(
     code: str,
     name: str,
     unit: str,
     direction: str,
     forerunner: Any,
-    stars: list[Any] | None,
+    stars: list[Any] | None = None,
     lower: str | None = None,
     upper: str | None = None,
     grades: list[str] | None = None,
@@ -107,7 +107,7 @@ PRODUCTS = (
         plan_title="家用电冰箱企业标准“领跑者”评估方案",
         group_standard="T/CAQP 001-2023",
         indicators=[
-            _ind(
+            indicator_row(
                 "energy_daily",
                 "耗电量",
                 "kWh/24h",
@@ -117,7 +117,7 @@ PRODUCTS = (
                 lower="0",
                 upper="20",
             ),
-            _ind(
+            indicator_row(
                 "noise",
                 "噪声",
                 "dB(A)",
@@ -127,7 +127,7 @@ PRODUCTS = (
                 lower="0",
                 upper="120",
             ),
-            _ind(
+            indicator_row(
                 "freezing_capacity",
                 "冷冻能力",
                 "kg/12h",
@@ -149,7 +149,7 @@ PRODUCTS = (
         plan_title="羽绒服装企业标准“领跑者”评估方案",
         group_standard="T/CAQP 002-2023",
         indicators=[
-            _ind(
+            indicator_row(
                 "down_content",
                 "含绒量",
                 "%",
@@ -159,7 +159,7 @@ PRODUCTS = (
                 lower="0",
                 upper="100",
             ),
-            _ind(
+            indicator_row(
                 "fill_power",
                 "蓬松度",
                 "cm",
@@ -169,7 +169,7 @@ PRODUCTS = (
                 lower="0",
                 upper="40",
             ),
-            _ind(
+            indicator_row(
                 "formaldehyde",
                 "甲醛含量",
                 "mg/kg",
@@ -179,7 +179,7 @@ PRODUCTS = (
                 lower="0",
                 upper="10000",
             ),
-            _ind(
+            indicator_row(
                 "ph",
                 "pH值",
                 "",
@@ -189,8 +189,10 @@ PRODUCTS = (
                 lower="0",
                 upper="14",
             ),
-            _ind("colourfast_water", "耐水色牢度（变色）", "级", "grade", "4", ["3", "3", "3-4", "4", "4"]),
-            _ind("azo_free", "不含可分解致癌芳香胺染料", "", "bool", "是", ["是"] * 5),
+            indicator_row(
+                "colourfast_water", "耐水色牢度（变色）", "级", "grade", "4", ["3", "3", "3-4", "4", "4"]
+            ),
+            indicator_row("azo_free", "不含可分解致癌芳香胺染料", "", "bool", "是", ["是"] * 5),
         ],
     ),
     DemoProduct(
@@ -203,7 +205,7 @@ PRODUCTS = (
         plan_title="陶瓷砖企业标准“领跑者”评估方案",
         group_standard="T/CAQP 003-2023",
         indicators=[
-            _ind(
+            indicator_row(
                 "water_absorption",
                 "吸水率（平均值）",
                 "%",
@@ -213,7 +215,7 @@ PRODUCTS = (
                 lower="0",
                 upper="100",
             ),
-            _ind(
+            indicator_row(
                 "breaking_strength",
                 "破坏强度",
                 "N",
@@ -223,7 +225,7 @@ PRODUCTS = (
                 lower="0",
                 upper="100000",
             ),
-            _ind(
+            indicator_row(
                 "modulus_of_rupture",
                 "断裂模数",
                 "MPa",
@@ -233,7 +235,7 @@ PRODUCTS = (
                 lower="0",
                 upper="500",
             ),
-            _ind(
+            indicator_row(
                 "stain_resistance",
                 "耐污染性",
                 "级",
@@ -242,7 +244,7 @@ PRODUCTS = (
                 ["3", "3", "4", "4", "5"],
                 grades=["1", "2", "3", "4", "5"],
             ),
-            _ind(
+            indicator_row(
                 "radium_index",
                 "内照射指数",
                 "",
@@ -264,7 +266,7 @@ PRODUCTS = (
         plan_title="空气净化器企业标准“领跑者”评估方案",
         group_standard="T/CAQP 004-2023",
         indicators=[
-            _ind(
+            indicator_row(
                 "cadr_particles",
                 "颗粒物洁净空气量",
                 "m³/h",
@@ -274,7 +276,7 @@ PRODUCTS = (
                 lower="0",
                 upper="10000",
             ),
-            _ind(
+            indicator_row(
                 "efficiency_particles",
                 "颗粒物净化能效",
                 "m³/(W·h)",
@@ -284,7 +286,7 @@ PRODUCTS = (
                 lower="0",
                 upper="100",
             ),
-            _ind(
+            indicator_row(
                 "noise",
                 "噪声（额定状态）",
                 "dB(A)",
@@ -294,7 +296,7 @@ PRODUCTS = (
                 lower="0",
                 upper="120",
             ),
-            _ind(
+            indicator_row(
                 "ozone_increase",
                 "臭氧浓度增加量",
                 "mg/m³",
@@ -316,7 +318,7 @@ PRODUCTS = (
         plan_title="婴幼儿纸尿裤企业标准“领跑者”评估方案",
         group_standard="T/CAQP 005-2023",
         indicators=[
-            _ind(
+            indicator_row(
                 "rewet",
                 "回渗量",
                 "g",
@@ -326,7 +328,7 @@ PRODUCTS = (
                 lower="0",
                 upper="100",
             ),
-            _ind(
+            indicator_row(
                 "leakage",
                 "渗漏量",
                 "g",
@@ -336,7 +338,7 @@ PRODUCTS = (
                 lower="0",
                 upper="100",
             ),
-            _ind(
+            indicator_row(
                 "slip_leak",
                 "滑渗量",
                 "mL",
@@ -346,8 +348,8 @@ PRODUCTS = (
                 lower="0",
                 upper="500",
             ),
-            _ind("ph", "pH值", "", "range", "4.0~8.5", ["4.0~8.5"] * 5, lower="0", upper="14"),
-            _ind("no_fluorescent", "无可迁移性荧光增白物质", "", "bool", "是", ["是"] * 5),
+            indicator_row("ph", "pH值", "", "range", "4.0~8.5", ["4.0~8.5"] * 5, lower="0", upper="14"),
+            indicator_row("no_fluorescent", "无可迁移性荧光增白物质", "", "bool", "是", ["是"] * 5),
         ],
     ),
     DemoProduct(
@@ -360,7 +362,7 @@ PRODUCTS = (
         plan_title="绿茶企业标准“领跑者”评估方案",
         group_standard="T/CAQP 006-2023",
         indicators=[
-            _ind(
+            indicator_row(
                 "moisture",
                 "水分",
                 "%",
@@ -370,7 +372,7 @@ PRODUCTS = (
                 lower="0",
                 upper="100",
             ),
-            _ind(
+            indicator_row(
                 "water_extract",
                 "水浸出物",
                 "%",
@@ -380,7 +382,7 @@ PRODUCTS = (
                 lower="0",
                 upper="100",
             ),
-            _ind(
+            indicator_row(
                 "total_ash",
                 "总灰分",
                 "%",
@@ -390,7 +392,7 @@ PRODUCTS = (
                 lower="0",
                 upper="100",
             ),
-            _ind(
+            indicator_row(
                 "sensory_grade",
                 "感官品质等级",
                 "",
@@ -411,8 +413,10 @@ PRODUCTS = (
         plan_title="住宅物业服务企业标准“领跑者”评估方案",
         group_standard="T/CAQP 007-2023",
         indicators=[
-            _ind("satisfaction", "业主满意度", "%", "higher", "90", None, lower="0", upper="100"),
-            _ind("repair_response", "报修响应时间", "min", "lower", "30", None, lower="0", upper="1440"),
+            indicator_row("satisfaction", "业主满意度", "%", "higher", "90", None, lower="0", upper="100"),
+            indicator_row(
+                "repair_response", "报修响应时间", "min", "lower", "30", None, lower="0", upper="1440"
+            ),
         ],
     ),
     # Designated three days ago, plan still a draft: shows both closed reasons on the portal.
@@ -426,7 +430,7 @@ PRODUCTS = (
         plan_title="家用电热水器企业标准“领跑者”评估方案（征求意见稿）",
         group_standard="T/CAQP 008-2024",
         indicators=[
-            _ind(
+            indicator_row(
                 "standby_loss",
                 "24h固有能耗系数",
                 "",
@@ -436,7 +440,7 @@ PRODUCTS = (
                 lower="0",
                 upper="5",
             ),
-            _ind(
+            indicator_row(
                 "hot_water_output",
                 "热水输出率",
                 "%",
