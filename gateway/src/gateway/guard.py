@@ -13,12 +13,27 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from kit.errors import RateLimited, Unauthorized, Unavailable
-from kit.security import REVOKED_BEFORE, REVOKED_SESSION, TokenVerifier
+from kit.errors import RateLimited, Unavailable
+from kit.security import (
+    REVOKED_BEFORE,
+    REVOKED_SESSION,
+    TokenExpired,
+    TokenInvalid,
+    TokenRevoked,
+    TokenVerifier,
+)
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from gateway.config import Settings
+
+
+class ServiceUnavailable(Unavailable):
+    """The gateway cannot check tokens yet (no public key loaded) or cannot reach a service."""
+
+    code = "service_unavailable"
+    message = "服务暂时不可用，请稍后再试"
+
 
 log = structlog.get_logger("gateway.guard")
 
@@ -39,7 +54,7 @@ class TokenCache:
             return None
         if claims["exp"] <= now:
             del self._items[token]
-            raise Unauthorized("登录已过期，请重新登录", code="token_expired")
+            raise TokenExpired()
         self._items.move_to_end(token)
         return claims
 
@@ -219,14 +234,14 @@ class Guard:
         scheme, _, token = authorization.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
-            raise Unauthorized("登录凭证格式不正确", code="token_invalid")
+            raise TokenInvalid("登录凭证格式不正确")
         now = time.time()
         claims = self.cache.get(token, now)
         if claims is not None:
             return claims
         verifier = self._load_verifier()
         if verifier is None:
-            raise Unavailable("服务暂时不可用，请稍后再试", code="service_unavailable")
+            raise ServiceUnavailable()
         claims = verifier.decode(token)
         self.cache.put(token, claims)
         return claims
@@ -234,7 +249,7 @@ class Guard:
     async def admit(self, ip: str, claims: dict[str, Any] | None) -> None:
         """Revocation first (401), then the limits by address and by account (429 with Retry-After)."""
         if claims is not None and await self.revocations.revoked(claims):
-            raise Unauthorized("登录已失效，请重新登录", code="token_revoked")
+            raise TokenRevoked()
         s = self.settings
         if not s.gateway_rate_limit_enabled:
             return
