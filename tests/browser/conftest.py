@@ -185,6 +185,16 @@ async def login(page: Page, portal: Portal, login_name: str, password: str) -> N
     await page.wait_for_url(re.compile(r"/workspace/"))
 
 
+async def demo_open_product(api: httpx.AsyncClient, name: str) -> dict:
+    """The demo catalogue's key-field product open for self-declaration, by name. The journeys are about the demo
+    data, so its absence is a failure of `make up`'s seed, never a reason to skip."""
+    r = await api.get("/api/benchmark/products", params={"open": "true", "page_size": 100})
+    assert r.status_code == 200, r.text
+    product = next((p for p in r.json()["items"] if p["name"] == name), None)
+    assert product is not None, f"the demo catalogue has no product {name} open for self-declaration"
+    return product
+
+
 def random_phone() -> str:
     return "139" + str(uuid.uuid4().int)[:8]
 

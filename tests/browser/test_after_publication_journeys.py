@@ -12,7 +12,6 @@ import io
 from datetime import timedelta
 
 import httpx
-import pytest
 import redis.asyncio as aioredis
 from PIL import Image
 from playwright.async_api import expect
@@ -21,6 +20,7 @@ from reportlab.pdfgen import canvas
 
 from .conftest import (
     assert_no_raw_text,
+    demo_open_product,
     latest_code,
     login,
     random_credit_code,
@@ -111,12 +111,7 @@ async def _authenticate(api: httpx.AsyncClient, enterprise: dict) -> str:
 
 
 async def test_objection_stamped_certificate_and_appended_model(portal, new_page, api, tmp_path):
-    products = (await api.get("/api/benchmark/products", params={"open": "true", "page_size": 100})).json()[
-        "items"
-    ]
-    product = next((p for p in products if p["name"] == PRODUCT), None)
-    if product is None:
-        pytest.skip(f"demo catalogue has no open {PRODUCT}")
+    product = await demo_open_product(api, PRODUCT)
     plan = (await api.get(f"/api/benchmark/products/{product['id']}/plan")).json()
     enterprise = await _new_enterprise(api, f"公示追加电器{random_phone()[-4:]}有限公司")
     serial = enterprise["phone"][-4:]

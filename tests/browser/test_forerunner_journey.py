@@ -15,13 +15,12 @@ import uuid
 from datetime import timedelta
 
 import httpx
-import pytest
 import redis.asyncio as aioredis
 from PIL import Image
 from playwright.async_api import Page, expect
 from reportlab.pdfgen import canvas
 
-from .conftest import assert_no_raw_text, latest_code, login, shot, sms_messages
+from .conftest import assert_no_raw_text, demo_open_product, latest_code, login, shot, sms_messages
 
 DEMO_ENTERPRISE = ("91110108MA01C2Q57B", "LpDemo2024")
 DEMO_LISTED_PHONE = "13800000001"
@@ -99,12 +98,7 @@ async def _authenticate(page: Page, api: httpx.AsyncClient) -> None:
 
 
 async def test_forerunner_journey(portal, new_page, api, tmp_path):
-    products = (await api.get("/api/benchmark/products", params={"open": "true", "page_size": 100})).json()[
-        "items"
-    ]
-    product = next((p for p in products if p["name"] == PRODUCT), None)
-    if product is None:
-        pytest.skip(f"demo catalogue has no open {PRODUCT}")
+    product = await demo_open_product(api, PRODUCT)
     plan = (await api.get(f"/api/benchmark/products/{product['id']}/plan")).json()
     assert all(i["direction"] in ("higher", "lower") for i in plan["indicators"])
     serial = uuid.uuid4().int % 9000 + 1000

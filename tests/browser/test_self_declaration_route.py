@@ -13,12 +13,12 @@ import re
 from datetime import timedelta
 
 import httpx
-import pytest
 import redis.asyncio as aioredis
 from playwright.async_api import Page, expect
 
 from .conftest import (
     assert_no_raw_text,
+    demo_open_product,
     latest_code,
     login,
     random_credit_code,
@@ -109,12 +109,7 @@ async def _register(page: Page, portal, api: httpx.AsyncClient, *, name: str, cr
 
 
 async def test_self_declared_enterprise_reaches_certificate_and_label(portal, new_page, api, tmp_path):
-    products = (await api.get("/api/benchmark/products", params={"open": "true", "page_size": 100})).json()[
-        "items"
-    ]
-    product = next((p for p in products if p["name"] == PRODUCT), None)
-    if product is None:
-        pytest.skip(f"demo catalogue has no open {PRODUCT}")
+    product = await demo_open_product(api, PRODUCT)
     plan = (await api.get(f"/api/benchmark/products/{product['id']}/plan")).json()
     phone, credit = random_phone(), random_credit_code()
     serial = phone[-4:]
