@@ -8,6 +8,7 @@ carries details, one pydantic model for them. Subclasses register themselves in 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -174,16 +175,23 @@ class UnsupportedMedia(AppError):
     message = "文件类型不受支持"
 
 
-class RateLimited(AppError):
+class RetryLater(AppError):
+    """An error that tells when to try again: the Retry-After header and ``details.retry_after`` (seconds,
+    at least 1). Not raised itself; 429 and 503 codes that know their wait derive from it and declare
+    ``details_model = RetryAfter``."""
+
+    def __init__(self, message: str | None = None, *, retry_after: float, **kw: Any) -> None:
+        seconds = max(1, math.ceil(retry_after))
+        kw.setdefault("headers", {"Retry-After": str(seconds)})
+        kw.setdefault("details", {"retry_after": seconds})
+        super().__init__(message, **kw)
+
+
+class RateLimited(RetryLater):
     status_code = 429
     code = "rate_limited"
     message = "操作过于频繁，请稍后再试"
     details_model = RetryAfter
-
-    def __init__(self, message: str | None = None, *, retry_after: int, **kw: Any) -> None:
-        kw.setdefault("headers", {"Retry-After": str(max(1, int(retry_after)))})
-        kw.setdefault("details", {"retry_after": max(1, int(retry_after))})
-        super().__init__(message, **kw)
 
 
 class Unavailable(AppError):

@@ -48,6 +48,10 @@ class Settings(ServiceSettings):
     argon2_memory_kib: int = Field(default=19456, ge=19456)
     argon2_time_cost: int = Field(default=2, ge=2)
     argon2_parallelism: int = Field(default=1, ge=1)
+    # Hashing threads per process (0: one per CPU but one, at least one) and the longest a login waits for
+    # one before it is answered 503 with Retry-After (QUALITY 19, 22: logins never starve the other routes).
+    password_hashing_threads: int = Field(default=0, ge=0, le=64)
+    password_hashing_max_wait_seconds: float = Field(default=1.0, gt=0, le=30)
 
     logo_max_bytes: int = 2 * 1024 * 1024
     recovery_letter_max_bytes: int = 10 * 1024 * 1024

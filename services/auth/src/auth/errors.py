@@ -3,7 +3,17 @@ a details model when it carries details). Raise sites may give a more precise me
 
 from __future__ import annotations
 
-from kit.errors import AppError, Conflict, Forbidden, NotFound, RateLimited, Unauthorized
+from kit.errors import (
+    AppError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    RetryAfter,
+    RetryLater,
+    Unauthorized,
+    Unavailable,
+)
 from pydantic import BaseModel
 
 from auth.domain.statuses import RecoveryStatus
@@ -280,3 +290,15 @@ class TooManyAttempts(RateLimited):
 class SmsResendTooSoon(RateLimited):
     code = "sms_resend_too_soon"
     message = "验证码已发送，请稍后再试"
+
+
+# -- 503 ---------------------------------------------------------------------------------------------
+
+
+class HashingBusy(RetryLater, Unavailable):
+    """Every password-hashing thread is taken and none freed within the bounded wait: the login (or password
+    change) is refused at once instead of queueing without end, and the other routes keep their core."""
+
+    code = "hashing_busy"
+    message = "登录人数较多，请稍后再试"
+    details_model = RetryAfter

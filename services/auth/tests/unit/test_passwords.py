@@ -166,3 +166,52 @@ async def test_hashes_run_on_lowered_priority_threads():
     )  # the loop keeps its own
     stored = await passwords.hash("Abcdef123")
     assert await passwords.verify(stored, "Abcdef123") and not await passwords.verify(stored, "Abcdef124")
+
+
+async def test_a_call_that_waits_too_long_for_a_hashing_thread_is_refused(monkeypatch):
+    import time
+
+    from auth.domain.passwords import Passwords
+    from auth.errors import HashingBusy
+
+    passwords = Passwords(memory_kib=19456, time_cost=2, parallelism=1, threads=1, max_wait_seconds=0.05)
+    release = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def slow(stored: str, password: str) -> bool:
+        # holds the only hashing thread until the test lets go
+        asyncio.run_coroutine_threadsafe(release.wait(), loop).result(timeout=10)
+        return False
+
+    monkeypatch.setattr(passwords, "_verify_sync", slow)
+    holder = asyncio.create_task(passwords.verify("$argon2id$x", "Lingpao2024"))
+    await asyncio.sleep(0.01)
+    started = time.perf_counter()
+    with pytest.raises(HashingBusy) as refused:
+        await passwords.verify("$argon2id$x", "Lingpao2024")
+    assert time.perf_counter() - started < 0.5  # refused after the bounded wait, not queued
+    assert refused.value.status_code == 503 and refused.value.code == "hashing_busy"
+    assert refused.value.headers == {"Retry-After": "1"} and refused.value.details == {"retry_after": 1}
+
+    # A caller that gives up while its hash runs does not free the thread early: the hash still occupies it.
+    holder.cancel()
+    await asyncio.sleep(0.01)
+    with pytest.raises(HashingBusy):
+        await passwords.verify("$argon2id$x", "Lingpao2024")
+    release.set()
+    await asyncio.sleep(0.05)
+    monkeypatch.undo()
+    assert not await passwords.verify(None, "Lingpao2024")  # the slot came back once the hash finished
+
+
+def test_the_default_pool_leaves_a_core_to_the_other_routes(monkeypatch):
+    import os
+
+    from auth.domain import passwords as module
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+    assert module.default_hashing_threads() == 1
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0})
+    assert module.default_hashing_threads() == 1
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(8)))
+    assert module.default_hashing_threads() == 7

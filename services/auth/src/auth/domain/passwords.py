@@ -10,13 +10,15 @@ import secrets
 import threading
 import unicodedata
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from auth.errors import HashingBusy
 
 T = TypeVar("T")
 MIN_LENGTH = 8
@@ -98,21 +100,60 @@ def _lower_own_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
 
 
-class Passwords:
-    """argon2id hashing. Every call runs on a hashing thread of lowered priority, one per CPU: a hash takes
-    tens of milliseconds of CPU, and more threads than cores would only make each hash slower."""
+def default_hashing_threads() -> int:
+    """One hashing thread per CPU but one: the other routes keep at least a core however many people log in
+    (QUALITY 19, 22). On 2 cores that is one thread; on 1 core, one thread at lowered priority."""
+    return max(
+        1, (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1) - 1
+    )
 
-    def __init__(self, *, memory_kib: int, time_cost: int, parallelism: int) -> None:
+
+class Passwords:
+    """argon2id hashing on a bounded pool of lowered-priority threads. A hash takes tens of milliseconds of
+    CPU: more threads than the pool's would only slow every other route, and an unbounded queue would make
+    a burst of logins wait without end. A call waits at most ``max_wait_seconds`` for a thread, then raises
+    ``HashingBusy`` (the route answers 503 with Retry-After). A thread's slot is given back when its hash
+    has finished, not when the caller stops waiting, so a cancelled request never lets more hashes run at
+    once than there are threads."""
+
+    def __init__(
+        self,
+        *,
+        memory_kib: int,
+        time_cost: int,
+        parallelism: int,
+        threads: int | None = None,
+        max_wait_seconds: float = 1.0,
+    ) -> None:
         self._hasher = PasswordHasher(
             time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
         )
         self._dummy: str | None = None
-        self._threads = ThreadPoolExecutor(
-            max_workers=os.cpu_count() or 1, thread_name_prefix="argon2", initializer=_lower_own_priority
+        self.threads = threads or default_hashing_threads()
+        self._max_wait = max_wait_seconds
+        self._slots = asyncio.Semaphore(self.threads)
+        self._pool = ThreadPoolExecutor(
+            max_workers=self.threads, thread_name_prefix="argon2", initializer=_lower_own_priority
         )
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
+        try:
+            await asyncio.wait_for(self._slots.acquire(), self._max_wait)
+        except TimeoutError:
+            raise HashingBusy(retry_after=self._max_wait) from None
+        loop = asyncio.get_running_loop()
+        try:
+            job: Future[T] = self._pool.submit(fn, *args)
+        except BaseException:
+            self._slots.release()
+            raise
+        job.add_done_callback(lambda _: self._give_back(loop))
+        return await asyncio.wrap_future(job)
+
+    def _give_back(self, loop: asyncio.AbstractEventLoop) -> None:
+        # on the hashing thread, when the hash has finished; a loop already closed has no waiter left
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(self._slots.release)
 
     async def hash(self, password: str) -> str:
         return await self._run(self._hasher.hash, password)

@@ -30,6 +30,8 @@ class AuthContext:
             memory_kib=self.settings.argon2_memory_kib,
             time_cost=self.settings.argon2_time_cost,
             parallelism=self.settings.argon2_parallelism,
+            threads=self.settings.password_hashing_threads or None,
+            max_wait_seconds=self.settings.password_hashing_max_wait_seconds,
         )
         self._issuer: TokenIssuer | None = None
 
