@@ -159,10 +159,9 @@ async def assert_no_raw_text(page: Page) -> None:
 
 
 async def sms_messages(api: httpx.AsyncClient, phone: str) -> list[dict]:
-    r = await api.get("/api/dev/sms", params={"phone": phone})
+    r = await api.get("/api/dev/sms", params={"phone": phone, "page_size": 100})
     assert r.status_code == 200, r.text
-    body = r.json()
-    return body["items"] if isinstance(body, dict) else body
+    return r.json()["items"]
 
 
 async def latest_code(api: httpx.AsyncClient, phone: str, *, seen: int = 0) -> str:

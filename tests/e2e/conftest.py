@@ -89,10 +89,9 @@ class Sms:
         self.client = client
 
     async def messages(self, phone: str) -> list[dict]:
-        r = await self.client.get("/api/dev/sms", params={"phone": phone})
+        r = await self.client.get("/api/dev/sms", params={"phone": phone, "page_size": 100})
         assert r.status_code == 200, r.text
-        body = r.json()
-        return body["items"] if isinstance(body, dict) else body
+        return r.json()["items"]
 
     async def latest_code(self, phone: str) -> str:
         for message in await self.messages(phone):

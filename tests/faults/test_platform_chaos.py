@@ -273,7 +273,7 @@ class Flow:
     async def latest_code(self, phone: str, deadline: float) -> str:
         r = await self.call("GET", "/api/dev/sms", "GET /api/dev/sms", deadline, params={"phone": phone})
         assert r.status_code == 200, r.text
-        for message in r.json():
+        for message in r.json()["items"]:
             m = re.search(r"(?<!\d)(\d{6})(?!\d)", message["text"])
             if m and "验证码" in message["text"]:
                 return m.group(1)

@@ -1,4 +1,4 @@
-import { http, uploadConfig, type Progress, asPage, cleanParams } from './http'
+import { http, uploadConfig, type Progress, type Page, asPage, cleanParams } from './http'
 
 export type SmsPurpose = 'register' | 'reset_password' | 'forerunner_auth' | 'unlock_login'
 
@@ -121,7 +121,10 @@ export const authApi = {
   answerRecovery: (kind: 'cancel' | 'confirm', code: string) =>
     http.post<RecoveryAnswer>(`/api/auth/recovery-requests/${kind}`, { code }).then((r) => r.data),
   /** Open requests naming the signed-in enterprise; it may cancel them without the old phone. */
-  ownRecovery: () => http.get<OwnRecoveryRequest[]>('/api/auth/enterprise/recovery-requests').then((r) => r.data),
+  ownRecovery: () =>
+    http
+      .get<Page<OwnRecoveryRequest>>('/api/auth/enterprise/recovery-requests', { params: { page_size: 100 } })
+      .then((r) => r.data.items),
   cancelOwnRecovery: (id: string) =>
     http.post<RecoveryAnswer>(`/api/auth/enterprise/recovery-requests/${id}/cancel`).then((r) => r.data),
   recoveryLetterUrl: (id: string) => `/api/auth/recovery-requests/${id}/letter`,

@@ -198,7 +198,10 @@ export const declarationsApi = {
   },
   removeEvidence: (id: string, fileId: string) => http.delete(`/api/declarations/${id}/evidence/${fileId}`),
   submit: (id: string) => http.post(`/api/declarations/${id}/submit`).then((r) => toDeclaration(r.data)),
-  reviews: (id: string) => http.get(`/api/declarations/${id}/reviews`).then((r) => asPage<ReviewRecord>(r.data).items),
+  reviews: (id: string) =>
+    http
+      .get(`/api/declarations/${id}/reviews`, { params: { page_size: 100 } })
+      .then((r) => asPage<ReviewRecord>(r.data).items),
   appendModel: (id: string, form: FormData, onProgress?: Progress) =>
     http.post<ModelInfo>(`/api/declarations/${id}/models`, form, uploadConfig(onProgress)).then((r) => r.data),
 

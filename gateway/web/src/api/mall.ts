@@ -1,4 +1,4 @@
-import { http, asPage, cleanParams, uploadConfig, type Progress } from './http'
+import { http, asPage, cleanParams, uploadConfig, type Page, type Progress } from './http'
 
 export interface Picture {
   id: string
@@ -96,7 +96,8 @@ export const mallApi = {
   removePicture: (modelId: string, pictureId: string) => http.delete(`/api/mall/promotions/${modelId}/pictures/${pictureId}`),
   list: (modelId: string) => http.post(`/api/mall/promotions/${modelId}/list`).then((r) => r.data),
   unlist: (modelId: string) => http.post(`/api/mall/promotions/${modelId}/unlist`).then((r) => r.data),
-  categories: () => http.get<Category[]>('/api/mall/categories').then((r) => r.data),
+  categories: () =>
+    http.get<Page<Category>>('/api/mall/categories', { params: { page_size: 100 } }).then((r) => r.data.items),
   products: (params: Record<string, unknown>) =>
     http.get('/api/mall/products', { params: cleanParams(params) }).then((r) => asPage<MallProduct>(r.data)),
   product: (id: string) => http.get<MallProduct>(`/api/mall/products/${id}`).then((r) => r.data),

@@ -201,17 +201,18 @@ async def recovery_by_token(session: AsyncSession, token_hash: str, kind: str) -
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def open_recoveries_naming(session: AsyncSession, credit_code: str) -> list[RecoveryRequest]:
+async def open_recoveries_naming(
+    session: AsyncSession, credit_code: str, *, offset: int, limit: int
+) -> tuple[list[RecoveryRequest], int]:
     """Requests naming this credit code that can still be cancelled (under review or cooling off)."""
-    rows = await session.execute(
-        select(RecoveryRequest)
-        .where(
-            RecoveryRequest.credit_code == credit_code, RecoveryRequest.status.in_(("pending", "approved"))
-        )
-        .order_by(RecoveryRequest.created_at.desc())
-        .limit(50)
+    query = select(RecoveryRequest).where(
+        RecoveryRequest.credit_code == credit_code, RecoveryRequest.status.in_(("pending", "approved"))
     )
-    return list(rows.scalars())
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = await session.execute(
+        query.order_by(RecoveryRequest.created_at.desc(), RecoveryRequest.id).offset(offset).limit(limit)
+    )
+    return list(rows.scalars()), total
 
 
 async def due_recoveries(session: AsyncSession, *, now: datetime, limit: int = 50) -> list[uuid.UUID]:

@@ -85,9 +85,9 @@ def pdf_bytes() -> bytes:
 
 
 async def sms_to(client, phone: str) -> list[str]:
-    response = await client.get("/api/dev/sms", params={"phone": phone})
+    response = await client.get("/api/dev/sms", params={"phone": phone, "page_size": 100})
     assert response.status_code == 200, response.text
-    return [m["text"] for m in response.json()]
+    return [m["text"] for m in response.json()["items"]]
 
 
 async def code_for(client, phone: str) -> str:

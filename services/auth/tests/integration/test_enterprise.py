@@ -315,7 +315,8 @@ async def test_enterprise_routes_refuse_other_roles(client, h):
     agency = await h.demo_login(client, "agency01")
     response = await client.get("/api/auth/enterprise", headers=h.bearer(agency["access_token"]))
     assert response.status_code == 403
-    assert (await client.get("/api/auth/enterprise/natures")).json()[0] == {
-        "value": "state_owned",
-        "label": "国有企业",
-    }
+    natures = (await client.get("/api/auth/enterprise/natures")).json()
+    assert natures["items"][0] == {"value": "state_owned", "label": "国有企业"}
+    assert natures["total"] == len(natures["items"]) and (natures["page"], natures["page_size"]) == (1, 20)
+    second = (await client.get("/api/auth/enterprise/natures", params={"page": 2, "page_size": 1})).json()
+    assert second["items"] == [natures["items"][1]] and second["total"] == natures["total"]

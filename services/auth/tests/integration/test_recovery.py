@@ -188,11 +188,17 @@ async def test_the_signed_in_owner_sees_and_cancels_a_request_naming_it(client, 
     ).json()["id"]
     mine = await client.get("/api/auth/enterprise/recovery-requests", headers=h.bearer(owner["access_token"]))
     assert mine.status_code == 200, mine.text
-    assert [(r["id"], r["status"], r["claimed_name"], r["new_phone"]) for r in mine.json()] == [
+    assert mine.json()["total"] == 1
+    assert [(r["id"], r["status"], r["claimed_name"], r["new_phone"]) for r in mine.json()["items"]] == [
         (request_id, "pending", "随便写的公司", _masked(attacker_phone))
     ]
     theirs = h.bearer(other["access_token"])
-    assert (await client.get("/api/auth/enterprise/recovery-requests", headers=theirs)).json() == []
+    assert (await client.get("/api/auth/enterprise/recovery-requests", headers=theirs)).json() == {
+        "items": [],
+        "total": 0,
+        "page": 1,
+        "page_size": 20,
+    }
     foreign = await client.post(f"/api/auth/enterprise/recovery-requests/{request_id}/cancel", headers=theirs)
     assert foreign.status_code == 404 and h.error_code(foreign) == "recovery_request_not_found"
 
@@ -206,7 +212,7 @@ async def test_the_signed_in_owner_sees_and_cancels_a_request_naming_it(client, 
     assert again.status_code == 409 and h.error_code(again) == "recovery_not_open"
     assert (
         await client.get("/api/auth/enterprise/recovery-requests", headers=h.bearer(owner["access_token"]))
-    ).json() == []
+    ).json()["total"] == 0
     operator = await _operator(client, h)
     item = await _item(client, operator, request_id)
     assert item["status"] == "cancelled" and item["closed_via_label"] == "企业登录后撤销"

@@ -206,13 +206,15 @@ async def certificates_due(session: AsyncSession, today: Any, batch: int) -> lis
     return list(await session.scalars(stmt))
 
 
-async def history(session: AsyncSession, certificate_id: uuid.UUID) -> list[CertificateHistory]:
+async def history(
+    session: AsyncSession, certificate_id: uuid.UUID, params: PageParams
+) -> tuple[list[CertificateHistory], int]:
     stmt = (
         select(CertificateHistory)
         .where(CertificateHistory.certificate_id == certificate_id)
         .order_by(CertificateHistory.id)
     )
-    return list(await session.scalars(stmt))
+    return await page_of(session, stmt, params)
 
 
 # ---------------------------------------------------------------- labels

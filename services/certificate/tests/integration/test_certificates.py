@@ -199,7 +199,7 @@ async def test_agency_uploads_the_stamped_version_which_is_then_served(org, publ
     assert "%E7%9B%96%E7%AB%A0%E7%89%88" in served.headers["content-disposition"]  # 盖章版
     await wait_until(lambda: bus.emitted("certificate.stamped", certificate_id=cert["id"]))
     history = (await client.get(f"/api/certificates/{cert['id']}/history", headers=enterprise.headers)).json()
-    assert [h["action"] for h in history] == ["issued", "stamped"]
+    assert [h["action"] for h in history["items"]] == ["issued", "stamped"] and history["total"] == 2
 
 
 # --- labels ---------------------------------------------------------------------------------------------
@@ -402,7 +402,7 @@ async def test_expiry_poller_is_idempotent(org, published, client, clock, runtim
     await asyncio.sleep(0.3)
     assert len(bus.emitted("certificate.expired", certificate_id=cert["id"])) == 1
     history = (await client.get(f"/api/certificates/{cert['id']}/history", headers=enterprise.headers)).json()
-    assert [h["action"] for h in history] == ["issued", "expired"]
+    assert [h["action"] for h in history["items"]] == ["issued", "expired"]
 
 
 # --- star labels ----------------------------------------------------------------------------------------

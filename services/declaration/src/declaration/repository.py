@@ -124,14 +124,16 @@ async def declaration_of_candidate(
 # ---------------------------------------------------------------- evidence, models, reviews
 
 
-async def evidence_files(session: AsyncSession, declaration_id: uuid.UUID) -> Sequence[EvidenceFile]:
+def evidence_query(declaration_id: uuid.UUID) -> AnySelect:
     return (
-        await session.scalars(
-            select(EvidenceFile)
-            .where(EvidenceFile.declaration_id == declaration_id)
-            .order_by(EvidenceFile.created_at)
-        )
-    ).all()
+        select(EvidenceFile)
+        .where(EvidenceFile.declaration_id == declaration_id)
+        .order_by(EvidenceFile.created_at, EvidenceFile.id)
+    )
+
+
+async def evidence_files(session: AsyncSession, declaration_id: uuid.UUID) -> Sequence[EvidenceFile]:
+    return (await session.scalars(evidence_query(declaration_id))).all()
 
 
 async def evidence_keys(session: AsyncSession, declaration_id: uuid.UUID) -> list[str]:
@@ -203,14 +205,8 @@ async def model_count(session: AsyncSession, declaration_id: uuid.UUID) -> int:
     )
 
 
-async def reviews_of(session: AsyncSession, declaration_id: uuid.UUID) -> list[Review]:
-    return list(
-        (
-            await session.scalars(
-                select(Review).where(Review.declaration_id == declaration_id).order_by(Review.seq)
-            )
-        ).all()
-    )
+def reviews_query(declaration_id: uuid.UUID) -> AnySelect:
+    return select(Review).where(Review.declaration_id == declaration_id).order_by(Review.seq)
 
 
 # ---------------------------------------------------------------- products

@@ -100,6 +100,8 @@ async def test_candidate_list_to_published_forerunner(client, runtime, open_prod
     assert r.status_code == 201, r.text
     assert (r.json()["list_status"], r.json()["evidence_status"]) == ("with_agency", "pending")
     link = r.json()["download_url"]
+    listed = (await client.get(f"/api/declarations/{d['id']}/evidence", headers=enterprise.headers)).json()
+    assert [f["id"] for f in listed["items"]] == [r.json()["id"]] and listed["total"] == 1
     downloaded = await client.get(link)
     assert downloaded.status_code == 200 and downloaded.content.startswith(b"%PDF-")
 
@@ -149,6 +151,15 @@ async def test_candidate_list_to_published_forerunner(client, runtime, open_prod
     ]
     moves = [e for e in await events(runtime, "declaration.status_changed") if e["declaration_id"] == d["id"]]
     assert len(moves) == 4
+    later = (
+        await client.get(
+            f"/api/declarations/{d['id']}/reviews",
+            headers=enterprise.headers,
+            params={"page": 2, "page_size": 3},
+        )
+    ).json()
+    assert (later["total"], later["page"], later["page_size"]) == (4, 2, 3)
+    assert [t["list_to_label"] for t in later["items"]] == ["已发布"]
     async with runtime.db.session() as session:
         audit = (
             await session.scalars(select(Review).where(Review.declaration_id == uuid.UUID(d["id"])))

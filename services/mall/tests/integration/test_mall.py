@@ -106,7 +106,8 @@ async def test_forerunner_and_star_products_are_listed_found_and_hidden(
 
     # Under its category (field and key-field product), with counts.
     r = await client.get("/api/mall/categories")
-    fields = {f["field"]: f for f in r.json()}
+    assert r.json()["total"] == len(r.json()["items"]) == 2
+    fields = {f["field"]: f for f in r.json()["items"]}
     assert any(p["product_id"] == str(fridge_cat) and p["count"] == 1 for p in fields["家用电器"]["products"])
     assert any(p["product_id"] == str(coat_cat) and p["count"] == 1 for p in fields["纺织服装"]["products"])
     r = await client.get("/api/mall/products", params={"product_id": str(fridge_cat)})
@@ -175,9 +176,9 @@ async def test_forerunner_and_star_products_are_listed_found_and_hidden(
     assert r.json()["status"] == "unlisted"
     assert str(coat) not in await ids(q="羽绒")
     assert (await client.get(f"/api/mall/products/{coat}")).status_code == 404
-    fields = {f["field"]: f for f in (await client.get("/api/mall/categories")).json()}
+    fields = {f["field"]: f for f in (await client.get("/api/mall/categories")).json()["items"]}
     assert all(p["product_id"] != str(coat_cat) for f in fields.values() for p in f["products"])
-    everything = (await client.get("/api/mall/categories", params={"include_empty": True})).json()
+    everything = (await client.get("/api/mall/categories", params={"include_empty": True})).json()["items"]
     assert any(
         p["product_id"] == str(coat_cat) and p["count"] == 0 for f in everything for p in f["products"]
     )
@@ -273,7 +274,8 @@ async def test_pictures_are_checked_by_content_and_capped_at_five(
     ids = [p["id"] for p in promo["pictures"]]
     assert len(ids) == 5 and promo["picture_count"] == 5
     r = await client.put(f"{url}/order", json={"picture_ids": ids[::-1]}, headers=ent.headers)
-    assert r.status_code == 200 and [p["id"] for p in r.json()] == ids[::-1]
+    assert r.status_code == 200 and [p["id"] for p in r.json()["items"]] == ids[::-1]
+    assert (r.json()["total"], r.json()["page"]) == (5, 1)
     r = await client.put(f"{url}/order", json={"picture_ids": ids[:2]}, headers=ent.headers)
     assert r.status_code == 422 and r.json()["error"]["code"] == "picture_order_invalid"
 

@@ -13,11 +13,12 @@ from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Query
+from kit.paging import PageDep
 from kit.security import OperatorPrincipal
 from kit.sms import CaptureSms
 
 from auth.api.deps import CtxDep
-from auth.api.schemas import CapturedSms, ClockAdvanceIn, ClockOut, Phone
+from auth.api.schemas import CapturedSmsPage, ClockAdvanceIn, ClockOut, Phone
 from auth.errors import ClockDaysZero
 from auth.service.context import AuthContext
 
@@ -27,10 +28,18 @@ router = APIRouter(prefix="/api/dev", tags=["开发调试"])
 clock_router = APIRouter(prefix="/api/dev/clock", tags=["开发调试"])
 
 
-@router.get("/sms", response_model=list[CapturedSms], operation_id="dev_captured_sms")
-async def captured_sms(phone: Annotated[Phone, Query()], ctx: CtxDep) -> list[CapturedSms]:
-    """发送到该手机号的短信（最新在前；开发调试用，不分页）。"""
-    return [CapturedSms.model_validate(m) for m in await CaptureSms(ctx.redis).messages(phone)]
+@router.get("/sms", response_model=CapturedSmsPage, operation_id="dev_captured_sms")
+async def captured_sms(phone: Annotated[Phone, Query()], ctx: CtxDep, page: PageDep) -> CapturedSmsPage:
+    """发送到该手机号的短信（最新在前；开发调试用）。"""
+    messages = await CaptureSms(ctx.redis).messages(phone)
+    return CapturedSmsPage.model_validate(
+        {
+            "items": messages[page.offset : page.offset + page.limit],
+            "total": len(messages),
+            "page": page.page,
+            "page_size": page.page_size,
+        }
+    )
 
 
 async def _clock_state(ctx: AuthContext) -> dict:

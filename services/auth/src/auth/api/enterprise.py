@@ -16,7 +16,7 @@ from auth.api.schemas import (
     BrandPage,
     EnterpriseIn,
     EnterpriseOut,
-    Option,
+    OptionPage,
     PhoneChangeIn,
     PhoneCodeIn,
     SmsCodeOut,
@@ -32,10 +32,18 @@ BrandStory = Annotated[Annotated[str, Text(0, 5000)], Form()]
 LogoFile = Annotated[UploadFile | None, File(description="PNG，不超过 2 MB，建议 500×500 透明底")]
 
 
-@router.get("/enterprise/natures", response_model=list[Option], operation_id="auth_enterprise_natures")
-async def natures() -> list[dict]:
+@router.get("/enterprise/natures", response_model=OptionPage, operation_id="auth_enterprise_natures")
+async def natures(page: PageDep) -> OptionPage:
     """企业性质的可选值（公开）。"""
-    return [{"value": n.value, "label": n.label} for n in EnterpriseNature]
+    natures = [{"value": n.value, "label": n.label} for n in EnterpriseNature]
+    return OptionPage.model_validate(
+        {
+            "items": natures[page.offset : page.offset + page.limit],
+            "total": len(natures),
+            "page": page.page,
+            "page_size": page.page_size,
+        }
+    )
 
 
 @router.get("/enterprise", response_model=EnterpriseOut, operation_id="auth_get_enterprise")

@@ -16,7 +16,7 @@ from auth.api.deps import CtxDep, IpDep
 from auth.api.schemas import (
     CreatedOut,
     DecisionIn,
-    OwnRecoveryOut,
+    OwnRecoveryPage,
     RecoveryAnswerOut,
     RecoveryCodeIn,
     RecoveryOut,
@@ -147,12 +147,15 @@ async def decide(
 
 @router.get(
     "/enterprise/recovery-requests",
-    response_model=list[OwnRecoveryOut],
+    response_model=OwnRecoveryPage,
     operation_id="auth_own_recovery_requests",
 )
-async def own_requests(principal: EnterprisePrincipal, ctx: CtxDep) -> list[dict]:
+async def own_requests(principal: EnterprisePrincipal, ctx: CtxDep, page: PageDep) -> OwnRecoveryPage:
     """以本企业名义提交、仍在审核中或冷静期内的账号找回申请（企业登录后可直接撤销）。"""
-    return await recovery.open_for_owner(ctx, principal)
+    items, total = await recovery.open_for_owner(ctx, principal, offset=page.offset, limit=page.limit)
+    return OwnRecoveryPage.model_validate(
+        {"items": items, "total": total, "page": page.page, "page_size": page.page_size}
+    )
 
 
 @router.post(

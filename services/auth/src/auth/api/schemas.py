@@ -227,6 +227,10 @@ class Option(BaseModel):
     label: str
 
 
+class OptionPage(Page[Option]):
+    pass
+
+
 class BrandOut(BaseModel):
     id: uuid.UUID
     name: str
@@ -307,6 +311,10 @@ class OwnRecoveryOut(BaseModel):
 
 
 class RecoveryPage(Page[RecoveryOut]):
+    pass
+
+
+class OwnRecoveryPage(Page[OwnRecoveryOut]):
     pass
 
 
@@ -401,3 +409,7 @@ class CapturedSms(BaseModel):
     phone: str
     text: str
     sent_at: float
+
+
+class CapturedSmsPage(Page[CapturedSms]):
+    pass

@@ -410,14 +410,17 @@ def owner_view(request: RecoveryRequest) -> dict[str, Any]:
     }
 
 
-async def open_for_owner(ctx: AuthContext, principal: Principal) -> list[dict[str, Any]]:
+async def open_for_owner(
+    ctx: AuthContext, principal: Principal, *, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
     """The signed-in enterprise's view: open requests naming it (it may have lost the phone but not the
     password, and cancel here)."""
     async with ctx.db.session() as session:
         org = await repo.organisation(session, principal.org_id)
         if org is None or not org.credit_code:
-            return []
-        return [owner_view(r) for r in await repo.open_recoveries_naming(session, org.credit_code)]
+            return [], 0
+        rows, total = await repo.open_recoveries_naming(session, org.credit_code, offset=offset, limit=limit)
+        return [owner_view(r) for r in rows], total
 
 
 async def _cancel(

@@ -408,22 +408,24 @@ async def get_certificate(
 
 @router.get(
     "/{certificate_id}/history",
-    response_model=list[HistoryOut],
+    response_model=Page[HistoryOut],
     operation_id="certificateHistory",
     summary="证书记录（签发、盖章、撤销、过期）",
     responses={**FORERUNNER_GATE, **NOT_FOUND},
 )
 async def certificate_history(
-    certificate_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
-) -> list[HistoryOut]:
+    certificate_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep, page: PageDep
+) -> Page[HistoryOut]:
     require_forerunner_verified(principal)
     cert = await certificates.get_certificate(session, principal, certificate_id)
-    return [
+    rows, total = await certificates.history(session, cert, page)
+    items = [
         HistoryOut(
             action=h.action, action_label=h.action.label, actor_role=h.actor_role, reason=h.reason, at=h.at
         )
-        for h in await certificates.history(session, cert)
+        for h in rows
     ]
+    return Page[HistoryOut].of(items, total, page)
 
 
 @router.get(

@@ -260,5 +260,7 @@ async def labels_by_model(
     return await repository.forerunner_labels_by_model(session, certificate_ids)
 
 
-async def history(session: AsyncSession, cert: Certificate) -> list[CertificateHistory]:
-    return await repository.history(session, cert.id)
+async def history(
+    session: AsyncSession, cert: Certificate, params: PageParams
+) -> tuple[list[CertificateHistory], int]:
+    return await repository.history(session, cert.id, params)

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 from kit.downloads import content_disposition, verify_download
-from kit.paging import PageDep
+from kit.paging import Page, PageDep
 from kit.security import AgencyPrincipal, CurrentPrincipal, WorkingGroupPrincipal
 from kit.storage import discard, load
 from kit.uploads import check_upload
@@ -22,12 +22,12 @@ from declaration.api.schemas import (
     DeclarationDetail,
     DeclarationPage,
     DeclarationPatch,
-    EvidenceList,
+    EvidenceOut,
     EvidenceUploaded,
     GroupReviewIn,
     ModelOut,
     ProductsIn,
-    ReviewList,
+    ReviewOut,
 )
 from declaration.config import EVIDENCE_BUCKET
 from declaration.domain.statuses import Action, Actor
@@ -168,11 +168,10 @@ async def upload_evidence(
 
 @router.get("/{declaration_id}/evidence", operation_id="list_evidence", summary="证明资料及下载链接")
 async def list_evidence(
-    runtime: RuntimeDep, principal: CurrentPrincipal, declaration_id: uuid.UUID
-) -> EvidenceList:
-    return EvidenceList.model_validate(
-        {"items": await declarations.list_evidence(runtime, principal, declaration_id)}
-    )
+    runtime: RuntimeDep, principal: CurrentPrincipal, declaration_id: uuid.UUID, page: PageDep
+) -> Page[EvidenceOut]:
+    items, total = await declarations.list_evidence(runtime, principal, declaration_id, page)
+    return Page[EvidenceOut].of(items, total, page)
 
 
 @router.delete(
@@ -225,10 +224,10 @@ async def submit(
 
 @router.get("/{declaration_id}/reviews", operation_id="declaration_reviews", summary="审核记录")
 async def declaration_reviews(
-    runtime: RuntimeDep, principal: CurrentPrincipal, declaration_id: uuid.UUID
-) -> ReviewList:
-    records = await reviews.reviews_of(runtime, principal, declaration_id)
-    return ReviewList.model_validate({"items": [reviews.review_json(r) for r in records]})
+    runtime: RuntimeDep, principal: CurrentPrincipal, declaration_id: uuid.UUID, page: PageDep
+) -> Page[ReviewOut]:
+    records, total = await reviews.reviews_of(runtime, principal, declaration_id, page)
+    return Page[ReviewOut].of([reviews.review_json(r) for r in records], total, page)
 
 
 @router.post("/{declaration_id}/agency-review", operation_id="agency_review", summary="评估机构审核")

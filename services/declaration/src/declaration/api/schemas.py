@@ -193,10 +193,6 @@ class EvidenceUploaded(EvidenceOut):
     completion: str
 
 
-class EvidenceList(BaseModel):
-    items: list[EvidenceOut]
-
-
 class CompletionDetail(BaseModel):
     declaration_info: bool
     product_info: bool
@@ -263,10 +259,6 @@ class ReviewOut(BaseModel):
     evidence_to: str | None
     evidence_to_label: str | None
     opinion: str | None
-
-
-class ReviewList(BaseModel):
-    items: list[ReviewOut]
 
 
 class CandidateOut(BaseModel):

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from kit.downloads import sign_download
+from kit.paging import PageParams
 from kit.runtime import Runtime
 from kit.security import ForerunnerAuthRequired, OrgType, Principal, require_forerunner_verified
 from kit.storage import new_key, store
@@ -295,12 +296,12 @@ def _safe_name(filename: str, suffix: str) -> str:
 
 
 async def list_evidence(
-    runtime: Runtime, principal: Principal, declaration_id: uuid.UUID
-) -> list[dict[str, Any]]:
+    runtime: Runtime, principal: Principal, declaration_id: uuid.UUID, page: PageParams
+) -> tuple[list[dict[str, Any]], int]:
     async with runtime.db.session() as session:
         d = await repository.load_declaration(session, principal, declaration_id)
-        stored = await repository.evidence_files(session, d.id)
-    return [evidence_json(runtime, f) for f in stored]
+        stored, total = await repository.page_of(session, repository.evidence_query(d.id), page)
+    return [evidence_json(runtime, f) for f in stored], total
 
 
 def evidence_json(runtime: Runtime, f: EvidenceFile) -> dict[str, Any]:

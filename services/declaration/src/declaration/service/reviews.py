@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from kit.paging import PageParams
 from kit.runtime import Runtime
 from kit.security import Principal
 
@@ -36,10 +37,12 @@ async def review(
     return d
 
 
-async def reviews_of(runtime: Runtime, principal: Principal, declaration_id: uuid.UUID) -> list[Review]:
+async def reviews_of(
+    runtime: Runtime, principal: Principal, declaration_id: uuid.UUID, page: PageParams
+) -> tuple[list[Review], int]:
     async with runtime.db.session() as session:
         d = await repository.load_declaration(session, principal, declaration_id)
-        return await repository.reviews_of(session, d.id)
+        return await repository.page_of(session, repository.reviews_query(d.id), page)
 
 
 def review_json(r: Review) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import httpx
 from fastapi import APIRouter, Depends, Header, Query, Response
-from kit.paging import PageDep
+from kit.paging import Page, PageDep
 from kit.runtime import Runtime
 from kit.security import OptionalPrincipal
 from kit.web import FilterText, RuntimeDep
@@ -30,13 +30,11 @@ from mall.service import brand_logos, catalogue, pictures
 router = APIRouter(prefix="/api/mall", tags=["商城"])
 
 
-@router.get("/categories", response_model=list[CategoryField], operation_id="mall_categories")
-async def categories(runtime: RuntimeDep, include_empty: bool = False) -> list[CategoryField]:
-    """Fields (领域) and their key-field products with the number of listed products (a tree, not paged)."""
-    return [
-        CategoryField.model_validate(f)
-        for f in await catalogue.categories(runtime, include_empty=include_empty)
-    ]
+@router.get("/categories", response_model=Page[CategoryField], operation_id="mall_categories")
+async def categories(runtime: RuntimeDep, page: PageDep, include_empty: bool = False) -> Page[CategoryField]:
+    """Fields (领域), paged, each with its key-field products and their numbers of listed products."""
+    fields = await catalogue.categories(runtime, include_empty=include_empty)
+    return Page[CategoryField].of(fields[page.offset : page.offset + page.limit], len(fields), page)
 
 
 @router.get("/products", response_model=CataloguePage, operation_id="mall_search_products")

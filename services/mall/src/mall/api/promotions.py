@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
-from kit.paging import Page, PageDep
+from kit.paging import MAX_PAGE_SIZE, Page, PageDep, PageParams
 from kit.security import EnterprisePrincipal
 from kit.web import RuntimeDep
 
@@ -22,6 +22,9 @@ from mall.domain.statuses import ListingStatus, PictureKind
 from mall.service import listing, pictures, promotion
 
 router = APIRouter(prefix="/api/mall/promotions", tags=["宣传材料"])
+
+# A model's pictures (at most a few) answered whole, as one page.
+ONE_PAGE = PageParams(page=1, page_size=MAX_PAGE_SIZE)
 
 
 def _out(view: promotion.PromotionView) -> PromotionOut:
@@ -106,14 +109,14 @@ async def delete_picture(
 
 
 @router.put(
-    "/{model_id}/pictures/order", response_model=list[PictureOut], operation_id="mall_reorder_pictures"
+    "/{model_id}/pictures/order", response_model=Page[PictureOut], operation_id="mall_reorder_pictures"
 )
 async def reorder_pictures(
     model_id: uuid.UUID, body: PictureOrderIn, principal: EnterprisePrincipal, runtime: RuntimeDep
-) -> list[PictureOut]:
-    """The product pictures in display order; the first is the cover."""
+) -> Page[PictureOut]:
+    """The product pictures in display order (all of them, on one page); the first is the cover."""
     ordered = await pictures.reorder_pictures(runtime, principal.org_id, model_id, body.picture_ids)
-    return [PictureOut.of(p) for p in ordered]
+    return Page[PictureOut].of([PictureOut.of(p) for p in ordered], len(ordered), ONE_PAGE)
 
 
 @router.post("/{model_id}/list", response_model=PromotionSummary, operation_id="mall_list_product")
