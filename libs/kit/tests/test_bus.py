@@ -333,3 +333,101 @@ async def test_a_handlers_log_lines_carry_the_events_correlation_id_and_id(db, s
         and lines["handled_it"]["event_type"] == envelope.type
     )
     assert "event_id" not in lines["outside"] and lines["outside"]["service"] == "kitlogs"
+
+
+def _delivery(envelope: Envelope, settled: list[tuple[str, str]]):
+    class Delivery:
+        body = envelope.model_dump_json().encode()
+        routing_key = envelope.routing_key
+        headers: dict = {}
+
+        async def ack(self, multiple: bool = False) -> None:
+            settled.append(("ack", envelope.payload["tag"]))
+
+        async def reject(self, requeue: bool = False) -> None:
+            settled.append(("reject", envelope.payload["tag"]))
+
+    return Delivery()
+
+
+async def test_batchable_events_arriving_together_share_one_transaction(db, settings):
+    from kit.bus import batchable
+
+    @batchable
+    async def handler(session, event: Envelope) -> None:
+        await session.execute(insert(effects).values(tag=event.payload["tag"]))
+
+    consumer = Consumer(name="kitbatch", db=db, settings=settings, handlers={"thing.batched.v1": handler})
+    envelopes = [Envelope(type="thing.batched", producer="test", payload={"tag": f"b{i}"}) for i in range(20)]
+    settled: list[tuple[str, str]] = []
+    batches: list[int] = []
+    handle_batch = consumer.handle_batch
+
+    async def counting(batch: list[Envelope]) -> list[bool]:
+        batches.append(len(batch))
+        return await handle_batch(batch)
+
+    consumer.handle_batch = counting  # type: ignore[method-assign]
+    # Twenty deliveries at the same moment (as a backlog arrives), the last one a redelivery of the first.
+    deliveries = [_delivery(e, settled) for e in envelopes] + [_delivery(envelopes[0], settled)]
+    await asyncio.gather(*(consumer._on_message(d) for d in deliveries))  # type: ignore[arg-type]
+    assert batches == [21]
+    assert sorted(settled) == sorted([("ack", f"b{i}") for i in range(20)] + [("ack", "b0")])
+    async with db.session() as session:
+        tags = (await session.execute(select(effects.c.tag))).scalars().all()
+        inbox_rows = (await session.execute(text("SELECT count(*) FROM inbox"))).scalar_one()
+    assert sorted(tags) == sorted(f"b{i}" for i in range(20))  # the redelivered one had no second effect
+    assert inbox_rows == 20
+    # One event alone is not held back for a batch.
+    alone = Envelope(type="thing.batched", producer="test", payload={"tag": "alone"})
+    await consumer._on_message(_delivery(alone, settled))  # type: ignore[arg-type]
+    assert batches == [21, 1] and settled[-1] == ("ack", "alone")
+
+
+async def test_a_batch_with_a_failing_event_is_handled_one_by_one(db, settings):
+    from kit.bus import batchable
+
+    @batchable
+    async def handler(session, event: Envelope) -> None:
+        await session.execute(insert(effects).values(tag=event.payload["tag"]))
+        if event.payload["tag"] == "bad":
+            raise ValueError("refused")
+
+    consumer = Consumer(
+        name="kitbatchfail", db=db, settings=settings, handlers={"thing.mixed.v1": handler}, max_backoff=0.01
+    )
+    tags = ["g1", "bad", "g2", "g3"]
+    settled: list[tuple[str, str]] = []
+    deliveries = [
+        _delivery(Envelope(type="thing.mixed", producer="test", payload={"tag": t}), settled) for t in tags
+    ]
+    await asyncio.gather(*(consumer._on_message(d) for d in deliveries))  # type: ignore[arg-type]
+    assert sorted(settled) == [("ack", "g1"), ("ack", "g2"), ("ack", "g3"), ("reject", "bad")]
+    async with db.session() as session:
+        stored = (await session.execute(select(effects.c.tag))).scalars().all()
+        inbox_rows = (await session.execute(text("SELECT count(*) FROM inbox"))).scalar_one()
+    assert (
+        sorted(stored) == ["g1", "g2", "g3"] and inbox_rows == 3
+    )  # the rolled-back batch left nothing twice
+
+
+async def test_handlers_not_marked_batchable_keep_a_transaction_each(db, settings):
+    async def handler(session, event: Envelope) -> None:
+        await session.execute(insert(effects).values(tag=event.payload["tag"]))
+
+    consumer = Consumer(name="kitsingle", db=db, settings=settings, handlers={"thing.single.v1": handler})
+    calls: list[int] = []
+    handle_batch = consumer.handle_batch
+
+    async def counting(batch: list[Envelope]) -> list[bool]:
+        calls.append(len(batch))
+        return await handle_batch(batch)
+
+    consumer.handle_batch = counting  # type: ignore[method-assign]
+    settled: list[tuple[str, str]] = []
+    deliveries = [
+        _delivery(Envelope(type="thing.single", producer="test", payload={"tag": f"s{i}"}), settled)
+        for i in range(5)
+    ]
+    await asyncio.gather(*(consumer._on_message(d) for d in deliveries))  # type: ignore[arg-type]
+    assert calls == [1, 1, 1, 1, 1] and len(settled) == 5

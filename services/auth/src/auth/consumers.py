@@ -5,7 +5,7 @@ inbox row, so a redelivered event changes nothing twice."""
 from __future__ import annotations
 
 from contracts.declaration import CandidateListed, CandidatePhoneChanged, CandidateRemoved
-from kit.bus import Envelope, Handler
+from kit.bus import Envelope, Handler, batchable_all
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,8 +52,11 @@ async def on_candidate_removed(session: AsyncSession, event: Envelope) -> None:
     await session.execute(delete(CandidatePhone).where(CandidatePhone.candidate_id == data.candidate_id))
 
 
-HANDLERS: dict[str, Handler] = {
-    "candidate.listed.v1": on_candidate_listed,
-    "candidate.phone_changed.v1": on_candidate_phone_changed,
-    "candidate.removed.v1": on_candidate_removed,
-}
+# Every handler only writes to this service's database: events arriving together share a transaction.
+HANDLERS: dict[str, Handler] = batchable_all(
+    {
+        "candidate.listed.v1": on_candidate_listed,
+        "candidate.phone_changed.v1": on_candidate_phone_changed,
+        "candidate.removed.v1": on_candidate_removed,
+    }
+)

@@ -7,7 +7,7 @@ from datetime import UTC
 
 import structlog
 from contracts.auth import ORGANISATION_CREATED, OrganisationCreated
-from kit.bus import Envelope, Handler
+from kit.bus import Envelope, Handler, batchable_all
 from kit.security import OrgType
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,4 +31,5 @@ async def on_organisation_created(session: AsyncSession, event: Envelope) -> Non
     await upsert_agency(session, org_id=created.org_id, name=name, now=occurred)
 
 
-HANDLERS: dict[str, Handler] = {f"{ORGANISATION_CREATED}.v1": on_organisation_created}
+# Every handler only writes to this service's database: events arriving together share a transaction.
+HANDLERS: dict[str, Handler] = batchable_all({f"{ORGANISATION_CREATED}.v1": on_organisation_created})

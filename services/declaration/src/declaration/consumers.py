@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from contracts.auth import EnterpriseRegistered, EnterpriseUpdated, ForerunnerVerified
 from contracts.catalog import AgencyDesignated, DesignationWithdrawn, PlanFinalised, ProductSaved
-from kit.bus import Envelope, Handler
+from kit.bus import Envelope, Handler, batchable_all
 from kit.pii import Sealer
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -168,15 +168,18 @@ def make_handlers(sealer: Sealer) -> dict[str, Handler]:
     async def enterprise_updated(session: AsyncSession, event: Envelope) -> None:
         await on_enterprise_updated(session, event, sealer)
 
-    return {
-        "catalog.product_saved.v1": on_product_saved,
-        "catalog.agency_designated.v1": on_agency_designated,
-        "catalog.designation_withdrawn.v1": on_designation_withdrawn,
-        "catalog.plan_finalised.v1": on_plan_finalised,
-        "enterprise.registered.v1": on_enterprise_registered,
-        "enterprise.updated.v1": enterprise_updated,
-        "identity.forerunner_verified.v1": on_forerunner_verified,
-    }
+    # Every handler only writes to this service's database: events arriving together share a transaction.
+    return batchable_all(
+        {
+            "catalog.product_saved.v1": on_product_saved,
+            "catalog.agency_designated.v1": on_agency_designated,
+            "catalog.designation_withdrawn.v1": on_designation_withdrawn,
+            "catalog.plan_finalised.v1": on_plan_finalised,
+            "enterprise.registered.v1": on_enterprise_registered,
+            "enterprise.updated.v1": enterprise_updated,
+            "identity.forerunner_verified.v1": on_forerunner_verified,
+        }
+    )
 
 
 # the routing keys this service consumes (queue bindings)

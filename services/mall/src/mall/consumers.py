@@ -13,7 +13,7 @@ from contracts.auth import BrandChanged, EnterpriseRegistered, EnterpriseUpdated
 from contracts.catalog import PlanFinalised, ProductSaved
 from contracts.certificate import CertificateEnded, CertificateIssued, LabelIssued
 from contracts.declaration import DeclarationModelAppended, DeclarationPublished, StarProductDeclared
-from kit.bus import Envelope, Handler
+from kit.bus import Envelope, Handler, batchable_all
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -320,18 +320,21 @@ async def on_label_issued(session: AsyncSession, event: Envelope) -> None:
         product.label_verify_code = p.verify_code
 
 
-HANDLERS: dict[str, Handler] = {
-    "catalog.product_saved.v1": on_product_saved,
-    "catalog.plan_finalised.v1": on_plan_finalised,
-    "enterprise.registered.v1": on_enterprise,
-    "enterprise.updated.v1": on_enterprise,
-    "enterprise.brand_changed.v1": on_brand_changed,
-    "declaration.published.v1": on_declaration_published,
-    "declaration.model_appended.v1": on_model_appended,
-    "star_product.declared.v1": on_star_product_declared,
-    "certificate.issued.v1": on_certificate_issued,
-    "certificate.stamped.v1": on_certificate_issued,
-    "certificate.revoked.v1": _on_certificate_ended("revoked", UnlistReason.CERTIFICATE_REVOKED),
-    "certificate.expired.v1": _on_certificate_ended("expired", UnlistReason.CERTIFICATE_EXPIRED),
-    "label.issued.v1": on_label_issued,
-}
+# Every handler only writes to this service's database: events arriving together share a transaction.
+HANDLERS: dict[str, Handler] = batchable_all(
+    {
+        "catalog.product_saved.v1": on_product_saved,
+        "catalog.plan_finalised.v1": on_plan_finalised,
+        "enterprise.registered.v1": on_enterprise,
+        "enterprise.updated.v1": on_enterprise,
+        "enterprise.brand_changed.v1": on_brand_changed,
+        "declaration.published.v1": on_declaration_published,
+        "declaration.model_appended.v1": on_model_appended,
+        "star_product.declared.v1": on_star_product_declared,
+        "certificate.issued.v1": on_certificate_issued,
+        "certificate.stamped.v1": on_certificate_issued,
+        "certificate.revoked.v1": _on_certificate_ended("revoked", UnlistReason.CERTIFICATE_REVOKED),
+        "certificate.expired.v1": _on_certificate_ended("expired", UnlistReason.CERTIFICATE_EXPIRED),
+        "label.issued.v1": on_label_issued,
+    }
+)

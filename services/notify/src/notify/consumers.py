@@ -19,7 +19,7 @@ from contracts.declaration import (
     StarProductDeclared,
 )
 from contracts.mall import ProductListed, ProductUnlisted
-from kit.bus import Envelope, Handler
+from kit.bus import Envelope, Handler, batchable_all
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -119,7 +119,9 @@ def make_handlers(settings: Settings) -> dict[str, Handler]:
     }
     for event_type, (model, template) in SIMPLE.items():
         handlers.setdefault(f"{event_type}.v1", simple(model, template))
-    return handlers
+    # Every handler only writes to this service's database (SMS and e-mail go out later, from the deliveries
+    # table): events arriving together share a transaction.
+    return batchable_all(handlers)
 
 
 def _log_unknown(event: Envelope, wanted: list, owners: list[Owner]) -> None:

@@ -1,6 +1,13 @@
 """The event bus: envelope, transactional outbox, relay and idempotent consumers on one topic exchange."""
 
-from kit.bus.consumer import Consumer, Handler, declare_consumer_queue, topic_matches
+from kit.bus.consumer import (
+    Consumer,
+    Handler,
+    batchable,
+    batchable_all,
+    declare_consumer_queue,
+    topic_matches,
+)
 from kit.bus.envelope import Envelope
 from kit.bus.outbox import emit, set_producer
 from kit.bus.relay import OutboxRelay
@@ -11,6 +18,8 @@ __all__ = [
     "Envelope",
     "Handler",
     "OutboxRelay",
+    "batchable",
+    "batchable_all",
     "bus_metadata",
     "declare_consumer_queue",
     "emit",
