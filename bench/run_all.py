@@ -14,6 +14,7 @@ SCRIPTS = [
     ("certificate rendering and issuing (20)", "bench_certificate.py"),
     ("comparison engine and compare route", "bench_benchmark.py"),
     ("declaration list, 100,000 rows (18)", "bench_declaration.py"),
+    ("the physical floor under the declaration list (issue 17)", "bench_floor.py"),
     ("mall catalogue search, 100,000 products", "bench_mall.py"),
     ("gateway, login under load, mixed journey (17, 19, 22)", "bench_http.py"),
 ]
