@@ -40,6 +40,7 @@ log = structlog.get_logger("kit.consumer")
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 H = TypeVar("H", bound=Callable[..., Awaitable[None]])
 BATCH_MAX = 64
+_INBOX_INSERT = insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
 
 
 def batchable(handler: H) -> H:
@@ -162,11 +163,10 @@ class Consumer:
         """Run each event's handler once, all in one transaction with one inbox insert. Returns, per event,
         False when it was already handled (before, or earlier in the same batch)."""
         async with self.db.transaction() as session:
+            # one statement, compiled once (SQLAlchemy's "insertmanyvalues" renders the rows into it)
             inserted = await session.execute(
-                insert(inbox)
-                .values([{"consumer": self.name, "event_id": e.id, "event_type": e.type} for e in envelopes])
-                .on_conflict_do_nothing()
-                .returning(inbox.c.event_id)
+                _INBOX_INSERT,
+                [{"consumer": self.name, "event_id": e.id, "event_type": e.type} for e in envelopes],
             )
             new = {row[0] for row in inserted}
             handled: list[bool] = []
