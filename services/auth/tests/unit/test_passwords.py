@@ -204,14 +204,23 @@ async def test_a_call_that_waits_too_long_for_a_hashing_thread_is_refused(monkey
     assert not await passwords.verify(None, "Lingpao2024")  # the slot came back once the hash finished
 
 
-def test_the_default_pool_leaves_a_core_to_the_other_routes(monkeypatch):
+def test_the_default_pool_leaves_a_core_to_the_other_routes(monkeypatch, tmp_path):
     import os
 
     from auth.domain import passwords as module
 
+    no_limit = tmp_path / "cpu.max"
+    no_limit.write_text("max 100000\n")
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
-    assert module.default_hashing_threads() == 1
+    assert module.default_hashing_threads(no_limit) == 1
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0})
-    assert module.default_hashing_threads() == 1
+    assert module.default_hashing_threads(no_limit) == 1
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(8)))
-    assert module.default_hashing_threads() == 7
+    assert module.default_hashing_threads(no_limit) == 7
+    assert module.default_hashing_threads(tmp_path / "absent") == 7  # no cgroup v2 file: the CPUs alone
+    # A pod limited to 1 CPU on an 8-core node: one thread; to 2.5 CPUs: two.
+    limited = tmp_path / "limited"
+    limited.write_text("100000 100000\n")
+    assert module.default_hashing_threads(limited) == 1
+    limited.write_text("250000 100000\n")
+    assert module.default_hashing_threads(limited) == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 import re
 import secrets
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any, TypeVar
 
 from argon2 import PasswordHasher, Type
@@ -100,12 +102,24 @@ def _lower_own_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
 
 
-def default_hashing_threads() -> int:
-    """One hashing thread per CPU but one: the other routes keep at least a core however many people log in
-    (QUALITY 19, 22). On 2 cores that is one thread; on 1 core, one thread at lowered priority."""
-    return max(
-        1, (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1) - 1
-    )
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+
+
+def usable_cpus(cpu_max: Path = CGROUP_CPU_MAX) -> int:
+    """The CPUs this process may use: those it may run on, capped by its cgroup's quota (a Kubernetes CPU
+    limit of 1 on an 8-core node is 1)."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    with contextlib.suppress(OSError, ValueError):
+        quota, period = cpu_max.read_text().split()[:2]
+        if quota != "max":
+            cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
+    return cpus
+
+
+def default_hashing_threads(cpu_max: Path = CGROUP_CPU_MAX) -> int:
+    """One hashing thread per usable CPU but one: the other routes keep at least a core however many people
+    log in (QUALITY 19, 22). On 2 cores that is one thread; on 1 core, one thread at lowered priority."""
+    return max(1, usable_cpus(cpu_max) - 1)
 
 
 class Passwords:
