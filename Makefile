@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= uv
 APT_PACKAGES := fonts-wqy-zenhei poppler-utils zbar-tools chromium wrk
 
-.PHONY: setup system-packages python-packages portal up down status test test-fast lint bench deploy-check faults-full clean
+.PHONY: setup system-packages python-packages portal portal-contract up down status test test-fast lint bench deploy-check faults-full clean
 
 setup: system-packages python-packages portal
 
@@ -34,15 +34,21 @@ down:
 status:
 	@$(UV) run --frozen python scripts/runner.py status
 
+# The portal's API types and labels, generated from the services' OpenAPI documents and PUBLIC_ENUMS
+# (gateway/web/src/api/generated); lint fails when they are stale. Needs gateway/web/node_modules (npm ci).
+portal-contract:
+	@$(UV) run --frozen python scripts/gen_portal_contract.py
+
 MYPY_PACKAGES = kit contracts auth benchmark declaration certificate mall notify gateway
 
 lint:
-	@echo "Lint: ruff (check and format), mypy, import rule (services never import each other), error catalogue"
+	@echo "Lint: ruff (check and format), mypy, import rule (services never import each other), error catalogue, portal contract"
 	@$(UV) run --frozen ruff check .
 	@$(UV) run --frozen ruff format --check .
 	@$(UV) run --frozen mypy $(addprefix -p ,$(MYPY_PACKAGES))
 	@$(UV) run --frozen lint-imports
 	@$(UV) run --frozen python scripts/error_catalogue.py --check
+	@$(UV) run --frozen python scripts/gen_portal_contract.py --check
 
 deploy-check:
 	@bash scripts/check_deploy.sh

@@ -1,14 +1,11 @@
-import { http } from './http'
+import { del, get, post } from './client'
+import type { components } from './generated/auth'
 
 /** The platform clock of development and demo platforms (LP_CLOCK_ADJUSTABLE); absent in production. */
-export interface ClockState {
-  now: string
-  offset_seconds: number
-  offset_days: number
-}
+export type ClockState = components['schemas']['ClockOut']
 
 export const devClockApi = {
-  get: () => http.get<ClockState>('/api/dev/clock').then((r) => r.data),
-  advance: (days: number) => http.post<ClockState>('/api/dev/clock/advance', { days }).then((r) => r.data),
-  reset: () => http.delete<ClockState>('/api/dev/clock').then((r) => r.data),
+  get: () => get('/api/dev/clock'),
+  advance: (days: number) => post('/api/dev/clock/advance', { days }),
+  reset: () => del('/api/dev/clock'),
 }

@@ -29,7 +29,7 @@ const FALLBACK_BY_STATUS: Record<number, string> = {
   504: '服务响应超时，请稍后重试',
 }
 
-async function bodyOf(response: AxiosResponse | undefined): Promise<any> {
+async function bodyOf(response: AxiosResponse | undefined): Promise<unknown> {
   const data = response?.data
   if (data instanceof Blob) {
     try {
@@ -39,6 +39,13 @@ async function bodyOf(response: AxiosResponse | undefined): Promise<any> {
     }
   }
   return data
+}
+
+/** The platform's error body: `{"error": {"code", "message", "details"}}`. */
+interface ErrorShape {
+  code?: unknown
+  message?: unknown
+  details?: unknown
 }
 
 export async function toApiError(err: unknown): Promise<ApiError> {
@@ -53,9 +60,9 @@ export async function toApiError(err: unknown): Promise<ApiError> {
     }
     const status = e.response.status
     const body = await bodyOf(e.response)
-    const shaped = body && typeof body === 'object' ? body.error : null
+    const shaped = body && typeof body === 'object' && 'error' in body ? (body.error as ErrorShape | null) : null
     if (shaped && typeof shaped.message === 'string') {
-      return new ApiError(status, shaped.code ?? 'error', shaped.message, shaped.details)
+      return new ApiError(status, typeof shaped.code === 'string' ? shaped.code : 'error', shaped.message, shaped.details)
     }
     const fallback = FALLBACK_BY_STATUS[status] ?? (status >= 500 ? '系统繁忙，请稍后重试' : '操作失败，请稍后重试')
     return new ApiError(status, 'http_' + status, fallback)
@@ -85,7 +92,7 @@ export async function refreshSession(): Promise<boolean> {
     // No body: the browser sends the HttpOnly refresh cookie (path /api/auth/refresh), and the answer
     // sets the rotated one. The refresh token in the JSON answer is for API clients; it is not kept.
     refreshing = axios
-      .post('/api/auth/refresh', undefined, { timeout: 20000, withCredentials: true })
+      .post<{ access_token: string }>('/api/auth/refresh', undefined, { timeout: 20000, withCredentials: true })
       .then((r) => {
         storeTokens(r.data.access_token)
         return true
@@ -116,7 +123,7 @@ http.interceptors.response.use(
     ) {
       config._retried = true
       if (await refreshSession()) {
-        if (config.headers) delete (config.headers as any).Authorization
+        if (config.headers) delete (config.headers as Record<string, unknown>).Authorization
         return http.request(config)
       }
       onSessionLost()
@@ -125,16 +132,12 @@ http.interceptors.response.use(
   },
 )
 
-/** Lists come back as `{items, total}`; a plain array is accepted too. */
+/** Every list route answers one shape (kit.paging.Page): the rows of one page and the count of all. */
 export interface Page<T> {
   items: T[]
   total: number
-}
-
-export function asPage<T>(data: any): Page<T> {
-  if (Array.isArray(data)) return { items: data, total: data.length }
-  const items = data?.items ?? data?.results ?? data?.data ?? []
-  return { items, total: typeof data?.total === 'number' ? data.total : items.length }
+  page: number
+  page_size: number
 }
 
 /** Drops empty filter values so the query string carries only what was chosen. */
@@ -163,7 +166,7 @@ export async function downloadFile(url: string, fallbackName: string, params?: R
   const blob = r.data as Blob
   // Some services answer with a short-lived presigned link instead of the bytes.
   if (blob.type.includes('application/json')) {
-    const body = JSON.parse(await blob.text())
+    const body = JSON.parse(await blob.text()) as { url?: string; download_url?: string }
     const link = body.url ?? body.download_url
     if (link) {
       const a = document.createElement('a')

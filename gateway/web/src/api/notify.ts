@@ -1,23 +1,17 @@
-import { http, asPage, cleanParams } from './http'
+import { get, post, type Filters, type Query } from './client'
+import type { components } from './generated/notify'
 
-export interface Message {
-  id: string
-  title: string
-  body: string
-  read: boolean
-  created_at: string
-  link?: string | null
-  [k: string]: unknown
-}
+type Schemas = components['schemas']
+
+export type Message = Schemas['MessageOut']
+export type MessageFilters = Filters<Query<'/api/notify/messages'>>
+
+const message = (id: string) => ({ path: { message_id: id } })
 
 export const notifyApi = {
-  messages: (params: Record<string, unknown> = {}) =>
-    http.get('/api/notify/messages', { params: cleanParams(params) }).then((r) => {
-      const page = asPage<Message>(r.data)
-      return { ...page, unread: typeof r.data?.unread === 'number' ? (r.data.unread as number) : undefined }
-    }),
-  unreadCount: () =>
-    http.get('/api/notify/messages/unread-count').then((r) => Number(r.data?.unread ?? r.data?.count ?? 0)),
-  markRead: (id: string) => http.post(`/api/notify/messages/${id}/read`),
-  readAll: () => http.post('/api/notify/messages/read-all'),
+  /** A page of the inbox, with the count of unread messages beside it. */
+  messages: (query: MessageFilters = {}) => get('/api/notify/messages', { query }),
+  unreadCount: () => get('/api/notify/messages/unread-count').then((r) => r.unread),
+  markRead: (id: string) => post('/api/notify/messages/{message_id}/read', undefined, message(id)),
+  readAll: () => post('/api/notify/messages/read-all', undefined),
 }

@@ -35,7 +35,7 @@ export const useAuthStore = defineStore('auth', () => {
   const verified = computed(() => Boolean(me.value?.forerunner_verified ?? claims.value?.fv))
   const mustChangePassword = computed(() => Boolean(me.value?.must_change_password ?? claims.value?.mcp))
   const displayName = computed(
-    () => me.value?.organisation?.name ?? claims.value?.name ?? me.value?.account?.name ?? '',
+    () => me.value?.organisation?.name ?? claims.value?.name ?? me.value?.account?.login_name ?? '',
   )
 
   // Only the access token is kept (in memory); the refresh token travels in its HttpOnly cookie.

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { authApi, type EnterpriseProfile } from '@/api/auth'
+import { authApi, type EnterpriseNature, type EnterpriseProfile } from '@/api/auth'
 
 // The enterprise's own profile where several places need it: registration leaves 企业性质 and 行政区划
 // empty, and the portal asks for them where they are first needed (the declaration's enterprise block)
@@ -23,14 +23,14 @@ export const useProfileStore = defineStore('profile', () => {
   }
 
   /** Saves the given fields with the rest of the profile as it stands. */
-  async function complete(fields: { nature?: string; region_code?: string }): Promise<EnterpriseProfile> {
+  async function complete(fields: { nature?: EnterpriseNature | ''; region_code?: string }): Promise<EnterpriseProfile> {
     const current = profile.value ?? (await authApi.getEnterprise())
     // the phone is not sent: it changes only through 修改联系电话 (password and a code to the new phone)
     const { name, nature, contact_name, region_code, email, address } = { ...current, ...fields }
     profile.value = await authApi.updateEnterprise({
       name,
       nature: nature || null,
-      contact_name,
+      contact_name: contact_name ?? '',
       region_code: region_code || null,
       email: email || null,
       address: address || null,

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import type { Indicator } from '@/api/benchmark'
-import { basisText, requirement, thresholdFor, valuePayload, valueProblem } from './indicators'
+import { asThreshold, basisText, requirement, thresholdFor, valuePayload, valueProblem } from './indicators'
 
-const energy: Indicator = { code: 'energy', name: '耗电量', unit: 'kWh/24h', direction: 'lower', forerunner: '0.50', stars: ['1.00', '0.85', '0.70', '0.60', '0.50'] }
-const ph: Indicator = { code: 'ph', name: 'pH值', unit: '', direction: 'range', forerunner: { min: '4.0', max: '8.5' } }
-const safe: Indicator = { code: 'safe', name: '无异味', direction: 'bool', forerunner: true }
+function indicator(fields: Partial<Indicator> & Pick<Indicator, 'code' | 'name' | 'direction' | 'forerunner'>): Indicator {
+  return { unit: '', direction_label: '', grades: null, lower_bound: null, upper_bound: null, stars: null, ...fields }
+}
+
+const energy = indicator({ code: 'energy', name: '耗电量', unit: 'kWh/24h', direction: 'lower', forerunner: '0.50', stars: ['1.00', '0.85', '0.70', '0.60', '0.50'] })
+const ph = indicator({ code: 'ph', name: 'pH值', direction: 'range', forerunner: { min: '4.0', max: '8.5' } })
+const safe = indicator({ code: 'safe', name: '无异味', direction: 'bool', forerunner: true })
 
 describe('requirements in words', () => {
   it('writes each direction as a person reads it', () => {
@@ -13,6 +17,12 @@ describe('requirements in words', () => {
     expect(requirement(ph, ph.forerunner)).toBe('4.0～8.5')
     expect(requirement(safe, true)).toBe('是')
     expect(requirement({ direction: 'grade' }, '4')).toBe('不低于 4 级')
+  })
+  it('reads only the threshold shapes the service writes', () => {
+    expect(asThreshold({ min: 1, max: '2' })).toEqual({ min: 1, max: '2' })
+    expect(asThreshold({ min: 1 })).toBeNull()
+    expect(asThreshold(['1'])).toBeNull()
+    expect(requirement(energy, undefined)).toBe('—')
   })
   it('takes a star level threshold when asked', () => {
     expect(thresholdFor(energy, 4)).toBe('0.60')

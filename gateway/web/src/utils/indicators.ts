@@ -4,7 +4,18 @@ function unit(i: { unit?: string | null }) {
   return i.unit ? ` ${i.unit}` : ''
 }
 
-export function thresholdText(t: Threshold | undefined): string {
+/** A threshold as the service wrote it (a decimal string or number, {min,max}, yes/no), or null. */
+export function asThreshold(v: unknown): Threshold {
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v
+  if (v && typeof v === 'object' && 'min' in v && 'max' in v) {
+    const { min, max } = v
+    if ((typeof min === 'string' || typeof min === 'number') && (typeof max === 'string' || typeof max === 'number')) return { min, max }
+  }
+  return null
+}
+
+export function thresholdText(value: unknown): string {
+  const t = asThreshold(value)
   if (t === null || t === undefined || t === '') return '—'
   if (typeof t === 'boolean') return t ? '是' : '否'
   if (typeof t === 'object') return `${t.min}～${t.max}`
@@ -12,7 +23,8 @@ export function thresholdText(t: Threshold | undefined): string {
 }
 
 /** What a threshold asks of one indicator, in words, e.g. “≥ 90 %”, “4.0～8.5”, “不低于 4 级”. */
-export function requirement(i: { direction?: string; unit?: string | null }, t: Threshold | undefined): string {
+export function requirement(i: { direction?: string | null; unit?: string | null }, value: unknown): string {
+  const t = asThreshold(value)
   if (t === null || t === undefined || t === '') return '—'
   const d = String(i.direction ?? '')
   if (typeof t === 'object' && t !== null) return `${t.min}～${t.max}${unit(i)}`
@@ -25,8 +37,8 @@ export function requirement(i: { direction?: string; unit?: string | null }, t: 
 
 /** The threshold of a star level (3 or 4) or, without one, the forerunner threshold. */
 export function thresholdFor(i: Indicator, star?: number): Threshold {
-  if (star && i.stars && i.stars.length >= star) return i.stars[star - 1]
-  return i.forerunner
+  if (star && i.stars && i.stars.length >= star) return asThreshold(i.stars[star - 1])
+  return asThreshold(i.forerunner)
 }
 
 export function isBoolean(i: Indicator) {
