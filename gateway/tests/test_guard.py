@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
+from typing import Any
 
 import httpx
 import pytest
+from gateway.guard import Guard
 from kit.security import TokenIssuer, generate_keypair, revoke_account_sessions, revoke_session
 from kit.testing.fixtures import REDIS_URL, wait_until
 from redis.asyncio import Redis
 
+from gateway import main as gateway_main
+
 from .conftest import serve_gateway
+
+
+@pytest.fixture
+def guards(monkeypatch: pytest.MonkeyPatch) -> list[Guard]:
+    """The guards of the gateways a test starts, their clocks held in the middle of the current rate-limit
+    window: the limits count in fixed windows of the wall clock, and a test that straddled a window's end
+    would see its counts start again from zero."""
+    started: list[Guard] = []
+
+    class HeldClockGuard(Guard):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            window = self.settings.gateway_rate_limit_window_seconds
+            held = (time.time() // window + 0.5) * window
+            self.clock = lambda: held
+            started.append(self)
+
+    monkeypatch.setattr(gateway_main, "Guard", HeldClockGuard)
+    return started
 
 
 @pytest.fixture
@@ -118,7 +140,7 @@ async def test_public_verification_passes_with_a_stale_token_other_routes_do_not
     assert r.status_code == 401
 
 
-async def test_rate_limit_by_address_answers_429_with_retry_after(gateway_settings):
+async def test_rate_limit_by_address_answers_429_with_retry_after(gateway_settings, guards):
     settings = gateway_settings(gateway_rate_limit_per_ip=3, gateway_rate_limit_window_seconds=30)
     async with serve_gateway(settings) as url, httpx.AsyncClient(base_url=url) as c:
         statuses = [(await c.get("/api/mall/products")).status_code for _ in range(3)]
@@ -131,7 +153,7 @@ async def test_rate_limit_by_address_answers_429_with_retry_after(gateway_settin
         assert r.json()["error"]["details"]["retry_after"] == int(r.headers["retry-after"])
 
 
-async def test_rate_limit_by_account_counts_each_account(gateway_settings, make_token):
+async def test_rate_limit_by_account_counts_each_account(gateway_settings, make_token, guards):
     settings = gateway_settings(gateway_rate_limit_per_account=2, gateway_rate_limit_per_ip=100)
     first, second = make_token("enterprise"), make_token("enterprise")
     async with serve_gateway(settings) as url, httpx.AsyncClient(base_url=url) as c:
@@ -143,7 +165,7 @@ async def test_rate_limit_by_account_counts_each_account(gateway_settings, make_
         assert (await c.get("/api/declarations", headers=_bearer(second))).status_code == 200
 
 
-async def test_trusted_proxy_address_is_used_for_limits(gateway_settings):
+async def test_trusted_proxy_address_is_used_for_limits(gateway_settings, guards):
     settings = gateway_settings(gateway_trusted_proxy_hops=1, gateway_rate_limit_per_ip=1)
     async with serve_gateway(settings) as url, httpx.AsyncClient(base_url=url) as c:
         r = await c.get(
@@ -162,14 +184,30 @@ async def test_trusted_proxy_address_is_used_for_limits(gateway_settings):
         ).status_code == 429
 
 
-async def test_replicas_share_the_counts_through_redis(gateway_settings):
+async def test_replicas_share_the_counts_through_redis(gateway_settings, guards):
     settings = gateway_settings(gateway_rate_limit_per_ip=4)
+    redis = Redis.from_url(REDIS_URL, decode_responses=True)
     async with serve_gateway(settings) as a, serve_gateway(settings) as b, httpx.AsyncClient() as c:
+        replica_a, replica_b = guards
+        slot = int(replica_a.clock() // settings.gateway_rate_limit_window_seconds)
+        key = f"{settings.gateway_rate_limit_prefix}:ip:127.0.0.1:{slot}"
         assert [(await c.get(f"{a}/api/mall/products")).status_code for _ in range(3)] == [200, 200, 200]
-        await asyncio.sleep(0.2)  # replica A has sent its counts
+        # replica A has sent its three to Redis
+        await wait_until(lambda: _count_is(redis, key, 3), timeout=5, interval=0.01)
         assert (await c.get(f"{b}/api/mall/products")).status_code == 200
-        await asyncio.sleep(0.2)  # replica B has sent its own and learnt the shared total
+        # replica B has sent its one and learnt the shared total back (nothing of its own left unanswered)
+        await wait_until(lambda: _settled(replica_b, key, 4), timeout=5, interval=0.01)
         assert (await c.get(f"{b}/api/mall/products")).status_code == 429
+    await redis.aclose()
+
+
+async def _count_is(redis: Redis, key: str, n: int) -> bool:
+    return await redis.get(key) == str(n)
+
+
+def _settled(guard: Guard, key: str, known: int) -> bool:
+    limiter = guard.limiter
+    return key not in limiter._pending and key not in limiter._inflight and limiter._known.get(key) == known
 
 
 async def test_redis_outage_keeps_the_site_up_with_local_limits(gateway_settings, make_token, dead_service):

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -189,9 +190,10 @@ class RevocationCache:
 
 
 class Guard:
-    def __init__(self, settings: Settings, redis: Redis) -> None:
+    def __init__(self, settings: Settings, redis: Redis, *, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
         self.redis = redis
+        self.clock = clock  # wall-clock seconds, which place a request in its rate-limit window
         self.cache = TokenCache()
         self.revocations = RevocationCache(redis, ttl=settings.gateway_revocation_cache_seconds)
         self.limiter = WindowLimiter(
@@ -253,7 +255,7 @@ class Guard:
         s = self.settings
         if not s.gateway_rate_limit_enabled:
             return
-        now = time.time()
+        now = self.clock()
         wait = self.limiter.hit("ip", ip, s.gateway_rate_limit_per_ip, now)
         if wait is None and claims is not None:
             wait = self.limiter.hit("acct", claims["sub"], s.gateway_rate_limit_per_account, now)
