@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar, TypeVarTuple
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
@@ -17,7 +17,10 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
-R = TypeVar("R")
+P = TypeVar("P", bound="Page[Any]")
+Row = TypeVarTuple(
+    "Row"
+)  # the columns of a select: ``select(A)`` is ``Select[A]``, ``select(A, B)`` ``Select[A, B]``
 
 MAX_PAGE = 100_000
 MAX_PAGE_SIZE = 100
@@ -57,8 +60,10 @@ class Page(BaseModel, Generic[T]):
     page_size: int
 
     @classmethod
-    def of(cls, items: Sequence[Any], total: int, params: PageParams, **extra: Any) -> Page[T]:
-        """Wraps rows already fetched (models, dicts or ORM objects, read by attribute)."""
+    def of(cls, items: Sequence[Any], total: int, params: PageParams, **extra: Any) -> Self:
+        """Wraps rows already fetched (models, dicts or ORM objects, read by attribute) in this page class:
+        ``Page[ThingOut].of(...)`` is a ``Page[ThingOut]``, ``ThingPage.of(..., unread=3)`` a ``ThingPage``
+        (``extra`` fills the subclass's own fields)."""
         return cls.model_validate(
             {
                 "items": list(items),
@@ -71,7 +76,7 @@ class Page(BaseModel, Generic[T]):
         )
 
 
-async def count(session: AsyncSession, stmt: Select[Any]) -> int:
+async def count(session: AsyncSession, stmt: Select[*Row]) -> int:
     """How many rows ``stmt`` selects, ignoring its order, limit and offset."""
     counted = select(func.count()).select_from(stmt.order_by(None).limit(None).offset(None).subquery())
     return int((await session.execute(counted)).scalar_one())
@@ -79,20 +84,20 @@ async def count(session: AsyncSession, stmt: Select[Any]) -> int:
 
 async def paginate(
     session: AsyncSession,
-    stmt: Select[Any],
+    stmt: Select[*Row],
     params: PageParams,
     *,
-    item: type[Page[Any]] | None = None,
-    transform: Callable[[Any], R] | None = None,
+    item: type[P],
+    transform: Callable[[Any], Any] | None = None,
     scalars: bool = True,
-) -> Page[Any]:
-    """Runs ``stmt`` for one page (and once more for the total) and wraps the rows in a ``Page``.
-    ``scalars`` takes the first column of each row (an ORM entity); ``transform`` maps each row; ``item`` is
-    the concrete page class (``Page[DeclarationOut]``) that validates the rows."""
+) -> P:
+    """Runs ``stmt`` for one page (and once more for the total) and wraps the rows in ``item``, the concrete
+    page class (``Page[DeclarationOut]`` or a subclass) that validates them. ``scalars`` takes the first column
+    of each row (an ORM entity); otherwise each row is the tuple of its columns; ``transform`` maps each row."""
     total = await count(session, stmt)
     rows: Sequence[Any] = []
     if total and params.offset < total:
         result = await session.execute(stmt.offset(params.offset).limit(params.limit))
         rows = result.scalars().all() if scalars else result.all()
     items = [transform(r) for r in rows] if transform else list(rows)
-    return (item or Page[Any]).of(items, total, params)
+    return item.of(items, total, params)

@@ -8,10 +8,10 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import AfterValidator
@@ -262,16 +262,6 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
 
 
-async def page_params(page: int = 1, page_size: int = 20) -> dict[str, Any]:
-    from kit.errors import InvalidPage
-
-    if not 1 <= page <= 100_000 or not 1 <= page_size <= 100:
-        raise InvalidPage()
-    return {"page": page, "page_size": page_size, "offset": (page - 1) * page_size}
-
-
-PageDep = Annotated[dict[str, Any], Depends(page_params)]
-
 # C0 controls (NUL included: PostgreSQL refuses it in text), DEL and the C1 controls. None of them belongs in a
 # search or filter value, and a NUL that reached the database used to answer 500.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -283,15 +273,7 @@ def _no_control_characters(value: str | None) -> str | None:
     return value
 
 
-# The same filter as a type a checker reads: ``Annotated[FilterText, Query(max_length=…, description=…)]``.
-FilterText = Annotated[str | None, AfterValidator(_no_control_characters)]
-
-
-def QueryText(max_length: int = 100, *, description: str | None = None, alias: str | None = None):
-    """The one type of every free-text query-string filter (keyword, brand, category, field …): optional,
-    bounded, and refused with 422 when it holds a control character."""
-    return Annotated[
-        str | None,
-        Query(max_length=max_length, description=description, alias=alias),
-        AfterValidator(_no_control_characters),
-    ]
+# The one type of every free-text query-string filter (keyword, brand, category, field …): optional, and
+# refused with 422 when it holds a control character. The route bounds it where it declares it:
+# ``q: Annotated[QueryText, Query(max_length=100, description="关键词")] = None``.
+QueryText = Annotated[str | None, AfterValidator(_no_control_characters)]

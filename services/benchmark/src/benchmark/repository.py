@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVarTuple
 
-from kit.paging import PageParams
+from kit.paging import PageParams, count
 from sqlalchemy import ColumnElement, Select, and_, func, not_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,13 +24,6 @@ class ProductRow:
 
 
 _final = aliased(AssessmentPlan)
-_Row = TypeVarTuple("_Row")
-
-
-async def count(session: AsyncSession, stmt: Select[*_Row]) -> int:
-    """How many rows ``stmt`` selects (``kit.paging.count`` is typed for one-column selects only)."""
-    counted = select(func.count()).select_from(stmt.order_by(None).subquery())
-    return int((await session.execute(counted)).scalar_one())
 
 
 def _product_rows() -> Select[KeyFieldProduct, Designation, AssessmentPlan]:

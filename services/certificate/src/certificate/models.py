@@ -29,7 +29,7 @@ from certificate.domain.statuses import CertificateStatus, HistoryAction, LabelK
 
 
 class Base(DeclarativeBase):
-    """The certificate service's own declarative base: its tables share no metadata with another service's."""
+    """This service's own metadata: services share no tables."""
 
     metadata = new_metadata()
 

@@ -30,7 +30,7 @@ from declaration.domain.statuses import EvidenceStatus, ListStatus, StarStatus
 
 
 class Base(DeclarativeBase):
-    """This service's own declarative base (its own metadata): services share no tables."""
+    """This service's own metadata: services share no tables."""
 
     metadata = new_metadata()
 

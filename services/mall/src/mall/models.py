@@ -25,7 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
-    """The mall's own declarative base: its tables share no metadata with another service's."""
+    """This service's own metadata: services share no tables."""
 
     metadata = new_metadata()
 

@@ -119,9 +119,7 @@ async def get_logo(principal: EnterprisePrincipal, ctx: CtxDep) -> Response:
 @router.get("/enterprise/brands", response_model=BrandPage, operation_id="auth_list_brands")
 async def list_brands(principal: EnterprisePrincipal, ctx: CtxDep, page: PageDep) -> BrandPage:
     items, total = await enterprise.list_brands(ctx, principal, offset=page.offset, limit=page.limit)
-    return BrandPage.model_validate(
-        {"items": items, "total": total, "page": page.page, "page_size": page.page_size}
-    )
+    return BrandPage.of(items, total, page)
 
 
 @router.post(

@@ -48,9 +48,7 @@ async def list_organisations(
     items, total = await organisations.list_organisations(
         ctx, org_type=org_type.value if org_type else None, offset=page.offset, limit=page.limit
     )
-    return OrganisationPage.model_validate(
-        {"items": items, "total": total, "page": page.page, "page_size": page.page_size}
-    )
+    return OrganisationPage.of(items, total, page)
 
 
 @router.get("/audit-log", response_model=AuditPage, operation_id="auth_audit_log")
@@ -65,6 +63,4 @@ async def audit_log(
     items, total = await audit.entries(
         ctx, action=action, org_id=org_id, offset=page.offset, limit=page.limit
     )
-    return AuditPage.model_validate(
-        {"items": items, "total": total, "page": page.page, "page_size": page.page_size}
-    )
+    return AuditPage.of(items, total, page)

@@ -83,9 +83,7 @@ async def list_requests(
     items, total = await recovery.list_requests(
         ctx, status=status.value if status else None, offset=page.offset, limit=page.limit
     )
-    return RecoveryPage.model_validate(
-        {"items": items, "total": total, "page": page.page, "page_size": page.page_size}
-    )
+    return RecoveryPage.of(items, total, page)
 
 
 @router.get("/recovery-requests/{request_id}", response_model=RecoveryOut, operation_id="auth_get_recovery")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
@@ -52,10 +52,7 @@ internal = APIRouter(
 )
 
 PlanReader = Annotated[Principal, Depends(require_org(OrgType.agency, OrgType.working_group))]
-if TYPE_CHECKING:
-    FieldFilter = str | None
-else:
-    FieldFilter = QueryText(50)
+FieldFilter = Annotated[QueryText, Query(max_length=50)]
 WorkbookFile = Annotated[UploadFile, File(description="由模板填写的 .xlsx 文件")]
 XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {XLSX_MEDIA_TYPE: {}}}}
 

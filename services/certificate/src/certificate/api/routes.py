@@ -22,7 +22,7 @@ from kit.security import (
     require_forerunner_verified,
 )
 from kit.uploads import check_upload
-from kit.web import FilterText, ReadSessionDep, RuntimeDep, SessionDep, client_ip
+from kit.web import QueryText, ReadSessionDep, RuntimeDep, SessionDep, client_ip
 
 from certificate.api.pages import STYLESHEET_PATH, stylesheet, verify_page
 from certificate.api.schemas import (
@@ -193,7 +193,7 @@ async def list_certificates(
     page: PageDep,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     status_: Annotated[CertificateStatus | None, Query(alias="status")] = None,
-    keyword: Annotated[FilterText, Query(max_length=100, description="证书编号、企业名称或标准号")] = None,
+    keyword: Annotated[QueryText, Query(max_length=100, description="证书编号、企业名称或标准号")] = None,
     stamped: Annotated[bool | None, Query(description="是否已回传盖章版")] = None,
 ) -> Page[CertificateOut]:
     require_forerunner_verified(principal)

@@ -55,9 +55,7 @@ async def list_declarations(
         origin=origin,
         page=page,
     )
-    return DeclarationPage(
-        items=items, total=total, page=page.page, page_size=page.page_size, total_exact=exact
-    )
+    return DeclarationPage.of(items, total, page, total_exact=exact)
 
 
 @router.post("", status_code=201, operation_id="create_declaration", summary="新增申报")

@@ -37,4 +37,4 @@ ComparisonDep = Annotated[BenchmarkComparison, Depends(comparison_of)]
 Authorization = Annotated[str | None, Header(include_in_schema=False)]
 # bounded like the columns they filter: an out-of-range year or a NUL is a 422, never a database error
 Year = Annotated[int | None, Query(ge=1990, le=2100)]
-Text = QueryText(100)
+Text = Annotated[QueryText, Query(max_length=100)]

@@ -34,7 +34,7 @@ async def public_forerunners(
     runtime: RuntimeDep, page: PageDep, year: Year = None, field: Text = None, q: Text = None
 ) -> PublishedPage:
     items, total, years = await queries.published_list(runtime, year=year, field=field, q=q, page=page)
-    return PublishedPage(items=items, total=total, page=page.page, page_size=page.page_size, years=years)
+    return PublishedPage.of(items, total, page, years=years)
 
 
 @router.get("/public/notices", operation_id="public_notices", summary="公示中的企业标准（公开）")

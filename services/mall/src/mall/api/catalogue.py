@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from kit.paging import Page, PageDep
 from kit.runtime import Runtime
 from kit.security import OptionalPrincipal
-from kit.web import FilterText, RuntimeDep
+from kit.web import QueryText, RuntimeDep
 
 from mall.api.schemas import (
     INDICATORS,
@@ -41,12 +41,12 @@ async def categories(runtime: RuntimeDep, page: PageDep, include_empty: bool = F
 async def search_products(
     runtime: RuntimeDep,
     page: PageDep,
-    category: Annotated[FilterText, Query(max_length=100, description="领域")] = None,
+    category: Annotated[QueryText, Query(max_length=100, description="领域")] = None,
     product_id: Annotated[uuid.UUID | None, Query(description="重点领域产品")] = None,
     star: Annotated[int | None, Query(ge=1, le=5)] = None,
-    brand: Annotated[FilterText, Query(max_length=100)] = None,
-    region: Annotated[FilterText, Query(max_length=12, description="行政区划代码（GB/T 2260）")] = None,
-    q: Annotated[FilterText, Query(max_length=MAX_QUERY_CHARS, description="关键词，支持中文")] = None,
+    brand: Annotated[QueryText, Query(max_length=100)] = None,
+    region: Annotated[QueryText, Query(max_length=12, description="行政区划代码（GB/T 2260）")] = None,
+    q: Annotated[QueryText, Query(max_length=MAX_QUERY_CHARS, description="关键词，支持中文")] = None,
     sort: Literal["latest", "oldest", "star", "name"] = "latest",
 ) -> CataloguePage:
     query = CatalogueQuery(
@@ -59,12 +59,8 @@ async def search_products(
         sort=sort,
     )
     found = await catalogue.search_catalogue(runtime, query, offset=page.offset, limit=page.limit)
-    return CataloguePage(
-        items=[CatalogueItem.of(p) for p in found.rows],
-        total=found.total,
-        page=page.page,
-        page_size=page.page_size,
-        total_capped=found.capped,
+    return CataloguePage.of(
+        [CatalogueItem.of(p) for p in found.rows], found.total, page, total_capped=found.capped
     )
 
 

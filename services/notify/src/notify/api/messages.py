@@ -44,9 +44,7 @@ async def list_messages(
     rows, total, unread = await service.list_messages(
         runtime.db, org_id=principal.org_id, unread_only=unread_only, category=category, page=page
     )
-    return MessagePage(
-        items=[_out(m) for m in rows], total=total, page=page.page, page_size=page.page_size, unread=unread
-    )
+    return MessagePage.of([_out(m) for m in rows], total, page, unread=unread)
 
 
 @router.get("/messages/unread-count", response_model=UnreadOut, summary="未读消息数")
