@@ -16,12 +16,15 @@ import base64
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -449,6 +452,61 @@ def _terminate(pid: int) -> None:
 def _kill(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
+
+
+def drop_databases(prefix: str) -> None:
+    """Drops every database whose name starts with ``prefix`` (what a test platform created)."""
+    import asyncio
+
+    import asyncpg
+
+    async def drop() -> None:
+        conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+        try:
+            names = await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE $1", prefix + "%")
+            for row in names:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(drop())
+
+
+@contextlib.contextmanager
+def platform_for_tests(name: str, *, redis_url: str, base_port: int, portal: bool) -> Iterator[Platform]:
+    """The whole platform with its demo data, for one run of a test suite (``name``: e2e, browser): its own
+    free ports from ``base_port``, databases, Redis database and bus namespace, so it never touches a
+    platform a developer is running; stopped, its databases dropped and its state removed afterwards."""
+    ensure_infrastructure()
+    run_id = uuid.uuid4().hex[:6]
+    base = free_base_port(base_port)
+    platform = Platform(
+        base_port=base,
+        s3_port=base + 1000,
+        db_prefix=f"lp{name}_{run_id}_",
+        namespace=f"lp{name}{run_id}",
+        redis_url=redis_url,
+        state_dir=ROOT / "var" / f"{name}-{run_id}",
+        env="test",
+        # Per-address limits are proven in auth's own tests; Redis keeps counters between runs on one machine.
+        extra_env={
+            "LP_SMS_HOURLY_CAP_PER_IP": "100000",
+            "LP_RECOVERY_REQUESTS_PER_IP_HOUR": "100000",
+            "LP_RECOVERY_CODES_PER_IP_HOUR": "100000",
+            "LP_RECOVERY_POLL_SECONDS": "1",
+            **THROTTLE_OFF,
+        },
+    )
+    # The platform clock's offset lives in this Redis database and outlives a run: the demo data must be
+    # written at real time, or its designation notices start in the future once a test resets the clock.
+    reset_clock(redis_url)
+    try:
+        platform.up(demo=True, portal=portal)
+        yield platform
+    finally:
+        platform.down()
+        drop_databases(platform.db_prefix)
+        shutil.rmtree(platform.state_dir, ignore_errors=True)
 
 
 def main() -> None:

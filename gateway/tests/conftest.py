@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from aiohttp import web
 from gateway.config import Settings
 from gateway.main import create_app
-from kit.testing.fixtures import REDIS_URL
+from kit.testing.fixtures import REDIS_URL, serving
 from kit.testing.s3server import free_port
 
 
@@ -106,30 +105,9 @@ def dead_service() -> str:
 
 @asynccontextmanager
 async def serve_gateway(settings: Settings) -> AsyncIterator[str]:
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        lifespan="on",
-        log_level="warning",
-        access_log=False,
-        # As in production (gateway.__main__): X-Forwarded-For is the gateway's business, not uvicorn's.
-        proxy_headers=False,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started or task.done():
-            break
-        await asyncio.sleep(0.01)
-    if task.done():
-        task.result()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+    # As in production (gateway.__main__): X-Forwarded-For is the gateway's business, not uvicorn's.
+    async with serving(create_app(settings), proxy_headers=False) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

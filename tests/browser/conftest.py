@@ -11,12 +11,10 @@ import asyncio
 import importlib.util
 import os
 import re
-import shutil
 import sys
 import uuid
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
@@ -47,15 +45,6 @@ class Portal:
         self.redis_url = redis_url
 
 
-async def _drop_databases(prefix: str) -> None:
-    conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
-    try:
-        for row in await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE $1", prefix + "%"):
-            await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(scope="session")
 def portal():
     if not Path(CHROMIUM).exists():
@@ -64,36 +53,9 @@ def portal():
     if given:
         yield Portal(given, os.environ.get("LP_BROWSER_REDIS_URL", "redis://127.0.0.1:6379/0"))
         return
-    runner.ensure_infrastructure()
-    run_id = uuid.uuid4().hex[:6]
-    base = runner.free_base_port(int(os.environ.get("LP_BROWSER_BASE_PORT", "19000")))
-    p = runner.Platform(
-        base_port=base,
-        s3_port=base + 1000,
-        db_prefix=f"lpbrowser_{run_id}_",
-        namespace=f"lpbrowser{run_id}",
-        redis_url=BROWSER_REDIS,
-        state_dir=ROOT / "var" / f"browser-{run_id}",
-        env="test",
-        # Per-address limits are proven in auth's own tests; Redis keeps counters between runs on one machine.
-        extra_env={
-            "LP_SMS_HOURLY_CAP_PER_IP": "100000",
-            "LP_RECOVERY_REQUESTS_PER_IP_HOUR": "100000",
-            "LP_RECOVERY_CODES_PER_IP_HOUR": "100000",
-            "LP_RECOVERY_POLL_SECONDS": "1",
-            **runner.THROTTLE_OFF,
-        },
-    )
-    # The platform clock's offset lives in this Redis database and outlives a run: the demo data must be
-    # written at real time, or its designation notices start in the future once a test resets the clock.
-    runner.reset_clock(BROWSER_REDIS)
-    try:
-        p.up(demo=True, portal=True)
+    base_port = int(os.environ.get("LP_BROWSER_BASE_PORT", "19000"))
+    with runner.platform_for_tests("browser", redis_url=BROWSER_REDIS, base_port=base_port, portal=True) as p:
         yield Portal(p.gateway_url, BROWSER_REDIS)
-    finally:
-        p.down()
-        asyncio.run(_drop_databases(f"lpbrowser_{run_id}_"))
-        shutil.rmtree(p.state_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

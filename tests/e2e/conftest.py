@@ -7,12 +7,10 @@ import asyncio
 import importlib.util
 import os
 import re
-import shutil
 import sys
 import uuid
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 
@@ -32,48 +30,11 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
-async def _drop_databases(prefix: str) -> None:
-    conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
-    try:
-        names = await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE $1", prefix + "%")
-        for row in names:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(scope="session")
 def platform():
-    runner.ensure_infrastructure()
-    run_id = uuid.uuid4().hex[:6]
-    base = runner.free_base_port(int(os.environ.get("LP_E2E_BASE_PORT", "18000")))
-    p = runner.Platform(
-        base_port=base,
-        s3_port=base + 1000,
-        db_prefix=f"lpe2e_{run_id}_",
-        namespace=f"lpe2e{run_id}",
-        redis_url=E2E_REDIS,
-        state_dir=ROOT / "var" / f"e2e-{run_id}",
-        env="test",
-        # Per-address limits are proven in auth's own tests; Redis keeps counters between runs on one machine.
-        extra_env={
-            "LP_SMS_HOURLY_CAP_PER_IP": "100000",
-            "LP_RECOVERY_REQUESTS_PER_IP_HOUR": "100000",
-            "LP_RECOVERY_CODES_PER_IP_HOUR": "100000",
-            "LP_RECOVERY_POLL_SECONDS": "1",
-            **runner.THROTTLE_OFF,
-        },
-    )
-    # The platform clock's offset lives in this Redis database and outlives a run: the demo data must be
-    # written at real time, or its designation notices start in the future once a test resets the clock.
-    runner.reset_clock(E2E_REDIS)
-    try:
-        p.up(demo=True, portal=False)
+    base_port = int(os.environ.get("LP_E2E_BASE_PORT", "18000"))
+    with runner.platform_for_tests("e2e", redis_url=E2E_REDIS, base_port=base_port, portal=False) as p:
         yield p
-    finally:
-        p.down()
-        asyncio.run(_drop_databases(f"lpe2e_{run_id}_"))
-        shutil.rmtree(p.state_dir, ignore_errors=True)
 
 
 @pytest.fixture

@@ -27,8 +27,3 @@ async def app(settings):
     async with running_app(application) as client:
         application.state.client = client
         yield application
-
-
-@pytest.fixture
-def client(app):
-    return app.state.client

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import ColumnElement, MetaData, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -22,16 +22,35 @@ NAMING_CONVENTION = {
 
 
 def new_metadata() -> MetaData:
+    """Metadata with the naming convention. Each service writes its own declarative base with it, as a class
+    a type checker reads (a base returned by a factory is not one it accepts as a base class)::
+
+        class Base(DeclarativeBase):
+            metadata = new_metadata()  # this service's own: services share no tables
+    """
     return MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def make_base() -> type[DeclarativeBase]:
-    """Each service gets its own declarative base (its own metadata): services share no tables."""
-
-    class Base(DeclarativeBase):
-        metadata = new_metadata()
-
-    return Base
+async def upsert(
+    session: AsyncSession,
+    model: type[Any],
+    key: Mapping[str, Any],
+    values: Mapping[str, Any],
+    *,
+    set_: Mapping[str, Any] | None = None,
+    where: ColumnElement[bool] | None = None,
+) -> None:
+    """One statement that inserts the row ``key`` + ``values`` or, when a row with that ``key`` (its unique
+    columns) exists, sets ``set_`` on it (``values`` when not given), only where ``where`` holds: a read
+    model's copy kept by events, safe when two deliveries race."""
+    statement = (
+        pg_insert(model)
+        .values(**key, **values)
+        .on_conflict_do_update(
+            index_elements=list(key), set_=dict(values if set_ is None else set_), where=where
+        )
+    )
+    await session.execute(statement)
 
 
 # A pooled connection that has rested this long is pinged before it is handed out (a database restart or a

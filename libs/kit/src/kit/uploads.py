@@ -162,6 +162,18 @@ def _trailing_bytes(data: bytes, kind: str) -> bytes:
     return data[end + 2 :] if end != -1 else b""
 
 
+def encode_image(img: Image.Image, kind: str, *, quality: int = 90, optimize: bool = False) -> bytes:
+    """``img`` as the bytes of a ``kind`` ("jpeg" or "png") file; a JPEG is RGB or grey (no alpha in it)."""
+    out = io.BytesIO()
+    if kind == "jpeg":
+        if img.mode not in ("RGB", "L"):
+            img = img.convert("RGB")
+        img.save(out, format="JPEG", quality=quality)
+    else:
+        img.save(out, format="PNG", optimize=optimize)
+    return out.getvalue()
+
+
 def _check_image(data: bytes, kind: str, max_pixels: int, what: str) -> CheckedFile:
     if b"%PDF-" in data or _has_foreign_markers(data):
         raise _polyglot(what)
@@ -185,18 +197,12 @@ def _check_image(data: bytes, kind: str, max_pixels: int, what: str) -> CheckedF
             palette = img.getpalette()
             if img.mode == "P" and palette:
                 clean.putpalette(palette)
-            out = io.BytesIO()
-            if kind == "jpeg":
-                if clean.mode not in ("RGB", "L"):
-                    clean = clean.convert("RGB")
-                clean.save(out, format="JPEG", quality=90)
-            else:
-                clean.save(out, format="PNG", optimize=False)
+            encoded = encode_image(clean, kind)
     except (Invalid, UnsupportedMedia):
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ImageCorrupt(f"{what}已损坏或无法识别") from exc
-    return CheckedFile(out.getvalue(), kind, f"image/{kind}", width, height)
+    return CheckedFile(encoded, kind, f"image/{kind}", width, height)
 
 
 # What a PDF may not carry anywhere (catalog, names tree, page /AA, annotations, form fields, object

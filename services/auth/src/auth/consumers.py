@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from contracts.declaration import CandidateListed, CandidatePhoneChanged, CandidateRemoved
 from kit.bus import Envelope, Handler, batchable_all
+from kit.db import upsert
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.domain.identifiers import normalise_credit_code
@@ -24,11 +24,7 @@ async def on_candidate_listed(session: AsyncSession, event: Envelope) -> None:
         "phone_masked": data.phone_masked,
         "phone_sealed": data.phone_sealed,
     }
-    await session.execute(
-        insert(CandidatePhone)
-        .values(candidate_id=data.candidate_id, **values)
-        .on_conflict_do_update(index_elements=[CandidatePhone.candidate_id], set_=values)
-    )
+    await upsert(session, CandidatePhone, {"candidate_id": data.candidate_id}, values)
 
 
 async def on_candidate_phone_changed(session: AsyncSession, event: Envelope) -> None:
@@ -40,11 +36,7 @@ async def on_candidate_phone_changed(session: AsyncSession, event: Envelope) -> 
         "phone_sealed": data.phone_sealed,
     }
     # A change that overtakes its listing still creates the row; the listing then fills the names.
-    await session.execute(
-        insert(CandidatePhone)
-        .values(candidate_id=data.candidate_id, **values)
-        .on_conflict_do_update(index_elements=[CandidatePhone.candidate_id], set_=values)
-    )
+    await upsert(session, CandidatePhone, {"candidate_id": data.candidate_id}, values)
 
 
 async def on_candidate_removed(session: AsyncSession, event: Envelope) -> None:

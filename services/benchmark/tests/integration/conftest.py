@@ -35,16 +35,6 @@ async def app(settings):
 
 
 @pytest.fixture
-def client(app):
-    return app.state.client
-
-
-@pytest.fixture
-def runtime(app):
-    return app.state.runtime
-
-
-@pytest.fixture
 def clock(runtime) -> FixedClock:
     return runtime.clock
 

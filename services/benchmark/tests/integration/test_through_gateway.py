@@ -4,46 +4,24 @@ service's injected clock) and the agency's final plan exists; then it is open an
 
 from __future__ import annotations
 
-import asyncio
 import io
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-import uvicorn
 from benchmark.config import Settings
 from benchmark.main import create_app
 from benchmark.service import upsert_agency
 from gateway.config import Settings as GatewaySettings
 from gateway.main import create_app as create_gateway
 from kit.clock import FixedClock
-from kit.testing.fixtures import REDIS_URL
+from kit.testing.fixtures import REDIS_URL, serving
 from kit.testing.s3server import free_port
 from openpyxl import load_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 START = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
-
-
-@asynccontextmanager
-async def serve(app, port: int) -> AsyncIterator[None]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning",
-                                           access_log=False))  # fmt: skip
-    task = asyncio.create_task(server.serve())
-    for _ in range(1000):
-        if server.started or task.done():
-            break
-        await asyncio.sleep(0.01)
-    if task.done():
-        task.result()
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.fixture(scope="module")
@@ -59,10 +37,10 @@ async def platform(gateway_service_settings, jwt_keys):
         env="test", log_level="WARNING", redis_url=REDIS_URL, jwt_public_key_file=str(jwt_keys["public"]),
         benchmark_url=f"http://127.0.0.1:{service_port}", gateway_rate_limit_enabled=False,
     ))  # fmt: skip
-    async with serve(service, service_port), serve(gateway, gateway_port):
+    async with serving(service, port=service_port), serving(gateway, port=gateway_port) as gateway_url:
         runtime = service.state.runtime
         runtime.clock = FixedClock(START)  # the injected time source: moved by the test, never slept through
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway_port}", timeout=30) as client:
+        async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
             yield client, runtime
 
 

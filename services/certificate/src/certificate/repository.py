@@ -9,6 +9,7 @@ from typing import Any
 
 from contracts.catalog import PlanFinalised, ProductSaved
 from contracts.declaration import StarProductDeclared
+from kit.db import upsert
 from kit.paging import PageParams, count
 from kit.security import OrgType, Principal
 from kit.text import contains_pattern
@@ -41,28 +42,18 @@ async def page_of(session: AsyncSession, stmt: Select[Any], params: PageParams) 
 
 async def upsert_product(session: AsyncSession, event: ProductSaved) -> None:
     values = {"code": event.code, "name": event.name, "field": event.field, "year": event.year}
-    await session.execute(
-        pg_insert(Product)
-        .values(product_id=event.product_id, **values)
-        .on_conflict_do_update(index_elements=[Product.product_id], set_={**values, "updated_at": func.now()})
+    await upsert(
+        session, Product, {"product_id": event.product_id}, values, set_={**values, "updated_at": func.now()}
     )
 
 
 async def upsert_group_standard(session: AsyncSession, event: PlanFinalised) -> None:
-    await session.execute(
-        pg_insert(Product)
-        .values(
-            product_id=event.product_id,
-            code="",
-            name="",
-            field="",
-            year=0,
-            group_standard=event.group_standard,
-        )
-        .on_conflict_do_update(
-            index_elements=[Product.product_id],
-            set_={"group_standard": event.group_standard, "updated_at": func.now()},
-        )
+    await upsert(
+        session,
+        Product,
+        {"product_id": event.product_id},
+        {"code": "", "name": "", "field": "", "year": 0, "group_standard": event.group_standard},
+        set_={"group_standard": event.group_standard, "updated_at": func.now()},
     )
 
 
@@ -76,11 +67,7 @@ async def upsert_star_product(session: AsyncSession, event: StarProductDeclared)
         "model": event.model,
         "star": event.star,
     }
-    await session.execute(
-        pg_insert(StarProduct)
-        .values(star_product_id=event.star_product_id, **values)
-        .on_conflict_do_update(index_elements=[StarProduct.star_product_id], set_=values)
-    )
+    await upsert(session, StarProduct, {"star_product_id": event.star_product_id}, values)
 
 
 async def product(session: AsyncSession, product_id: uuid.UUID) -> Product | None:

@@ -19,7 +19,7 @@ from certificate.models import Product
 from kit.bus import Envelope
 from kit.clock import FixedClock
 from kit.testing.factories import Org
-from kit.testing.fixtures import running_app, wait_until
+from kit.testing.fixtures import consumer_listening, running_app, wait_until
 
 START = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 
@@ -110,24 +110,11 @@ async def app(settings):
         runtime.clock = FixedClock(START)
         bus = Bus(settings)
         await bus.start()
-        # The consumer binds its queue shortly after start-up; events published before would be lost.
-        await wait_until(
-            lambda: runtime.consumer is not None and runtime.consumer._tag is not None, timeout=20
-        )
+        await consumer_listening(runtime)
         application.state.client = client
         application.state.bus = bus
         yield application
         await bus.stop()
-
-
-@pytest.fixture
-def client(app):
-    return app.state.client
-
-
-@pytest.fixture
-def runtime(app):
-    return app.state.runtime
 
 
 @pytest.fixture

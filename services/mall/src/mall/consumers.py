@@ -14,8 +14,8 @@ from contracts.catalog import PlanFinalised, ProductSaved
 from contracts.certificate import CertificateEnded, CertificateIssued, LabelIssued
 from contracts.declaration import DeclarationModelAppended, DeclarationPublished, StarProductDeclared
 from kit.bus import Envelope, Handler, batchable_all
+from kit.db import upsert
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mall import repository
@@ -42,11 +42,7 @@ async def on_product_saved(session: AsyncSession, event: Envelope) -> None:
         "year": p.year,
         "product_type": p.product_type,
     }
-    await session.execute(
-        insert(Category)
-        .values(product_id=p.product_id, **values)
-        .on_conflict_do_update(index_elements=[Category.product_id], set_=values)
-    )
+    await upsert(session, Category, {"product_id": p.product_id}, values)
     # Renaming a key-field product renames the category its products are shown and found under.
     for product in await repository.products_for_update(session, Product.product_id == p.product_id):
         product.product_name, product.field = p.name, p.field
@@ -62,11 +58,7 @@ async def on_plan_finalised(session: AsyncSession, event: Envelope) -> None:
         "indicators": [i.model_dump(mode="json") for i in p.indicators],
     }
     # A late redelivery of an older version must not replace the newer one.
-    await session.execute(
-        insert(Plan)
-        .values(product_id=p.product_id, **values)
-        .on_conflict_do_update(index_elements=[Plan.product_id], set_=values, where=Plan.version <= p.version)
-    )
+    await upsert(session, Plan, {"product_id": p.product_id}, values, where=Plan.version <= p.version)
 
 
 async def on_enterprise(session: AsyncSession, event: Envelope) -> None:
@@ -75,13 +67,7 @@ async def on_enterprise(session: AsyncSession, event: Envelope) -> None:
     values = {"name": p.name, "credit_code": p.credit_code, "updated_at": _at(event)}
     if isinstance(p, EnterpriseUpdated):
         values["region_code"] = p.region_code
-    await session.execute(
-        insert(Enterprise)
-        .values(org_id=p.org_id, **values)
-        .on_conflict_do_update(
-            index_elements=[Enterprise.org_id], set_=values, where=Enterprise.updated_at <= _at(event)
-        )
-    )
+    await upsert(session, Enterprise, {"org_id": p.org_id}, values, where=Enterprise.updated_at <= _at(event))
     enterprise = await session.get(Enterprise, p.org_id)
     if enterprise is None or enterprise.updated_at != _at(event):
         return  # an older event than the one already applied
@@ -100,11 +86,7 @@ async def on_brand_changed(session: AsyncSession, event: Envelope) -> None:
         "logo_key": p.logo_key,
         "deleted": p.deleted,
     }
-    await session.execute(
-        insert(Brand)
-        .values(brand_id=p.brand_id, **values)
-        .on_conflict_do_update(index_elements=[Brand.brand_id], set_=values)
-    )
+    await upsert(session, Brand, {"brand_id": p.brand_id}, values)
     for product in await repository.products_for_update(
         session, Product.brand_id == p.brand_id, Product.org_id == p.org_id
     ):
@@ -265,13 +247,12 @@ async def on_certificate_issued(session: AsyncSession, event: Envelope) -> None:
         "changed_at": _at(event),
     }
     # Issued (or stamped) never overrides a later revocation of the same certificate.
-    await session.execute(
-        insert(Certificate)
-        .values(certificate_id=p.certificate_id, status="valid", model_ids=[], **values)
-        .on_conflict_do_update(
-            index_elements=[Certificate.certificate_id],
-            set_={k: v for k, v in values.items() if v is not None and k != "changed_at"},
-        )
+    await upsert(
+        session,
+        Certificate,
+        {"certificate_id": p.certificate_id},
+        {"status": "valid", "model_ids": [], **values},
+        set_={k: v for k, v in values.items() if v is not None and k != "changed_at"},
     )
     if p.declaration_id is None:
         return
@@ -292,13 +273,12 @@ def _on_certificate_ended(status: str, reason: UnlistReason) -> Handler:
             "model_ids": p.model_ids,
             "changed_at": _at(event),
         }
-        await session.execute(
-            insert(Certificate)
-            .values(certificate_id=p.certificate_id, **values)
-            .on_conflict_do_update(
-                index_elements=[Certificate.certificate_id],
-                set_={k: v for k, v in values.items() if v is not None and v != []},
-            )
+        await upsert(
+            session,
+            Certificate,
+            {"certificate_id": p.certificate_id},
+            values,
+            set_={k: v for k, v in values.items() if v is not None and v != []},
         )
         where: ColumnElement[bool] | None = Product.model_id.in_(p.model_ids) if p.model_ids else None
         if p.declaration_id is not None:

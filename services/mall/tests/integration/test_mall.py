@@ -8,7 +8,7 @@ import io
 import uuid
 
 import aio_pika
-from kit.testing.fixtures import wait_until
+from kit.testing.fixtures import consumer_listening, wait_until
 from PIL import Image
 
 
@@ -472,7 +472,7 @@ async def test_redelivered_event_has_no_second_effect(
 
 async def test_events_arrive_through_the_bus(client, runtime, mall_settings, make_token):
     """The mall's queue is bound to what it consumes: a star product published on the exchange shows up."""
-    await wait_until(lambda: runtime.consumer is not None and runtime.consumer._tag is not None, timeout=15)
+    await consumer_listening(runtime, timeout=15)
     org_id, model_id = uuid.uuid4(), uuid.uuid4()
     connection = await aio_pika.connect_robust(mall_settings.amqp_url)
     async with connection:

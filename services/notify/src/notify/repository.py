@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from kit.bus import Envelope
+from kit.db import upsert
 from kit.paging import PageParams, count
 from sqlalchemy import Row, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
@@ -117,11 +118,7 @@ async def remember_owner(session: AsyncSession, owner: Owner, product_name: str 
         "standard_name": owner.standard_name,
         "product_name": product_name,
     }
-    await session.execute(
-        insert(DeclarationOwner)
-        .values(declaration_id=owner.declaration_id, **values)
-        .on_conflict_do_update(index_elements=[DeclarationOwner.declaration_id], set_=values)
-    )
+    await upsert(session, DeclarationOwner, {"declaration_id": owner.declaration_id}, values)
 
 
 async def owners(session: AsyncSession, declaration_ids: Sequence[uuid.UUID]) -> list[Owner]:

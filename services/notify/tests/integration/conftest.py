@@ -16,7 +16,7 @@ from aiohttp import web
 from kit.bus import Envelope
 from kit.settings import DEV_INTERNAL_TOKEN
 from kit.sms import CaptureSms
-from kit.testing.fixtures import running_app, wait_until
+from kit.testing.fixtures import consumer_listening, running_app
 from kit.testing.s3server import free_port
 from notify.config import Settings
 from notify.main import create_app
@@ -70,22 +70,9 @@ async def app(settings: Settings):
     application = create_app(settings)
     async with running_app(application) as client:
         runtime = application.state.runtime
-        # Events published before the queue exists would be dropped by the exchange.
-        await wait_until(
-            lambda: runtime.consumer is not None and runtime.consumer._tag is not None, timeout=20
-        )
+        await consumer_listening(runtime)
         application.state.client = client
         yield application
-
-
-@pytest.fixture
-def client(app):
-    return app.state.client
-
-
-@pytest.fixture
-def runtime(app):
-    return app.state.runtime
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import pytest
 from fastapi import FastAPI
 
 from kit.migrations import upgrade
+from kit.runtime import Runtime
 from kit.security import TokenIssuer, generate_keypair
 from kit.settings import DEV_S3_KEY, DEV_S3_SECRET
 from kit.testing import factories
@@ -183,6 +184,53 @@ async def running_app(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield client
+
+
+@asynccontextmanager
+async def serving(app: Any, *, port: int | None = None, **options: Any) -> AsyncIterator[str]:
+    """Serves an ASGI app with uvicorn on a local port (its lifespan run) for the length of the block, and
+    gives its base URL: for tests that need a real socket between processes' parts (the gateway in front
+    of a service). ``options`` go to ``uvicorn.Config``."""
+    import uvicorn
+
+    port = port or free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, lifespan="on", log_level="warning", access_log=False, **options
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    for _ in range(1000):
+        if server.started or task.done():
+            break
+        await asyncio.sleep(0.01)
+    if task.done():
+        task.result()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def consumer_listening(runtime: Runtime, *, timeout: float = 20) -> None:
+    """Waits until the runtime's consumer has bound its queue: events published before then would be
+    dropped by the exchange."""
+    await wait_until(lambda: runtime.consumer is not None and runtime.consumer.started, timeout=timeout)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> httpx.AsyncClient:
+    """The in-process client of the service a test module runs: its conftest's ``app`` fixture starts it with
+    ``running_app`` and keeps the client in ``app.state.client``."""
+    client: httpx.AsyncClient = app.state.client
+    return client
+
+
+@pytest.fixture
+def runtime(app: FastAPI) -> Runtime:
+    """The runtime of the service a test module runs (its conftest's ``app`` fixture)."""
+    runtime: Runtime = app.state.runtime
+    return runtime
 
 
 async def wait_until(predicate: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.05) -> Any:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from fastapi import UploadFile
 from kit import storage
 from kit.runtime import Runtime
-from kit.uploads import check_upload
+from kit.uploads import check_upload, encode_image
 from PIL import Image
 
 from mall import repository
@@ -34,14 +34,7 @@ def _thumbnail(data: bytes, kind: str, size: int) -> bytes:
         img.load()
         thumb = img.copy()
     thumb.thumbnail((size, size))
-    out = io.BytesIO()
-    if kind == "jpeg":
-        if thumb.mode not in ("RGB", "L"):
-            thumb = thumb.convert("RGB")
-        thumb.save(out, format="JPEG", quality=85)
-    else:
-        thumb.save(out, format="PNG", optimize=True)
-    return out.getvalue()
+    return encode_image(thumb, kind, quality=85, optimize=True)
 
 
 async def add_picture(
