@@ -21,7 +21,7 @@ def _app() -> FastAPI:
     @app.get("/rows", response_model=Page[_Row])
     async def rows(page: PageDep) -> Page[_Row]:
         data = [{"n": i} for i in range(45)]
-        return Page[_Row].of(data[page.offset : page.offset + page.limit], len(data), page)
+        return Page[_Row].of_all(data, page)
 
     return app
 
@@ -54,6 +54,22 @@ async def test_paging_outside_bounds_is_invalid_page(query: str) -> None:
     assert body["code"] == "invalid_page"
     assert body["message"].startswith("分页参数不正确")
     assert {d["field"] for d in body["details"]} <= {"page", "page_size"}
+
+
+class _CountedPage(Page[_Row]):
+    unread: int
+
+
+def test_of_is_typed_as_the_class_it_is_called_on() -> None:
+    page = _CountedPage.of([{"n": 1}, _Row(n=2)], 7, PageParams(page=2, page_size=2), unread=3)
+    assert isinstance(page, _CountedPage)
+    assert page.model_dump() == {
+        "items": [{"n": 1}, {"n": 2}],
+        "total": 7,
+        "page": 2,
+        "page_size": 2,
+        "unread": 3,
+    }
 
 
 def test_params_offset() -> None:

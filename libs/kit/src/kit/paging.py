@@ -75,6 +75,11 @@ class Page(BaseModel, Generic[T]):
             from_attributes=True,
         )
 
+    @classmethod
+    def of_all(cls, items: Sequence[Any], params: PageParams, **extra: Any) -> Self:
+        """One page of a list held whole in memory (a fixed set of options, captured messages)."""
+        return cls.of(items[params.offset : params.offset + params.limit], len(items), params, **extra)
+
 
 async def count(session: AsyncSession, stmt: Select[*Row]) -> int:
     """How many rows ``stmt`` selects, ignoring its order, limit and offset."""

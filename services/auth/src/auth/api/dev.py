@@ -32,14 +32,7 @@ clock_router = APIRouter(prefix="/api/dev/clock", tags=["开发调试"])
 async def captured_sms(phone: Annotated[Phone, Query()], ctx: CtxDep, page: PageDep) -> CapturedSmsPage:
     """发送到该手机号的短信（最新在前；开发调试用）。"""
     messages = await CaptureSms(ctx.redis).messages(phone)
-    return CapturedSmsPage.model_validate(
-        {
-            "items": messages[page.offset : page.offset + page.limit],
-            "total": len(messages),
-            "page": page.page,
-            "page_size": page.page_size,
-        }
-    )
+    return CapturedSmsPage.of_all(messages, page)
 
 
 async def _clock_state(ctx: AuthContext) -> dict:

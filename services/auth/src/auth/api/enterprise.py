@@ -36,14 +36,7 @@ LogoFile = Annotated[UploadFile | None, File(description="PNG，不超过 2 MB�
 async def natures(page: PageDep) -> OptionPage:
     """企业性质的可选值（公开）。"""
     natures = [{"value": n.value, "label": n.label} for n in EnterpriseNature]
-    return OptionPage.model_validate(
-        {
-            "items": natures[page.offset : page.offset + page.limit],
-            "total": len(natures),
-            "page": page.page,
-            "page_size": page.page_size,
-        }
-    )
+    return OptionPage.of_all(natures, page)
 
 
 @router.get("/enterprise", response_model=EnterpriseOut, operation_id="auth_get_enterprise")

@@ -151,9 +151,7 @@ async def decide(
 async def own_requests(principal: EnterprisePrincipal, ctx: CtxDep, page: PageDep) -> OwnRecoveryPage:
     """以本企业名义提交、仍在审核中或冷静期内的账号找回申请（企业登录后可直接撤销）。"""
     items, total = await recovery.open_for_owner(ctx, principal, offset=page.offset, limit=page.limit)
-    return OwnRecoveryPage.model_validate(
-        {"items": items, "total": total, "page": page.page, "page_size": page.page_size}
-    )
+    return OwnRecoveryPage.of(items, total, page)
 
 
 @router.post(

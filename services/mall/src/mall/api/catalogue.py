@@ -34,7 +34,7 @@ router = APIRouter(prefix="/api/mall", tags=["商城"])
 async def categories(runtime: RuntimeDep, page: PageDep, include_empty: bool = False) -> Page[CategoryField]:
     """Fields (领域), paged, each with its key-field products and their numbers of listed products."""
     fields = await catalogue.categories(runtime, include_empty=include_empty)
-    return Page[CategoryField].of(fields[page.offset : page.offset + page.limit], len(fields), page)
+    return Page[CategoryField].of_all(fields, page)
 
 
 @router.get("/products", response_model=CataloguePage, operation_id="mall_search_products")
