@@ -24,7 +24,7 @@ from kit.bus import Envelope, declare_consumer_queue
 from kit.clock import FixedClock
 from kit.testing.factories import Org, credit_code, make_org
 from kit.testing.files import pdf_bytes, png_bytes
-from kit.testing.fixtures import running_app, wait_until
+from kit.testing.fixtures import consumer_listening, running_app, wait_until
 
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
@@ -65,6 +65,8 @@ async def apps(benchmark_settings, settings, clock):
         await declare_consumer_queue(await connection.channel(), settings, "declaration", list(ROUTING_KEYS))
     benchmark_app = create_benchmark_app(benchmark_settings)
     async with running_app(benchmark_app) as bench_client:
+        # the tests announce agencies on the bus: the benchmark service's queue must exist to receive them
+        await consumer_listening(benchmark_app.state.runtime)
         app = create_app(settings, benchmark_transport=httpx.ASGITransport(app=benchmark_app))
         async with running_app(app) as client:
             benchmark_app.state.runtime.clock = clock
