@@ -506,10 +506,14 @@ def readme_problems(docs: Iterable[Doc]) -> list[str]:
 # ---------------------------------------------------------------------------------------- Dockerfiles
 
 
+SERVICE_DOCKERFILE = REPO / "build" / "service.Dockerfile"
+# Debian packages a service's image adds (--build-arg APT_PACKAGES): reportlab's CJK font for certificate.
+APT_PACKAGES = {"certificate": "fonts-wqy-zenhei"}
+
+
 def dockerfiles() -> dict[str, Path]:
-    files = {name: REPO / "services" / name / "Dockerfile" for name in SERVICES}
-    files["gateway"] = REPO / "gateway" / "Dockerfile"
-    return files
+    """One Dockerfile for every service (build arguments SERVICE, PORT, APT_PACKAGES) and the gateway's."""
+    return {"services": SERVICE_DOCKERFILE, "gateway": REPO / "gateway" / "Dockerfile"}
 
 
 def hadolint_problems(paths: Iterable[Path]) -> list[str]:
@@ -561,31 +565,71 @@ def _digest_problems(where: Path, text: str) -> list[str]:
 def dockerfile_problems() -> list[str]:
     problems = []
     files = dockerfiles()
+    common = [
+        f"FROM python:3.11-slim@{BASE_IMAGE_DIGESTS['python:3.11-slim']} AS runtime",
+        "USER 10001:10001",
+        f"COPY {UV_REQUIREMENTS} /tmp/uv-requirements.txt",
+        "RUN pip install --no-cache-dir --require-hashes -r /tmp/uv-requirements.txt",
+    ]
+    expected = {
+        "services": [
+            *common,
+            "ARG SERVICE",
+            "ARG PORT",
+            "EXPOSE ${PORT}",
+            'uv sync --frozen --no-dev --package "lp-${SERVICE}"',
+            "COPY services/${SERVICE} services/${SERVICE}",
+            "apt-get install -y --no-install-recommends ${APT_PACKAGES}",
+            'CMD ["sh", "-c", "exec uvicorn --factory \\"${SERVICE_MODULE}.main:create_app\\" --host 0.0.0.0 '
+            '--port \\"${SERVICE_PORT}\\""]',
+        ],
+        "gateway": [
+            *common,
+            f"EXPOSE {GATEWAY_PORT}",
+            f'CMD ["uvicorn", "--factory", "gateway.main:create_app", "--host", "0.0.0.0", "--port", '
+            f'"{GATEWAY_PORT}", "--no-proxy-headers"]',
+            "uv sync --frozen --no-dev --package lp-gateway",
+            "npm ci",
+            "npm run build",
+            "COPY --from=web /web/dist /app/gateway/web/dist",
+        ],
+    }
     for name, path in files.items():
         if not path.exists():
             problems.append(f"{path.relative_to(REPO)} is missing")
             continue
         text = path.read_text(encoding="utf-8")
-        port = SERVICES.get(name, GATEWAY_PORT)
-        expected = [
-            f"FROM python:3.11-slim@{BASE_IMAGE_DIGESTS['python:3.11-slim']} AS runtime",
-            "USER 10001:10001",
-            f"EXPOSE {port}",
-            f'CMD ["uvicorn", "--factory", "{name}.main:create_app", "--host", "0.0.0.0", "--port", "{port}"'
-            + ("" if name != "gateway" else ', "--no-proxy-headers"')
-            + "]",
-            f"uv sync --frozen --no-dev --package lp-{name}",
-            f"COPY {UV_REQUIREMENTS} /tmp/uv-requirements.txt",
-            "RUN pip install --no-cache-dir --require-hashes -r /tmp/uv-requirements.txt",
+        problems += [
+            f"{path.relative_to(REPO)}: lacks {line!r}" for line in expected[name] if line not in text
         ]
-        if name == "certificate":
-            expected.append("fonts-wqy-zenhei")
-        if name == "gateway":
-            expected += ["npm ci", "npm run build", "COPY --from=web /web/dist /app/gateway/web/dist"]
-        problems += [f"{path.relative_to(REPO)}: lacks {line!r}" for line in expected if line not in text]
         problems += _digest_problems(path.relative_to(REPO), text)
     problems += hadolint_problems(p for p in files.values() if p.exists())
     problems += _uv_requirements_problems(REPO / UV_REQUIREMENTS)
+    return problems
+
+
+def image_build_problems(services: dict[str, Any]) -> list[str]:
+    """Each service's compose build uses the one service Dockerfile with its own SERVICE, PORT and packages."""
+    problems = []
+    for name, port in SERVICES.items():
+        builds = [
+            svc["build"]
+            for svc in services.values()
+            if isinstance(svc, dict)
+            and str(svc.get("image", "")).startswith(f"lp-platform/{name}:")
+            and isinstance(svc.get("build"), dict)
+        ]
+        if not builds:
+            problems.append(f"docker-compose.yml: no service builds lp-platform/{name}")
+        for build in builds:
+            wanted = {"SERVICE": name, "PORT": str(port)}
+            if name in APT_PACKAGES:
+                wanted["APT_PACKAGES"] = APT_PACKAGES[name]
+            args = {k: str(v) for k, v in (build.get("args") or {}).items()}
+            if build.get("dockerfile") != "build/service.Dockerfile" or args != wanted:
+                problems.append(
+                    f"docker-compose.yml: lp-platform/{name} must build build/service.Dockerfile with {wanted}"
+                )
     return problems
 
 
@@ -621,7 +665,7 @@ def compose_problems(path: Path = REPO / "docker-compose.yml") -> list[str]:
 
     compose = yaml.safe_load(path.read_text(encoding="utf-8"))
     services: dict[str, Any] = compose.get("services", {})
-    problems = []
+    problems = image_build_problems(services)
     for name, service in services.items():
         for needed, condition in (service.get("depends_on") or {}).items():
             if needed not in services:

@@ -252,7 +252,7 @@ def test_compose_workers_need_their_metrics_port_and_healthcheck(tmp_path):
 
 
 def test_base_images_must_be_pinned_by_the_recorded_digest():
-    text = (REPO / "services" / "auth" / "Dockerfile").read_text(encoding="utf-8")
+    text = (REPO / "build" / "service.Dockerfile").read_text(encoding="utf-8")
     assert check._digest_problems(Path("Dockerfile"), text) == []
 
     by_tag = text.replace(
@@ -280,3 +280,18 @@ def test_uv_is_installed_by_version_and_wheel_hashes(tmp_path):
         f"{check.UV_REQUIREMENTS}: uv is not pinned to one version",
         f"{check.UV_REQUIREMENTS}: needs the sha256 of the x86_64 and aarch64 wheels",
     ]
+
+
+def test_every_service_image_is_built_from_the_one_dockerfile_with_its_own_arguments():
+    import yaml
+
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    assert check.image_build_problems(services) == []
+    # The certificate image without its font, or auth built with another service's port, is refused.
+    services["certificate"]["build"]["args"].pop("APT_PACKAGES")
+    services["auth"]["build"]["args"]["PORT"] = "8002"
+    problems = check.image_build_problems(services)
+    assert any("lp-platform/certificate" in p and "fonts-wqy-zenhei" in p for p in problems), problems
+    assert any("lp-platform/auth" in p and "'8001'" in p for p in problems), problems
+    assert not any("lp-platform/mall" in p for p in problems)

@@ -2,7 +2,7 @@
 
 reportlab's built-in fonts have no Chinese glyphs, so a TrueType CJK font is embedded (subset) in
 every PDF. WenQuanYi Zen Hei comes from Debian's ``fonts-wqy-zenhei``; CI, the local runner and
-the Dockerfile install it. Registration reads the whole 17 MB collection, so it happens once per
+the service image (build/service.Dockerfile, APT_PACKAGES) install it. Registration reads the whole 17 MB collection, so it happens once per
 process (at start-up, from the app's lifespan) and later calls are free.
 """
 
