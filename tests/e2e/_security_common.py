@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 from PIL import Image
 
-from .conftest import Sms, bearer, login, register_enterprise
+from .conftest import Sms, login
+from .conftest import new_enterprise as ready_enterprise
 
 DEMO_PASSWORD = "LpDemo2024"
 DEMO = {
@@ -42,24 +43,13 @@ def client(base_url: str, *, ip: str | None = None, timeout: float = 30) -> http
 
 
 async def new_enterprise(gw: httpx.AsyncClient, password: str, *, name: str | None = None) -> dict[str, Any]:
-    """Register, log in with the SMS password, change it, log in again: a tenant with a usable session."""
-    account = await register_enterprise(gw, Sms(gw), name=name)
-    first = await login(gw, account["login_name"], account["password"])
-    r = await gw.post(
-        "/api/auth/password",
-        headers=bearer(first["access_token"]),
-        json={"current_password": account["password"], "new_password": password},
-    )
-    assert r.status_code == 204, r.text
-    tokens = await login(gw, account["login_name"], password)
-    me = (await gw.get("/api/auth/me", headers=bearer(tokens["access_token"]))).json()
+    """A tenant with a usable session (``conftest.new_enterprise``), with its bare token and its
+    organisation's id and name."""
+    enterprise = await ready_enterprise(gw, Sms(gw), name=name, new_password=password)
+    me = (await gw.get("/api/auth/me", headers=enterprise["headers"])).json()
     return {
-        **account,
-        "generated_password": account["password"],
-        "password": password,
-        "tokens": tokens,
-        "token": tokens["access_token"],
-        "headers": bearer(tokens["access_token"]),
+        **enterprise,
+        "token": enterprise["tokens"]["access_token"],
         "org_id": me["organisation"]["id"],
         "name": me["organisation"]["name"],
     }

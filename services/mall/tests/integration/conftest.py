@@ -196,8 +196,9 @@ def published(deliver) -> Callable[..., Any]:
         *models: tuple[str, str],
         product_name: str = "家用电冰箱",
         field: str = "家用电器",
+        declaration_id: uuid.UUID | None = None,
     ) -> tuple[uuid.UUID, list[uuid.UUID]]:
-        declaration_id = uuid.uuid4()
+        declaration_id = declaration_id or uuid.uuid4()
         ids = [uuid.uuid4() for _ in models]
         await deliver(
             "declaration.published",

@@ -664,27 +664,7 @@ async def test_revocation_seen_before_publication_still_withdraws(
         },
         producer="certificate",
     )
-    model = uuid.uuid4()
-    await deliver(
-        "declaration.published",
-        {
-            "declaration_id": str(declaration_id),
-            "org_id": str(ent.org_id),
-            "enterprise_name": ent.name,
-            "credit_code": "91440606722473344C",
-            "product_id": str(cat),
-            "product_name": "家用电冰箱",
-            "field": "家用电器",
-            "year": 2023,
-            "agency_org_id": None,
-            "agency_name": "",
-            "standard_no": "Q/MDB 1-2023",
-            "standard_name": "家用电冰箱",
-            "models": [{"model_id": str(model), "name": "冰箱", "spec": "X-1"}],
-            "published_at": "2023-09-01T00:00:00+00:00",
-        },
-        producer="declaration",
-    )
+    _, [model] = await published(ent, cat, ("冰箱", "X-1"), declaration_id=declaration_id)
     promo = (await client.get(f"/api/mall/promotions/{model}", headers=ent.headers)).json()
     assert promo["status"] == "withdrawn" and promo["withdrawn_reason"] == "certificate_revoked"
 

@@ -221,70 +221,40 @@ async def login(ctx: AuthContext, *, login_name: str, password: str, ip: str) ->
         account = None
         if valid and not locked and not slowed:
             account = await repo.account_by_login(session, login_name=name, phone=phone, for_update=True)
-        if locked:
+
+        def failed(
+            result: str, reason: str, *, by: uuid.UUID | None = found.id if found else None, **more: Any
+        ) -> None:
             audit(
                 session,
                 at=now,
                 action=AuditAction.login_failed,
-                result="locked",
-                actor_account_id=found.id if found else None,
+                result=result,
+                actor_account_id=by,
                 actor_org_id=org_id,
                 ip=ip,
-                reason="locked",
+                reason=reason,
+                **more,
             )
+
+        if locked:
+            failed("locked", "locked")
             outcome.error = _locked_error(locked)
         elif slowed:
-            audit(
-                session,
-                at=now,
-                action=AuditAction.login_failed,
-                result="slowed",
-                actor_account_id=found.id if found else None,
-                actor_org_id=org_id,
-                ip=ip,
-                reason="account_slowed",
-            )
+            failed("slowed", "account_slowed")
             outcome.error = _slowed_error(slowed)
         elif not valid:
             failures = await _count_failure(ctx, subject, ip)
             await throttling.account_failed(ctx, subject)
             await throttling.address_failed(ctx, ip)
-            audit(
-                session,
-                at=now,
-                action=AuditAction.login_failed,
-                result="failure",
-                actor_account_id=found.id if found else None,
-                actor_org_id=org_id,
-                ip=ip,
-                reason="bad_password" if found else "unknown_account",
-                failures=failures,
-            )
+            failed("failure", "bad_password" if found else "unknown_account", failures=failures)
             outcome.error = InvalidCredentials(BAD_CREDENTIALS)
         elif account is None or account.password_hash != checked_hash:
             # the password changed (or the account went) while it was being checked: that check no longer stands
-            audit(
-                session,
-                at=now,
-                action=AuditAction.login_failed,
-                result="failure",
-                actor_account_id=found.id if found else None,
-                actor_org_id=org_id,
-                ip=ip,
-                reason="password_changed",
-            )
+            failed("failure", "password_changed")
             outcome.error = InvalidCredentials(BAD_CREDENTIALS)
         elif tokens.password_expired(ctx, account, now):
-            audit(
-                session,
-                at=now,
-                action=AuditAction.login_failed,
-                result="failure",
-                actor_account_id=account.id,
-                actor_org_id=org_id,
-                ip=ip,
-                reason="generated_password_expired",
-            )
+            failed("failure", "generated_password_expired", by=account.id)
             outcome.error = PasswordExpired("初始密码已超过 7 天未使用而失效，请通过“忘记密码”重新设置")
         else:
             if ctx.passwords.needs_rehash(account.password_hash):
