@@ -24,6 +24,5 @@ async def app(settings):
         raise RuntimeError("unexpected")
 
     application.add_api_route("/api/benchmark/_observability_failure", _unexpected_failure)
-    async with running_app(application) as client:
-        application.state.client = client
+    async with running_app(application):
         yield application

@@ -39,7 +39,6 @@ async def app(settings):
     async with running_app(application) as client:
         client.headers["X-Forwarded-For"] = random_ip()
         await demo.load(settings)
-        application.state.client = client
         yield application
 
 

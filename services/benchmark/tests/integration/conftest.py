@@ -27,10 +27,9 @@ def settings(service_env) -> Settings:
 @pytest.fixture(scope="module")
 async def app(settings):
     application = create_app(settings)
-    async with running_app(application) as client:
+    async with running_app(application):
         runtime = application.state.runtime
         runtime.clock = FixedClock(START)
-        application.state.client = client
         yield application
 
 

@@ -105,13 +105,12 @@ class Bus:
 @pytest.fixture(scope="module")
 async def app(settings):
     application = create_app(settings)
-    async with running_app(application) as client:
+    async with running_app(application):
         runtime = application.state.runtime
         runtime.clock = FixedClock(START)
         bus = Bus(settings)
         await bus.start()
         await consumer_listening(runtime)
-        application.state.client = client
         application.state.bus = bus
         yield application
         await bus.stop()

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from kit.bus import Envelope
-from kit.runtime import Runtime
 from kit.testing.files import image_bytes
 from kit.testing.fixtures import running_app
 from mall.config import Settings
@@ -24,21 +23,10 @@ def mall_settings(service_env) -> Settings:
 
 
 @pytest.fixture(scope="module")
-async def mall(mall_settings):
-    app = create_app(mall_settings)
-    async with running_app(app) as client:
-        runtime: Runtime = app.state.runtime
-        yield client, runtime
-
-
-@pytest.fixture
-def client(mall):
-    return mall[0]
-
-
-@pytest.fixture
-def runtime(mall) -> Runtime:
-    return mall[1]
+async def app(mall_settings):
+    application = create_app(mall_settings)
+    async with running_app(application):
+        yield application
 
 
 @pytest.fixture

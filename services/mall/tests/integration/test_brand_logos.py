@@ -50,8 +50,7 @@ class FakeAuth:
 
 
 @pytest.fixture
-def fake_auth(mall, mall_settings):
-    app = mall[0]._transport.app
+def fake_auth(app, mall_settings):
     fake = FakeAuth(mall_settings.internal_token)
     app.dependency_overrides[auth_transport] = lambda: httpx.MockTransport(fake.handler)
     yield fake

@@ -68,10 +68,9 @@ def settings(service_env, fake_auth: str) -> Settings:
 @pytest.fixture(scope="module")
 async def app(settings: Settings):
     application = create_app(settings)
-    async with running_app(application) as client:
+    async with running_app(application):
         runtime = application.state.runtime
         await consumer_listening(runtime)
-        application.state.client = client
         yield application
 
 

@@ -179,10 +179,12 @@ def service_env(
 async def running_app(
     app: FastAPI, *, base_url: str = "http://testserver"
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """Start the app's lifespan (runtime, workers) and give an HTTP client bound to it in process."""
+    """Start the app's lifespan (runtime, workers) and give an HTTP client bound to it in process, kept also
+    in ``app.state.client`` (which the ``client`` fixture reads)."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+            app.state.client = client
             yield client
 
 
@@ -220,8 +222,8 @@ async def consumer_listening(runtime: Runtime, *, timeout: float = 20) -> None:
 
 @pytest.fixture
 def client(app: FastAPI) -> httpx.AsyncClient:
-    """The in-process client of the service a test module runs: its conftest's ``app`` fixture starts it with
-    ``running_app`` and keeps the client in ``app.state.client``."""
+    """The in-process client of the service a test module runs (its conftest's ``app`` fixture, started with
+    ``running_app``)."""
     client: httpx.AsyncClient = app.state.client
     return client
 
