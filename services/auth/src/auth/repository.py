@@ -23,6 +23,27 @@ from auth.models import (
 )
 
 
+async def add_organisation(
+    session: AsyncSession, org: Organisation, *, login_name: str, password_hash: str, now: datetime
+) -> Account:
+    """A new organisation and its first account, whose password was generated (it must be changed at the first
+    login); both rows written, so events and audit rows may name them."""
+    session.add(org)
+    await session.flush()  # no ORM relationships: the organisation row must exist before its children
+    account = Account(
+        id=uuid.uuid4(),
+        org_id=org.id,
+        login_name=login_name,
+        phone=org.contact_phone,
+        password_hash=password_hash,
+        password_generated=True,
+        password_set_at=now,
+    )
+    session.add(account)
+    await session.flush()
+    return account
+
+
 async def account_by_login(
     session: AsyncSession,
     *,

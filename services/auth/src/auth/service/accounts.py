@@ -90,20 +90,10 @@ async def register(
                 contact_name=contact_name,
                 contact_phone=phone,
             )
-            session.add(org)
-            await session.flush()  # no ORM relationships: the organisation row must exist before its children
-            session.add(EnterpriseProfile(org_id=org.id))
-            account = Account(
-                id=uuid.uuid4(),
-                org_id=org.id,
-                login_name=credit_code,
-                phone=phone,
-                password_hash=password_hash,
-                password_generated=True,
-                password_set_at=now,
+            account = await repo.add_organisation(
+                session, org, login_name=credit_code, password_hash=password_hash, now=now
             )
-            session.add(account)
-            await session.flush()
+            session.add(EnterpriseProfile(org_id=org.id))
             await events.organisation_created(session, org)
             await events.enterprise_registered(session, ctx, org)
             audit(

@@ -15,7 +15,7 @@ from auth.domain import texts
 from auth.domain.passwords import generate_password
 from auth.domain.statuses import AuditAction, OrgType
 from auth.errors import LoginNameTaken, OrganisationNotFound, PhoneRegistered
-from auth.models import Account, Organisation
+from auth.models import Organisation
 from auth.service import events
 from auth.service.accounts import send_sms
 from auth.service.context import AuthContext, audit
@@ -62,19 +62,9 @@ async def create(
                 contact_name=contact_name,
                 contact_phone=contact_phone,
             )
-            session.add(org)
-            await session.flush()
-            account = Account(
-                id=uuid.uuid4(),
-                org_id=org.id,
-                login_name=login_name,
-                phone=contact_phone,
-                password_hash=password_hash,
-                password_generated=True,
-                password_set_at=now,
+            account = await repo.add_organisation(
+                session, org, login_name=login_name, password_hash=password_hash, now=now
             )
-            session.add(account)
-            await session.flush()
             await session.refresh(org)
             await events.organisation_created(session, org)
             audit(

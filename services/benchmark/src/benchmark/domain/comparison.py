@@ -17,6 +17,7 @@ from typing import Any
 
 from benchmark.domain.indicators import (
     SELF_DECLARABLE_STARS,
+    CoreIndicator,
     Direction,
     PlanSpec,
     Threshold,
@@ -122,22 +123,26 @@ def compare_forerunner(plan: PlanSpec, values: Mapping[str, Any]) -> ComparisonR
     parsed = read_values(plan, values)
     results = []
     for i in plan.indicators:
-        value = parsed[i.code]
-        passed, margin = i.judge(value, i.forerunner)
-        results.append(
-            IndicatorResult(
-                code=i.code,
-                name=i.name,
-                unit=i.unit,
-                direction=i.direction,
-                value=value,
-                threshold=i.forerunner,
-                passed=passed,
-                margin=margin,
-            )
-        )
+        results.append(_judged(i, parsed[i.code], i.forerunner))
     verdict = Verdict.PASSED if all(r.passed for r in results) else Verdict.FAILED
     return ComparisonResult(ComparisonKind.FORERUNNER, plan.version, verdict, tuple(results))
+
+
+def _judged(
+    indicator: CoreIndicator, value: Value, threshold: Threshold, *, star_reached: int | None = None
+) -> IndicatorResult:
+    passed, margin = indicator.judge(value, threshold)
+    return IndicatorResult(
+        code=indicator.code,
+        name=indicator.name,
+        unit=indicator.unit,
+        direction=indicator.direction,
+        value=value,
+        threshold=threshold,
+        passed=passed,
+        margin=margin,
+        star_reached=star_reached,
+    )
 
 
 def check_declarable_star(star: Any) -> int:
@@ -157,21 +162,8 @@ def compare_star(plan: PlanSpec, values: Mapping[str, Any], star: Any) -> Compar
     results = []
     for i in plan.indicators:
         assert i.stars is not None
-        value, threshold = parsed[i.code], i.stars[requested - 1]
-        passed, margin = i.judge(value, threshold)
-        results.append(
-            IndicatorResult(
-                code=i.code,
-                name=i.name,
-                unit=i.unit,
-                direction=i.direction,
-                value=value,
-                threshold=threshold,
-                passed=passed,
-                margin=margin,
-                star_reached=i.star_reached(value),
-            )
-        )
+        value = parsed[i.code]
+        results.append(_judged(i, value, i.stars[requested - 1], star_reached=i.star_reached(value)))
     # thresholds grow stricter with each star, so the level every indicator reaches is the minimum
     # of what each indicator reaches on its own
     highest = min(r.star_reached or 0 for r in results)
