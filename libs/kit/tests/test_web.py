@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import httpx
-from fastapi import FastAPI, Request
-from kit.errors import NotFound, install_error_handlers
+import pytest
+from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
+from kit.errors import Conflict, NotFound, install_error_handlers
+from kit.paging import Page, PageDep
+from kit.testing.openapi import assert_documented
 from kit.web import RequestContextMiddleware
 from pydantic import BaseModel, Field
 
@@ -194,3 +199,111 @@ async def test_openapi_documents_are_off_in_production_unless_enabled():
             document = await c.get("/api/things/openapi.json")
             docs = await c.get("/docs")
         assert (document.status_code == 200) is served and (docs.status_code == 200) is served, (env, enabled)
+
+
+async def _principal(authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> str:
+    return authorization or ""
+
+
+PrincipalDep = Annotated[str, Depends(_principal)]
+
+
+def _documented_app() -> FastAPI:
+    from types import SimpleNamespace
+
+    from kit.web import create_service_app
+
+    router = APIRouter(prefix="/api/things")
+
+    @router.post("", status_code=201)
+    async def create(body: Body) -> Body:
+        return body
+
+    @router.get("")
+    async def rows(page: PageDep) -> Page[Body]:
+        return Page[Body].of([], 0, page)
+
+    @router.get("/state", responses={409: {"description": "状态冲突"}})
+    async def state(principal: PrincipalDep) -> dict[str, str]:
+        raise Conflict()
+
+    @router.get("/{thing_id}/sheet", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+    async def sheet(thing_id: int) -> Response:
+        return Response(b"a,b\n", media_type="text/csv")
+
+    settings = SimpleNamespace(env="test", max_body_bytes=1024, serve_openapi=True)
+    return create_service_app(
+        runtime=SimpleNamespace(settings=settings, service="things"),  # type: ignore[arg-type]
+        title="t",
+        route_name="things",
+        routers=[router],
+    )
+
+
+def _resolved(document: dict, schema: dict) -> dict:
+    """The response schema with the document's components, for jsonschema."""
+    return {**schema, "components": document["components"]}
+
+
+async def test_every_operation_documents_its_errors_in_the_one_shape():
+    import jsonschema
+
+    app = _documented_app()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        document = (await c.get("/api/things/openapi.json")).json()
+        invalid = await c.post("/api/things", json={"name": "", "count": "many"})
+        bad_page = await c.get("/api/things?page=0")
+        conflict = await c.get("/api/things/state")
+        missing = await c.get("/api/things/nowhere")
+        sheet = await c.get("/api/things/7/sheet")
+    error_ref = {"$ref": "#/components/schemas/ErrorResponse"}
+    paths = document["paths"]
+    for path, method in (("/api/things", "post"), ("/api/things", "get"), ("/api/things/state", "get")):
+        responses = paths[path][method]["responses"]
+        assert responses["default"]["content"] == {"application/json": {"schema": error_ref}}, (path, method)
+        # a listed error status without a body of its own gets the shape too
+        for status, response in responses.items():
+            if status == "default" or status[0] in "45":
+                assert response["content"]["application/json"]["schema"] == error_ref, (path, status)
+    # 422 where a request carries parameters or a body, not on an operation that takes nothing (the
+    # Authorization header it reads is hidden from the document)
+    assert (
+        "422" in paths["/api/things"]["post"]["responses"]
+        and "422" in paths["/api/things"]["get"]["responses"]
+    )
+    assert "422" not in paths["/api/things/state"]["get"]["responses"]
+    assert paths["/api/things/state"]["get"]["responses"]["409"]["description"] == "状态冲突"
+    # a file answer listed by media type only is documented as that media's bytes
+    assert paths["/api/things/{thing_id}/sheet"]["get"]["responses"]["200"]["content"] == {
+        "text/csv": {"schema": {"type": "string", "contentMediaType": "text/csv"}}
+    }
+    # FastAPI's validation model, which no service answers, is gone
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    assert "ValidationError" not in document["components"]["schemas"]
+    # and what the app really answers fits what it documents
+    for answer, status in ((invalid, 422), (bad_page, 422), (conflict, 409), (sheet, 200)):
+        assert answer.status_code == status
+        assert_documented(app, answer)
+    assert missing.status_code == 404
+    jsonschema.validate(missing.json(), _resolved(document, error_ref))
+    # FastAPI's shape would not pass
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(
+            {"detail": [{"loc": ["body"], "msg": "x", "type": "y"}]}, _resolved(document, error_ref)
+        )
+
+
+async def test_assert_documented_refuses_what_the_document_does_not_say():
+    import jsonschema
+
+    app = _documented_app()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        created = await c.post("/api/things", json={"name": "甲", "count": 1})
+    assert_documented(app, created)
+    wrong_body = httpx.Response(201, json={"name": 3}, request=created.request)
+    with pytest.raises(jsonschema.ValidationError):
+        assert_documented(app, wrong_body)
+    wrong_type = httpx.Response(201, content=b"%PDF-", headers={"content-type": "application/pdf"},
+                                request=created.request)  # fmt: skip
+    with pytest.raises(AssertionError, match="application/pdf is not among"):
+        assert_documented(app, wrong_type)

@@ -16,7 +16,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, RootModel
+from pydantic import BaseModel, Field, RootModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger("kit.errors")
@@ -34,6 +34,18 @@ class FieldErrors(RootModel[list[FieldError]]):
 
 class RetryAfter(BaseModel):
     retry_after: int
+
+
+class ErrorInfo(BaseModel):
+    code: str = Field(description="错误代码（snake_case），见 docs/CONVENTIONS.md 的错误目录")
+    message: str = Field(description="中文说明")
+    details: Any = Field(description="随错误代码而定的结构化细节；没有时为 null")
+
+
+class ErrorResponse(BaseModel):
+    """The one error shape of every service and of the gateway: {"error": {"code", "message", "details"}}."""
+
+    error: ErrorInfo
 
 
 @dataclass(frozen=True, slots=True)

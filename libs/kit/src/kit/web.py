@@ -3,12 +3,14 @@ body-size limit, /healthz, /readyz and /metrics."""
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -19,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kit import heap, metrics, tracing
-from kit.errors import error_body, install_error_handlers
+from kit.errors import ErrorResponse, error_body, install_error_handlers
 from kit.logging import request_id_var
 from kit.runtime import Runtime
 
@@ -150,8 +152,6 @@ class RequestContextMiddleware:
                         tracing.mark_failed(span, str(status["code"]))
 
     async def _too_large(self, send: Send, rid: str) -> None:
-        import json
-
         body = json.dumps(
             error_body("too_large", f"请求内容过大，不能超过 {self.max_body_bytes // (1024 * 1024)} MB"),
             ensure_ascii=False,
@@ -169,6 +169,74 @@ class RequestContextMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+_SCHEMAS = "#/components/schemas/"
+_ERROR_CONTENT = {"application/json": {"schema": {"$ref": _SCHEMAS + "ErrorResponse"}}}
+_OPERATIONS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+# FastAPI's own 422 model: the kit answers validation errors in the one error shape instead (kit.errors).
+_FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")
+
+
+def _undocumented(content: dict[str, Any] | None) -> bool:
+    """No body schema at all, or FastAPI's validation model, which no service ever answers."""
+    if not content:
+        return True
+    schemas = [media.get("schema") for media in content.values()]
+    return all(not schema or schema.get("$ref") == _SCHEMAS + _FASTAPI_VALIDATION[0] for schema in schemas)
+
+
+def document_responses(schema: dict[str, Any]) -> dict[str, Any]:
+    """A file answer (PDF, PNG, XLSX …) a route lists by media type only is documented as that media's bytes
+    (the OpenAPI 3.1 spelling FastAPI uses for uploads). Every
+    operation documents its errors in the one shape (``kit.errors.ErrorResponse``): 422 wherever a
+    request carries parameters or a body, each 4xx/5xx a route lists without a body schema, and a ``default``
+    response for every other status the service or the gateway in front of it answers (401 from the
+    token check, 403, 404, 409, 413 body too large, 415, 429 throttled, 502/503 service unavailable).
+    FastAPI's ``HTTPValidationError`` goes: no service answers it."""
+    for item in schema.get("paths", {}).values():
+        shared_parameters = bool(item.get("parameters"))
+        for method, operation in item.items():
+            if method not in _OPERATIONS:
+                continue
+            responses: dict[str, Any] = operation.setdefault("responses", {})
+            takes_input = shared_parameters or bool(operation.get("parameters")) or "requestBody" in operation
+            if not takes_input and _undocumented(responses.get("422", {}).get("content")):
+                # FastAPI's 422 for an operation whose only parameters are hidden ones (the Authorization
+                # header): nothing a client sends there fails validation.
+                responses.pop("422", None)
+            for status, response in responses.items():
+                if status[:1] == "2":
+                    for media_type, media in (response.get("content") or {}).items():
+                        if "json" not in media_type and not media.get("schema"):
+                            media["schema"] = {"type": "string", "contentMediaType": media_type}
+                if (status == "default" or status[:1] in "45") and _undocumented(response.get("content")):
+                    response["content"] = copy.deepcopy(_ERROR_CONTENT)
+                    if status == "422" and response.get("description") == "Validation Error":
+                        response["description"] = (
+                            "提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误）"
+                        )
+            if takes_input and "422" not in responses:
+                responses["422"] = {
+                    "description": "提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误）",
+                    "content": copy.deepcopy(_ERROR_CONTENT),
+                }
+            responses.setdefault(
+                "default",
+                {
+                    "description": "其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），"
+                    "统一错误格式",
+                    "content": copy.deepcopy(_ERROR_CONTENT),
+                },
+            )
+    components: dict[str, Any] = schema.setdefault("components", {}).setdefault("schemas", {})
+    error_schema = ErrorResponse.model_json_schema(ref_template=_SCHEMAS + "{model}")
+    components.update(error_schema.pop("$defs", {}))
+    components["ErrorResponse"] = error_schema
+    for name in _FASTAPI_VALIDATION:
+        if f'"{_SCHEMAS}{name}"' not in json.dumps(schema):
+            components.pop(name, None)
+    return schema
 
 
 def create_service_app(
@@ -221,6 +289,13 @@ def create_service_app(
 
     for router in routers:
         app.include_router(router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_responses(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 

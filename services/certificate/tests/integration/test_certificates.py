@@ -16,6 +16,7 @@ from kit.downloads import sign_download
 from kit.testing.factories import bearer
 from kit.testing.files import pdf_bytes
 from kit.testing.fixtures import wait_until
+from kit.testing.openapi import assert_documented
 from pypdf import PdfReader
 
 
@@ -200,6 +201,44 @@ async def test_agency_uploads_the_stamped_version_which_is_then_served(org, publ
     await wait_until(lambda: bus.emitted("certificate.stamped", certificate_id=cert["id"]))
     history = (await client.get(f"/api/certificates/{cert['id']}/history", headers=enterprise.headers)).json()
     assert [h["action"] for h in history["items"]] == ["issued", "stamped"] and history["total"] == 2
+
+
+async def test_file_answers_are_the_ones_the_document_lists(org, published, client, app):
+    """The fuzz suite checks answers against the OpenAPI document but rarely reaches a file: these are the
+    real ones. The certificate is a PDF only, a label a PDF or a PNG, and a signed link serves the bytes,
+    never JSON (the document used to offer PNG for certificates and JSON for links)."""
+    enterprise, agency = org("enterprise"), org("agency")
+    _, cert = await published(enterprise, agency)
+    model_id = cert["models"][0]["model_id"]
+    label = (
+        await client.post("/api/certificates/labels", json={"model_id": model_id}, headers=enterprise.headers)
+    ).json()
+    answers = [
+        await client.get(f"/api/certificates/{cert['id']}/file", headers=enterprise.headers),
+        link := await client.get(
+            f"/api/certificates/{cert['id']}/file?link=true", headers=enterprise.headers
+        ),
+        await client.get(link.json()["url"]),
+        await client.get(
+            f"/api/certificates/labels/{label['id']}/file?format=png", headers=enterprise.headers
+        ),
+        await client.get(
+            f"/api/certificates/labels/{label['id']}/file?format=pdf&link=true", headers=enterprise.headers
+        ),
+        await client.get("/api/certificates/downloads/not-a-link"),
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 200, 200, 404]
+    for answer in answers:
+        assert_documented(app, answer)
+    paths = app.openapi()["paths"]
+    assert set(paths["/api/certificates/{certificate_id}/file"]["get"]["responses"]["200"]["content"]) == {
+        "application/pdf",
+        "application/json",
+    }
+    assert set(paths["/api/certificates/downloads/{token}"]["get"]["responses"]["200"]["content"]) == {
+        "application/pdf",
+        "image/png",
+    }
 
 
 # --- labels ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import uuid
 
 import aio_pika
 from kit.testing.fixtures import consumer_listening, wait_until
+from kit.testing.openapi import assert_documented
 from PIL import Image
 
 
@@ -370,6 +371,28 @@ async def test_another_enterprise_gets_404_everywhere(
     r = await client.get(f"/api/mall/promotions/{model}", headers={"Authorization": f"Bearer {agency}"})
     assert r.status_code == 403
     assert (await client.get(f"/api/mall/promotions/{model}")).status_code == 401
+
+
+async def test_picture_answers_are_the_documented_ones(
+    app, client, enterprise, category, published, complete
+):
+    """A picture is JPEG or PNG bytes (or a 304), never JSON, as the document now says (the fuzz suite
+    checks answers against it but rarely reaches a picture)."""
+    ent = await enterprise()
+    _, [model] = await published(ent, await category(), ("美途冰箱", "BCD-9"))
+    await complete(ent, model)
+    pic = (await client.get(f"/api/mall/promotions/{model}", headers=ent.headers)).json()["pictures"][0]
+    own = await client.get(pic["url"], headers=ent.headers)
+    assert (await client.post(f"/api/mall/promotions/{model}/list", headers=ent.headers)).status_code == 200
+    thumb = await client.get(pic["thumb_url"])
+    again = await client.get(pic["thumb_url"], headers={"If-None-Match": thumb.headers["etag"]})
+    missing = await client.get(f"/api/mall/pictures/{uuid.uuid4()}")
+    assert [a.status_code for a in (own, thumb, again, missing)] == [200, 200, 304, 404]
+    for answer in (own, thumb, again, missing):
+        assert_documented(app, answer)
+    paths = app.openapi()["paths"]
+    for path in ("/api/mall/pictures/{picture_id}", "/api/mall/brands/{brand_id}/logo"):
+        assert "application/json" not in paths[path]["get"]["responses"]["200"]["content"], path
 
 
 async def test_public_pictures_have_caching_headers(client, enterprise, category, published, complete):

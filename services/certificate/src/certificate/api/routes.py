@@ -167,13 +167,15 @@ async def _deliver(runtime: Runtime, stored: StoredFile, *, link: bool) -> Respo
     )
 
 
-FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "文件内容；link=true 时为短时下载链接",
-        "content": {"application/pdf": {}, "image/png": {}, "application/json": {}},
-    },
-    **NOT_FOUND,
-}
+def _file_responses(*media_types: str) -> dict[int | str, dict[str, Any]]:
+    """The file itself, or (link=true) the short-lived link to it, whose JSON schema is the response model."""
+    return {
+        200: {
+            "description": "文件内容；link=true 时为短时下载链接",
+            "content": {**{m: {} for m in media_types}, "application/json": {}},
+        },
+        **NOT_FOUND,
+    }
 
 
 # --- certificates ----------------------------------------------------------------------------------
@@ -281,7 +283,7 @@ async def get_label(
     operation_id="downloadLabel",
     summary="下载标识（PDF 或 PNG）",
     response_model=DownloadLink,
-    responses={**FILE_RESPONSES, **FORERUNNER_GATE},
+    responses={**_file_responses("application/pdf", "image/png"), **FORERUNNER_GATE},
 )
 async def download_label(
     label_id: uuid.UUID,
@@ -363,7 +365,7 @@ async def verify_html(code: str, request: Request, session: SessionDep, runtime:
     "/downloads/{token}",
     operation_id="downloadByLink",
     summary="通过短时链接下载",
-    response_model=None,
+    response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}, "image/png": {}}},
         404: {"description": "链接无效或已过期"},
@@ -433,7 +435,7 @@ async def certificate_history(
     operation_id="downloadCertificate",
     summary="下载证书（有盖章版时下载盖章版）",
     response_model=DownloadLink,
-    responses={**FILE_RESPONSES, **FORERUNNER_GATE},
+    responses={**_file_responses("application/pdf"), **FORERUNNER_GATE},
 )
 async def download_certificate(
     certificate_id: uuid.UUID,

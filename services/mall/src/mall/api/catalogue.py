@@ -91,6 +91,7 @@ async def get_product(model_id: uuid.UUID, runtime: RuntimeDep) -> ProductDetail
 @router.get(
     "/pictures/{picture_id}",
     operation_id="mall_get_picture",
+    response_class=Response,
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}, 304: {"description": "未修改"}},
 )
 async def get_picture(
@@ -137,6 +138,7 @@ def auth_transport() -> httpx.AsyncBaseTransport | None:
 @router.get(
     "/brands/{brand_id}/logo",
     operation_id="mall_get_brand_logo",
+    response_class=Response,
     responses={200: {"content": {"image/png": {}}}, 304: {"description": "未修改"}},
 )
 async def get_brand_logo(
