@@ -11,7 +11,11 @@ reported separately. Three audiences: the working group (all rows), one agency (
 one enterprise (its own rows).
 
 Run: ``uv run python bench/bench_declaration.py`` (``--rows 20000 --seconds 5`` for a quick run,
-``--keep`` keeps the database).
+``--keep`` keeps the database). While working on the cost of a request: ``--audience working`` (only the
+audiences whose label contains it), ``--gateway-only``, ``--saturation-only`` (only the runs without pause), ``--no-report`` (print the figures, write no report
+to bench/results) and ``--profile`` (py-spy samples the service and the gateway during each gateway run
+without pause, collapsed stacks under var/profile/, readable by speedscope or flamegraph.pl; the sampler
+takes CPU of its own, so compare CPU per request from runs without it).
 """
 
 from __future__ import annotations
@@ -271,7 +275,26 @@ def _stop(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-async def run(rows: int, seconds: int, keep: bool) -> dict:
+PROFILES = ROOT / "var" / "profile"
+
+
+def start_profiles(label: str, pids: dict[str, int], seconds: int) -> list[subprocess.Popen]:
+    """py-spy on each named process for ``seconds``: collapsed stacks in var/profile/<label>-<name>.txt."""
+    PROFILES.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+    spies = []
+    for name, pid in pids.items():
+        out = PROFILES / f"declaration-{slug}-{name}.txt"
+        cmd = [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "200",
+               "--nonblocking", "--format", "raw", "--output", str(out)]  # fmt: skip
+        spies.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    return spies
+
+
+async def run(
+    rows: int, seconds: int, keep: bool, *, audience: str = "", gateway_only: bool = False, profile: bool = False,
+    saturation_only: bool = False,
+) -> dict:  # fmt: skip
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed (apt-get install wrk)")
     name = f"lpbench_declaration_{uuid.uuid4().hex[:6]}"
@@ -335,14 +358,29 @@ async def run(rows: int, seconds: int, keep: bool) -> dict:
                                      headers={"Authorization": f"Bearer {tok}"})  # fmt: skip
                 totals[label] = r.json()["total"]
         results: dict[str, dict] = {}
+        targets = (
+            [("gateway", gateway_port)]
+            if gateway_only
+            else [("direct", service_port), ("gateway", gateway_port)]
+        )
         for label, tok in audiences.items():
-            for target, port in (("direct", service_port), ("gateway", gateway_port)):
+            if audience not in label:
+                continue
+            for target, port in targets:
                 base = f"http://127.0.0.1:{port}"
                 run_wrk(base, tok, paths, 2, tmp)  # warm-up: pools, plans, caches
                 watch = {"service": [procs[-2].pid], "gateway": [procs[-1].pid] if target == "gateway" else [],
                          "postgresql": await backend_pids(url)}  # fmt: skip
+                spies = (
+                    start_profiles(label, {"service": procs[-2].pid, "gateway": procs[-1].pid}, seconds)
+                    if profile and target == "gateway" else []
+                )  # fmt: skip
                 # 50 clients without pause: the saturation figure (each waits only for its previous answer)
                 results[f"{label} / {target}"] = run_wrk(base, tok, paths, seconds, tmp, watch=watch)
+                for spy in spies:
+                    spy.wait(30)
+                if saturation_only:
+                    continue
                 if target == "gateway":
                     # 50 clients paging like people: an exponential pause (mean THINK_MS) between requests
                     results[f"{label} / {target} / think"] = run_wrk(
@@ -368,8 +406,22 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--audience", default="", help="only the audiences whose label contains this")
+    parser.add_argument("--gateway-only", action="store_true")
+    parser.add_argument("--no-report", action="store_true", help="print the figures, write no report")
+    parser.add_argument("--profile", action="store_true", help="py-spy stacks under var/profile/")
+    parser.add_argument("--saturation-only", action="store_true", help="only the runs without pause")
     args = parser.parse_args()
-    raw = asyncio.run(run(args.rows, args.seconds, args.keep))
+    raw = asyncio.run(
+        run(args.rows, args.seconds, args.keep, audience=args.audience, gateway_only=args.gateway_only,
+            profile=args.profile, saturation_only=args.saturation_only)
+    )  # fmt: skip
+    if args.no_report:
+        for label, r in raw["results"].items():
+            print(
+                f"{label}: {r['req_per_s']:.0f} req/s, {r['errors']} errors, CPU ms/request {r.get('cpu_ms_per_request')}"
+            )
+        return
     rows = []
     for label, r in raw["results"].items():
         via_gateway = label.endswith("gateway")
