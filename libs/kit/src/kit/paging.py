@@ -41,13 +41,15 @@ class PageParams:
         return self.page_size
 
 
-def page_params(
+async def page_params(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="页码，从 1 开始")] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="每页条数")] = 20,
 ) -> PageParams:
     return PageParams(page=page, page_size=page_size)
 
 
+# ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in its thread pool, a hop per request that
+# cost more CPU than the list's query.
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 

@@ -10,11 +10,11 @@ from kit.web import client_ip
 from auth.service.context import AuthContext, get_context
 
 
-def _context(request: Request) -> AuthContext:
+async def _context(request: Request) -> AuthContext:
     return get_context(request.app.state.runtime)
 
 
-def _ip(request: Request) -> str:
+async def _ip(request: Request) -> str:
     return client_ip(request)
 
 

@@ -130,7 +130,7 @@ def _image_response(
     return Response(content=data, media_type=content_type, headers=headers)
 
 
-def auth_transport() -> httpx.AsyncBaseTransport | None:
+async def auth_transport() -> httpx.AsyncBaseTransport | None:
     """How the mall reaches auth's internal routes: the network (None); tests put a transport here."""
     return None
 
