@@ -97,7 +97,7 @@ async def list_declarations(
     items = [
         {
             **row_json(d, principal, seq=page.offset + i + 1),
-            "agency_name": extras.agency_names.get(d.agency_org_id, ""),
+            "agency_name": d.agency_name,
             "notice": extras.notices.get(d.id),
         }
         for i, d in enumerate(rows)
@@ -107,19 +107,15 @@ async def list_declarations(
 
 
 class _RowExtras:
-    """What a page of rows shows beyond the declaration's own columns, read in one or two small statements
-    for the page's 20 rows: the designated agency's name, and the public notice (公示期 and objections)."""
+    """What a page of rows shows beyond the declaration's own columns and its agency's name (read with the
+    page), read in small statements for the page's rows in notice: the public notice (公示期 and objections)."""
 
     def __init__(self) -> None:
-        self.agency_names: dict[uuid.UUID | None, str] = {}
         self.notices: dict[uuid.UUID, dict[str, Any]] = {}
 
 
 async def _row_extras(session: AsyncSession, rows: list[Row[Any]], *, now: datetime) -> _RowExtras:
     extras = _RowExtras()
-    extras.agency_names = await repository.agency_names(
-        session, {d.agency_org_id for d in rows if d.agency_org_id is not None}
-    )
     in_notice = [d for d in rows if d.notice_id is not None]
     if in_notice:
         extras.notices = await notices_of(session, in_notice, now=now)
