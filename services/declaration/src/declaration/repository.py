@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from kit.paging import PageParams, count
 from kit.security import OrgType, Principal
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Integer, Select, and_, delete, func, literal_column, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -230,6 +230,25 @@ def list_columns() -> tuple[Any, ...]:
 
 
 LIST_COLUMNS = list_columns()
+# The designated agency's name as the products carry it, read in the page's statement instead of a second
+# round trip: a subquery over the page's rows (``_with_agency_names``), so it runs for the 20 rows after the
+# limit (in the page's own select list it would run for every row an index scan passes, 1,000 on page 50).
+# Named by text (typed, built once), not by the derived table's columns: building those column proxies on
+# every request cost more than the round trip it saves.
+_PAGE_ROWS = tuple(literal_column(f"page.{c.name}", c.type).label(c.key) for c in LIST_COLUMNS)
+_PAGE_TOTAL = literal_column("page.total", Integer).label("total")
+_PAGE_ORDER = (literal_column("page.created_at").desc(), literal_column("page.id").desc())
+_AGENCY_NAME = (
+    select(func.coalesce(func.max(Product.agency_name), ""))
+    .where(Product.agency_org_id == literal_column("page.agency_org_id"), Product.agency_name != "")
+    .scalar_subquery()
+    .label("agency_name")
+)
+
+
+def _with_agency_names(page: AnySelect, *, total: bool = False) -> AnySelect:
+    columns = (*_PAGE_ROWS, _PAGE_TOTAL) if total else _PAGE_ROWS
+    return select(*columns, _AGENCY_NAME).select_from(page.subquery("page")).order_by(*_PAGE_ORDER)
 
 
 def declarations_query(
@@ -283,31 +302,21 @@ async def declaration_page(
         .offset(offset)
         .limit(limit)
     )
+    # executed on the connection: plain rows need none of the ORM's result set-up (a tenth of the request)
+    connection = await session.connection()
     if known_total is not None:
-        return list((await session.execute(_with_agency_names(ordered))).all()), known_total
+        return list((await connection.execute(_with_agency_names(ordered))).all()), known_total
     capped = query.with_only_columns(Declaration.id).order_by(None).limit(cap + 1)
     count = select(func.count()).select_from(capped.subquery()).correlate(None)
     # the count rides along with the page as an uncorrelated subquery (computed once): one round trip
     page = ordered.add_columns(count.scalar_subquery().label("total"))
-    rows = list((await session.execute(_with_agency_names(page))).all())
+    rows = list((await connection.execute(_with_agency_names(page, total=True))).all())
     if rows:
         return rows, int(rows[0].total)
     if offset == 0:
         return rows, 0
     # a page past the end: the total still says how many there are
     return rows, int(await session.scalar(count) or 0)
-
-
-def _with_agency_names(page: AnySelect) -> AnySelect:
-    """The page's rows with the designated agency's name (as the products carry it), looked up for the
-    page's rows only, after the limit: the same statement, no second round trip."""
-    rows = page.subquery("page")
-    agency_name = (
-        select(func.coalesce(func.max(Product.agency_name), ""))
-        .where(Product.agency_org_id == rows.c.agency_org_id, Product.agency_name != "")
-        .scalar_subquery()
-    )
-    return select(rows, agency_name.label("agency_name")).order_by(rows.c.created_at.desc(), rows.c.id.desc())
 
 
 def published_query(*, year: int | None, field: str | None, patterns: list[str]) -> AnySelect:
