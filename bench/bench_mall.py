@@ -32,11 +32,12 @@ from common import percentile, write_report
 from kit.migrations import upgrade
 from kit.settings import DEV_S3_KEY, DEV_S3_SECRET
 from kit.testing.s3server import free_port, start_s3_server, wait_for_port
-from mall import service
 from mall.config import Settings
+from mall.domain.search import CatalogueQuery
 from mall.main import make_runtime
 from mall.models import Product
-from mall.service import refresh_search
+from mall.service import catalogue as service
+from mall.service.catalogue import refresh_search
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 RNG = random.Random(20231126)
@@ -316,7 +317,7 @@ async def in_process(url: str, s3: str, mix: list[tuple[str, dict]]) -> dict[str
     try:
         for i, (kind, params) in enumerate(mix):
             page = int(params.get("page", 1))
-            query = service.CatalogueQuery(
+            query = CatalogueQuery(
                 category=params.get("category"),
                 product_id=uuid.UUID(params["product_id"]) if "product_id" in params else None,
                 star=params.get("star"),
@@ -326,9 +327,7 @@ async def in_process(url: str, s3: str, mix: list[tuple[str, dict]]) -> dict[str
                 sort=params.get("sort", "latest"),
             )
             t0 = time.perf_counter()
-            await service.search_catalogue(
-                runtime, query, {"page": page, "page_size": 20, "offset": (page - 1) * 20}
-            )
+            await service.search_catalogue(runtime, query, offset=(page - 1) * 20, limit=20)
             if i >= 50:  # warm-up: connections, plans, buffers
                 timings.setdefault(kind, []).append((time.perf_counter() - t0) * 1000)
     finally:

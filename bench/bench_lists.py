@@ -1,0 +1,240 @@
+"""CPU per list request by process (issue 17 §2): the declaration list, the mall search and the certificate
+list through the gateway, on the demo data.
+
+It starts its own copy of the platform (free ports from 30000, its own databases, dropped at the end) with the
+demo data, adds ``--products`` listed products to the mall (bench_mall's seed) and ``--certificates``
+certificates of two models each, logs in
+as the demo working group, and for each list drives the gateway with wrk (pinned to one core) for ``--seconds``;
+it reports user+system CPU of the list's service and of the gateway over the run divided by the requests
+answered. CPU per request, unlike latency, holds when other work shares the machine; compare two commits by
+running them one after the other (or side by side) a few times. ``--profile`` records py-spy stacks of the
+service and the gateway during each run under var/profile/ (collapsed stacks, readable by speedscope or
+flamegraph.pl; the sampler costs CPU of its own, so take the figures from a run without it).
+
+    uv run python bench/bench_lists.py [--seconds 10] [--connections 16] [--profile]
+
+Nothing is written to bench/results: the figures are printed (``--json`` for the raw numbers)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+# the working group: it sees every declaration and every certificate
+DEMO_LOGIN, DEMO_PASSWORD = "workgroup01", "LpDemo2024"
+WRK_CPU = os.environ.get("LP_BENCH_WRK_CPU", "1")
+TICK = os.sysconf("SC_CLK_TCK")
+PROFILES = ROOT / "var" / "profile"
+
+# (label, service, path): 20-row pages as the portal asks for them
+LISTS = [
+    ("declaration list", "declaration", "/api/declarations?page=1&page_size=20"),
+    ("mall search", "mall", f"/api/mall/products?q={quote('冰箱')}&page=1&page_size=20"),
+    ("mall home page", "mall", "/api/mall/products?page=1&page_size=20"),
+    ("certificate list", "certificate", "/api/certificates?page=1&page_size=20"),
+]
+
+
+def _load_runner():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lp_platform_runner", ROOT / "scripts" / "runner.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["lp_platform_runner"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process so far (all its threads)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def wrk(url: str, *, token: str, connections: int, seconds: int) -> dict:
+    cmd = ["taskset", "-c", WRK_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+           "-H", f"Authorization: Bearer {token}", url]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "req_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+    }
+
+
+def profile(label: str, pids: dict[str, int], seconds: int) -> list[subprocess.Popen]:
+    PROFILES.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+    spy = str(Path(sys.executable).with_name("py-spy"))
+    return [
+        subprocess.Popen(
+            [
+                spy,
+                "record",
+                "--pid",
+                str(pid),
+                "--duration",
+                str(seconds),
+                "--rate",
+                "200",
+                "--nonblocking",
+                "--format",
+                "raw",
+                "--output",
+                str(PROFILES / f"lists-{slug}-{name}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for name, pid in pids.items()
+    ]
+
+
+async def seed_certificates(url: str, n: int) -> None:
+    """``n`` valid certificates of two models each, written straight into the certificate database."""
+    import datetime as dt
+
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        today = dt.date.today()
+        certificates, models = [], []
+        for i in range(n):
+            cid = uuid.uuid4()
+            certificates.append((
+                cid, f"LP-{today.year}-{i:06d}", uuid.uuid4().hex, uuid.uuid4(), uuid.uuid4(), uuid.uuid4(),
+                f"压测企业{i:04d}有限公司", f"91110000MA{i:08d}", uuid.uuid4(), "家用电冰箱", "家用电器",
+                today.year, f"Q/LP {i:04d}-2025", "家用电冰箱企业标准", "中国家用电器研究院",
+                today - dt.timedelta(days=i % 300), today + dt.timedelta(days=700), "valid",
+                f"certificates/{cid}.pdf",
+            ))  # fmt: skip
+            models += [(uuid.uuid4(), cid, k, f"BCD-{i}-{k}", "规格", False) for k in (1, 2)]
+        await conn.copy_records_to_table(
+            "certificates", records=certificates,
+            columns=["id", "number", "verify_code", "declaration_id", "org_id", "agency_org_id", "enterprise_name",
+                     "credit_code", "product_id", "key_field_product", "field", "year", "standard_no",
+                     "standard_name", "agency_name", "issued_on", "valid_until", "status", "unstamped_key"],
+        )  # fmt: skip
+        await conn.copy_records_to_table(
+            "certificate_models", records=models,
+            columns=["model_id", "certificate_id", "position", "name", "spec", "appended"],
+        )  # fmt: skip
+        await conn.execute("VACUUM ANALYZE")
+    finally:
+        await conn.close()
+
+
+def measure(platform, token: str, *, seconds: int, connections: int, with_profile: bool) -> dict:
+    gw = platform.gateway_url
+    results = {}
+    for label, service, path in LISTS:
+        r = httpx.get(f"{gw}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert r.status_code == 200, (path, r.status_code, r.text[:300])
+        wrk(f"{gw}{path}", token=token, connections=connections, seconds=2)  # warm-up: pools, plans, caches
+        pids = {"service": platform.pid(service), "gateway": platform.pid("gateway")}
+        spies = profile(label, pids, seconds) if with_profile else []
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        run = wrk(f"{gw}{path}", token=token, connections=connections, seconds=seconds)
+        spent = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+        for spy in spies:
+            spy.wait(30)
+        run["rows"] = len(r.json()["items"])
+        run["cpu_ms_per_request"] = {
+            k: round(1000 * v / max(run["requests"], 1), 3) for k, v in spent.items()
+        }
+        results[label] = run
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--products", type=int, default=5000, help="listed products added to the mall")
+    parser.add_argument("--certificates", type=int, default=500)
+    parser.add_argument("--profile", action="store_true", help="py-spy stacks under var/profile/")
+    parser.add_argument("--json", action="store_true", help="print the raw figures as JSON")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed (apt-get install wrk)")
+    runner = _load_runner()
+    runner.ensure_infrastructure()
+    run_id = uuid.uuid4().hex[:6]
+    base = runner.free_base_port(30000)
+    platform = runner.Platform(
+        base_port=base,
+        s3_port=base + 1000,
+        db_prefix=f"lpbench_{run_id}_",
+        namespace=f"lpbench{run_id}",
+        redis_url="redis://127.0.0.1:6379/12",
+        state_dir=ROOT / "var" / f"bench-{run_id}",
+        env="test",
+        extra_env={
+            "LP_GATEWAY_RATE_LIMIT_ENABLED": "false",
+            "LP_LOG_LEVEL": "WARNING",
+            "LP_DB_POOL_SIZE": "8",
+        },
+    )
+    try:
+        platform.up(demo=True, portal=False)
+        sys.path.insert(0, str(HERE))
+        import bench_mall
+
+        asyncio.run(bench_mall.seed(platform.database_url("mall"), args.products))
+        asyncio.run(seed_certificates(platform.database_url("certificate"), args.certificates))
+        login = httpx.post(
+            f"{platform.gateway_url}/api/auth/login",
+            json={"login_name": DEMO_LOGIN, "password": DEMO_PASSWORD},
+            timeout=30,
+        )
+        login.raise_for_status()
+        results = measure(
+            platform,
+            login.json()["access_token"],
+            seconds=args.seconds,
+            connections=args.connections,
+            with_profile=args.profile,
+        )
+    finally:
+        platform.down()
+        import asyncpg
+
+        async def _drop() -> None:
+            conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+            for row in await conn.fetch(
+                "SELECT datname FROM pg_database WHERE datname LIKE $1", f"{platform.db_prefix}%"
+            ):
+                await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
+            await conn.close()
+
+        asyncio.run(_drop())
+        shutil.rmtree(platform.state_dir, ignore_errors=True)
+    if args.json:
+        print(json.dumps(results, indent=2, ensure_ascii=False))
+    print(f"{'list':<18} {'rows':>4} {'req/s':>7} {'non-2xx':>7} {'service ms':>10} {'gateway ms':>10}")
+    for label, r in results.items():
+        cpu = r["cpu_ms_per_request"]
+        print(f"{label:<18} {r['rows']:>4} {r['req_per_s']:>7.0f} {r['non_2xx']:>7} {cpu['service']:>10.3f} "
+              f"{cpu['gateway']:>10.3f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
