@@ -108,3 +108,16 @@ async def paginate(
         rows = result.scalars().all() if scalars else result.all()
     items = [transform(r) for r in rows] if transform else list(rows)
     return item.of(items, total, params)
+
+
+async def page_with_total(
+    session: AsyncSession, stmt: Select[Any], params: PageParams
+) -> tuple[list[Any], int]:
+    """One page of ``stmt``'s first column (an ORM entity or a value) and the total it selects, in one round
+    trip: the total rides along as ``count(*) OVER ()``. Only a page past the end counts once more. Not for a
+    statement with DISTINCT or GROUP BY (the window would count something else): use ``count`` there."""
+    counted = stmt.add_columns(func.count().over().label("page_total"))
+    rows = (await session.execute(counted.offset(params.offset).limit(params.limit))).all()
+    if rows:
+        return [row[0] for row in rows], int(rows[0][-1])
+    return [], 0 if params.offset == 0 else await count(session, stmt)

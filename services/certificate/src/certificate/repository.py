@@ -10,7 +10,7 @@ from typing import Any
 from contracts.catalog import PlanFinalised, ProductSaved
 from contracts.declaration import StarProductDeclared
 from kit.db import upsert
-from kit.paging import PageParams, count
+from kit.paging import PageParams, page_with_total
 from kit.security import OrgType, Principal
 from kit.text import contains_pattern
 from sqlalchemy import ColumnElement, Select, func, select, true
@@ -30,11 +30,8 @@ from certificate.models import (
 
 
 async def page_of(session: AsyncSession, stmt: Select[Any], params: PageParams) -> tuple[list[Any], int]:
-    """One page of ``stmt``'s entities and the total it selects."""
-    total = await count(session, stmt)
-    if not total or params.offset >= total:
-        return [], total
-    return list(await session.scalars(stmt.offset(params.offset).limit(params.limit))), total
+    """One page of ``stmt``'s entities and the total it selects (one round trip, ``kit.paging``)."""
+    return await page_with_total(session, stmt, params)
 
 
 # ---------------------------------------------------------------- reference copies
