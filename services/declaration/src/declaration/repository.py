@@ -237,7 +237,7 @@ LIST_COLUMNS = list_columns()
 # every request cost more than the round trip it saves.
 _PAGE_ROWS = tuple(literal_column(f"page.{c.name}", c.type).label(c.key) for c in LIST_COLUMNS)
 _PAGE_TOTAL = literal_column("page.total", Integer).label("total")
-_PAGE_ORDER = (literal_column("page.created_at").desc(), literal_column("page.id").desc())
+_PAGE_ORDER: tuple[Any, ...] = (literal_column("page.created_at").desc(), literal_column("page.id").desc())
 _AGENCY_NAME = (
     select(func.coalesce(func.max(Product.agency_name), ""))
     .where(Product.agency_org_id == literal_column("page.agency_org_id"), Product.agency_name != "")
