@@ -156,6 +156,54 @@ async def demo_open_product(api: httpx.AsyncClient, name: str) -> dict:
     return product
 
 
+async def pass_wizard_from_comparison(
+    ent: Page, values: list[str], *, product_name: str, model: str, evidence: Path, shots: dict[str, str]
+) -> None:
+    """The declaration wizard from its 对标 step to the submission: passing values, one product model, one
+    evidence PDF. ``shots`` names the screenshots wanted at "passed", "evidence" and "confirm"."""
+
+    async def shoot(step: str) -> None:
+        if step in shots:
+            await shot(ent, shots[step])
+
+    inputs = ent.get_by_placeholder("请输入数值")
+    for n, v in enumerate(values):
+        await inputs.nth(n).fill(v)
+    await ent.get_by_role("button", name="开始对标").click()
+    await expect(ent.get_by_text("对标成功：全部核心指标达到要求")).to_be_visible()
+    await shoot("passed")
+    await ent.get_by_role("button", name="下一步").click()
+    await ent.get_by_placeholder("请输入产品名称").fill(product_name)
+    await ent.get_by_placeholder("请输入规格/型号").fill(model)
+    await ent.get_by_role("button", name="保存并下一步").click()
+    await (
+        ent.locator(".el-upload-dragger")
+        .locator("xpath=..")
+        .locator("input[type=file]")
+        .set_input_files(str(evidence))
+    )
+    await expect(ent.locator(".el-table__row", has_text="检测报告.pdf")).to_be_visible()
+    await shoot("evidence")
+    await ent.get_by_role("button", name="下一步").click()
+    await ent.get_by_text("信息填写完毕并确认无误后").click()
+    await shoot("confirm")
+    await ent.get_by_role("button", name="提交审核").click()
+    await ent.wait_for_url(re.compile(r"/workspace/enterprise/declarations$"))
+
+
+async def claim_label_png(ent: Page, portal: Portal, model: str) -> None:
+    """Claim the label of a certified model on the enterprise's 标识 page and download its PNG."""
+    await ent.goto(portal.url + "/workspace/enterprise/labels")
+    row = ent.locator(".el-table__row", has_text=model)
+    await expect(row).to_be_visible(timeout=30_000)
+    await row.get_by_role("button", name="申领标识").click()
+    await expect(row.get_by_text("已申领")).to_be_visible(timeout=30_000)
+    async with ent.expect_download() as dl:
+        await row.get_by_role("button", name="下载PNG").click()
+    assert (await (await dl.value).path()).read_bytes().startswith(b"\x89PNG")
+    await assert_no_raw_text(ent)
+
+
 def random_phone() -> str:
     return "139" + str(uuid.uuid4().int)[:8]
 

@@ -20,6 +20,7 @@ from reportlab.pdfgen import canvas
 
 from .conftest import (
     assert_no_raw_text,
+    claim_label_png,
     demo_open_product,
     latest_code,
     login,
@@ -225,15 +226,7 @@ async def test_objection_stamped_certificate_and_appended_model(portal, new_page
         await append.get_by_role("button", name="提交").click()
         await expect(append).to_be_hidden(timeout=30_000)
 
-        await ent.goto(portal.url + "/workspace/enterprise/labels")
-        lrow = ent.locator(".el-table__row", has_text=appended_spec)
-        await expect(lrow).to_be_visible(timeout=30_000)
-        await lrow.get_by_role("button", name="申领标识").click()
-        await expect(lrow.get_by_text("已申领")).to_be_visible(timeout=30_000)
-        async with ent.expect_download() as dl:
-            await lrow.get_by_role("button", name="下载PNG").click()
-        assert (await (await dl.value).path()).read_bytes().startswith(b"\x89PNG")
-        await assert_no_raw_text(ent)
+        await claim_label_png(ent, portal, appended_spec)
         await shot(ent, "journey_appended_model_label")
     finally:
         await redis.incrbyfloat(CLOCK_KEY, -timedelta(days=15).total_seconds())

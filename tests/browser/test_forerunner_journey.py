@@ -20,7 +20,15 @@ from PIL import Image
 from playwright.async_api import Page, expect
 from reportlab.pdfgen import canvas
 
-from .conftest import assert_no_raw_text, demo_open_product, latest_code, login, shot, sms_messages
+from .conftest import (
+    assert_no_raw_text,
+    demo_open_product,
+    latest_code,
+    login,
+    pass_wizard_from_comparison,
+    shot,
+    sms_messages,
+)
 
 DEMO_ENTERPRISE = ("91110108MA01C2Q57B", "LpDemo2024")
 DEMO_LISTED_PHONE = "13800000001"
@@ -167,29 +175,18 @@ async def test_forerunner_journey(portal, new_page, api, tmp_path):
     await expect(ent.get_by_role("button", name="下一步")).to_be_disabled()
     await shot(ent, "enterprise_benchmark_failed")
 
-    for n, v in enumerate(_values(plan, passing=True)):
-        await inputs.nth(n).fill(v)
-    await ent.get_by_role("button", name="开始对标").click()
-    await expect(ent.get_by_text("对标成功：全部核心指标达到要求")).to_be_visible()
-    await shot(ent, "enterprise_benchmark_passed")
-    await ent.get_by_role("button", name="下一步").click()
-
-    await ent.get_by_placeholder("请输入产品名称").fill("风冷变频冰箱")
-    await ent.get_by_placeholder("请输入规格/型号").fill(model)
-    await ent.get_by_role("button", name="保存并下一步").click()
-    await (
-        ent.locator(".el-upload-dragger")
-        .locator("xpath=..")
-        .locator("input[type=file]")
-        .set_input_files(str(pdf))
+    await pass_wizard_from_comparison(
+        ent,
+        _values(plan, passing=True),
+        product_name="风冷变频冰箱",
+        model=model,
+        evidence=pdf,
+        shots={
+            "passed": "enterprise_benchmark_passed",
+            "evidence": "enterprise_evidence",
+            "confirm": "enterprise_declaration_confirm",
+        },
     )
-    await expect(ent.locator(".el-table__row", has_text="检测报告.pdf")).to_be_visible()
-    await shot(ent, "enterprise_evidence")
-    await ent.get_by_role("button", name="下一步").click()
-    await ent.get_by_text("信息填写完毕并确认无误后").click()
-    await shot(ent, "enterprise_declaration_confirm")
-    await ent.get_by_role("button", name="提交审核").click()
-    await ent.wait_for_url(re.compile(r"/workspace/enterprise/declarations$"))
     row = ent.locator(".el-table__row", has_text=standard_no)
     await expect(row.get_by_text("评估机构未提交")).to_be_visible()
     await expect(row.get_by_text("待审核")).to_be_visible()

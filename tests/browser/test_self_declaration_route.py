@@ -18,9 +18,11 @@ from playwright.async_api import Page, expect
 
 from .conftest import (
     assert_no_raw_text,
+    claim_label_png,
     demo_open_product,
     latest_code,
     login,
+    pass_wizard_from_comparison,
     random_credit_code,
     random_phone,
     shot,
@@ -151,27 +153,15 @@ async def test_self_declared_enterprise_reaches_certificate_and_label(portal, ne
     await ent.get_by_role("button", name="下一步").click()
     inputs = ent.get_by_placeholder("请输入数值")
     await expect(inputs).to_have_count(len(plan["indicators"]))
-    for n, v in enumerate(_values(plan, passing=True)):
-        await inputs.nth(n).fill(v)
-    await ent.get_by_role("button", name="开始对标").click()
-    await expect(ent.get_by_text("对标成功：全部核心指标达到要求")).to_be_visible()
-    await ent.get_by_role("button", name="下一步").click()
-    await ent.get_by_placeholder("请输入产品名称").fill("自主申报冰箱")
-    await ent.get_by_placeholder("请输入规格/型号").fill(model)
-    await ent.get_by_role("button", name="保存并下一步").click()
     # the wizard's own evidence step comes before identity authentication and works
-    await (
-        ent.locator(".el-upload-dragger")
-        .locator("xpath=..")
-        .locator("input[type=file]")
-        .set_input_files(str(pdf))
+    await pass_wizard_from_comparison(
+        ent,
+        _values(plan, passing=True),
+        product_name="自主申报冰箱",
+        model=model,
+        evidence=pdf,
+        shots={"evidence": "self_route_wizard_evidence"},
     )
-    await expect(ent.locator(".el-table__row", has_text="检测报告.pdf")).to_be_visible()
-    await shot(ent, "self_route_wizard_evidence")
-    await ent.get_by_role("button", name="下一步").click()
-    await ent.get_by_text("信息填写完毕并确认无误后").click()
-    await ent.get_by_role("button", name="提交审核").click()
-    await ent.wait_for_url(re.compile(r"/workspace/enterprise/declarations$"))
     row = ent.locator(".el-table__row", has_text=standard_no)
     await expect(row.get_by_text("评估机构未提交")).to_be_visible()
 
@@ -250,14 +240,7 @@ async def test_self_declared_enterprise_reaches_certificate_and_label(portal, ne
         assert (await (await dl.value).path()).read_bytes().startswith(b"%PDF")
         await shot(ent, "self_route_certificates")
 
-        await ent.goto(portal.url + "/workspace/enterprise/labels")
-        lrow = ent.locator(".el-table__row", has_text=model)
-        await lrow.get_by_role("button", name="申领标识").click()
-        await expect(lrow.get_by_text("已申领")).to_be_visible(timeout=30_000)
-        async with ent.expect_download() as dl:
-            await lrow.get_by_role("button", name="下载PNG").click()
-        assert (await (await dl.value).path()).read_bytes().startswith(b"\x89PNG")
-        await assert_no_raw_text(ent)
+        await claim_label_png(ent, portal, model)
         await shot(ent, "self_route_labels")
     finally:
         await redis.incrbyfloat(CLOCK_KEY, -timedelta(days=15).total_seconds())
