@@ -1,15 +1,17 @@
 """CPU per list request by process (issue 17 §2): the declaration list, the mall search and the certificate
 list through the gateway, on the demo data.
 
-It starts its own copy of the platform (free ports from 30000, its own databases, dropped at the end) with the
-demo data, adds ``--products`` listed products to the mall (bench_mall's seed) and ``--certificates``
-certificates of two models each, logs in
-as the demo working group, and for each list drives the gateway with wrk (pinned to one core) for ``--seconds``;
-it reports user+system CPU of the list's service and of the gateway over the run divided by the requests
-answered. CPU per request, unlike latency, holds when other work shares the machine; compare two commits by
-running them one after the other (or side by side) a few times. ``--profile`` records py-spy stacks of the
-service and the gateway during each run under var/profile/ (collapsed stacks, readable by speedscope or
-flamegraph.pl; the sampler costs CPU of its own, so take the figures from a run without it).
+It starts the three services and a gateway under uvicorn (one worker each, no relays or consumers: the lists
+need no broker, and pollers would add CPU of their own to the figures), each on a database of its own seeded
+here: ``--rows`` declarations (bench_declaration's seed), ``--products`` listed products (bench_mall's seed)
+and ``--certificates`` certificates of two models each; the databases are dropped at the end. As the working
+group (it sees every declaration and certificate), each list is driven through the gateway with wrk (pinned
+to one core) for ``--seconds``; the figure is user+system CPU of the list's service and of the gateway over
+the run divided by the requests answered. CPU per request, unlike latency, holds when other work shares the
+machine; compare two commits by running them one after the other (or side by side) a few times.
+``--profile`` records py-spy stacks of the service and the gateway during each run under var/profile/
+(collapsed stacks, readable by speedscope or flamegraph.pl; the sampler costs CPU of its own, so take the
+figures from a run without it).
 
     uv run python bench/bench_lists.py [--seconds 10] [--connections 16] [--profile]
 
@@ -33,8 +35,10 @@ import httpx
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-# the working group: it sees every declaration and every certificate
-DEMO_LOGIN, DEMO_PASSWORD = "workgroup01", "LpDemo2024"
+sys.path.insert(0, str(HERE))
+PG = os.environ.get("LP_BENCH_PG", "127.0.0.1:5432")
+ADMIN = f"postgresql://postgres@{PG}/postgres"
+SERVICES = ("declaration", "mall", "certificate")
 WRK_CPU = os.environ.get("LP_BENCH_WRK_CPU", "1")
 TICK = os.sysconf("SC_CLK_TCK")
 PROFILES = ROOT / "var" / "profile"
@@ -46,16 +50,6 @@ LISTS = [
     ("mall home page", "mall", "/api/mall/products?page=1&page_size=20"),
     ("certificate list", "certificate", "/api/certificates?page=1&page_size=20"),
 ]
-
-
-def _load_runner():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("lp_platform_runner", ROOT / "scripts" / "runner.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["lp_platform_runner"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def cpu_seconds(pid: int) -> float:
@@ -142,18 +136,26 @@ async def seed_certificates(url: str, n: int) -> None:
         await conn.close()
 
 
-def measure(platform, token: str, *, seconds: int, connections: int, with_profile: bool) -> dict:
-    gw = platform.gateway_url
+def measure(
+    ports: dict[str, int],
+    pids: dict[str, int],
+    token: str,
+    *,
+    seconds: int,
+    connections: int,
+    with_profile: bool,
+) -> dict:
+    gw = f"http://127.0.0.1:{ports['gateway']}"
     results = {}
     for label, service, path in LISTS:
         r = httpx.get(f"{gw}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=30)
         assert r.status_code == 200, (path, r.status_code, r.text[:300])
         wrk(f"{gw}{path}", token=token, connections=connections, seconds=2)  # warm-up: pools, plans, caches
-        pids = {"service": platform.pid(service), "gateway": platform.pid("gateway")}
-        spies = profile(label, pids, seconds) if with_profile else []
-        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        watch = {"service": pids[service], "gateway": pids["gateway"]}
+        spies = profile(label, watch, seconds) if with_profile else []
+        before = {name: cpu_seconds(pid) for name, pid in watch.items()}
         run = wrk(f"{gw}{path}", token=token, connections=connections, seconds=seconds)
-        spent = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+        spent = {name: cpu_seconds(pid) - before[name] for name, pid in watch.items()}
         for spy in spies:
             spy.wait(30)
         run["rows"] = len(r.json()["items"])
@@ -164,69 +166,104 @@ def measure(platform, token: str, *, seconds: int, connections: int, with_profil
     return results
 
 
+async def start(
+    args: argparse.Namespace, tmp: Path, procs: dict[str, subprocess.Popen]
+) -> tuple[dict[str, int], str]:
+    """Databases migrated and seeded, an S3 server, the services and the gateway (into ``procs``): the ports
+    and a working group's token."""
+    import asyncpg
+    import bench_declaration
+    import bench_mall
+    from kit.migrations import upgrade
+    from kit.security import TokenIssuer, generate_keypair
+    from kit.settings import DEV_S3_KEY, DEV_S3_SECRET
+    from kit.testing.s3server import free_port, start_s3_server, wait_for_port
+
+    urls = {}
+    admin = await asyncpg.connect(ADMIN)
+    try:
+        for service in SERVICES:
+            await admin.execute(f'CREATE DATABASE "{args.db_prefix}{service}"')
+            urls[service] = f"postgresql+asyncpg://postgres@{PG}/{args.db_prefix}{service}"
+    finally:
+        await admin.close()
+    for service, url in urls.items():
+        await asyncio.to_thread(upgrade, service, url, create=False)
+    await bench_declaration.seed(urls["declaration"], args.rows)
+    await bench_mall.seed(urls["mall"], args.products)
+    await seed_certificates(urls["certificate"], args.certificates)
+    private, public = generate_keypair()
+    (tmp / "public.pem").write_bytes(public)
+    issuer = TokenIssuer(private, issuer="lp-auth", audience="lp-platform", access_ttl=3600)
+    token = issuer.access_token(account_id=uuid.uuid4(), org_id=uuid.uuid4(), org_type="working_group",
+                                org_name="压测", session_id=uuid.uuid4().hex)  # fmt: skip
+    s3_port = free_port()
+    procs["s3"] = start_s3_server(s3_port, DEV_S3_KEY, DEV_S3_SECRET, data_dir=str(tmp / "s3"),
+                                  log_file=tmp / "s3.log")  # fmt: skip
+    await asyncio.to_thread(wait_for_port, s3_port, 60)
+    ports = {name: free_port() for name in (*SERVICES, "gateway")}
+    env = {
+        **os.environ, "LP_ENV": "test", "LP_JWT_PUBLIC_KEY_FILE": str(tmp / "public.pem"),
+        "LP_BUS_NAMESPACE": f"lpbench{uuid.uuid4().hex[:6]}", "LP_REDIS_URL": "redis://127.0.0.1:6379/15",
+        "LP_RUN_WORKERS": "false", "LP_LOG_LEVEL": "WARNING", "LP_S3_ENDPOINT": f"127.0.0.1:{s3_port}",
+        "LP_DB_POOL_SIZE": "20", "LP_GATEWAY_RATE_LIMIT_ENABLED": "false",
+        **{f"LP_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}" for name in SERVICES},
+    }  # fmt: skip
+    uvicorn = [sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1", "--no-access-log",
+               "--log-level", "warning"]  # fmt: skip
+    for name in (*SERVICES, "gateway"):
+        service_env = {**env, "LP_SERVICE_NAME": name}
+        if name in urls:
+            service_env["LP_DATABASE_URL"] = urls[name]
+        procs[name] = bench_declaration._spawn(
+            [*uvicorn, "--port", str(ports[name]), f"{name}.main:create_app"],
+            service_env,
+            tmp / f"{name}.log",
+        )
+    for port in ports.values():
+        await asyncio.to_thread(wait_for_port, port, 90)
+    return ports, token
+
+
+async def drop(prefix: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(ADMIN)
+    try:
+        for row in await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE $1", f"{prefix}%"):
+            await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
 def main() -> None:
+    import tempfile
+
+    import bench_declaration
+
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--products", type=int, default=5000, help="listed products added to the mall")
+    parser.add_argument("--rows", type=int, default=20000, help="declarations")
+    parser.add_argument("--products", type=int, default=5000, help="listed products in the mall")
     parser.add_argument("--certificates", type=int, default=500)
     parser.add_argument("--profile", action="store_true", help="py-spy stacks under var/profile/")
     parser.add_argument("--json", action="store_true", help="print the raw figures as JSON")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed (apt-get install wrk)")
-    runner = _load_runner()
-    runner.ensure_infrastructure()
-    run_id = uuid.uuid4().hex[:6]
-    base = runner.free_base_port(30000)
-    platform = runner.Platform(
-        base_port=base,
-        s3_port=base + 1000,
-        db_prefix=f"lpbench_{run_id}_",
-        namespace=f"lpbench{run_id}",
-        redis_url="redis://127.0.0.1:6379/12",
-        state_dir=ROOT / "var" / f"bench-{run_id}",
-        env="test",
-        extra_env={
-            "LP_GATEWAY_RATE_LIMIT_ENABLED": "false",
-            "LP_LOG_LEVEL": "WARNING",
-            "LP_DB_POOL_SIZE": "8",
-        },
-    )
+    args.db_prefix = f"lpbench_lists_{uuid.uuid4().hex[:6]}_"
+    tmp = Path(tempfile.mkdtemp(prefix="lpbench-lists-"))
+    procs: dict[str, subprocess.Popen] = {}
     try:
-        platform.up(demo=True, portal=False)
-        sys.path.insert(0, str(HERE))
-        import bench_mall
-
-        asyncio.run(bench_mall.seed(platform.database_url("mall"), args.products))
-        asyncio.run(seed_certificates(platform.database_url("certificate"), args.certificates))
-        login = httpx.post(
-            f"{platform.gateway_url}/api/auth/login",
-            json={"login_name": DEMO_LOGIN, "password": DEMO_PASSWORD},
-            timeout=30,
-        )
-        login.raise_for_status()
-        results = measure(
-            platform,
-            login.json()["access_token"],
-            seconds=args.seconds,
-            connections=args.connections,
-            with_profile=args.profile,
-        )
+        ports, token = asyncio.run(start(args, tmp, procs))
+        results = measure(ports, {k: p.pid for k, p in procs.items()}, token, seconds=args.seconds,
+                          connections=args.connections, with_profile=args.profile)  # fmt: skip
     finally:
-        platform.down()
-        import asyncpg
-
-        async def _drop() -> None:
-            conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
-            for row in await conn.fetch(
-                "SELECT datname FROM pg_database WHERE datname LIKE $1", f"{platform.db_prefix}%"
-            ):
-                await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
-            await conn.close()
-
-        asyncio.run(_drop())
-        shutil.rmtree(platform.state_dir, ignore_errors=True)
+        for proc in procs.values():
+            bench_declaration._stop(proc)
+        asyncio.run(drop(args.db_prefix))
+        shutil.rmtree(tmp, ignore_errors=True)
     if args.json:
         print(json.dumps(results, indent=2, ensure_ascii=False))
     print(f"{'list':<18} {'rows':>4} {'req/s':>7} {'non-2xx':>7} {'service ms':>10} {'gateway ms':>10}")
