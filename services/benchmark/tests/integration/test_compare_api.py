@@ -24,6 +24,13 @@ async def test_forerunner_comparison_through_http(client, enterprise, open_produ
     assert (rows["ph"]["value"], rows["ph"]["margin"]) == ("8.5", "0.0")
     assert rows["down_content"]["margin"] == "2.5"
     assert rows["colourfast"]["value"] == "4" and rows["colourfast"]["margin"] == "0"
+    # a range's threshold is its interval, a yes/no indicator's value and threshold are booleans
+    assert rows["ph"]["threshold"] == {"min": "4.0", "max": "8.5"}
+    assert (rows["azo_free"]["value"], rows["azo_free"]["threshold"], rows["azo_free"]["margin"]) == (
+        True,
+        True,
+        None,
+    )
 
     r = await client.post(
         "/api/benchmark/compare/forerunner",

@@ -186,7 +186,7 @@ async def test_candidate_list_to_published_forerunner(client, runtime, open_prod
 
 
 async def test_self_declaration_fails_then_passes_returned_incomplete_and_published(
-    client, runtime, open_product, working_group, make_token, clock
+    client, apps, runtime, open_product, working_group, make_token, clock
 ):
     product, agency = await open_product()
     enterprise = Org(make_token, "enterprise", "浙江某服饰有限公司")
@@ -208,6 +208,14 @@ async def test_self_declaration_fails_then_passes_returned_incomplete_and_publis
     assert r.json()["verdict"] == "failed" and r.json()["may_continue"] is False
     failing = [i for i in r.json()["result"]["indicators"] if not i["passed"]]
     assert [i["code"] for i in failing] == ["formaldehyde"]
+    # the stored answer is the benchmark service's answer, field for field; the values as they were sent
+    direct = await apps["bench"].post("/api/benchmark/compare/forerunner", headers=h,
+                                      json={"product_id": product["id"], "values": {**GOOD_VALUES, "formaldehyde": "25"}})  # fmt: skip
+    assert direct.status_code == 200 and r.json()["result"] == direct.json()
+    detail = (await client.get(f"/api/declarations/{d['id']}", headers=h)).json()
+    assert detail["comparison"] == direct.json()
+    assert detail["public_values"] == {"down_content": "92.5", "formaldehyde": "25"}
+    assert {type(v) for v in detail["comparison"]["indicators"][0].values()} <= {str, bool, int, type(None)}
     r = await client.put(f"/api/declarations/{d['id']}/products", headers=h,
                          json={"models": [{"name": "羽绒服", "spec": "M"}]})  # fmt: skip
     assert r.status_code == 409 and r.json()["error"]["code"] == "comparison_required"
@@ -383,6 +391,13 @@ async def test_star_product_self_declaration(client, runtime, open_product, make
                           json={"values": {"down_content": 85, "formaldehyde": 31}})  # fmt: skip
     assert r.status_code == 200 and r.json()["comparison_verdict"] == "failed"
     assert r.json()["comparison"]["highest_star"] == 3
+    measured = r.json()["measured_values"]
+    assert measured == {"down_content": 85, "formaldehyde": 31} and {type(v) for v in measured.values()} == {
+        int
+    }
+    assert [(i["code"], i["value"], i["star_reached"]) for i in r.json()["comparison"]["indicators"]] == [
+        ("down_content", "85", 4), ("formaldehyde", "31", 3),
+    ]  # fmt: skip
     assert (await client.post(f"/api/declarations/star-products/{sid}/submit", headers=h)).status_code == 409
     r = await client.post(f"/api/declarations/star-products/{sid}/benchmark", headers=h,
                           json={"values": {"down_content": 85, "formaldehyde": 30}})  # fmt: skip

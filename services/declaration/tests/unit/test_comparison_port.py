@@ -15,6 +15,23 @@ from kit.errors import Unavailable
 PID = uuid.uuid4()
 
 
+def answer(verdict: str, plan_version: int, **extra) -> dict:
+    """A comparison answer as the benchmark service gives it (``ComparisonOut``)."""
+    return {
+        "product_id": str(PID), "product_name": "家用电冰箱", "kind": "forerunner", "plan_version": plan_version,
+        "verdict": verdict, "verdict_label": "未通过", "may_continue": verdict != "failed",
+        "passed_count": 1, "failed_count": 1, "requested_star": None, "highest_star": None,
+        "indicators": [
+            {"code": "energy", "name": "能效指数", "unit": "%", "direction": "lower", "direction_label": "越小越好",
+             "value": "42.5", "threshold": "40", "passed": False, "margin": "-2.5", "star_reached": None},
+            {"code": "ph", "name": "pH 值", "unit": "", "direction": "range", "direction_label": "在区间内",
+             "value": "6", "threshold": {"min": "4.0", "max": "8.5"}, "passed": True, "margin": "2",
+             "star_reached": None},
+        ],
+        **extra,
+    }  # fmt: skip
+
+
 def port(handler) -> BenchmarkComparison:
     return BenchmarkComparison("http://benchmark", timeout=1, transport=httpx.MockTransport(handler))
 
@@ -26,10 +43,11 @@ async def test_forwards_the_callers_token_and_reads_the_verdict():
         seen["auth"] = request.headers.get("authorization")
         seen["path"] = request.url.path
         seen["body"] = json.loads(request.content)
-        return httpx.Response(200, json={"verdict": "failed", "plan_version": 3, "indicators": []})
+        return httpx.Response(200, json=answer("failed", 3))
 
     outcome = await port(handler).forerunner(product_id=PID, values={"a": "1"}, authorization="Bearer t")
     assert (outcome.verdict, outcome.plan_version, outcome.may_continue) == ("failed", 3, False)
+    assert outcome.result == answer("failed", 3)  # stored exactly as the benchmark service answered
     assert seen == {"auth": "Bearer t", "path": "/api/benchmark/compare/forerunner",
                     "body": {"product_id": str(PID), "values": {"a": "1"}}}  # fmt: skip
 
@@ -38,7 +56,7 @@ async def test_callerless_processes_use_the_internal_route():
     def handler(request: httpx.Request) -> httpx.Response:
         assert request.url.path == "/internal/benchmark/compare/star"
         assert request.headers["x-internal-token"] == "secret" and "authorization" not in request.headers
-        return httpx.Response(200, json={"verdict": "passed", "plan_version": 1})
+        return httpx.Response(200, json=answer("passed", 1, kind="star", requested_star=4, highest_star=4))
 
     comparison = BenchmarkComparison(
         "http://benchmark", timeout=1, transport=httpx.MockTransport(handler), internal_token="secret"
@@ -52,6 +70,8 @@ async def test_callerless_processes_use_the_internal_route():
         httpx.Response(500, text="boom"),
         httpx.Response(200, text="not json"),
         httpx.Response(200, json={"verdict": "?"}),
+        httpx.Response(200, json={"verdict": "passed", "plan_version": 1}),
+        httpx.Response(200, json={**answer("passed", 1), "indicators": [{"code": "energy", "value": [1]}]}),
     ],
 )
 async def test_a_broken_benchmark_service_is_503(response):

@@ -642,9 +642,12 @@ export interface components {
              * Format: date-time
              */
             at: string;
-            /** Detail */
+            /**
+             * Detail
+             * @description 操作详情（不含密码、验证码；手机号已脱敏）
+             */
             detail: {
-                [key: string]: unknown;
+                [key: string]: string | number | boolean;
             };
             /** Id */
             id: number;

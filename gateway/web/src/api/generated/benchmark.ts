@@ -525,7 +525,7 @@ export interface components {
             /** Direction Label */
             direction_label: string;
             /** Forerunner */
-            forerunner: unknown;
+            forerunner: components["schemas"]["IntervalOut"] | string | boolean;
             /** Grades */
             grades: string[] | null;
             /** Lower Bound */
@@ -533,7 +533,7 @@ export interface components {
             /** Name */
             name: string;
             /** Stars */
-            stars: unknown[] | null;
+            stars: (components["schemas"]["IntervalOut"] | string | boolean)[] | null;
             /** Unit */
             unit: string;
             /** Upper Bound */
@@ -555,11 +555,21 @@ export interface components {
             /** Star Reached */
             star_reached: number | null;
             /** Threshold */
-            threshold: unknown;
+            threshold: components["schemas"]["IntervalOut"] | string | boolean;
             /** Unit */
             unit: string;
             /** Value */
-            value: unknown;
+            value: string | boolean;
+        };
+        /**
+         * IntervalOut
+         * @description A closed interval (在区间内): both bounds inclusive, as decimal strings.
+         */
+        IntervalOut: {
+            /** Max */
+            max: string;
+            /** Min */
+            min: string;
         };
         /** NoticeOut */
         NoticeOut: {

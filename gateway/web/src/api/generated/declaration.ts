@@ -475,13 +475,8 @@ export interface components {
             may_continue: boolean;
             /** Plan Version */
             plan_version: number | null;
-            /**
-             * Result
-             * @description 对标结果（对标服务的应答）
-             */
-            result: {
-                [key: string]: unknown;
-            } | null;
+            /** @description 对标结果（对标服务的应答） */
+            result: components["schemas"]["ComparisonAnswer"] | null;
             /**
              * Verdict
              * @description passed | failed | not_required
@@ -575,10 +570,52 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
-            /** Values */
+            /**
+             * Values
+             * @description 指标代码 → 数值
+             */
             values: {
-                [key: string]: unknown;
+                [key: string]: string | number | boolean;
             };
+        };
+        /**
+         * ComparisonAnswer
+         * @description The benchmark service's comparison answer, stored with the declaration or star product as it came.
+         */
+        ComparisonAnswer: {
+            /** Failed Count */
+            failed_count: number;
+            /** Highest Star */
+            highest_star: number | null;
+            /** Indicators */
+            indicators: components["schemas"]["IndicatorOutcome"][];
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "forerunner" | "star";
+            /** May Continue */
+            may_continue: boolean;
+            /** Passed Count */
+            passed_count: number;
+            /** Plan Version */
+            plan_version: number;
+            /**
+             * Product Id
+             * Format: uuid
+             */
+            product_id: string;
+            /** Product Name */
+            product_name: string;
+            /** Requested Star */
+            requested_star: number | null;
+            /**
+             * Verdict
+             * @enum {string}
+             */
+            verdict: "passed" | "failed" | "not_required";
+            /** Verdict Label */
+            verdict_label: string;
         };
         /** CompletionDetail */
         CompletionDetail: {
@@ -618,13 +655,8 @@ export interface components {
             agency_name?: string;
             /** Agency Org Id */
             agency_org_id: string | null;
-            /**
-             * Comparison
-             * @description 对标结果（对标服务的应答）
-             */
-            comparison: {
-                [key: string]: unknown;
-            } | null;
+            /** @description 对标结果（对标服务的应答） */
+            comparison: components["schemas"]["ComparisonAnswer"] | null;
             /** Comparison Verdict */
             comparison_verdict: ("passed" | "failed" | "not_required" | "assessed") | null;
             /**
@@ -703,10 +735,10 @@ export interface components {
             product_type_label: string;
             /**
              * Public Values
-             * @description 对标时提交的指标值
+             * @description 对标时提交的指标值（指标代码 → 数值）
              */
             public_values: {
-                [key: string]: unknown;
+                [key: string]: string | number | boolean;
             };
             /** Published At */
             published_at: string | null;
@@ -978,6 +1010,57 @@ export interface components {
             decision: "pass" | "fail";
             /** Opinion */
             opinion?: string | null;
+        };
+        /**
+         * IndicatorOutcome
+         * @description One indicator of a comparison as the benchmark service judged it.
+         */
+        IndicatorOutcome: {
+            /** Code */
+            code: string;
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "higher" | "lower" | "range" | "bool" | "grade";
+            /** Direction Label */
+            direction_label: string;
+            /**
+             * Margin
+             * @description 高出（正）或差距（负），单位同指标；是/否 指标无
+             */
+            margin: string | null;
+            /** Name */
+            name: string;
+            /** Passed */
+            passed: boolean;
+            /**
+             * Star Reached
+             * @description 达到的星级（仅星级对标）
+             */
+            star_reached: number | null;
+            /**
+             * Threshold
+             * @description 门槛：数值、等级、是/否，或区间
+             */
+            threshold: components["schemas"]["IntervalThreshold"] | string | boolean;
+            /** Unit */
+            unit: string;
+            /**
+             * Value
+             * @description 提交的数值（十进制字符串或等级）或 是/否
+             */
+            value: string | boolean;
+        };
+        /**
+         * IntervalThreshold
+         * @description A closed interval threshold (在区间内), bounds inclusive, as decimal strings.
+         */
+        IntervalThreshold: {
+            /** Max */
+            max: string;
+            /** Min */
+            min: string;
         };
         /**
          * ListStatus
@@ -1486,10 +1569,7 @@ export interface components {
              * @description 可进行的操作（由状态转换表得出）
              */
             actions: components["schemas"]["StarAction"][];
-            /** Comparison */
-            comparison: {
-                [key: string]: unknown;
-            } | null;
+            comparison: components["schemas"]["ComparisonAnswer"] | null;
             /** Comparison Verdict */
             comparison_verdict: ("passed" | "failed" | "not_required") | null;
             /**
@@ -1512,9 +1592,12 @@ export interface components {
             intro: string | null;
             /** May Continue */
             may_continue: boolean;
-            /** Measured Values */
+            /**
+             * Measured Values
+             * @description 实测值（指标代码 → 数值）
+             */
             measured_values: {
-                [key: string]: unknown;
+                [key: string]: string | number | boolean;
             };
             /** Model */
             model: string;
@@ -1564,10 +1647,7 @@ export interface components {
              * @description 可进行的操作（由状态转换表得出）
              */
             actions: components["schemas"]["StarAction"][];
-            /** Comparison */
-            comparison: {
-                [key: string]: unknown;
-            } | null;
+            comparison: components["schemas"]["ComparisonAnswer"] | null;
             /** Comparison Verdict */
             comparison_verdict: ("passed" | "failed" | "not_required") | null;
             /**
@@ -1588,9 +1668,12 @@ export interface components {
             id: string;
             /** Intro */
             intro: string | null;
-            /** Measured Values */
+            /**
+             * Measured Values
+             * @description 实测值（指标代码 → 数值）
+             */
             measured_values: {
-                [key: string]: unknown;
+                [key: string]: string | number | boolean;
             };
             /** Model */
             model: string;

@@ -361,6 +361,16 @@ export interface components {
             error: components["schemas"]["ErrorInfo"];
         };
         /**
+         * IntervalOut
+         * @description A closed interval threshold (在区间内), bounds inclusive, as decimal strings.
+         */
+        IntervalOut: {
+            /** Max */
+            max: string;
+            /** Min */
+            min: string;
+        };
+        /**
          * ListingAction
          * @enum {string}
          */
@@ -452,8 +462,11 @@ export interface components {
             code: string | null;
             /** Direction */
             direction: string | null;
-            /** Forerunner */
-            forerunner: unknown;
+            /**
+             * Forerunner
+             * @description 领跑者门槛：数值、等级、是/否，或区间
+             */
+            forerunner: components["schemas"]["IntervalOut"] | string | boolean | null;
             /** Name */
             name: string | null;
             /** Unit */
@@ -654,8 +667,11 @@ export interface components {
             star_reached: number | null;
             /** Unit */
             unit: string | null;
-            /** Value */
-            value: unknown;
+            /**
+             * Value
+             * @description 实测值（十进制字符串或等级）或 是/否
+             */
+            value: string | boolean | null;
         };
         /** VerifyLink */
         VerifyLink: {

@@ -380,7 +380,9 @@ class AuditOut(BaseModel):
     actor_org_id: uuid.UUID | None
     subject_org_id: uuid.UUID | None
     ip: str | None
-    detail: dict
+    detail: dict[str, str | int | float | bool] = Field(
+        description="操作详情（不含密码、验证码；手机号已脱敏）"
+    )
 
 
 class AuditPage(Page[AuditOut]):

@@ -123,8 +123,18 @@ class InternalStarCompareIn(StarCompareIn):
 
 # -- responses -------------------------------------------------------------------------------------
 
-# A threshold or value as the domain writes it: a decimal string, {"min","max"}, yes/no or a grade.
-Threshold = Any
+
+class IntervalOut(BaseModel):
+    """A closed interval (在区间内): both bounds inclusive, as decimal strings."""
+
+    min: str
+    max: str
+
+
+# A value as the domain writes it: a decimal string or a grade label (str), or yes/no (bool).
+IndicatorValue = str | bool
+# A threshold: the same, or a closed interval for a range indicator.
+Threshold = IntervalOut | str | bool
 
 
 class AgencyRef(BaseModel):
@@ -213,7 +223,7 @@ class IndicatorResultOut(BaseModel):
     unit: str
     direction: Direction
     direction_label: str
-    value: Threshold
+    value: IndicatorValue
     threshold: Threshold
     passed: bool
     margin: str | None

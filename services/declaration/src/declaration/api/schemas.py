@@ -11,6 +11,7 @@ from kit.paging import Page
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from declaration.domain.statuses import EvidenceStatus, ListStatus, StarAction, StarStatus
+from declaration.service.comparison import ComparisonAnswer
 
 
 def has_nul(value: Any) -> bool:
@@ -47,11 +48,13 @@ class DeclarationPatch(Body):
     standard_name: str | None = Field(default=None, min_length=1, max_length=200)
 
 
-Scalar = str | int | float | bool
+# An indicator value as an enterprise or agency gives it: a number, a decimal string, 是/否 (or true/false)
+# or a grade label; the benchmark service judges it.
+IndicatorValue = str | int | float | bool
 
 
 class BenchmarkIn(Body):
-    values: dict[str, Scalar] = Field(min_length=1, max_length=200)
+    values: dict[str, IndicatorValue] = Field(min_length=1, max_length=200)
 
     @field_validator("values")
     @classmethod
@@ -218,8 +221,8 @@ class DeclarationDetail(DeclarationRow):
     product_type_label: str
     agency_org_id: uuid.UUID | None
     group_standard: str
-    public_values: dict[str, Any] = Field(description="对标时提交的指标值")
-    comparison: dict[str, Any] | None = Field(description="对标结果（对标服务的应答）")
+    public_values: dict[str, IndicatorValue] = Field(description="对标时提交的指标值（指标代码 → 数值）")
+    comparison: ComparisonAnswer | None = Field(description="对标结果（对标服务的应答）")
     comparison_verdict: Literal["passed", "failed", "not_required", "assessed"] | None
     plan_version: int | None
     completion_detail: CompletionDetail
@@ -237,7 +240,7 @@ class BenchmarkOut(BaseModel):
     verdict: str | None = Field(description="passed | failed | not_required")
     plan_version: int | None
     may_continue: bool
-    result: dict[str, Any] | None = Field(description="对标结果（对标服务的应答）")
+    result: ComparisonAnswer | None = Field(description="对标结果（对标服务的应答）")
     completion: str
 
 
@@ -271,7 +274,7 @@ class CandidateOut(BaseModel):
     standard_no: str
     standard_name: str
     contact_phone_masked: str
-    values: dict[str, Any]
+    values: dict[str, IndicatorValue] = Field(description="指标代码 → 数值")
     source: Literal["agency", "self"]
     source_label: str
     created_at: datetime
@@ -385,8 +388,8 @@ class StarOut(BaseModel):
     name: str
     model: str
     star: int
-    measured_values: dict[str, Any]
-    comparison: dict[str, Any] | None
+    measured_values: dict[str, IndicatorValue] = Field(description="实测值（指标代码 → 数值）")
+    comparison: ComparisonAnswer | None
     comparison_verdict: Literal["passed", "failed", "not_required"] | None
     plan_version: int | None
     intro: str | None

@@ -5,16 +5,56 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import structlog
+from pydantic import BaseModel, Field, ValidationError
 
 from declaration.errors import BenchmarkRefusal, BenchmarkUnavailable
 
 log = structlog.get_logger("declaration.comparison")
 
 VERDICTS = ("passed", "failed", "not_required")
+
+
+class IntervalThreshold(BaseModel):
+    """A closed interval threshold (在区间内), bounds inclusive, as decimal strings."""
+
+    min: str
+    max: str
+
+
+class IndicatorOutcome(BaseModel):
+    """One indicator of a comparison as the benchmark service judged it."""
+
+    code: str
+    name: str
+    unit: str
+    direction: Literal["higher", "lower", "range", "bool", "grade"]
+    direction_label: str
+    value: str | bool = Field(description="提交的数值（十进制字符串或等级）或 是/否")
+    threshold: IntervalThreshold | str | bool = Field(description="门槛：数值、等级、是/否，或区间")
+    passed: bool
+    margin: str | None = Field(description="高出（正）或差距（负），单位同指标；是/否 指标无")
+    star_reached: int | None = Field(description="达到的星级（仅星级对标）")
+
+
+class ComparisonAnswer(BaseModel):
+    """The benchmark service's comparison answer, stored with the declaration or star product as it came."""
+
+    product_id: uuid.UUID
+    product_name: str
+    kind: Literal["forerunner", "star"]
+    plan_version: int
+    verdict: Literal["passed", "failed", "not_required"]
+    verdict_label: str
+    may_continue: bool
+    passed_count: int
+    failed_count: int
+    requested_star: int | None
+    highest_star: int | None
+    indicators: list[IndicatorOutcome]
 
 
 @dataclass(frozen=True)
@@ -92,5 +132,9 @@ class BenchmarkComparison:
         verdict = doc.get("verdict") if isinstance(doc, dict) else None
         if verdict not in VERDICTS:
             raise BenchmarkUnavailable("对标服务应答异常，请稍后重试")
-        version = doc.get("plan_version")
-        return ComparisonOutcome(verdict, int(version) if version is not None else None, doc)
+        try:
+            answer = ComparisonAnswer.model_validate(doc)
+        except ValidationError as exc:
+            log.warning("benchmark_answer_unexpected", errors=exc.error_count())
+            raise BenchmarkUnavailable("对标服务应答异常，请稍后重试") from exc
+        return ComparisonOutcome(answer.verdict, answer.plan_version, answer.model_dump(mode="json"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from kit.paging import Page
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -196,13 +195,20 @@ class VerifyLink(BaseModel):
     verify_url: str
 
 
+class IntervalOut(BaseModel):
+    """A closed interval threshold (在区间内), bounds inclusive, as decimal strings."""
+
+    min: str
+    max: str
+
+
 class StarResultOut(BaseModel):
     """A star product's own measured result of a core indicator."""
 
     code: str | None
     name: str | None
     unit: str | None
-    value: Any
+    value: str | bool | None = Field(description="实测值（十进制字符串或等级）或 是/否")
     star_reached: int | None
     passed: bool | None
 
@@ -214,7 +220,7 @@ class PlanIndicatorOut(BaseModel):
     name: str | None
     unit: str | None
     direction: str | None
-    forerunner: Any
+    forerunner: IntervalOut | str | bool | None = Field(description="领跑者门槛：数值、等级、是/否，或区间")
 
 
 Indicators = list[StarResultOut] | list[PlanIndicatorOut]
