@@ -9,6 +9,7 @@ import {
   EvidenceStatus,
   ListingStatus,
   ListStatus,
+  ObjectionStatus,
   ProductType,
   RecoveryStatus,
   StarStatus,
@@ -28,13 +29,7 @@ export const DIRECTION: LabelTable = Direction
 /** Who acted on a declaration (its review records). */
 export const ROLE_LABEL: LabelTable = Actor
 export const ENTERPRISE_NATURE: LabelTable = EnterpriseNature
-
-// The declaration service's objection statuses (ObjectionOut.status: open | dismissed | upheld).
-export const OBJECTION_STATUS: LabelTable = {
-  open: '待处理',
-  upheld: '异议成立',
-  dismissed: '异议不成立',
-}
+export const OBJECTION_STATUS: LabelTable = ObjectionStatus
 
 export interface LabelOption {
   value: string

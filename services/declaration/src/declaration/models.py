@@ -318,7 +318,7 @@ class Objection(Base):
     phone_sealed: Mapped[str] = mapped_column(Text)
     phone_masked: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | dismissed | upheld
+    status: Mapped[str] = mapped_column(String(16), default="open")  # domain.statuses.ObjectionStatus
     resolution: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from declaration.domain.search import Spelling
-from declaration.domain.statuses import EvidenceStatus, ListStatus
+from declaration.domain.statuses import EvidenceStatus, ListStatus, ObjectionStatus
 from declaration.errors import DeclarationNotFound, StarProductNotFound
 from declaration.models import (
     Candidate,
@@ -368,7 +368,7 @@ def notices_query(*, state: str | None, now: datetime) -> AnySelect:
     names the standard it is against, and holds that one only)."""
     open_objections = (
         select(func.count())
-        .where(Objection.declaration_id == Declaration.id, Objection.status == "open")
+        .where(Objection.declaration_id == Declaration.id, Objection.status == ObjectionStatus.OPEN)
         .correlate(Declaration)
         .scalar_subquery()
     )
@@ -407,7 +407,11 @@ async def objection_counts(
     """Per declaration: how many objections were raised, and how many are still open."""
     rows = (
         await session.execute(
-            select(Objection.declaration_id, func.count(), func.count().filter(Objection.status == "open"))
+            select(
+                Objection.declaration_id,
+                func.count(),
+                func.count().filter(Objection.status == ObjectionStatus.OPEN),
+            )
             .where(Objection.declaration_id.in_(declaration_ids))
             .group_by(Objection.declaration_id)
         )
@@ -425,7 +429,7 @@ async def open_objections(session: AsyncSession, declaration: Declaration) -> in
             .where(
                 Objection.declaration_id == declaration.id,
                 Objection.notice_id == declaration.notice_id,
-                Objection.status == "open",
+                Objection.status == ObjectionStatus.OPEN,
             )
         )
         or 0
@@ -441,9 +445,9 @@ async def uphold_other_objections(
         .where(
             Objection.declaration_id == objection.declaration_id,
             Objection.notice_id == objection.notice_id,
-            Objection.status == "open",
+            Objection.status == ObjectionStatus.OPEN,
         )
-        .values(status="upheld", resolution=resolution, resolved_at=now)
+        .values(status=ObjectionStatus.UPHELD, resolution=resolution, resolved_at=now)
     )
 
 

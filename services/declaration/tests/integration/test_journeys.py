@@ -296,8 +296,14 @@ async def test_self_declaration_fails_then_passes_returned_incomplete_and_publis
     # an objection during the notice holds publication until the working group resolves it
     r = await client.post(f"/api/declarations/public/notices/{notice_id}/objections", json={
         "declaration_id": d["id"], "name": "李四", "phone": "13612345678", "reason": "该企业标准实际未执行"})  # fmt: skip
-    assert r.status_code == 201, r.text
+    assert r.status_code == 201 and r.json()["status"] == "open", r.text
     objection_id = r.json()["id"]
+    listed = await client.get("/api/declarations/objections", params={"status": "open", "page_size": 100},
+                              headers=working_group.headers)  # fmt: skip
+    assert [o["status"] for o in listed.json()["items"] if o["id"] == objection_id] == ["open"]
+    wrong = await client.get("/api/declarations/objections", params={"status": "closed"},
+                             headers=working_group.headers)  # fmt: skip
+    assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "invalid_filter"
     during = (await client.get(f"/api/declarations/{d['id']}", headers=h)).json()["notice"]
     assert (during["objections"], during["open_objections"], during["held"]) == (1, 1, True)
     assert during["state_label"] == "公示中（有待处理异议）"
@@ -331,7 +337,7 @@ async def test_self_declaration_fails_then_passes_returned_incomplete_and_publis
     assert r.status_code == 409 and r.json()["error"]["code"] == "notice_ended"
     r = await client.post(f"/api/declarations/objections/{objection_id}/resolution",
                           json={"uphold": False, "opinion": "经核实，异议不成立"}, headers=working_group.headers)  # fmt: skip
-    assert r.status_code == 200, r.text
+    assert r.status_code == 200 and r.json()["status"] == "dismissed", r.text
     final = (await client.get(f"/api/declarations/{d['id']}", headers=h)).json()
     assert final["list_status_label"] == "已发布"
     published = [e for e in await events(runtime, "declaration.published") if e["declaration_id"] == d["id"]]

@@ -8,11 +8,14 @@ import pytest
 from declaration.domain.statuses import (
     EVIDENCE_LABELS,
     LIST_LABELS,
+    OBJECTION_LABELS,
+    PUBLIC_ENUMS,
     TRANSITIONS,
     Action,
     Actor,
     EvidenceStatus,
     ListStatus,
+    ObjectionStatus,
     TransitionRefused,
     deletable,
     transition,
@@ -99,3 +102,13 @@ def test_only_never_submitted_drafts_are_deletable():
     assert deletable((L.DRAFT, E.NONE))
     assert not deletable((L.DRAFT, E.INCOMPLETE))
     assert not deletable((L.AGENCY_REJECTED, E.FAILED))
+
+
+def test_objection_statuses_are_public_with_their_labels():
+    assert ObjectionStatus in PUBLIC_ENUMS
+    assert {s.value: s.label for s in ObjectionStatus} == {
+        "open": "待处理",
+        "dismissed": "异议不成立",
+        "upheld": "异议成立",
+    }
+    assert set(OBJECTION_LABELS) == set(ObjectionStatus)

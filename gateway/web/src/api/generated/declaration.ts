@@ -1269,11 +1269,7 @@ export interface components {
             resolved_at: string | null;
             /** Standard No */
             standard_no: string;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "open" | "dismissed" | "upheld";
+            status: components["schemas"]["ObjectionStatus"];
         };
         /** ObjectionRaised */
         ObjectionRaised: {
@@ -1287,11 +1283,7 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "open" | "dismissed" | "upheld";
+            status: components["schemas"]["ObjectionStatus"];
         };
         /** ObjectionResolution */
         ObjectionResolution: {
@@ -1304,12 +1296,15 @@ export interface components {
             resolution: string | null;
             /** Resolved At */
             resolved_at: string | null;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "open" | "dismissed" | "upheld";
+            status: components["schemas"]["ObjectionStatus"];
         };
+        /**
+         * ObjectionStatus
+         * @description An objection raised during a public notice: open until the working group upholds or dismisses it
+         *     (upholding one also closes the other open objections against the same entry).
+         * @enum {string}
+         */
+        ObjectionStatus: "open" | "upheld" | "dismissed";
         /** Page[CandidateOut] */
         Page_CandidateOut_: {
             /** Items */

@@ -216,6 +216,14 @@ export const StarAction = {
 } as const
 export type StarActionCode = keyof typeof StarAction
 
+/** declaration: ObjectionStatus */
+export const ObjectionStatus = {
+  "open": "待处理",
+  "upheld": "异议成立",
+  "dismissed": "异议不成立",
+} as const
+export type ObjectionStatusCode = keyof typeof ObjectionStatus
+
 /** mall: Source */
 export const Source = {
   "forerunner": "企标领跑者产品",

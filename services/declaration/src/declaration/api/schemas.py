@@ -10,7 +10,7 @@ from typing import Any, Literal
 from kit.paging import Page
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from declaration.domain.statuses import EvidenceStatus, ListStatus, StarAction, StarStatus
+from declaration.domain.statuses import EvidenceStatus, ListStatus, ObjectionStatus, StarAction, StarStatus
 from declaration.service.comparison import ComparisonAnswer
 
 
@@ -350,7 +350,7 @@ class NoticeRow(NoticeBlock):
 
 class ObjectionRaised(BaseModel):
     id: uuid.UUID
-    status: Literal["open", "dismissed", "upheld"]
+    status: ObjectionStatus
     created_at: datetime
 
 
@@ -363,7 +363,7 @@ class ObjectionOut(BaseModel):
     name: str
     phone_masked: str
     reason: str
-    status: Literal["open", "dismissed", "upheld"]
+    status: ObjectionStatus
     resolution: str | None
     created_at: datetime
     resolved_at: datetime | None
@@ -371,7 +371,7 @@ class ObjectionOut(BaseModel):
 
 class ObjectionResolution(BaseModel):
     id: uuid.UUID
-    status: Literal["open", "dismissed", "upheld"]
+    status: ObjectionStatus
     resolution: str | None
     resolved_at: datetime | None
 

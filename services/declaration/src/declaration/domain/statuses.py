@@ -246,5 +246,36 @@ def star_actions(status: StarStatus) -> list[StarAction]:
     return [action for (s, action) in STAR_TRANSITIONS if s is status]
 
 
+# ---------------------------------------------------------------- objections (公示异议)
+
+
+class ObjectionStatus(StrEnum):
+    """An objection raised during a public notice: open until the working group upholds or dismisses it
+    (upholding one also closes the other open objections against the same entry)."""
+
+    OPEN = "open"
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"
+
+    @property
+    def label(self) -> str:
+        return OBJECTION_LABELS[self]
+
+
+OBJECTION_LABELS: dict[ObjectionStatus, str] = {
+    ObjectionStatus.OPEN: "待处理",
+    ObjectionStatus.UPHELD: "异议成立",
+    ObjectionStatus.DISMISSED: "异议不成立",
+}
+
+
 # the enums whose values reach clients (the portal's labels are generated from these)
-PUBLIC_ENUMS: tuple[type[StrEnum], ...] = (ListStatus, EvidenceStatus, Actor, Action, StarStatus, StarAction)
+PUBLIC_ENUMS: tuple[type[StrEnum], ...] = (
+    ListStatus,
+    EvidenceStatus,
+    Actor,
+    Action,
+    StarStatus,
+    StarAction,
+    ObjectionStatus,
+)

@@ -14,7 +14,7 @@ from kit.runtime import Runtime
 from kit.security import Principal
 
 from declaration import repository
-from declaration.domain.statuses import Action, Actor, ListStatus
+from declaration.domain.statuses import Action, Actor, ListStatus, ObjectionStatus
 from declaration.errors import (
     DeclarationNotInNotice,
     InvalidFilter,
@@ -27,7 +27,6 @@ from declaration.models import Declaration, Notice, Objection, Review
 from declaration.service.lifecycle import actor_ip, move
 from declaration.service.queries import notice_json, notices_of
 
-OBJECTION_STATUSES = ("open", "dismissed", "upheld")
 NOTICE_STATES = ("running", "ended", "held")
 
 
@@ -87,7 +86,7 @@ async def raise_objection(
             phone_sealed=runtime.sealer.seal(phone),
             phone_masked=mask(phone),
             reason=reason,
-            status="open",
+            status=ObjectionStatus.OPEN,
             created_at=now,
         )
         session.add(objection)
@@ -113,7 +112,7 @@ async def raise_objection(
 async def list_objections(
     runtime: Runtime, *, status: str | None, page: PageParams
 ) -> tuple[list[dict[str, Any]], int]:
-    if status and status not in OBJECTION_STATUSES:
+    if status and status not in {s.value for s in ObjectionStatus}:
         raise InvalidFilter("status 取值不正确", details={"field": "status"})
     async with runtime.db.session() as session:
         rows, total = await repository.page_of(
@@ -149,11 +148,11 @@ async def resolve_objection(
         objection = await session.get(Objection, objection_id, with_for_update=True)
         if objection is None:
             raise ObjectionNotFound()
-        if objection.status != "open":
+        if objection.status != ObjectionStatus.OPEN:
             raise ObjectionResolved()
         d = await session.get(Declaration, objection.declaration_id, with_for_update=True)
         assert d is not None
-        objection.status = "upheld" if uphold else "dismissed"
+        objection.status = ObjectionStatus.UPHELD if uphold else ObjectionStatus.DISMISSED
         objection.resolution = opinion
         objection.resolved_at = now
         if uphold:
