@@ -15,6 +15,7 @@ from multidict import CIMultiDict
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
+from gateway.guard import ServiceUnavailable
 from gateway.responses import send_error
 
 log = structlog.get_logger("gateway.proxy")
@@ -53,8 +54,12 @@ _SET_BY_GATEWAY = frozenset(
 _SET_BY_GATEWAY_OUT = frozenset({b"x-request-id", b"server", b"date"})
 _IDEMPOTENT_NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 
-UNAVAILABLE = ("service_unavailable", "服务暂时不可用，请稍后再试")
 TIMEOUT = ("upstream_timeout", "服务响应超时，请稍后再试")
+
+
+async def _unavailable(send: Send) -> None:
+    error = ServiceUnavailable
+    await send_error(send, error.status_code, error.code, error.message)
 
 
 class BodyTooLarge(Exception):
@@ -245,7 +250,7 @@ async def _upstream_error(
     """Answer for a service that could not be reached or broke off; None means: try once more."""
     if isinstance(exc, aiohttp.ClientConnectorError):
         log.warning("upstream_unreachable", upstream=base_url, path=path, error=type(exc).__name__)
-        await send_error(send, 503, *UNAVAILABLE)
+        await _unavailable(send)
         return 503
     if isinstance(exc, aiohttp.ServerTimeoutError):
         log.warning("upstream_timeout", upstream=base_url, path=path, error=type(exc).__name__)
@@ -257,7 +262,7 @@ async def _upstream_error(
         if retry:
             return None
         log.warning("upstream_failed", upstream=base_url, path=path, error=type(exc).__name__)
-        await send_error(send, 503, *UNAVAILABLE)
+        await _unavailable(send)
         return 503
     log.warning("upstream_failed", upstream=base_url, path=path, error=type(exc).__name__)
     await send_error(send, 502, "bad_gateway", "服务应答异常，请稍后再试")

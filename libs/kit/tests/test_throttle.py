@@ -40,8 +40,9 @@ async def test_free_failures_then_a_delay_that_doubles_up_to_the_ceiling(throttl
     assert waits == [2, 4, 8, 10]
     assert await throttle.failures("ip:a") == 7
     with pytest.raises(RateLimited) as e:
-        await throttle.check("ip:b", "ip:a", code="too_many_attempts")
-    assert e.value.code == "too_many_attempts" and e.value.headers["Retry-After"] == "10"
+        await throttle.check("ip:b", "ip:a")
+    assert e.value.code == "rate_limited" and e.value.headers["Retry-After"] == "10"
+    assert e.value.details == {"retry_after": 10}
     await throttle.check("ip:b")  # another scope is not touched
     await throttle.clear("ip:a")
     assert await throttle.wait("ip:a") == 0 and await throttle.failures("ip:a") == 0

@@ -19,6 +19,11 @@ class Body(BaseModel):
     count: int
 
 
+class ThingNotFound(NotFound):
+    code = "thing_not_found"
+    message = "东西不存在"
+
+
 def _app() -> FastAPI:
     app = FastAPI()
     install_error_handlers(app)
@@ -30,7 +35,7 @@ def _app() -> FastAPI:
 
     @app.get("/things/{thing_id}")
     async def get(thing_id: int) -> dict:
-        raise NotFound("东西不存在", code="thing_not_found")
+        raise ThingNotFound("东西不存在")
 
     @app.get("/boom")
     async def boom() -> dict:

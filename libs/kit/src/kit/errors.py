@@ -101,21 +101,8 @@ class AppError(Exception):
         *,
         details: Any = None,
         headers: dict[str, str] | None = None,
-        code: str | None = None,
     ) -> None:
         self.message = message or type(self).message
-        if code is not None:
-            # Transitional: a code given at the raise site instead of its own subclass. It still has to keep
-            # one status; its details are not typed. Being removed service by service (issue 15).
-            try:
-                _register(ErrorSpec(code, self.status_code, self.message, None, "<raise site>"))
-            except TypeError as clash:
-                log.error("error_code_clash", error=str(clash))
-            self.code = code  # type: ignore[misc]
-            self.details = details
-            self.headers = headers
-            super().__init__(self.message)
-            return
         if details is not None:
             model = self.details_model
             if model is None:

@@ -68,11 +68,11 @@ class Throttle:
         longest = max((int(ms) for ms in left if ms and int(ms) > 0), default=0)
         return (longest + 999) // 1000
 
-    async def check(self, *scopes: str, message: str | None = None, code: str = "rate_limited") -> None:
-        """429 with Retry-After while any scope is blocked."""
+    async def check(self, *scopes: str, message: str | None = None) -> None:
+        """429 ``rate_limited`` with Retry-After while any scope is blocked."""
         wait = await self.wait(*scopes)
         if wait:
-            raise RateLimited(message or f"尝试过于频繁，请 {wait} 秒后再试", retry_after=wait, code=code)
+            raise RateLimited(message or f"尝试过于频繁，请 {wait} 秒后再试", retry_after=wait)
 
     async def fail(self, scope: str, rule: Rule) -> int:
         """Count one failure of ``scope``; returns the failures in the window."""
