@@ -28,6 +28,27 @@ def test_template_round_trips(demo):
     )
 
 
+def test_text_that_looks_like_a_formula_stays_text():
+    """A title or name starting with "=" is written as text: Excel never runs it (formula injection), and the
+    plan still round-trips (openpyxl stored it as a formula, which read back as an empty title)."""
+    rows = [
+        {
+            "code": "x",
+            "name": '=HYPERLINK("http://evil.example","点击")',
+            "direction": "bool",
+            "forerunner": False,
+        }
+    ]
+    indicators = define_indicators(rows, product_type=ProductType.PRODUCT)
+    title = '=cmd|" /C calc"!A0'
+    data = build_template(product_name="羽绒服", title=title, group_standard="=1+1", indicators=indicators)
+    wb = load_workbook(io.BytesIO(data))
+    cells = [wb[INFO_SHEET]["B2"], wb[INFO_SHEET]["B3"], wb[INDICATOR_SHEET]["B2"]]
+    assert [c.data_type for c in cells] == ["s", "s", "s"]
+    parsed = parse_workbook(data, product_type=ProductType.PRODUCT)
+    assert (parsed.title, parsed.group_standard, parsed.indicators) == (title, "=1+1", indicators)
+
+
 def edit(data: bytes, **cells) -> bytes:
     wb = load_workbook(io.BytesIO(data))
     for ref, value in cells.items():

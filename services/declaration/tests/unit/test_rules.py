@@ -66,6 +66,12 @@ def _check(rows):
     return check_rows(rows, indicators=INDICATORS, this_year=2026, is_mobile=is_mobile)
 
 
+def test_an_indicator_name_that_looks_like_a_formula_is_a_text_header():
+    data = build_template([("x", "=1+1")], "羽绒服")
+    header = load_workbook(__import__("io").BytesIO(data)).worksheets[0][1][-1]
+    assert header.data_type == "s" and header.value == "=1+1(x)"
+
+
 def test_template_round_trips_through_the_reader():
     data = build_template([("down_content", "含绒量")], "羽绒服")
     sheet = load_workbook(__import__("io").BytesIO(data)).worksheets[0]

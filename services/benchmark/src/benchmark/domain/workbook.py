@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from kit.sheets import put, put_row
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -124,7 +125,7 @@ def build_template(
     info["A1"], info["B1"] = "项目", "内容"
     for field, (label, row) in INFO_ROWS.items():
         info.cell(row=row, column=1, value=label)
-        info.cell(row=row, column=2, value={"title": title, "group_standard": group_standard}[field] or None)
+        put(info.cell(row=row, column=2), {"title": title, "group_standard": group_standard}[field] or None)
     info.column_dimensions["A"].width = 16
     info.column_dimensions["B"].width = 60
 
@@ -151,8 +152,7 @@ def build_template(
     sheet.add_data_validation(directions)
     directions.add(f"{COLUMN_OF['direction']}2:{COLUMN_OF['direction']}{MAX_INDICATORS + 1}")
     for row, indicator in enumerate(indicators, start=2):
-        for column, value in enumerate(_row_values(indicator), start=1):
-            sheet.cell(row=row, column=column, value=value)
+        put_row(sheet, row, _row_values(indicator))
 
     buffer = io.BytesIO()
     wb.save(buffer)

@@ -274,6 +274,7 @@ def template_headers(indicators: Iterable[tuple[str, str]]) -> list[str]:
 
 def build_template(indicators: Sequence[tuple[str, str]], product_name: str) -> bytes:
     """The Excel template an agency downloads: the fixed columns, then one per core indicator."""
+    from kit.sheets import put_row
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -281,7 +282,7 @@ def build_template(indicators: Sequence[tuple[str, str]], product_name: str) -> 
     sheet = workbook.active
     sheet.title = "入围名单"
     headers = template_headers(indicators)
-    sheet.append(headers)
+    put_row(sheet, 1, headers)  # indicator names are the agency's text: never a formula
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for column, header in zip(sheet.iter_cols(min_row=1, max_row=1), headers, strict=True):
