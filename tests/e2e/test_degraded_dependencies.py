@@ -29,7 +29,7 @@ import httpx
 import pytest
 from kit.testing.tcpproxy import TcpProxy
 
-from .conftest import ROOT, _drop_databases
+from .conftest import ROOT
 
 runner = sys.modules["lp_platform_runner"]
 SERVICES = ("auth", "benchmark", "mall")
@@ -88,7 +88,7 @@ def degraded():
         platform.down()
         for proxy in (redis, broker, storage, mall):
             proxy.close()
-        asyncio.run(_drop_databases(f"lpdeg_{run_id}_"))
+        runner.drop_databases(f"lpdeg_{run_id}_")
         shutil.rmtree(platform.state_dir, ignore_errors=True)
 
 
