@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchmark.demo import load_demo
 from benchmark.domain import PlanSpec, compare_forerunner, compare_star, define_indicators
 from benchmark.domain.demo_data import PRODUCTS
-from common import percentile, write_report
+from common import percentile, spawn, stop, write_report
 from kit.db import Database
 from kit.migrations import upgrade
 from kit.security import TokenIssuer, generate_keypair
@@ -67,21 +66,6 @@ def in_process(seconds: float) -> dict[str, float]:
             count += 200
         out[label] = count / elapsed
     return out
-
-
-def _spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    handle = open(log, "ab")  # noqa: SIM115 - handed to the child
-    return subprocess.Popen(
-        cmd, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
-    )
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(proc.pid, signal.SIGKILL)
 
 
 async def _timed(
@@ -140,9 +124,9 @@ async def over_http(requests: int) -> dict[str, dict[str, float]]:
         }  # fmt: skip
         uvicorn = [sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1", "--no-access-log",
                    "--log-level", "warning"]  # fmt: skip
-        procs.append(_spawn([*uvicorn, "--port", str(service_port), "benchmark.main:create_app"], env,
+        procs.append(spawn([*uvicorn, "--port", str(service_port), "benchmark.main:create_app"], env,
                             tmp / "benchmark.log"))  # fmt: skip
-        procs.append(_spawn([*uvicorn, "--port", str(gateway_port), "gateway.main:create_app"], env,
+        procs.append(spawn([*uvicorn, "--port", str(gateway_port), "gateway.main:create_app"], env,
                             tmp / "gateway.log"))  # fmt: skip
         for port in (service_port, gateway_port):
             await asyncio.to_thread(wait_for_port, port, 60)
@@ -186,7 +170,7 @@ async def over_http(requests: int) -> dict[str, dict[str, float]]:
         return results
     finally:
         for proc in procs:
-            _stop(proc)
+            stop(proc)
         await _drop_database(name)
 
 

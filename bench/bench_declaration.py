@@ -26,7 +26,6 @@ import os
 import random
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,7 @@ import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import write_report
+from common import spawn, stop, write_report
 from kit.migrations import upgrade
 from kit.security import TokenIssuer, generate_keypair
 from kit.settings import DEV_S3_KEY, DEV_S3_SECRET
@@ -260,21 +259,6 @@ def run_wrk(
     return result
 
 
-def _spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    handle = open(log, "ab")  # noqa: SIM115 - handed to the child
-    return subprocess.Popen(
-        cmd, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
-    )
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
 PROFILES = ROOT / "var" / "profile"
 
 
@@ -331,9 +315,9 @@ async def run(
         }  # fmt: skip
         uvicorn = [sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1", "--no-access-log",
                    "--log-level", "warning"]  # fmt: skip
-        procs.append(_spawn([*uvicorn, "--port", str(service_port), "declaration.main:create_app"], env,
+        procs.append(spawn([*uvicorn, "--port", str(service_port), "declaration.main:create_app"], env,
                             tmp / "declaration.log"))  # fmt: skip
-        procs.append(_spawn([*uvicorn, "--port", str(gateway_port), "gateway.main:create_app"], env,
+        procs.append(spawn([*uvicorn, "--port", str(gateway_port), "gateway.main:create_app"], env,
                             tmp / "gateway.log"))  # fmt: skip
         for port in (service_port, gateway_port):
             await asyncio.to_thread(wait_for_port, port, 60)
@@ -393,7 +377,7 @@ async def run(
         return {"rows": rows, "seconds": seconds, "totals": totals, "paths": paths, "results": results}
     finally:
         for proc in procs:
-            _stop(proc)
+            stop(proc)
         if not keep:
             admin = await asyncpg.connect(ADMIN)
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

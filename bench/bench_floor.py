@@ -37,15 +37,13 @@ sys.path.insert(0, str(HERE))
 from bench_declaration import (  # noqa: E402
     ADMIN,
     PG,
-    _spawn,
-    _stop,
     backend_pids,
     cpu_seconds,
     filter_mix,
     run_wrk,
     seed,
 )
-from common import write_report  # noqa: E402
+from common import spawn, stop, write_report  # noqa: E402
 from kit.migrations import upgrade  # noqa: E402
 from kit.security import TokenIssuer, generate_keypair  # noqa: E402
 from kit.settings import DEV_S3_KEY, DEV_S3_SECRET  # noqa: E402
@@ -216,14 +214,14 @@ async def run(rows: int, seconds: int) -> dict:
         ]
         child_env = {**os.environ, **env}
         procs.append(
-            _spawn(
+            spawn(
                 [*uvicorn, "--factory", "--port", str(service_port), "declaration.main:create_app"],
                 child_env,
                 tmp / "declaration.log",
             )
         )
         procs.append(
-            _spawn(
+            spawn(
                 [*uvicorn, "--factory", "--port", str(gateway_port), "gateway.main:create_app"],
                 child_env,
                 tmp / "gateway.log",
@@ -240,7 +238,7 @@ async def run(rows: int, seconds: int) -> dict:
         (tmp / "body.json").write_bytes(page.content)
         (tmp / "floor_app.py").write_text(BARE_APP)
         procs.append(
-            _spawn(
+            spawn(
                 [*uvicorn, "--app-dir", str(tmp), "--port", str(bare_port), "floor_app:app"],
                 {**child_env, "LP_FLOOR_BODY": str(tmp / "body.json")},
                 tmp / "bare.log",
@@ -269,7 +267,7 @@ async def run(rows: int, seconds: int) -> dict:
         return {"rows": rows, "seconds": seconds, "body_bytes": len(page.content), "results": results}
     finally:
         for proc in procs:
-            _stop(proc)
+            stop(proc)
         admin = await asyncpg.connect(ADMIN)
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()

@@ -174,6 +174,7 @@ async def start(
     import asyncpg
     import bench_declaration
     import bench_mall
+    from common import spawn
     from kit.migrations import upgrade
     from kit.security import TokenIssuer, generate_keypair
     from kit.settings import DEV_S3_KEY, DEV_S3_SECRET
@@ -215,7 +216,7 @@ async def start(
         service_env = {**env, "LP_SERVICE_NAME": name}
         if name in urls:
             service_env["LP_DATABASE_URL"] = urls[name]
-        procs[name] = bench_declaration._spawn(
+        procs[name] = spawn(
             [*uvicorn, "--port", str(ports[name]), f"{name}.main:create_app"],
             service_env,
             tmp / f"{name}.log",
@@ -239,7 +240,7 @@ async def drop(prefix: str) -> None:
 def main() -> None:
     import tempfile
 
-    import bench_declaration
+    from common import stop
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
@@ -261,7 +262,7 @@ def main() -> None:
                           connections=args.connections, with_profile=args.profile)  # fmt: skip
     finally:
         for proc in procs.values():
-            bench_declaration._stop(proc)
+            stop(proc)
         asyncio.run(drop(args.db_prefix))
         shutil.rmtree(tmp, ignore_errors=True)
     if args.json:

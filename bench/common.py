@@ -1,4 +1,4 @@
-"""Shared by the benchmarks: machine description, percentiles, and writing a dated report."""
+"""Shared by the benchmarks: machine description, percentiles, child processes, and writing a dated report."""
 
 from __future__ import annotations
 
@@ -6,10 +6,28 @@ import datetime as dt
 import json
 import os
 import platform
+import signal
 import subprocess
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """A child process in its own session (so ``stop`` ends it with its children), output to ``log``."""
+    handle = open(log, "ab")  # noqa: SIM115 - handed to the child
+    return subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def stop(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def machine() -> str:
