@@ -16,8 +16,8 @@ export type Agency = Schemas['AgencyRef']
 export type ProductFilters = Filters<Query<'/api/benchmark/products'>>
 export type AgencyProductFilters = Filters<Query<'/api/benchmark/agency/products'>>
 
-/** A threshold as the benchmark service writes it: a decimal string, {min,max}, yes/no or a grade. */
-export type Threshold = string | number | boolean | { min: string | number; max: string | number } | null
+/** A threshold as the benchmark service writes it: a decimal string or a grade, {min,max}, or yes/no. */
+export type Threshold = Indicator['forerunner'] | null
 
 /** A key-field product with the flat fields the tables show (derived here from the service's answer). */
 export interface KeyProduct extends ProductOut {

@@ -1,6 +1,6 @@
 import { del, get, hrefOf, patch, post, put, type Filters, type Query } from './client'
 import { uploadConfig, type Page, type Progress } from './http'
-import { storedComparison, verdictOf, type Comparison, type ComparisonOut } from './benchmark'
+import { storedComparison, verdictOf, type Comparison } from './benchmark'
 import type { components } from './generated/declaration'
 
 type Schemas = components['schemas']
@@ -41,17 +41,12 @@ export interface StarProduct extends StarOut {
   result: Comparison | null
 }
 
-// The declaration service keeps the benchmark service's answer (ComparisonOut) as it came.
-function compared(c: Schemas['DeclarationDetail']['comparison'] | Schemas['StarOut']['comparison']): ComparisonOut | null {
-  return c as ComparisonOut | null
-}
-
 export function declarationView(d: Schemas['DeclarationDetail']): Declaration {
-  return { ...d, result: storedComparison(compared(d.comparison), d.comparison_verdict, d.plan_version) }
+  return { ...d, result: storedComparison(d.comparison, d.comparison_verdict, d.plan_version) }
 }
 
 function starView(s: Schemas['StarOut']): StarProduct {
-  return { ...s, result: storedComparison(compared(s.comparison), s.comparison_verdict, s.plan_version) }
+  return { ...s, result: storedComparison(s.comparison, s.comparison_verdict, s.plan_version) }
 }
 
 function starPage(page: Page<Schemas['StarOut']>): Page<StarProduct> {
@@ -70,7 +65,7 @@ export const declarationsApi = {
   remove: (id: string) => del('/api/declarations/{declaration_id}', at(id)),
   benchmark: (id: string, values: Schemas['BenchmarkIn']['values']) =>
     post('/api/declarations/{declaration_id}/benchmark', { values }, at(id)).then(
-      (r) => storedComparison(compared(r.result), verdictOf(r.verdict), r.plan_version)!,
+      (r) => storedComparison(r.result, verdictOf(r.verdict), r.plan_version)!,
     ),
   saveProducts: (id: string, models: ModelInput[]) =>
     put(

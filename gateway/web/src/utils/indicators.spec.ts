@@ -19,7 +19,7 @@ describe('requirements in words', () => {
     expect(requirement({ direction: 'grade' }, '4')).toBe('不低于 4 级')
   })
   it('reads only the threshold shapes the service writes', () => {
-    expect(asThreshold({ min: 1, max: '2' })).toEqual({ min: 1, max: '2' })
+    expect(asThreshold({ min: 1, max: '2' })).toEqual({ min: '1', max: '2' })
     expect(asThreshold({ min: 1 })).toBeNull()
     expect(asThreshold(['1'])).toBeNull()
     expect(requirement(energy, undefined)).toBe('—')

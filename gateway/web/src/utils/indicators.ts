@@ -6,10 +6,13 @@ function unit(i: { unit?: string | null }) {
 
 /** A threshold as the service wrote it (a decimal string or number, {min,max}, yes/no), or null. */
 export function asThreshold(v: unknown): Threshold {
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v
+  if (typeof v === 'string' || typeof v === 'boolean') return v
+  if (typeof v === 'number') return String(v)
   if (v && typeof v === 'object' && 'min' in v && 'max' in v) {
     const { min, max } = v
-    if ((typeof min === 'string' || typeof min === 'number') && (typeof max === 'string' || typeof max === 'number')) return { min, max }
+    if ((typeof min === 'string' || typeof min === 'number') && (typeof max === 'string' || typeof max === 'number')) {
+      return { min: String(min), max: String(max) }
+    }
   }
   return null
 }
