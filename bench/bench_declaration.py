@@ -38,7 +38,7 @@ import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import spawn, stop, write_report
+from common import cpu_seconds, spawn, stop, write_report
 from kit.migrations import upgrade
 from kit.security import TokenIssuer, generate_keypair
 from kit.settings import DEV_S3_KEY, DEV_S3_SECRET
@@ -195,16 +195,6 @@ if think_ms > 0 then
 end
 """
 THINK_MS = 250
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of one process so far (all its threads)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 async def backend_pids(url: str) -> list[int]:

@@ -38,12 +38,11 @@ from bench_declaration import (  # noqa: E402
     ADMIN,
     PG,
     backend_pids,
-    cpu_seconds,
     filter_mix,
     run_wrk,
     seed,
 )
-from common import spawn, stop, write_report  # noqa: E402
+from common import cpu_seconds, spawn, stop, write_report  # noqa: E402
 from kit.migrations import upgrade  # noqa: E402
 from kit.security import TokenIssuer, generate_keypair  # noqa: E402
 from kit.settings import DEV_S3_KEY, DEV_S3_SECRET  # noqa: E402

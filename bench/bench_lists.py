@@ -36,11 +36,12 @@ import httpx
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+from common import cpu_seconds, spawn, stop  # noqa: E402
+
 PG = os.environ.get("LP_BENCH_PG", "127.0.0.1:5432")
 ADMIN = f"postgresql://postgres@{PG}/postgres"
 SERVICES = ("declaration", "mall", "certificate")
 WRK_CPU = os.environ.get("LP_BENCH_WRK_CPU", "1")
-TICK = os.sysconf("SC_CLK_TCK")
 PROFILES = ROOT / "var" / "profile"
 
 # (label, service, path): 20-row pages as the portal asks for them
@@ -50,15 +51,6 @@ LISTS = [
     ("mall home page", "mall", "/api/mall/products?page=1&page_size=20"),
     ("certificate list", "certificate", "/api/certificates?page=1&page_size=20"),
 ]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of one process so far (all its threads)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def wrk(url: str, *, token: str, connections: int, seconds: int) -> dict:
@@ -174,7 +166,6 @@ async def start(
     import asyncpg
     import bench_declaration
     import bench_mall
-    from common import spawn
     from kit.migrations import upgrade
     from kit.security import TokenIssuer, generate_keypair
     from kit.settings import DEV_S3_KEY, DEV_S3_SECRET
@@ -239,8 +230,6 @@ async def drop(prefix: str) -> None:
 
 def main() -> None:
     import tempfile
-
-    from common import stop
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
