@@ -176,7 +176,7 @@ class Consumer:
                 handled.append(first)
                 handler = self._handler_for(envelope.routing_key)
                 if first and handler is not None:
-                    if len(envelopes) == 1:
+                    if len(envelopes) == 1:  # alone, it already runs in _process_one's event scope
                         await handler(session, envelope)
                     else:
                         with self._event_scope(envelope):
