@@ -38,7 +38,7 @@ import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import cpu_seconds, spawn, stop, write_report
+from common import cpu_seconds, process_tree, rss_mb, spawn, stop, write_report
 from kit.migrations import upgrade
 from kit.security import TokenIssuer, generate_keypair
 from kit.settings import DEV_S3_KEY, DEV_S3_SECRET
@@ -267,7 +267,7 @@ def start_profiles(label: str, pids: dict[str, int], seconds: int) -> list[subpr
 
 async def run(
     rows: int, seconds: int, keep: bool, *, audience: str = "", gateway_only: bool = False, profile: bool = False,
-    saturation_only: bool = False,
+    saturation_only: bool = False, service_workers: int = 1, gateway_workers: int = 1,
 ) -> dict:  # fmt: skip
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed (apt-get install wrk)")
@@ -305,10 +305,14 @@ async def run(
         }  # fmt: skip
         uvicorn = [sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1", "--no-access-log",
                    "--log-level", "warning"]  # fmt: skip
-        procs.append(spawn([*uvicorn, "--port", str(service_port), "declaration.main:create_app"], env,
-                            tmp / "declaration.log"))  # fmt: skip
-        procs.append(spawn([*uvicorn, "--port", str(gateway_port), "gateway.main:create_app"], env,
-                            tmp / "gateway.log"))  # fmt: skip
+
+        def workers(n: int) -> list[str]:
+            return ["--workers", str(n)] if n > 1 else []
+
+        procs.append(spawn([*uvicorn, *workers(service_workers), "--port", str(service_port),
+                            "declaration.main:create_app"], env, tmp / "declaration.log"))  # fmt: skip
+        procs.append(spawn([*uvicorn, *workers(gateway_workers), "--port", str(gateway_port),
+                            "gateway.main:create_app"], env, tmp / "gateway.log"))  # fmt: skip
         for port in (service_port, gateway_port):
             await asyncio.to_thread(wait_for_port, port, 60)
 
@@ -343,7 +347,9 @@ async def run(
             for target, port in targets:
                 base = f"http://127.0.0.1:{port}"
                 run_wrk(base, tok, paths, 2, tmp)  # warm-up: pools, plans, caches
-                watch = {"service": [procs[-2].pid], "gateway": [procs[-1].pid] if target == "gateway" else [],
+                # a uvicorn supervisor with its workers counts as one: every process of its tree
+                watch = {"service": process_tree(procs[-2].pid),
+                         "gateway": process_tree(procs[-1].pid) if target == "gateway" else [],
                          "postgresql": await backend_pids(url)}  # fmt: skip
                 spies = (
                     start_profiles(label, {"service": procs[-2].pid, "gateway": procs[-1].pid}, seconds)
@@ -351,6 +357,9 @@ async def run(
                 )  # fmt: skip
                 # 50 clients without pause: the saturation figure (each waits only for its previous answer)
                 results[f"{label} / {target}"] = run_wrk(base, tok, paths, seconds, tmp, watch=watch)
+                results[f"{label} / {target}"]["rss_mb"] = {
+                    name: round(rss_mb(pids), 1) for name, pids in watch.items() if name != "postgresql"
+                }
                 for spy in spies:
                     spy.wait(30)
                 if saturation_only:

@@ -24,6 +24,36 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process below it (a uvicorn supervisor and its workers), from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, []))
+    return tree
+
+
+def rss_mb(pids: list[int]) -> float:
+    """Resident memory of the processes, in MB (VmRSS; shared pages count once per process)."""
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            continue
+    return total / 1024
+
+
 def spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     """A child process in its own session (so ``stop`` ends it with its children), output to ``log``."""
     handle = open(log, "ab")  # noqa: SIM115 - handed to the child
