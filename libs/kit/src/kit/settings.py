@@ -125,6 +125,10 @@ class ServiceSettings(BaseSettings):
     openapi_enabled: bool = False
 
     clock_adjustable: bool = False
+    # The audit chainer (kit.audit_chain): how often it links new audit rows, and how long a row may stay
+    # unchained before the verifier reports it.
+    audit_chain_seconds: float = Field(default=2.0, gt=0)
+    audit_unchained_seconds: int = Field(default=600, gt=0)
     max_body_bytes: int = 25 * 1024 * 1024
     public_base_url: str = "http://localhost:8000"
 
