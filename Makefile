@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= uv
 APT_PACKAGES := fonts-wqy-zenhei poppler-utils zbar-tools chromium wrk
 
-.PHONY: setup system-packages python-packages portal portal-contract up down status test test-fast lint bench deploy-check faults-full clean
+.PHONY: setup system-packages python-packages portal portal-contract up down status test test-fast lint bench deploy-check audit-verify faults-full clean
 
 setup: system-packages python-packages portal
 
@@ -49,6 +49,11 @@ lint:
 	@$(UV) run --frozen lint-imports
 	@$(UV) run --frozen python scripts/error_catalogue.py --check
 	@$(UV) run --frozen python scripts/gen_portal_contract.py --check
+
+# The audit hash chains of every service, read straight from the databases (the local runner's by default;
+# see scripts/audit_verify.py for other databases and for checking against the published heads).
+audit-verify: python-packages
+	@$(UV) run --frozen python scripts/audit_verify.py $(AUDIT_VERIFY_ARGS)
 
 deploy-check:
 	@bash scripts/check_deploy.sh

@@ -34,6 +34,12 @@ TOKEN_EXEMPT: frozenset[str] = frozenset(
         "/api/auth/register",
         "/api/auth/sms-codes",
         "/api/auth/password/reset",
+        # the daily heads of the audit chains: published for anyone to copy
+        "/api/auth/audit/heads",
+        "/api/benchmark/audit/heads",
+        "/api/declarations/audit/heads",
+        "/api/certificates/audit/heads",
+        "/api/mall/audit/heads",
     }
 )
 # Public look-ups anyone may make with or without a session (a verification page opened from a QR code).

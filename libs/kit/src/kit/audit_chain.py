@@ -96,8 +96,9 @@ class ChainedRow:
 
 @dataclass(frozen=True)
 class ChainSpec:
-    """One chain: the table, the column its rows are linked in (``order``: an identity or serial column)
-    and the column that names a row in reports (``key``, the primary key)."""
+    """One chain: the table, the column its rows are linked in (``order``: an identity or serial column,
+    or ``recorded_at`` for a table without one; ties go by ``key``) and the column that names a row in
+    reports (``key``, the primary key)."""
 
     name: str
     table: Table
@@ -243,7 +244,10 @@ async def link(db: Database, spec: ChainSpec, *, batch: int = BATCH) -> int:
         rows = (
             (
                 await conn.execute(
-                    select(t).where(t.c.chain_seq.is_(None)).order_by(t.c[spec.order]).limit(batch)
+                    select(t)
+                    .where(t.c.chain_seq.is_(None))
+                    .order_by(t.c[spec.order], t.c[spec.key])
+                    .limit(batch)
                 )
             )
             .mappings()
@@ -545,3 +549,58 @@ async def verify_all(
             reports.append(await verify(conn, spec, heads=known, unchained_bound=unchained_bound))
             await conn.rollback()
     return reports
+
+
+# --------------------------------------------------------------------------------------------- migrations
+
+
+def upgrade_table(op: Any, table: str, *, order: str = "id") -> None:
+    """A service migration's part for one audit table: the chain columns (NULL: the chainer links the
+    existing rows on its first rounds), ``recorded_at`` (existing rows get the migration's time) and the
+    guard, which replaces a plain append-only trigger of the same table if there was one."""
+    import sqlalchemy as sa
+
+    op.add_column(table, sa.Column("chain_seq", sa.BigInteger(), nullable=True))
+    op.add_column(table, sa.Column("prev_hash", sa.String(length=64), nullable=True))
+    op.add_column(table, sa.Column("row_hash", sa.String(length=64), nullable=True))
+    op.add_column(
+        table,
+        sa.Column(
+            "recorded_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("clock_timestamp()"),
+            nullable=False,
+        ),
+    )
+    op.create_unique_constraint(f"uq_{table}_chain_seq", table, ["chain_seq"])
+    for statement in guard_statements(table, order):
+        op.execute(statement)
+
+
+def downgrade_table(op: Any, table: str) -> None:
+    for statement in drop_guard_statements(table):
+        op.execute(statement)
+    op.drop_constraint(f"uq_{table}_chain_seq", table, type_="unique")
+    for column in ("recorded_at", "row_hash", "prev_hash", "chain_seq"):
+        op.drop_column(table, column)
+
+
+def create_heads(op: Any) -> None:
+    import sqlalchemy as sa
+
+    op.create_table(
+        "audit_heads",
+        sa.Column("chain", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.Column("row_hash", sa.String(length=64), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("chain", "day", name="pk_audit_heads"),
+    )
+    for statement in HEADS_GUARD:
+        op.execute(statement)
+
+
+def drop_heads(op: Any) -> None:
+    op.drop_table("audit_heads")
+    op.execute("DROP FUNCTION IF EXISTS audit_heads_append_only()")

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from kit.runtime import Runtime
 from kit.web import create_service_app
 
-from auth import consumers, workers
+from auth import chains, consumers, workers
 from auth.api import accounts, dev, enterprise, forerunner, internal, operator, recovery
 from auth.config import Settings
 
@@ -19,7 +19,7 @@ def make_runtime(settings: Settings) -> Runtime:
         service="auth",
         buckets=BUCKETS,
         handlers=consumers.HANDLERS,
-        background=(workers.apply_due_recoveries,),
+        background=(workers.apply_due_recoveries, chains.chain_audit),
     )
 
 
@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         forerunner.router,
         recovery.router,
         operator.router,
+        chains.router,
         internal.router,
     ]
     if settings.sms_provider == "capture":

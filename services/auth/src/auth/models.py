@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from kit.audit_chain import ChainedRow, heads_table
 from kit.db import new_metadata
 from sqlalchemy import (
     BigInteger,
@@ -192,8 +193,9 @@ class CandidatePhone(Base):
     )
 
 
-class AuditEntry(Base):
-    """Append-only (a trigger refuses UPDATE and DELETE): who did what, from where, with which result."""
+class AuditEntry(ChainedRow, Base):
+    """Append-only (a trigger refuses UPDATE and DELETE but the chainer's one linking of the row): who did
+    what, from where, with which result; a hash chain (kit.audit_chain) shows any change made past it."""
 
     __tablename__ = "audit_log"
 
@@ -206,3 +208,7 @@ class AuditEntry(Base):
     subject_org_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
     ip: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict] = mapped_column(JSONB, nullable=False, server_default=text("'{}'::jsonb"))
+
+
+# The daily heads of the audit chain, published at GET /api/auth/audit/heads (kit.audit_chain).
+AUDIT_HEADS = heads_table(Base.metadata)

@@ -38,6 +38,7 @@ ROUTES = [
     ("GET", "/api/auth/organisations", {}, {"operator"}),
     ("POST", "/api/auth/organisations", {"json": {}}, {"operator"}),
     ("GET", "/api/auth/audit-log", {}, {"operator"}),
+    ("GET", "/api/auth/audit/verify", {}, {"operator"}),
 ]
 
 
@@ -103,6 +104,7 @@ def test_matrix_covers_every_protected_route(app):
     elsewhere |= {
         ("GET", "/api/auth/enterprise/natures"),
         ("GET", "/api/dev/sms"),
+        ("GET", "/api/auth/audit/heads"),  # public: the audit chain's daily heads
         ("POST", "/api/auth/logout"),
     }
     documented = {

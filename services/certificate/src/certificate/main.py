@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from kit.runtime import Runtime
 from kit.web import create_service_app
 
-from certificate import consumers, workers
+from certificate import chains, consumers, workers
 from certificate.api.routes import public_router, router
 from certificate.config import BUCKET, Settings
 from certificate.rendering import register_fonts
@@ -15,7 +15,10 @@ from certificate.rendering import register_fonts
 
 def build_runtime(settings: Settings) -> Runtime:
     runtime = Runtime(
-        settings, service="certificate", buckets=(BUCKET,), background=(workers.expire_certificates,)
+        settings,
+        service="certificate",
+        buckets=(BUCKET,),
+        background=(workers.expire_certificates, chains.chain_audit),
     )
     # The handlers need the runtime (storage, clock), so they are bound after it exists.
     runtime.handlers = consumers.make_handlers(runtime)
@@ -33,5 +36,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="证书服务",
         description="企业标准“领跑者”证书、盖章版回传、领跑者标识、星级产品标识与公开查验",
         route_name="certificates",
-        routers=[router, public_router],
+        routers=[chains.router, router, public_router],
     )

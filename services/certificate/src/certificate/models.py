@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
+from kit.audit_chain import ChainedRow, heads_table
 from kit.db import new_metadata
 from sqlalchemy import (
     Boolean,
@@ -116,8 +117,9 @@ class CertificateModel(Base):
     __table_args__ = (UniqueConstraint("certificate_id", "position"),)
 
 
-class CertificateHistory(Base):
-    """Every change of a certificate: who, when, what, why (the audit trail of issue/stamp/revoke/expire)."""
+class CertificateHistory(ChainedRow, Base):
+    """Every change of a certificate: who, when, what, why (the audit trail of issue/stamp/revoke/expire);
+    append-only but the chainer's one linking of the row, and a hash chain (kit.audit_chain)."""
 
     __tablename__ = "certificate_history"
 
@@ -186,3 +188,7 @@ class Sequence(Base):
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     field_code: Mapped[str] = mapped_column(String(16), primary_key=True)
     last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The daily heads of the history chain, published at GET /api/certificates/audit/heads (kit.audit_chain).
+AUDIT_HEADS = heads_table(Base.metadata)

@@ -14,7 +14,7 @@ from kit.pii import Sealer
 from kit.runtime import Runtime
 from kit.web import create_service_app
 
-from declaration import consumers, workers
+from declaration import chains, consumers, workers
 from declaration.api import routers
 from declaration.config import EVIDENCE_BUCKET, MODELS_BUCKET, Settings
 from declaration.errors import BenchmarkRefusal
@@ -35,7 +35,7 @@ def make_runtime(settings: Settings) -> Runtime:
         service="declaration",
         buckets=BUCKETS,
         handlers=consumers.make_handlers(Sealer(settings.pii_key)),
-        background=(workers.expire_notices,),
+        background=(workers.expire_notices, chains.chain_audit),
     )
 
 
@@ -49,7 +49,7 @@ def create_app(
         runtime=runtime,
         title="申报服务",
         route_name="declarations",
-        routers=routers,
+        routers=[chains.router, *routers],  # /audit/... before /{declaration_id}
         description="入围名单、自主申报、证明资料、审核、公示、发布、追加型号、星级产品自我声明",
     )
     comparison = BenchmarkComparison(

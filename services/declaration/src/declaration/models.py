@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from kit.audit_chain import ChainedRow, heads_table
 from kit.db import new_metadata
 from sqlalchemy import (
     JSON,
@@ -265,8 +266,9 @@ class EvidenceFile(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class Review(Base):
-    """审核记录: every move of the lifecycle, append-only."""
+class Review(ChainedRow, Base):
+    """审核记录: every move of the lifecycle, append-only (a trigger refuses changes but the chainer's one
+    linking of the row) and a hash chain (kit.audit_chain)."""
 
     __tablename__ = "reviews"
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -350,3 +352,7 @@ class StarProduct(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     declared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# The daily heads of the review chain, published at GET /api/declarations/audit/heads (kit.audit_chain).
+AUDIT_HEADS = heads_table(Base.metadata)

@@ -79,6 +79,18 @@ export const AuditAction = {
 } as const
 export type AuditActionCode = keyof typeof AuditAction
 
+/** auth: AuditBreakKind */
+export const AuditBreakKind = {
+  "altered": "行内容被改动",
+  "deleted": "行被删除",
+  "reordered": "行顺序被调换",
+  "inserted": "有伪造行插入",
+  "unchained": "行长时间未入链",
+  "truncated": "链比已公布的链头短",
+  "head_mismatch": "与已公布的链头不符",
+} as const
+export type AuditBreakKindCode = keyof typeof AuditBreakKind
+
 /** benchmark: Direction */
 export const Direction = {
   "higher": "越大越好",

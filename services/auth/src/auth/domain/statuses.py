@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# The kinds of break the audit chain's verifier reports (kit.audit_chain), shown on the operator's page.
+from kit.audit_chain import AuditBreakKind
+
 # The kinds of organisation are the platform's (the token's org_type): auth owns them, kit holds the enum so
 # every service compares the same members.
 from kit.security import OrgType
@@ -151,6 +154,7 @@ class AuditAction(StrEnum):
 __all__ = [
     "PUBLIC_ENUMS",
     "AuditAction",
+    "AuditBreakKind",
     "EnterpriseNature",
     "OrgType",
     "RecoveryClosedVia",
@@ -165,4 +169,5 @@ PUBLIC_ENUMS: tuple[type[StrEnum], ...] = (
     RecoveryStatus,
     RecoveryClosedVia,
     AuditAction,
+    AuditBreakKind,
 )

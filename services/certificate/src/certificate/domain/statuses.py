@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from kit.audit_chain import AuditBreakKind
+
 from certificate.errors import CertificateExpired, CertificateRevoked, CertificateStatusConflict
 
 
@@ -96,4 +98,10 @@ def require_valid(current: CertificateStatus) -> None:
 
 
 # The enums whose values reach clients (the portal's labels are generated from these).
-PUBLIC_ENUMS: tuple[type[StrEnum], ...] = (CertificateStatus, LabelKind, DocumentKind, HistoryAction)
+PUBLIC_ENUMS: tuple[type[StrEnum], ...] = (
+    CertificateStatus,
+    LabelKind,
+    DocumentKind,
+    HistoryAction,
+    AuditBreakKind,  # the audit chain's verification (kit.audit_chain)
+)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kit.audit_chain import AuditBreakKind
+
 
 class ListStatus(StrEnum):
     DRAFT = "draft"
@@ -278,4 +280,5 @@ PUBLIC_ENUMS: tuple[type[StrEnum], ...] = (
     StarStatus,
     StarAction,
     ObjectionStatus,
+    AuditBreakKind,  # the audit chain's verification (kit.audit_chain)
 )
