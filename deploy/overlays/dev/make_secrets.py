@@ -55,6 +55,13 @@ def _files() -> dict[str, bytes]:
             f"export MINIO_ROOT_USER=lp-root\nexport MINIO_ROOT_PASSWORD={_token()}\n"
         ).encode(),
     }
+    # The certificate service's signing material (Secret lp-signing): a throwaway CA and the signing
+    # certificate it issued, made by the service's own tool; the CA's key is not kept.
+    from certificate.signing.keys import CA_CERT, CA_KEY, material_pems, new_ca, new_signing_cert
+
+    ca_key, ca_cert = new_ca()
+    pems = material_pems(ca=(ca_key, ca_cert), signing=new_signing_cert(ca_key, ca_cert))
+    files.update({name: pem for name, pem in pems.items() if name not in (CA_KEY, CA_CERT)})
     for name in SERVICES:
         # The keys CloudNativePG writes into <cluster>-app; in dev one cluster (lp-pg) holds every database.
         files[f"pg-{name}.env"] = _env(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from kit.runtime import Runtime
@@ -26,6 +28,17 @@ class Settings(ServiceSettings):
     stamped_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     # Public verification is unauthenticated: cap lookups per client address against enumeration.
     verify_rate_per_minute: int = Field(default=120, ge=1)
+    # Checking a file (POST /verify/file): the largest PDF accepted, and lookups per client address.
+    verify_file_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+
+    # The platform's PAdES signing material (certificate.signing). Production: the files of the Secret
+    # lp-signing (the signing key, its certificate, and every CA certificate the verifier trusts: the
+    # current CA first, then retired ones). Elsewhere, when unset: generated on first use in
+    # ``signing_dir``, which every process of the development service shares.
+    signing_key_file: str | None = None
+    signing_cert_file: str | None = None
+    signing_ca_file: str | None = None
+    signing_dir: str = str(Path(tempfile.gettempdir()) / "lp-certificate-signing")
 
     @model_validator(mode="after")
     def _public_base_url_for_qr_codes(self) -> Settings:
@@ -41,6 +54,28 @@ class Settings(ServiceSettings):
             if parts.hostname in ("localhost", "127.0.0.1", "::1") or parts.hostname.endswith(".localhost"):
                 raise ValueError("production needs the public LP_PUBLIC_BASE_URL, not a local address")
         return self
+
+    @model_validator(mode="after")
+    def _signing_material_in_production(self) -> Settings:
+        files = {
+            "LP_SIGNING_KEY_FILE": self.signing_key_file,
+            "LP_SIGNING_CERT_FILE": self.signing_cert_file,
+            "LP_SIGNING_CA_FILE": self.signing_ca_file,
+        }
+        given = [name for name, value in files.items() if value]
+        if given and len(given) != len(files):
+            raise ValueError(f"the signing files go together: {', '.join(files)}")
+        if self.env == "production" and not given:
+            raise ValueError(
+                "production signs with the key mounted from the Secret lp-signing: set " + ", ".join(files)
+            )
+        return self
+
+    @property
+    def signing_files(self) -> tuple[str, str, str] | None:
+        if self.signing_key_file and self.signing_cert_file and self.signing_ca_file:
+            return (self.signing_key_file, self.signing_cert_file, self.signing_ca_file)
+        return None
 
 
 def settings_of(runtime: Runtime) -> Settings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from kit.errors import Conflict, Forbidden, NotFound
+from kit.errors import Conflict, Forbidden, Invalid, NotFound
 from pydantic import BaseModel
 
 
@@ -51,3 +51,15 @@ class CertificateStatusConflict(Conflict):
 class AgencyOnly(Forbidden):
     code = "agency_only"
     message = "仅评估机构可进行此操作"
+
+
+class StampedUnsignable(Invalid):
+    code = "stamped_unsignable"
+    message = "盖章版 PDF 无法加盖平台电子签名（文件损坏或已锁定修改），请重新导出后上传"
+    details_model = None
+
+
+class NotAPdf(Invalid):
+    code = "verify_not_pdf"
+    message = "这不是 PDF 文件，请上传平台签发的证书或标识 PDF"
+    details_model = None

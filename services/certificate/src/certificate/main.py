@@ -11,9 +11,13 @@ from certificate import chains, consumers, workers
 from certificate.api.routes import public_router, router
 from certificate.config import BUCKET, Settings
 from certificate.rendering import register_fonts
+from certificate.service.common import keys_of
 
 
 def build_runtime(settings: Settings) -> Runtime:
+    # The signing material is read (in development: generated) before anything is issued, so a missing
+    # or mismatched Secret stops the process at start-up.
+    keys_of(settings)
     runtime = Runtime(
         settings,
         service="certificate",

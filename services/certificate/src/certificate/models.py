@@ -81,6 +81,12 @@ class Certificate(Base):
     unstamped_key: Mapped[str] = mapped_column(String(300))
     stamped_key: Mapped[str | None] = mapped_column(String(300))
     stamped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What the file verifier compares (certificate.signing): SHA-256 of the byte ranges the platform's
+    # PAdES signature covers, and the SHA-256 fingerprint of the certificate that signed, per file.
+    unstamped_sha256: Mapped[str | None] = mapped_column(String(64))
+    unstamped_signer: Mapped[str | None] = mapped_column(String(64))
+    stamped_sha256: Mapped[str | None] = mapped_column(String(64))
+    stamped_signer: Mapped[str | None] = mapped_column(String(64))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     end_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -172,6 +178,9 @@ class Label(Base):
     year: Mapped[int] = mapped_column(Integer)
     pdf_key: Mapped[str] = mapped_column(String(300))
     png_key: Mapped[str] = mapped_column(String(300))
+    # The signed PDF's byte-range SHA-256 and signer fingerprint (the PNG carries no signature).
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    pdf_signer: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     certificate: Mapped[Certificate | None] = relationship(lazy="joined")

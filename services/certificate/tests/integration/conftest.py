@@ -205,3 +205,29 @@ def published(bus, client, runtime):
         return payload, await wait_until(_certificate, timeout=60)
 
     return _publish
+
+
+@pytest.fixture
+def platform_ca(settings):
+    """The CA certificates the platform's verifier trusts (generated for the tests' signing directory)."""
+    from certificate.service.common import keys_of
+
+    return list(keys_of(settings).trusted)
+
+
+@pytest.fixture
+def validate_signature(platform_ca):
+    """pyHanko's own validator on a PDF's signatures (the last by default), trusting the platform CA."""
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import async_validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    async def _validate(pdf: bytes, index: int = -1, trust=None):
+        reader = PdfFileReader(io.BytesIO(pdf))
+        sig = reader.embedded_signatures[index]
+        context = ValidationContext(trust_roots=trust or platform_ca, allow_fetching=False)
+        return sig, await async_validate_pdf_signature(sig, signer_validation_context=context)
+
+    return _validate

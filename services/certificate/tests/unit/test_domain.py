@@ -71,7 +71,12 @@ def _production(**overrides):
         s3_secret_key="z" * 32,
         amqp_url="amqp://lp:Vq3kP9x2mL7wR4tZ@mq:5672/",
         database_url="postgresql+asyncpg://lp:Vq3kP9x2mL7wR4tZ@db/lp",
-        **overrides,
+        **{
+            "signing_key_file": "/etc/lp/signing/signing-key.pem",
+            "signing_cert_file": "/etc/lp/signing/signing-cert.pem",
+            "signing_ca_file": "/etc/lp/signing/trusted-ca.pem",
+            **overrides,
+        },
     )
 
 
@@ -83,6 +88,21 @@ def test_production_refuses_qr_codes_without_an_https_public_address():
         with pytest.raises(ValidationError, match="LP_PUBLIC_BASE_URL"):
             _production(public_base_url=bad)
     assert _production(public_base_url="https://lp.example.cn").public_base_url == "https://lp.example.cn"
+
+
+def test_production_refuses_to_start_without_the_mounted_signing_key():
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="LP_SIGNING_KEY_FILE"):
+        _production(
+            public_base_url="https://lp.example.cn",
+            signing_key_file=None,
+            signing_cert_file=None,
+            signing_ca_file=None,
+        )
+    with pytest.raises(ValidationError, match="go together"):
+        _production(public_base_url="https://lp.example.cn", signing_ca_file=None)
 
 
 def test_any_environment_refuses_a_public_address_that_is_not_a_url():

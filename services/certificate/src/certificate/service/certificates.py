@@ -17,10 +17,11 @@ from certificate import repository
 from certificate.domain import numbers
 from certificate.domain.statuses import CertificateStatus, HistoryAction, check_transition, require_valid
 from certificate.domain.validity import china_today, is_past, valid_until
-from certificate.errors import CertificateNotFound, CertificateRevoked
+from certificate.errors import CertificateNotFound, CertificateRevoked, StampedUnsignable
 from certificate.models import Certificate, CertificateHistory, CertificateModel
 from certificate.rendering import CertificateContent, render_certificate_pdf
 from certificate.service.common import Context, StoredFile, product_code, render_off_loop, unique_verify_code
+from certificate.signing import UnsignablePdf
 
 EXPIRED_REASON = "expired"
 
@@ -122,7 +123,11 @@ async def issue_certificate(session: AsyncSession, ctx: Context, event: Declarat
         for i, m in enumerate(event.models, start=1)
     ]
     pdf = await render_off_loop(render_certificate_pdf, certificate_content(cert, ctx))
-    await ctx.store(cert.unstamped_key, pdf, content_type="application/pdf", number=cert.number)
+    signed = await ctx.sign(
+        pdf, number=cert.number, reason=f"企业标准“领跑者”证书 {cert.number}（无章版），平台签发"
+    )
+    cert.unstamped_sha256, cert.unstamped_signer = signed.content_sha256, signed.signer_fingerprint
+    await ctx.store(cert.unstamped_key, signed.data, content_type="application/pdf", number=cert.number)
     session.add(cert)
     session.add(_history(cert, HistoryAction.ISSUED, ctx.now))
     await session.flush()
@@ -188,13 +193,22 @@ def certificate_file(cert: Certificate, principal: Principal) -> StoredFile:
 async def upload_stamped(
     session: AsyncSession, ctx: Context, principal: Principal, certificate_id: uuid.UUID, pdf: bytes
 ) -> Certificate:
-    """The agency of the certificate's product uploads its stamped scan (already checked by content)."""
+    """The agency of the certificate's product uploads its stamped scan (already checked by content). The
+    platform countersigns it on receipt by an incremental update, so a signature the agency put in the file
+    itself stays valid beside the platform's."""
     if principal.org_type is not OrgType.agency:
         raise CertificateNotFound()
     cert = await get_certificate(session, principal, certificate_id, for_update=True)
     require_valid(cert.status)
+    try:
+        signed = await ctx.sign(
+            pdf, number=cert.number, reason=f"企业标准“领跑者”证书 {cert.number}（盖章版），平台收讫并签署"
+        )
+    except UnsignablePdf as exc:
+        raise StampedUnsignable() from exc
     key = f"certificates/stamped/{cert.id}/{uuid.uuid4().hex}.pdf"
-    await ctx.store(key, pdf, content_type="application/pdf", number=cert.number)
+    await ctx.store(key, signed.data, content_type="application/pdf", number=cert.number)
+    cert.stamped_sha256, cert.stamped_signer = signed.content_sha256, signed.signer_fingerprint
     cert.stamped_key = key
     cert.stamped_at = ctx.now
     session.add(_history(cert, HistoryAction.STAMPED, ctx.now, principal=principal))

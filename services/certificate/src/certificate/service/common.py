@@ -18,6 +18,7 @@ from certificate import repository
 from certificate.config import BUCKET, Settings
 from certificate.domain import numbers
 from certificate.domain.validity import china_today
+from certificate.signing import PlatformKeys, SignedPdf, platform_keys, sign_pdf
 
 T = TypeVar("T")
 
@@ -48,10 +49,30 @@ class Context:
     def today(self) -> date:
         return china_today(self.now)
 
+    @property
+    def keys(self) -> PlatformKeys:
+        return keys_of(self.settings)
+
+    async def sign(self, pdf: bytes, *, number: str, reason: str) -> SignedPdf:
+        """The platform's PAdES signature on ``pdf``, in a worker thread (outside the render lock: pyHanko
+        keeps no shared state)."""
+        return await asyncio.to_thread(sign_pdf, pdf, self.keys, number=number, reason=reason)
+
     async def store(self, key: str, data: bytes, *, content_type: str, number: str) -> None:
         await storage.store(
             self.storage, BUCKET, key, data, content_type=content_type, metadata={"number": number}
         )
+
+
+def keys_of(settings: Settings) -> PlatformKeys:
+    """The process's signing material (read once; generated on first use outside production)."""
+    files = settings.signing_files
+    return platform_keys(
+        key_file=files[0] if files else None,
+        cert_file=files[1] if files else None,
+        ca_file=files[2] if files else None,
+        directory=settings.signing_dir,
+    )
 
 
 @dataclass(frozen=True)

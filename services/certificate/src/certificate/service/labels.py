@@ -27,8 +27,12 @@ from certificate.service.common import Context, StoredFile, product_code, render
 
 
 async def _store_label(ctx: Context, label: Label, pdf: bytes) -> None:
+    """The PDF goes out signed by the platform; the PNG (for print shops and web pages) is a picture of
+    the same page and carries no signature."""
     png = await render_off_loop(pdf_to_png, pdf)
-    await ctx.store(label.pdf_key, pdf, content_type="application/pdf", number=label.number)
+    signed = await ctx.sign(pdf, number=label.number, reason=f"{label.kind.label} {label.number}，平台签发")
+    label.pdf_sha256, label.pdf_signer = signed.content_sha256, signed.signer_fingerprint
+    await ctx.store(label.pdf_key, signed.data, content_type="application/pdf", number=label.number)
     await ctx.store(label.png_key, png, content_type="image/png", number=label.number)
 
 
