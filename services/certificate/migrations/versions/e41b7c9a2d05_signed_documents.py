@@ -1,7 +1,7 @@
 """signed documents: what the verifier needs of each PAdES-signed PDF
 
 Revision ID: e41b7c9a2d05
-Revises: 0a1e4e9d2556
+Revises: f3c9a1d07b52
 Create Date: 2026-12-03 10:40:00
 """
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'e41b7c9a2d05'
-down_revision: str | None = '0a1e4e9d2556'
+down_revision: str | None = 'f3c9a1d07b52'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
