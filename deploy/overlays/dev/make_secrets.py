@@ -42,6 +42,7 @@ def _files() -> dict[str, bytes]:
                 "LP_PII_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
                 "LP_DOWNLOAD_SECRET": _token(),
                 "LP_SMS_CODE_SECRET": _token(),
+                "LP_COMPARISON_KEY_SECRET": _token(),
                 "LP_SMS_HTTP_KEY": "",
             }
         ).encode(),

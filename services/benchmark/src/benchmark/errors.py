@@ -105,6 +105,26 @@ class PlanDefinitionError(_WithIssues):
         super().__init__(f"评估方案的核心指标有误，共 {len(issues)} 处", issues)
 
 
+class CalibrationThresholdInvalid(_WithIssues):
+    """A threshold proposed to the calibrator does not fit its indicator (or names none of the plan's)."""
+
+    status_code = 422
+    code = "calibration_threshold_invalid"
+    details_model = Issues
+    message = "拟定门槛有误"
+
+    def __init__(self, issues: Sequence[_Fault]) -> None:
+        super().__init__(f"拟定门槛有误，共 {len(issues)} 处，请逐项修改", issues)
+
+
+class CalibrationShareInvalid(AppError):
+    """The top share asked of the calibrator is not a number in (0, 1]."""
+
+    status_code = 422
+    code = "calibration_share_invalid"
+    message = "领先比例应大于 0 且不超过 1，例如 0.2 表示前 20%"
+
+
 class WorkbookInvalid(AppError):
     """An uploaded workbook with bad cells (or not readable at all): nothing of it is imported."""
 

@@ -7,7 +7,19 @@ from datetime import datetime
 from typing import Any
 
 from kit.db import new_metadata
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -117,3 +129,30 @@ class AssessmentPlan(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finalised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ComparisonValue(Base):
+    """One value an enterprise entered in a comparison (对标), kept for the agency's threshold calibrator.
+
+    No identity: ``enterprise_key`` is an HMAC of the organisation id with the service's
+    ``LP_COMPARISON_KEY_SECRET`` (``benchmark.domain.calibration.enterprise_key``), enough to count distinct
+    enterprises and take each one's latest value per indicator, not to say who it is. The ``id`` orders
+    the rows as they were written (the latest value wins)."""
+
+    __tablename__ = "comparison_values"
+    __table_args__ = (
+        CheckConstraint("kind IN ('forerunner', 'star')", name="kind"),
+        # the calibrator's query: a product's latest value per indicator and enterprise
+        Index("ix_comparison_values_latest", "product_id", "indicator", "enterprise_key", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("key_field_products.id"))
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessment_plans.id"))
+    plan_version: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(50))  # the product's field (领域) when compared
+    kind: Mapped[str] = mapped_column(String(16))  # ComparisonKind value
+    indicator: Mapped[str] = mapped_column(String(40))  # the indicator's code
+    value: Mapped[str] = mapped_column(Text)  # decimal string, grade label, true/false
+    enterprise_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

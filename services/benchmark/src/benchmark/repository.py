@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kit.paging import PageParams, count
-from sqlalchemy import ColumnElement, Select, and_, func, not_, select
+from sqlalchemy import ColumnElement, Select, and_, func, insert, not_, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from benchmark.domain.statuses import PlanStatus
-from benchmark.models import Agency, AssessmentPlan, Designation, KeyFieldProduct
+from benchmark.models import Agency, AssessmentPlan, ComparisonValue, Designation, KeyFieldProduct
 
 
 @dataclass(frozen=True)
@@ -206,3 +207,22 @@ async def designations(
         .limit(page.limit)
     )
     return [(d, p) for d, p in rows.all()], await count(session, query)
+
+
+async def record_comparison_values(session: AsyncSession, rows: list[dict[str, object]]) -> None:
+    if rows:
+        await session.execute(insert(ComparisonValue), rows)
+
+
+async def latest_comparison_values(
+    session: AsyncSession, product_id: uuid.UUID, indicators: list[str]
+) -> list[tuple[str, str, str]]:
+    """Each enterprise's latest value of each of these indicators of the product:
+    ``(enterprise key, indicator, value)``."""
+    query = (
+        select(ComparisonValue.enterprise_key, ComparisonValue.indicator, ComparisonValue.value)
+        .where(ComparisonValue.product_id == product_id, ComparisonValue.indicator.in_(indicators))
+        .ext(distinct_on(ComparisonValue.indicator, ComparisonValue.enterprise_key))
+        .order_by(ComparisonValue.indicator, ComparisonValue.enterprise_key, ComparisonValue.id.desc())
+    )
+    return [(k, i, v) for k, i, v in (await session.execute(query)).all()]

@@ -58,6 +58,16 @@ def enterprise(make_token) -> Org:
 
 
 @pytest.fixture
+def make_enterprise(make_token):
+    """Another enterprise each call (distinct organisation ids)."""
+
+    def _make() -> Org:
+        return Org(make_token, "enterprise", f"企业{uuid.uuid4().hex[:6]}")
+
+    return _make
+
+
+@pytest.fixture
 def make_agency(make_token, runtime):
     """An agency organisation already known to benchmark (as if auth's event had arrived)."""
 

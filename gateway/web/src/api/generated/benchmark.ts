@@ -121,6 +121,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/benchmark/plans/{plan_id}/calibration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 门槛校准：企业对标数值的分布、当前与拟定门槛的通过比例、领先比例建议（评估机构、工作组）
+         * @description Each enterprise counts once, with its latest value per indicator; nothing of an indicator is shown
+         *     when fewer than 5 enterprises entered values for it (``hidden_reason``).
+         */
+        get: operations["calibrate_plan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/benchmark/plans/{plan_id}/finalise": {
         parameters: {
             query?: never;
@@ -313,6 +334,21 @@ export interface components {
             /** Name */
             name: string;
         };
+        /**
+         * BinOut
+         * @description A bar of the distribution: numbers in ``[low, high)`` (the last bar closed), or one grade or answer
+         *     (``low``/``high`` null).
+         */
+        BinOut: {
+            /** Count */
+            count: number;
+            /** High */
+            high: string | null;
+            /** Label */
+            label: string;
+            /** Low */
+            low: string | null;
+        };
         /** Body_create_plan_from_workbook */
         Body_create_plan_from_workbook: {
             /**
@@ -328,6 +364,33 @@ export interface components {
              * @description 由模板填写的 .xlsx 文件
              */
             file: string;
+        };
+        /** CalibrationOut */
+        CalibrationOut: {
+            /** Indicators */
+            indicators: components["schemas"]["IndicatorCalibrationOut"][];
+            joint: components["schemas"]["JointCalibrationOut"];
+            /**
+             * Min Enterprises
+             * @description 少于该数量的企业填报时不显示
+             */
+            min_enterprises: number;
+            /**
+             * Plan Id
+             * Format: uuid
+             */
+            plan_id: string;
+            /** Plan Version */
+            plan_version: number;
+            /**
+             * Product Id
+             * Format: uuid
+             */
+            product_id: string;
+            /** Product Name */
+            product_name: string;
+            /** Top Share */
+            top_share: number;
         };
         /**
          * ClosedReason
@@ -465,6 +528,58 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * HiddenReason
+         * @description Why the threshold calibrator shows nothing of an indicator (or of the joint share); the answer
+         *     carries the sentence for people.
+         * @enum {string}
+         */
+        HiddenReason: "too_few_enterprises";
+        /** IndicatorCalibrationOut */
+        IndicatorCalibrationOut: {
+            /** Bins */
+            bins: components["schemas"]["BinOut"][];
+            /** Code */
+            code: string;
+            /** @description 当前门槛下的通过比例 */
+            current: components["schemas"]["ShareOut"] | null;
+            direction: components["schemas"]["Direction"];
+            /** Direction Label */
+            direction_label: string;
+            /**
+             * Enterprises
+             * @description 填报了该指标的企业数（每家企业取最近一次对标的数值）
+             */
+            enterprises: number;
+            /** Grades */
+            grades: string[] | null;
+            /** Hidden */
+            hidden: boolean;
+            /** Hidden Message */
+            hidden_message: string | null;
+            hidden_reason: components["schemas"]["HiddenReason"] | null;
+            /** Name */
+            name: string;
+            /** @description 拟定门槛下的通过比例（给出拟定门槛时） */
+            proposed: components["schemas"]["ShareOut"] | null;
+            /** Proposed Threshold */
+            proposed_threshold: components["schemas"]["IntervalOut"] | string | boolean | null;
+            /** Quantiles */
+            quantiles: components["schemas"]["QuantileOut"][];
+            suggested: components["schemas"]["ShareOut"] | null;
+            /**
+             * Suggestion
+             * @description 保留领先比例的建议门槛（是/否指标无）
+             */
+            suggestion: components["schemas"]["IntervalOut"] | string | boolean | null;
+            /**
+             * Threshold
+             * @description 方案中的领跑者门槛（当前门槛）
+             */
+            threshold: components["schemas"]["IntervalOut"] | string | boolean;
+            /** Unit */
+            unit: string;
+        };
         /** IndicatorIn */
         IndicatorIn: {
             /**
@@ -570,6 +685,25 @@ export interface components {
             max: string;
             /** Min */
             min: string;
+        };
+        /** JointCalibrationOut */
+        JointCalibrationOut: {
+            /** @description 全部指标均达到当前门槛的比例 */
+            current: components["schemas"]["ShareOut"] | null;
+            /**
+             * Enterprises
+             * @description 填报了全部指标的企业数
+             */
+            enterprises: number;
+            /** Hidden */
+            hidden: boolean;
+            /** Hidden Message */
+            hidden_message: string | null;
+            hidden_reason: components["schemas"]["HiddenReason"] | null;
+            /** @description 以拟定门槛（未拟定的取当前门槛）全部达到的比例 */
+            proposed: components["schemas"]["ShareOut"] | null;
+            /** @description 以建议门槛（无建议的取当前门槛）全部达到的比例 */
+            suggested: components["schemas"]["ShareOut"] | null;
         };
         /** NoticeOut */
         NoticeOut: {
@@ -771,6 +905,34 @@ export interface components {
          * @enum {string}
          */
         ProductType: "product" | "service";
+        /** QuantileOut */
+        QuantileOut: {
+            /**
+             * P
+             * @description 百分位（10、25、50、75、90）
+             */
+            p: number;
+            /** Value */
+            value: string | boolean;
+        };
+        /** ShareOut */
+        ShareOut: {
+            /**
+             * Passing
+             * @description 通过的企业数
+             */
+            passing: number;
+            /**
+             * Share
+             * @description 通过比例（0～1，四位小数）
+             */
+            share: number;
+            /**
+             * Total
+             * @description 参与计算的企业数
+             */
+            total: number;
+        };
         /** StarCompareIn */
         StarCompareIn: {
             /**
@@ -1133,6 +1295,51 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PlanOut"];
+                };
+            };
+            /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    calibrate_plan: {
+        parameters: {
+            query?: {
+                /** @description 拟定门槛，可重复：指标代码:门槛值，如 down_content:92、ph:4.0~8.5、azo_free:是 */
+                proposed?: string[] | null;
+                /** @description 领先比例，0～1 的小数或百分比（默认 0.2，即前 20%） */
+                top_share?: string | null;
+            };
+            header?: never;
+            path: {
+                plan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationOut"];
                 };
             };
             /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */

@@ -26,6 +26,7 @@ from kit.web import QueryText, RuntimeDep
 from benchmark import service
 from benchmark.api.schemas import (
     AgencyRef,
+    CalibrationOut,
     ComparisonOut,
     DesignationIn,
     DesignationNoticeOut,
@@ -42,6 +43,7 @@ from benchmark.api.schemas import (
 )
 from benchmark.config import Settings
 from benchmark.domain import ProductType, define_indicators
+from benchmark.domain.calibration import enterprise_key
 from benchmark.domain.workbook import XLSX_MEDIA_TYPE, build_template, parse_workbook
 from benchmark.errors import NotAWorkbook
 from benchmark.models import AssessmentPlan, KeyFieldProduct
@@ -110,16 +112,34 @@ async def get_final_plan(runtime: RuntimeDep, product_id: uuid.UUID) -> PlanOut:
 
 @router.post("/compare/forerunner", operation_id="compare_forerunner", summary="领跑者对标")
 async def compare_forerunner(
-    runtime: RuntimeDep, _: CurrentPrincipal, body: ForerunnerCompareIn
+    runtime: RuntimeDep, principal: CurrentPrincipal, body: ForerunnerCompareIn
 ) -> ComparisonOut:
-    result = await service.compare(runtime.db, product_id=body.product_id, values=body.values)
+    result = await service.compare(
+        runtime.db, product_id=body.product_id, values=body.values,
+        enterprise_key=_pseudonym(runtime, principal), now=await runtime.clock.now(),
+    )  # fmt: skip
     return ComparisonOut.model_validate(result)
 
 
 @router.post("/compare/star", operation_id="compare_star", summary="星级对标（自我声明 3 星级、4 星级）")
-async def compare_star(runtime: RuntimeDep, _: CurrentPrincipal, body: StarCompareIn) -> ComparisonOut:
-    result = await service.compare(runtime.db, product_id=body.product_id, values=body.values, star=body.star)
+async def compare_star(
+    runtime: RuntimeDep, principal: CurrentPrincipal, body: StarCompareIn
+) -> ComparisonOut:
+    result = await service.compare(
+        runtime.db, product_id=body.product_id, values=body.values, star=body.star,
+        enterprise_key=_pseudonym(runtime, principal), now=await runtime.clock.now(),
+    )  # fmt: skip
     return ComparisonOut.model_validate(result)
+
+
+def _pseudonym(runtime: RuntimeDep, principal: Principal) -> str | None:
+    """An enterprise's comparisons are recorded for the threshold calibrator under this key, never its id;
+    agencies and the working group trying a plan out are not recorded."""
+    if principal.org_type is not OrgType.enterprise:
+        return None
+    settings = runtime.settings
+    assert isinstance(settings, Settings)
+    return enterprise_key(settings.comparison_key_secret, principal.org_id)
 
 
 @internal.post("/compare/forerunner")
@@ -383,3 +403,30 @@ async def finalise_plan(runtime: RuntimeDep, principal: AgencyPrincipal, plan_id
         runtime.db, now=await runtime.clock.now(), principal=principal, plan_id=plan_id
     )
     return PlanOut.model_validate(view)
+
+
+# -- agency: the threshold calibrator ----------------------------------------------------------------
+
+
+@router.get(
+    "/plans/{plan_id}/calibration", operation_id="calibrate_plan",
+    summary="门槛校准：企业对标数值的分布、当前与拟定门槛的通过比例、领先比例建议（评估机构、工作组）",
+)  # fmt: skip
+async def calibrate_plan(
+    runtime: RuntimeDep,
+    principal: PlanReader,
+    plan_id: uuid.UUID,
+    proposed: Annotated[
+        list[str] | None,
+        Query(description="拟定门槛，可重复：指标代码:门槛值，如 down_content:92、ph:4.0~8.5、azo_free:是"),
+    ] = None,
+    top_share: Annotated[
+        str | None, Query(max_length=20, description="领先比例，0～1 的小数或百分比（默认 0.2，即前 20%）")
+    ] = None,
+) -> CalibrationOut:
+    """Each enterprise counts once, with its latest value per indicator; nothing of an indicator is shown
+    when fewer than 5 enterprises entered values for it (``hidden_reason``)."""
+    view = await service.calibration(
+        runtime.db, principal=principal, plan_id=plan_id, proposed=proposed or [], top_share=top_share
+    )
+    return CalibrationOut.model_validate(view)

@@ -15,6 +15,7 @@ from benchmark.domain.statuses import (
     ClosedReason,
     ComparisonKind,
     Direction,
+    HiddenReason,
     PlanStatus,
     ProductType,
     Verdict,
@@ -243,3 +244,69 @@ class ComparisonOut(BaseModel):
     requested_star: int | None
     highest_star: int | None
     indicators: list[IndicatorResultOut]
+
+
+# -- the threshold calibrator ----------------------------------------------------------------------
+
+
+class ShareOut(BaseModel):
+    passing: int = Field(description="通过的企业数")
+    total: int = Field(description="参与计算的企业数")
+    share: float = Field(description="通过比例（0～1，四位小数）")
+
+
+class BinOut(BaseModel):
+    """A bar of the distribution: numbers in ``[low, high)`` (the last bar closed), or one grade or answer
+    (``low``/``high`` null)."""
+
+    label: str
+    count: int
+    low: str | None
+    high: str | None
+
+
+class QuantileOut(BaseModel):
+    p: int = Field(description="百分位（10、25、50、75、90）")
+    value: IndicatorValue
+
+
+class IndicatorCalibrationOut(BaseModel):
+    code: str
+    name: str
+    unit: str
+    direction: Direction
+    direction_label: str
+    threshold: Threshold = Field(description="方案中的领跑者门槛（当前门槛）")
+    grades: list[str] | None
+    enterprises: int = Field(description="填报了该指标的企业数（每家企业取最近一次对标的数值）")
+    hidden: bool
+    hidden_reason: HiddenReason | None
+    hidden_message: str | None
+    bins: list[BinOut]
+    quantiles: list[QuantileOut]
+    current: ShareOut | None = Field(description="当前门槛下的通过比例")
+    proposed_threshold: Threshold | None
+    proposed: ShareOut | None = Field(description="拟定门槛下的通过比例（给出拟定门槛时）")
+    suggestion: Threshold | None = Field(description="保留领先比例的建议门槛（是/否指标无）")
+    suggested: ShareOut | None
+
+
+class JointCalibrationOut(BaseModel):
+    enterprises: int = Field(description="填报了全部指标的企业数")
+    hidden: bool
+    hidden_reason: HiddenReason | None
+    hidden_message: str | None
+    current: ShareOut | None = Field(description="全部指标均达到当前门槛的比例")
+    proposed: ShareOut | None = Field(description="以拟定门槛（未拟定的取当前门槛）全部达到的比例")
+    suggested: ShareOut | None = Field(description="以建议门槛（无建议的取当前门槛）全部达到的比例")
+
+
+class CalibrationOut(BaseModel):
+    plan_id: uuid.UUID
+    product_id: uuid.UUID
+    product_name: str
+    plan_version: int
+    top_share: float
+    min_enterprises: int = Field(description="少于该数量的企业填报时不显示")
+    indicators: list[IndicatorCalibrationOut]
+    joint: JointCalibrationOut

@@ -97,6 +97,13 @@ class Verdict(StrEnum):
         return self is not Verdict.FAILED
 
 
+class HiddenReason(StrEnum):
+    """Why the threshold calibrator shows nothing of an indicator (or of the joint share); the answer
+    carries the sentence for people."""
+
+    TOO_FEW_ENTERPRISES = "too_few_enterprises"
+
+
 PUBLIC_ENUMS: tuple[type[StrEnum], ...] = (
     Direction,
     ProductType,

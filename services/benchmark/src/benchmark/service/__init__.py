@@ -2,6 +2,7 @@
 catalogue. Each public function is one transaction; events go to the outbox inside it."""
 
 from benchmark.repository import upsert_agency
+from benchmark.service.calibration import calibration
 from benchmark.service.comparison import compare, comparison_plan
 from benchmark.service.plans import (
     PlanContent,
@@ -32,6 +33,7 @@ from benchmark.service.products import (
 __all__ = [
     "PlanContent",
     "ProductInput",
+    "calibration",
     "compare",
     "comparison_plan",
     "create_plan",
