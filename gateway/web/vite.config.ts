@@ -25,6 +25,8 @@ export default defineConfig({
       output: {
         manualChunks(id) {
           if (id.includes('node_modules/@tiptap') || id.includes('node_modules/prosemirror')) return 'editor'
+          // ECharts (only the bar chart, grid, tooltip and mark lines are registered) loads with the pages that chart
+          if (id.includes('node_modules/echarts') || id.includes('node_modules/zrender') || id.includes('node_modules/vue-echarts')) return 'charts'
         },
       },
     },

@@ -56,6 +56,7 @@ declare module 'vue' {
     ElResult: typeof import('element-plus/es')['ElResult']
     ElRow: typeof import('element-plus/es')['ElRow']
     ElSelect: typeof import('element-plus/es')['ElSelect']
+    ElSlider: typeof import('element-plus/es')['ElSlider']
     ElStep: typeof import('element-plus/es')['ElStep']
     ElSteps: typeof import('element-plus/es')['ElSteps']
     ElSubMenu: typeof import('element-plus/es')['ElSubMenu']
@@ -81,6 +82,7 @@ declare module 'vue' {
     SiteFooter: typeof import('./components/SiteFooter.vue')['default']
     SmsCodeButton: typeof import('./components/SmsCodeButton.vue')['default']
     StatusTag: typeof import('./components/StatusTag.vue')['default']
+    ThresholdCalibrator: typeof import('./components/ThresholdCalibrator.vue')['default']
   }
   export interface GlobalDirectives {
     vLoading: typeof import('element-plus/es')['ElLoadingDirective']

@@ -13,6 +13,9 @@ export type Plan = Schemas['PlanOut']
 export type IndicatorResult = Schemas['IndicatorResultOut']
 export type ComparisonOut = Schemas['ComparisonOut']
 export type Agency = Schemas['AgencyRef']
+export type Calibration = Schemas['CalibrationOut']
+export type IndicatorCalibration = Schemas['IndicatorCalibrationOut']
+export type Share = Schemas['ShareOut']
 export type ProductFilters = Filters<Query<'/api/benchmark/products'>>
 export type AgencyProductFilters = Filters<Query<'/api/benchmark/agency/products'>>
 
@@ -139,4 +142,12 @@ export const benchmarkApi = {
   planTemplateUrl: (productId: string) =>
     hrefOf('/api/benchmark/products/{product_id}/plan-template', { path: { product_id: productId } }),
   finalisePlan: (planId: string) => post('/api/benchmark/plans/{plan_id}/finalise', undefined, { path: { plan_id: planId } }),
+  // 门槛校准: the values enterprises entered when comparing, against the plan's and proposed thresholds.
+  // `proposed` items are "code:threshold"; repeated as proposed=…&proposed=… (not proposed[]=…).
+  calibration: (planId: string, proposed: string[], topShare: string) =>
+    get('/api/benchmark/plans/{plan_id}/calibration', {
+      path: { plan_id: planId },
+      query: { proposed, top_share: topShare },
+      config: { paramsSerializer: { indexes: null } },
+    }),
 }
