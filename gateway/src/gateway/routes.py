@@ -40,6 +40,8 @@ TOKEN_EXEMPT: frozenset[str] = frozenset(
         "/api/declarations/audit/heads",
         "/api/certificates/audit/heads",
         "/api/mall/audit/heads",
+        # The public keys of the QR codes' offline signatures (cached by phones and verifiers).
+        "/api/certificates/keys",
     }
 )
 # Public look-ups anyone may make with or without a session (a verification page opened from a QR code).

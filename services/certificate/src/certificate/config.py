@@ -40,6 +40,11 @@ class Settings(ServiceSettings):
     signing_ca_file: str | None = None
     signing_dir: str = str(Path(tempfile.gettempdir()) / "lp-certificate-signing")
 
+    # The SM2 key ring that signs the fields in every QR code (certificate.offline.keys). Production: the
+    # file of the Secret lp-qr-keys, required at start-up. Elsewhere generated on first use, atomically,
+    # where every process of the development service finds it.
+    qr_keyring_file: str = str(Path(tempfile.gettempdir()) / "lp-certificate-qr" / "keyring.json")
+
     @model_validator(mode="after")
     def _public_base_url_for_qr_codes(self) -> Settings:
         """``LP_PUBLIC_BASE_URL`` is printed into every certificate's and label's QR code, which outlives any

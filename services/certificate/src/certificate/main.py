@@ -10,6 +10,7 @@ from kit.web import create_service_app
 from certificate import chains, consumers, workers
 from certificate.api.routes import public_router, router
 from certificate.config import BUCKET, Settings
+from certificate.offline import keyring_of
 from certificate.rendering import register_fonts
 from certificate.service.common import keys_of
 
@@ -18,6 +19,9 @@ def build_runtime(settings: Settings) -> Runtime:
     # The signing material is read (in development: generated) before anything is issued, so a missing
     # or mismatched Secret stops the process at start-up.
     keys_of(settings)
+    # The QR signing key ring: generated on first use in development and tests, and in production
+    # mounted from its Secret; without it (or with a broken one) the service refuses to start.
+    keyring_of(settings)
     runtime = Runtime(
         settings,
         service="certificate",

@@ -6,10 +6,10 @@ import asyncio
 import io
 import re
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
-from certificate import workers
+from certificate import offline, workers
 from certificate.config import Settings
 from certificate.models import Product, StarProduct
 from kit.downloads import sign_download
@@ -277,7 +277,18 @@ async def test_enterprise_applies_for_labels_per_model(org, published, client, b
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
     from PIL import Image
 
-    assert decode_qr(Image.open(io.BytesIO(png.content)).convert("RGB")) == [label["verify_url"]]
+    [scanned] = decode_qr(Image.open(io.BytesIO(png.content)).convert("RGB"))
+    # the verify URL, and in its fragment the fields signed for the offline check
+    url, _, fragment = scanned.partition("#")
+    assert url == label["verify_url"] and fragment.startswith("v1.")
+    verdict = offline.verify(scanned, (await client.get("/api/certificates/keys")).json())
+    assert verdict.ok and verdict.fields is not None
+    assert (verdict.fields.number, verdict.fields.holder, verdict.fields.subject) == (
+        label["number"],
+        label["enterprise_name"],
+        "BCD-501WDPD",
+    )
+    assert verdict.fields.valid_until == date.fromisoformat(cert["valid_until"])
     assert (
         await client.get(f"/api/certificates/labels/{label['id']}/file?format=gif", headers=a.headers)
     ).status_code == 422

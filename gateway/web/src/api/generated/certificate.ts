@@ -160,6 +160,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/certificates/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 二维码离线签名的公钥（SM2-SM3，含已停用的密钥；公开，可缓存） */
+        get: operations["listOfflineKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/certificates/labels": {
         parameters: {
             query?: never;
@@ -576,6 +593,54 @@ export interface components {
             name: string;
             /** Spec */
             spec: string;
+        };
+        /**
+         * OfflineKeyOut
+         * @description A public key that signs (or signed) the fields in QR codes (certificate.offline).
+         */
+        OfflineKeyOut: {
+            /**
+             * Algorithm
+             * @description 签名算法：SM2 签名、SM3 杂凑，默认用户标识 1234567812345678
+             * @constant
+             */
+            algorithm: "SM2-SM3";
+            /**
+             * Kid
+             * @description 密钥标识（二维码签名中的 kid）
+             * @example 3f9a1c2e
+             */
+            kid: string;
+            /**
+             * Public Key
+             * @description SM2 公钥，非压缩格式十六进制（04‖x‖y，130 位）
+             */
+            public_key: string;
+            /**
+             * Since
+             * Format: date
+             * @description 启用日期
+             */
+            since: string;
+            /**
+             * Status
+             * @description active 正在签发；retired 已停用但已印制的二维码仍可核验
+             * @enum {string}
+             */
+            status: "active" | "retired";
+            /**
+             * Until
+             * @description 停用日期；在用为空
+             */
+            until?: string | null;
+        };
+        /**
+         * OfflineKeysOut
+         * @description Every key a QR code's signature may name, for offline checks (cache them: they change at a rotation).
+         */
+        OfflineKeysOut: {
+            /** Keys */
+            keys: components["schemas"]["OfflineKeyOut"][];
         };
         /** Page[CertificateOut] */
         Page_CertificateOut_: {
@@ -1168,6 +1233,42 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listOfflineKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfflineKeysOut"];
+                };
+            };
+            /** @description 未变化（If-None-Match 与 ETag 相同） */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
             default: {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from typing import Annotated, Any, Literal
@@ -32,6 +33,8 @@ from certificate.api.schemas import (
     LabelApplyIn,
     LabelOut,
     ModelOut,
+    OfflineKeyOut,
+    OfflineKeysOut,
     RevokeIn,
     VerifyOut,
 )
@@ -40,6 +43,7 @@ from certificate.domain import numbers
 from certificate.domain.statuses import UNKNOWN, CertificateStatus, LabelKind
 from certificate.errors import AgencyOnly, VerificationNotFound
 from certificate.models import Certificate, Label
+from certificate.offline import keyring_of
 from certificate.service import certificates, labels, verification
 from certificate.service.common import Context, StoredFile
 
@@ -210,6 +214,44 @@ async def list_certificates(
     )
     issued = await certificates.labels_by_model(session, [c.id for c in rows])
     return Page[CertificateOut].of([_certificate_out(c, runtime, issued) for c in rows], total, page)
+
+
+# --- public keys of the QR signatures (before /{certificate_id} so "keys" is never read as an id) ------
+
+KEYS_MAX_AGE = 3600
+
+
+@router.get(
+    "/keys",
+    response_model=OfflineKeysOut,
+    operation_id="listOfflineKeys",
+    summary="二维码离线签名的公钥（SM2-SM3，含已停用的密钥；公开，可缓存）",
+    responses={304: {"description": "未变化（If-None-Match 与 ETag 相同）"}},
+)
+async def list_offline_keys(request: Request, runtime: RuntimeDep) -> Response:
+    keyring = keyring_of(settings_of(runtime))
+    body = (
+        OfflineKeysOut(
+            keys=[
+                OfflineKeyOut(
+                    kid=k.kid,
+                    algorithm="SM2-SM3",
+                    public_key=k.public_key,
+                    status="active" if k.status == "active" else "retired",
+                    since=k.since,
+                    until=k.until,
+                )
+                for k in keyring.published()
+            ]
+        )
+        .model_dump_json()
+        .encode()
+    )
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    headers = {"Cache-Control": f"public, max-age={KEYS_MAX_AGE}", "ETag": etag}
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 # --- labels (declared before /{certificate_id} so "labels" is never read as an id) -------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import TypedDict
+from typing import Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -195,3 +195,24 @@ def _ending(status: CertificateStatus, cert: Certificate | None) -> _Ending:
         if status is CertificateStatus.REVOKED:
             fields["revoked_reason"] = cert.end_reason
     return fields
+
+
+class OfflineKeyOut(BaseModel):
+    """A public key that signs (or signed) the fields in QR codes (certificate.offline)."""
+
+    kid: str = Field(description="密钥标识（二维码签名中的 kid）", examples=["3f9a1c2e"])
+    algorithm: Literal["SM2-SM3"] = Field(
+        description="签名算法：SM2 签名、SM3 杂凑，默认用户标识 1234567812345678"
+    )
+    public_key: str = Field(description="SM2 公钥，非压缩格式十六进制（04‖x‖y，130 位）")
+    status: Literal["active", "retired"] = Field(
+        description="active 正在签发；retired 已停用但已印制的二维码仍可核验"
+    )
+    since: date = Field(description="启用日期")
+    until: date | None = Field(default=None, description="停用日期；在用为空")
+
+
+class OfflineKeysOut(BaseModel):
+    """Every key a QR code's signature may name, for offline checks (cache them: they change at a rotation)."""
+
+    keys: list[OfflineKeyOut]

@@ -257,7 +257,7 @@ def _fit_models(models: tuple[str, ...], *, width: float, max_height: float):
 def _draw_footer(c: Canvas, content: CertificateContent) -> None:
     qr_size = 84
     qr_x, qr_y = LEFT, 56
-    draw_qr(c, content.verify_url, qr_x, qr_y, qr_size)
+    draw_qr(c, content.qr_data, qr_x, qr_y, qr_size)
     draw_text(c, qr_x + qr_size + 10, qr_y + qr_size - 14, "扫描二维码", size=9.5, color=INK)
     draw_text(c, qr_x + qr_size + 10, qr_y + qr_size - 29, "查验证书状态", size=9.5, color=INK)
     draw_text(c, qr_x + qr_size + 10, qr_y + 6, "有效 · 撤销 · 过期 实时可查", size=7.5, color=MUTED)

@@ -16,6 +16,12 @@ def _require(**values: object) -> None:
             raise ContentError(f"{name} is required")
 
 
+def _qr_data(verify_url: str, offline_signature: str) -> str:
+    """What the QR code holds: the verify URL, with the offline signature as its fragment when there is one
+    (a phone opens the URL; the fragment never reaches the server)."""
+    return f"{verify_url}#{offline_signature}" if offline_signature else verify_url
+
+
 @dataclass(frozen=True, slots=True)
 class CertificateContent:
     """企业标准“领跑者”证书."""
@@ -33,6 +39,12 @@ class CertificateContent:
     issued_on: date
     valid_until: date
     verify_url: str
+    # The signed fragment (certificate.offline): the QR code holds ``verify_url#offline_signature``.
+    offline_signature: str = ""
+
+    @property
+    def qr_data(self) -> str:
+        return _qr_data(self.verify_url, self.offline_signature)
 
     def __post_init__(self) -> None:
         _require(
@@ -63,6 +75,11 @@ class LabelContent:
     model: str
     year: int
     verify_url: str
+    offline_signature: str = ""
+
+    @property
+    def qr_data(self) -> str:
+        return _qr_data(self.verify_url, self.offline_signature)
 
     def __post_init__(self) -> None:
         _require(
@@ -92,6 +109,11 @@ class StarLabelContent:
     year: int
     verify_url: str
     grading_standard: str = field(default="")
+    offline_signature: str = ""
+
+    @property
+    def qr_data(self) -> str:
+        return _qr_data(self.verify_url, self.offline_signature)
 
     def __post_init__(self) -> None:
         _require(

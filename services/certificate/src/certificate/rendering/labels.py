@@ -34,7 +34,7 @@ from .layout import (
 )
 
 LABEL_WIDTH, LABEL_HEIGHT = 110 * mm, 70 * mm
-QR_SIZE = 52
+QR_SIZE = 60
 MARGIN = 14
 
 
@@ -163,7 +163,7 @@ def _draw_label(c: Canvas, content: LabelContent) -> None:
     draw_text(
         c, x, LABEL_HEIGHT - 43, "ENTERPRISE STANDARD FORERUNNER", size=5.6, color=MUTED, char_space=0.8
     )
-    qr_left, qr_top = _draw_qr_block(c, content.verify_url)
+    qr_left, qr_top = _draw_qr_block(c, content.qr_data)
     rows = [
         ("企业名称", content.enterprise_name),
         ("执行标准", f"{content.standard_number}《{content.standard_name}》"),
@@ -209,7 +209,7 @@ def _draw_star_label(c: Canvas, content: StarLabelContent) -> None:
         c, stars_x + row_width + 12, stars_cy - 4, f"{content.star_level} 星", size=16, color=color, bold=True
     )
 
-    qr_left, qr_top = _draw_qr_block(c, content.verify_url)
+    qr_left, qr_top = _draw_qr_block(c, content.qr_data)
     standard = content.grading_standard or f"{content.key_field_product}质量分级标准"
     rows = [
         ("企业名称", content.enterprise_name),

@@ -3,6 +3,7 @@ models, stamped by the agency, revoked by the working group, expired by the poll
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import datetime
 
@@ -19,8 +20,16 @@ from certificate.domain.statuses import CertificateStatus, HistoryAction, check_
 from certificate.domain.validity import china_today, is_past, valid_until
 from certificate.errors import CertificateNotFound, CertificateRevoked, StampedUnsignable
 from certificate.models import Certificate, CertificateHistory, CertificateModel
+from certificate.offline import DocumentKind, SignedFields
 from certificate.rendering import CertificateContent, render_certificate_pdf
-from certificate.service.common import Context, StoredFile, product_code, render_off_loop, unique_verify_code
+from certificate.service.common import (
+    Context,
+    StoredFile,
+    product_code,
+    render_off_loop,
+    sign_off_loop,
+    unique_verify_code,
+)
 from certificate.signing import UnsignablePdf
 
 EXPIRED_REASON = "expired"
@@ -122,7 +131,16 @@ async def issue_certificate(session: AsyncSession, ctx: Context, event: Declarat
         CertificateModel(model_id=m.model_id, position=i, name=m.name, spec=m.spec, appended=False)
         for i, m in enumerate(event.models, start=1)
     ]
-    pdf = await render_off_loop(render_certificate_pdf, certificate_content(cert, ctx))
+    content = certificate_content(cert, ctx)
+    fields = SignedFields.of(
+        DocumentKind.CERTIFICATE,
+        number=cert.number,
+        holder=cert.enterprise_name,
+        subject=cert.standard_no,
+        valid_until=cert.valid_until,
+    )
+    content = dataclasses.replace(content, offline_signature=await sign_off_loop(ctx.settings, fields))
+    pdf = await render_off_loop(render_certificate_pdf, content)
     signed = await ctx.sign(
         pdf, number=cert.number, reason=f"企业标准“领跑者”证书 {cert.number}（无章版），平台签发"
     )

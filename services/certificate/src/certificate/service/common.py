@@ -18,6 +18,7 @@ from certificate import repository
 from certificate.config import BUCKET, Settings
 from certificate.domain import numbers
 from certificate.domain.validity import china_today
+from certificate.offline import SignedFields, keyring_of
 from certificate.signing import PlatformKeys, SignedPdf, platform_keys, sign_pdf
 
 T = TypeVar("T")
@@ -35,6 +36,12 @@ async def render_off_loop(fn: Callable[..., T], *args: Any) -> T:
             return fn(*args)
 
     return await asyncio.to_thread(_locked)
+
+
+async def sign_off_loop(settings: Settings, fields: SignedFields) -> str:
+    """The QR code's signed fragment for ``fields`` (SM2 costs ~12 ms of pure Python: off the loop too)."""
+    keyring = keyring_of(settings)
+    return await asyncio.to_thread(keyring.sign, fields)
 
 
 @dataclass(frozen=True)

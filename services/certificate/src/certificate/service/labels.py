@@ -16,6 +16,7 @@ from certificate.domain import numbers
 from certificate.domain.statuses import CertificateStatus, LabelKind, require_valid
 from certificate.errors import CertificateRevoked, LabelNotFound, ModelNotFound
 from certificate.models import Label
+from certificate.offline import DocumentKind, SignedFields
 from certificate.rendering import (
     LabelContent,
     StarLabelContent,
@@ -23,7 +24,14 @@ from certificate.rendering import (
     render_label_pdf,
     render_star_label_pdf,
 )
-from certificate.service.common import Context, StoredFile, product_code, render_off_loop, unique_verify_code
+from certificate.service.common import (
+    Context,
+    StoredFile,
+    product_code,
+    render_off_loop,
+    sign_off_loop,
+    unique_verify_code,
+)
 
 
 async def _store_label(ctx: Context, label: Label, pdf: bytes) -> None:
@@ -91,6 +99,16 @@ async def apply_label(
         model=label.model,
         year=label.year,
         verify_url=numbers.verify_url(ctx.settings.public_base_url, label.verify_code),
+        offline_signature=await sign_off_loop(
+            ctx.settings,
+            SignedFields.of(
+                DocumentKind.FORERUNNER_LABEL,
+                number=label.number,
+                holder=label.enterprise_name,
+                subject=label.model,
+                valid_until=cert.valid_until,
+            ),
+        ),
     )
     await _store_label(ctx, label, await render_off_loop(render_label_pdf, content))
     session.add(label)
@@ -157,6 +175,17 @@ async def issue_star_label(
         year=year,
         verify_url=numbers.verify_url(ctx.settings.public_base_url, label.verify_code),
         grading_standard=grading_standard,
+        # A star label has no end date: it stands until revoked.
+        offline_signature=await sign_off_loop(
+            ctx.settings,
+            SignedFields.of(
+                DocumentKind.STAR_LABEL,
+                number=label.number,
+                holder=label.enterprise_name,
+                subject=label.model,
+                valid_until=None,
+            ),
+        ),
     )
     await _store_label(ctx, label, await render_off_loop(render_star_label_pdf, content))
     session.add(label)
