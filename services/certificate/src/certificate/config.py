@@ -41,9 +41,10 @@ class Settings(ServiceSettings):
     signing_dir: str = str(Path(tempfile.gettempdir()) / "lp-certificate-signing")
 
     # The SM2 key ring that signs the fields in every QR code (certificate.offline.keys). Production: the
-    # file of the Secret lp-qr-keys, required at start-up. Elsewhere generated on first use, atomically,
-    # where every process of the development service finds it.
-    qr_keyring_file: str = str(Path(tempfile.gettempdir()) / "lp-certificate-qr" / "keyring.json")
+    # file of the Secret lp-qr-keys, required. Elsewhere, when unset: generated on first use, atomically, in
+    # ``qr_keyring_dir``, which every process of the development service shares.
+    qr_keyring_file: str | None = None
+    qr_keyring_dir: str = str(Path(tempfile.gettempdir()) / "lp-certificate-qr")
 
     @model_validator(mode="after")
     def _public_base_url_for_qr_codes(self) -> Settings:
@@ -75,6 +76,19 @@ class Settings(ServiceSettings):
                 "production signs with the key mounted from the Secret lp-signing: set " + ", ".join(files)
             )
         return self
+
+    @model_validator(mode="after")
+    def _qr_keyring_in_production(self) -> Settings:
+        if self.env == "production" and not self.qr_keyring_file:
+            raise ValueError(
+                "production signs QR codes with the key ring mounted from the Secret lp-qr-keys: "
+                "set LP_QR_KEYRING_FILE"
+            )
+        return self
+
+    @property
+    def qr_keyring_path(self) -> str:
+        return self.qr_keyring_file or str(Path(self.qr_keyring_dir) / "keyring.json")
 
     @property
     def signing_files(self) -> tuple[str, str, str] | None:

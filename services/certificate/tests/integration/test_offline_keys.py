@@ -12,7 +12,7 @@ async def test_the_keys_are_public_typed_and_cacheable(client, settings):
     r = await client.get("/api/certificates/keys")
     assert r.status_code == 200, r.text
     body = r.json()
-    keyring = offline.load_keyring(settings.qr_keyring_file)
+    keyring = offline.load_keyring(settings.qr_keyring_path)
     assert body["keys"][0] == {
         "kid": keyring.active_kid,
         "algorithm": "SM2-SM3",

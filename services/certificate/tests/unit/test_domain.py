@@ -75,6 +75,7 @@ def _production(**overrides):
             "signing_key_file": "/etc/lp/signing/signing-key.pem",
             "signing_cert_file": "/etc/lp/signing/signing-cert.pem",
             "signing_ca_file": "/etc/lp/signing/trusted-ca.pem",
+            "qr_keyring_file": "/etc/lp/qr-keys/keyring.json",
             **overrides,
         },
     )

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from certificate.config import Settings
-from certificate.main import build_runtime
 from certificate.offline import DocumentKind, KeyringError, SignedFields, VerdictCode, keyring_of, verify
 from certificate.offline.keys import keyring_at, load_keyring, new_keyring, parse_keyring
 from certificate.offline.payload import MAX_TEXT, b64url, extract_payload, parse
@@ -26,6 +25,7 @@ from certificate.rendering import (
 )
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 TODAY = date(2026, 12, 3)
 CERT = CertificateContent(
@@ -361,24 +361,30 @@ def test_replicas_starting_together_agree_on_one_key(tmp_path):
 
 
 def test_production_refuses_to_start_without_its_key_ring(tmp_path):
-    settings = Settings(
-        env="production",
-        sms_provider="http",
-        public_base_url="https://lp.example.cn",
-        internal_token="x" * 32,
-        download_secret="y" * 32,
-        pii_key="QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVoxMjM0NTY=",
-        s3_secret_key="z" * 32,
-        amqp_url="amqp://lp:Vq3kP9x2mL7wR4tZ@mq:5672/",
-        database_url="postgresql+asyncpg://lp:Vq3kP9x2mL7wR4tZ@db/lp",
-        qr_keyring_file=str(tmp_path / "missing.json"),
-    )
+    production = {
+        "env": "production",
+        "sms_provider": "http",
+        "public_base_url": "https://lp.example.cn",
+        "internal_token": "x" * 32,
+        "download_secret": "y" * 32,
+        "pii_key": "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVoxMjM0NTY=",
+        "s3_secret_key": "z" * 32,
+        "amqp_url": "amqp://lp:Vq3kP9x2mL7wR4tZ@mq:5672/",
+        "database_url": "postgresql+asyncpg://lp:Vq3kP9x2mL7wR4tZ@db/lp",
+        "signing_key_file": "/etc/lp/signing/signing-key.pem",
+        "signing_cert_file": "/etc/lp/signing/signing-cert.pem",
+        "signing_ca_file": "/etc/lp/signing/trusted-ca.pem",
+    }
+    with pytest.raises(ValidationError, match="LP_QR_KEYRING_FILE"):
+        Settings(**production)
+    settings = Settings(**production, qr_keyring_file=str(tmp_path / "missing.json"))
+    # the key ring is read before the signing material: a missing Secret file stops the start
     with pytest.raises(KeyringError, match="LP_QR_KEYRING_FILE"):
-        build_runtime(settings)
+        keyring_of(settings)
     assert not (tmp_path / "missing.json").exists()
-    # development creates it instead
-    dev = Settings(qr_keyring_file=str(tmp_path / "dev.json"))
-    assert keyring_of(dev).active_kid == load_keyring(tmp_path / "dev.json").active_kid
+    # development creates it instead, where every process finds it
+    dev = Settings(qr_keyring_dir=str(tmp_path / "dev"))
+    assert keyring_of(dev).active_kid == load_keyring(tmp_path / "dev" / "keyring.json").active_kid
 
 
 @pytest.mark.parametrize(

@@ -48,7 +48,7 @@ def keyring_of(settings: Settings) -> Keyring:
     """The service's key ring (``LP_QR_KEYRING_FILE``): generated on first use outside production,
     required in production (``KeyringError`` when missing or invalid)."""
     return keyring_at(
-        settings.qr_keyring_file,
+        settings.qr_keyring_path,
         create=settings.env != "production",
         today=china_today(datetime.now(UTC)),
     )
