@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import secrets
 import sys
+from datetime import date
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -63,6 +64,10 @@ def _files() -> dict[str, bytes]:
     ca_key, ca_cert = new_ca()
     pems = material_pems(ca=(ca_key, ca_cert), signing=new_signing_cert(ca_key, ca_cert))
     files.update({name: pem for name, pem in pems.items() if name not in (CA_KEY, CA_CERT)})
+    # The SM2 key ring of the QR codes' offline signatures (Secret lp-qr-keys), one fresh active key.
+    from certificate.offline.keys import keyring_json, new_keyring
+
+    files["qr-keyring.json"] = keyring_json(new_keyring(date.today())).encode()
     for name in SERVICES:
         # The keys CloudNativePG writes into <cluster>-app; in dev one cluster (lp-pg) holds every database.
         files[f"pg-{name}.env"] = _env(

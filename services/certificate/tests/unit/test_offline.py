@@ -233,6 +233,7 @@ def test_extract_payload_takes_the_fragment_of_a_url():
     assert extract_payload(" https://x/verify/abc#v1.a.b.c ") == "v1.a.b.c"
     assert extract_payload("#v1.a.b.c") == "v1.a.b.c"
     assert extract_payload("v1.a.b.c") == "v1.a.b.c"
+    assert extract_payload("%23v1.a.b.c") == "v1.a.b.c"
 
 
 # --- rendered QR codes ----------------------------------------------------------------------------
@@ -414,3 +415,94 @@ def test_broken_key_rings_are_refused(broken, message):
 
 def test_the_private_key_is_never_in_repr(keyring):
     assert f"{keyring._private_key:064x}" not in repr(keyring)
+
+
+# --- the portal's fixture: signatures made here, checked by the portal's sm-crypto verifier -----------
+
+PORTAL_FIXTURE = (
+    Path(__file__).resolve().parents[4] / "gateway" / "web" / "src" / "utils" / "offline.fixture.json"
+)
+
+
+def _portal_fixture() -> dict:
+    """Payloads signed by this package for the portal's test (gateway/web/src/utils/offline.spec.ts)."""
+    old, current = new_keyring(date(2025, 1, 2)), new_keyring(TODAY)
+    cases = [
+        SignedFields.of(
+            DocumentKind.CERTIFICATE,
+            number="LP-2023-JD01-00012",
+            holder="青岛海川电冰箱有限公司",
+            subject="Q/HR 102-2021",
+            valid_until=date(2026, 12, 31),
+        ),
+        FIELDS,
+        SignedFields.of(
+            DocumentKind.STAR_LABEL,
+            number="XJ-2024-FZ03-00004",
+            holder="广东省某某市某某某某电器制造股份有限公司第二分公司",
+            subject="B2014 5021",
+            valid_until=None,
+        ),
+    ]
+    valid = [
+        {"payload": f"https://lp.example.cn/verify/Lb7s9dQe7LmPa2Rt5VwYz1#{current.sign(f)}", **f.as_dict()}
+        for f in cases
+    ]
+    retired = old.sign(FIELDS)
+    altered = _with_fields(
+        current.sign(FIELDS), dataclasses.replace(FIELDS, holder="青岛海川电冰箱股份有限公司")
+    )
+    keys = [
+        {
+            "kid": current.active_kid,
+            "algorithm": "SM2-SM3",
+            "public_key": current.active.public_key,
+            "status": "active",
+            "since": TODAY.isoformat(),
+            "until": None,
+        },
+        {
+            "kid": old.active_kid,
+            "algorithm": "SM2-SM3",
+            "public_key": old.active.public_key,
+            "status": "retired",
+            "since": "2025-01-02",
+            "until": TODAY.isoformat(),
+        },
+    ]
+    return {
+        "generated_by": "services/certificate/tests/unit/test_offline.py (LP_WRITE_PORTAL_FIXTURE=1)",
+        "keys": keys,
+        "valid": valid,
+        "retired_key": {"payload": retired, "kid": old.active_kid},
+        "invalid": [
+            {"payload": altered, "code": "offline_bad_signature"},
+            {
+                "payload": retired.replace(f"v1.{old.active_kid}.", f"v1.{current.active_kid}.", 1),
+                "code": "offline_bad_signature",
+            },
+            {"payload": new_keyring(TODAY).sign(FIELDS), "code": "offline_unknown_key"},
+            {"payload": altered[: len(altered) // 2], "code": "offline_malformed"},
+            {"payload": altered.replace(".", ".*", 1), "code": "offline_malformed"},
+            {"payload": "v2" + altered[2:], "code": "offline_unsupported_version"},
+        ],
+    }
+
+
+def test_the_portal_fixture_is_what_this_package_signs_and_verifies():
+    """The fixture the portal's verifier is tested with: each verdict holds here too, so both sides agree."""
+    import os
+
+    if os.environ.get("LP_WRITE_PORTAL_FIXTURE") or not PORTAL_FIXTURE.exists():
+        PORTAL_FIXTURE.write_text(json.dumps(_portal_fixture(), ensure_ascii=False, indent=2) + "\n")
+    fixture = json.loads(PORTAL_FIXTURE.read_text())
+    keys = {"keys": fixture["keys"]}
+    for case in fixture["valid"]:
+        verdict = verify(case["payload"], keys)
+        assert verdict.ok and verdict.fields is not None
+        expected = {k: case[k] for k in ("kind", "kind_label", "number", "holder", "subject", "valid_until")}
+        assert verdict.fields.as_dict() == expected
+    retired = verify(fixture["retired_key"]["payload"], keys)
+    assert retired.ok and retired.key_status == "retired"
+    for case in fixture["invalid"]:
+        assert verify(case["payload"], keys).code == case["code"], case

@@ -150,6 +150,11 @@ def load_keyring(path: str | Path) -> Keyring:
     return parse_keyring(data)
 
 
+def keyring_json(keyring: Keyring) -> str:
+    """The key ring file's text (private key included: for the Secret, never for publishing)."""
+    return json.dumps(keyring.to_json(), indent=2) + "\n"
+
+
 def write_keyring(path: str | Path, keyring: Keyring, *, exclusive: bool = False) -> bool:
     """Write the key ring atomically (a temporary file, then a rename; readable by the owner only).
 
@@ -160,8 +165,7 @@ def write_keyring(path: str | Path, keyring: Keyring, *, exclusive: bool = False
     fd, tmp = tempfile.mkstemp(prefix=".keyring-", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(keyring.to_json(), out, indent=2)
-            out.write("\n")
+            out.write(keyring_json(keyring))
             out.flush()
             os.fsync(out.fileno())
         os.chmod(tmp, 0o600)

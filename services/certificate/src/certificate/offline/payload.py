@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any
+from urllib.parse import unquote
 
 from gmssl import sm2, sm3
 
@@ -299,8 +300,9 @@ class OfflineVerdict:
 
 
 def extract_payload(scanned: str) -> str:
-    """The payload of what a scanner read: a whole QR URL (the part after ``#``) or the payload itself."""
-    text = scanned.strip()
+    """The payload of what a scanner read: a whole QR URL (the part after ``#``) or the payload itself,
+    percent-encoded or not (the payload's own characters never need encoding)."""
+    text = unquote(scanned.strip())
     if "#" in text:
         text = text.split("#", 1)[1]
     return text.strip()
