@@ -169,6 +169,10 @@ class Platform:
             path.chmod(0o600)
         return json.loads(path.read_text())
 
+    @property
+    def signing_dir(self) -> Path:
+        return self.state_dir / "signing"
+
     def common_env(self) -> dict[str, str]:
         env = {
             **os.environ,
@@ -179,6 +183,8 @@ class Platform:
             "LP_BUS_NAMESPACE": self.namespace,
             "LP_JWT_PUBLIC_KEY_FILE": str(self.keys["public"]),
             "LP_JWT_PRIVATE_KEY_FILE": str(self.keys["private"]),
+            # The certificate service's development CA and PAdES signing certificate (made on first start).
+            "LP_SIGNING_DIR": str(self.signing_dir),
             "LP_SMS_PROVIDER": "capture",
             "LP_CLOCK_ADJUSTABLE": "true",
             "LP_RUN_WORKERS": "true",

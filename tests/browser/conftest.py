@@ -40,9 +40,19 @@ def pytest_collection_modifyitems(items):
 
 
 class Portal:
-    def __init__(self, url: str, redis_url: str) -> None:
+    def __init__(self, url: str, redis_url: str, signing_dir: Path | None = None) -> None:
         self.url = url.rstrip("/")
         self.redis_url = redis_url
+        # Where the certificate service keeps its development CA (trusted-ca.pem): what a test validates
+        # downloaded PDFs against with pyHanko.
+        self.signing_dir = signing_dir
+
+    def platform_ca(self) -> list:
+        from asn1crypto import pem, x509
+
+        assert self.signing_dir is not None, "set LP_BROWSER_SIGNING_DIR to the platform's LP_SIGNING_DIR"
+        data = (self.signing_dir / "trusted-ca.pem").read_bytes()
+        return [x509.Certificate.load(der) for _, _, der in pem.unarmor(data, multiple=True)]
 
 
 @pytest.fixture(scope="session")
@@ -51,11 +61,16 @@ def portal():
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     given = os.environ.get("LP_BROWSER_BASE_URL")
     if given:
-        yield Portal(given, os.environ.get("LP_BROWSER_REDIS_URL", "redis://127.0.0.1:6379/0"))
+        signing = os.environ.get("LP_BROWSER_SIGNING_DIR")
+        yield Portal(
+            given,
+            os.environ.get("LP_BROWSER_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            Path(signing) if signing else None,
+        )
         return
     base_port = int(os.environ.get("LP_BROWSER_BASE_PORT", "19000"))
     with runner.platform_for_tests("browser", redis_url=BROWSER_REDIS, base_port=base_port, portal=True) as p:
-        yield Portal(p.gateway_url, BROWSER_REDIS)
+        yield Portal(p.gateway_url, BROWSER_REDIS, p.signing_dir)
 
 
 @pytest.fixture(scope="session")

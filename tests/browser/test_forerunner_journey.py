@@ -2,13 +2,15 @@
 with the code sent to its listed phone and gets the full menu; it self-declares a standard whose first
 values fail 对标 (reasons per indicator) and whose corrected values pass, fills the models, uploads
 evidence and submits; the agency and the working group pass it in their pages; after the 14-day notice
-(the platform clock is moved, not slept) the enterprise downloads its certificate, applies for a label,
-completes the promotion material and lists the product; the public finds it in the mall and verifies
-the certificate."""
+(the platform clock is moved, not slept) the enterprise downloads its certificate (signed by the platform:
+pyHanko's validator accepts it), applies for a label, completes the promotion material and lists the
+product; the public finds it in the mall and verifies the certificate, and on a phone drops the downloaded
+file on the verify page (authentic; the same file with a byte changed: altered)."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import re
 import uuid
@@ -18,6 +20,10 @@ import httpx
 import redis.asyncio as aioredis
 from PIL import Image
 from playwright.async_api import Page, expect
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
 from reportlab.pdfgen import canvas
 
 from .conftest import (
@@ -84,6 +90,31 @@ async def _wait_for(check, what: str, seconds: float = 90):
             return found
         await asyncio.sleep(0.5)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+async def _assert_platform_signed(pdf: bytes, trusted: list) -> None:
+    reader = PdfFileReader(io.BytesIO(pdf))
+    sig = reader.embedded_signatures[-1]
+    context = ValidationContext(trust_roots=trusted, allow_fetching=False)
+    status = await async_validate_pdf_signature(sig, signer_validation_context=context)
+    assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+    assert status.coverage is SignatureCoverageLevel.ENTIRE_FILE
+
+
+async def _drop_file(page: Page, data: bytes, name: str) -> None:
+    """Drop a file on the verify page's drop zone, as a person dragging it from the desktop does."""
+    transfer = await page.evaluate_handle(
+        """([b64, name]) => {
+            const bin = atob(b64)
+            const bytes = new Uint8Array(bin.length)
+            for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i)
+            const dt = new DataTransfer()
+            dt.items.add(new File([bytes], name, { type: 'application/pdf' }))
+            return dt
+        }""",
+        [base64.b64encode(data).decode(), name],
+    )
+    await page.dispatch_event("[data-test=file-check] .el-upload-dragger", "drop", {"dataTransfer": transfer})
 
 
 async def _authenticate(page: Page, api: httpx.AsyncClient) -> None:
@@ -245,7 +276,10 @@ async def test_forerunner_journey(portal, new_page, api, tmp_path):
         await shot(ent, "enterprise_certificates")
         async with ent.expect_download() as dl:
             await crow.get_by_role("button", name="下载证书").click()
-        assert (await (await dl.value).path()).read_bytes().startswith(b"%PDF")
+        cert_pdf = (await (await dl.value).path()).read_bytes()
+        assert cert_pdf.startswith(b"%PDF")
+        # The platform's PAdES signature, as pyHanko's validator sees it against the platform CA.
+        await _assert_platform_signed(cert_pdf, portal.platform_ca())
 
         await ent.goto(portal.url + "/workspace/enterprise/labels")
         lrow = ent.locator(".el-table__row", has_text=model)
@@ -300,6 +334,24 @@ async def test_forerunner_journey(portal, new_page, api, tmp_path):
         await expect(public.get_by_text(cert["number"]).first).to_be_visible()
         await assert_no_raw_text(public)
         await shot(public, "public_verify_valid")
+
+        # -- a shop assistant's phone: the downloaded file dropped on the verify page ------------------------
+        await public.set_viewport_size({"width": 390, "height": 844})
+        await public.goto(portal.url + "/verify")
+        await _drop_file(public, cert_pdf, f"领跑者证书-{cert['number']}.pdf")
+        verdict = public.locator("[data-test=file-verdict]")
+        await expect(verdict.get_by_text("真实有效")).to_be_visible()
+        await expect(verdict.get_by_text(cert["number"])).to_be_visible()
+        await expect(verdict.get_by_text("签发后未被改动")).to_be_visible()
+        await assert_no_raw_text(public)
+        await verdict.scroll_into_view_if_needed()
+        await shot(public, "public_verify_file_authentic_phone")
+        altered = bytearray(cert_pdf)
+        altered[len(altered) // 4] ^= 0x01
+        await _drop_file(public, bytes(altered), "改过的证书.pdf")
+        await expect(verdict.get_by_text("文件已被改动")).to_be_visible()
+        await verdict.scroll_into_view_if_needed()
+        await shot(public, "public_verify_file_altered_phone")
     finally:
         await redis.incrbyfloat(CLOCK_KEY, -timedelta(days=15).total_seconds())
         await redis.aclose()

@@ -164,7 +164,7 @@ def is_file(schema: dict[str, Any]) -> bool:
 
 
 def file_for(path: str) -> tuple[str, bytes, str]:
-    if any(w in path for w in ("evidence", "stamped", "recovery")):
+    if any(w in path for w in ("evidence", "stamped", "recovery", "verify/file")):
         return "文件.pdf", pdf(), "application/pdf"
     if "workbook" in path or "candidate" in path:
         return "名单.json", b"[]", "application/json"

@@ -67,6 +67,7 @@ declare module 'vue' {
     ElUpload: typeof import('element-plus/es')['ElUpload']
     EnterpriseBlock: typeof import('./components/EnterpriseBlock.vue')['default']
     FilePicker: typeof import('./components/FilePicker.vue')['default']
+    FileVerification: typeof import('./components/FileVerification.vue')['default']
     ForerunnerAuthDialog: typeof import('./components/ForerunnerAuthDialog.vue')['default']
     ImportReport: typeof import('./components/ImportReport.vue')['default']
     IndicatorInputs: typeof import('./components/IndicatorInputs.vue')['default']

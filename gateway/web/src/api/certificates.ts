@@ -8,6 +8,8 @@ export type CertificateStatus = Schemas['CertificateStatus']
 export type Certificate = Schemas['CertificateOut']
 export type Label = Schemas['LabelOut']
 export type Verification = Schemas['VerifyOut']
+export type FileVerification = Schemas['FileVerifyOut']
+export type FileVerdict = Schemas['FileVerdict']
 export type CertificateFilters = Filters<Query<'/api/certificates'>>
 export type LabelFilters = Filters<Query<'/api/certificates/labels'>>
 
@@ -28,4 +30,10 @@ export const certificatesApi = {
   applyLabel: (modelId: string) => post('/api/certificates/labels', { model_id: modelId }),
   labelFileUrl: (id: string) => hrefOf('/api/certificates/labels/{label_id}/file', { path: { label_id: id } }),
   verify: (code: string) => get('/api/certificates/verify/{code}', { path: { code } }),
+  /** Checks a PDF in hand: the platform's signature, whether it was altered, and the document's status. */
+  verifyFile: (file: File, onProgress?: Progress) => {
+    const form = new FormData()
+    form.append('file', file)
+    return post('/api/certificates/verify/file', form, { config: uploadConfig(onProgress) })
+  },
 }

@@ -7,6 +7,7 @@ import {
   Direction,
   EnterpriseNature,
   EvidenceStatus,
+  FileVerdict,
   ListingStatus,
   ListStatus,
   ObjectionStatus,
@@ -22,6 +23,8 @@ export const LIST_STATUS: LabelTable = ListStatus
 export const EVIDENCE_STATUS: LabelTable = EvidenceStatus
 export const STAR_STATUS: LabelTable = StarStatus
 export const CERT_STATUS: LabelTable = CertificateStatus
+/** The answer to a checked certificate or label file (verify by file). */
+export const FILE_VERDICT: LabelTable = FileVerdict
 export const RECOVERY_STATUS: LabelTable = RecoveryStatus
 export const LISTING_STATUS: LabelTable = ListingStatus
 export const PRODUCT_TYPE: LabelTable = ProductType

@@ -28,8 +28,10 @@ class Settings(ServiceSettings):
     stamped_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     # Public verification is unauthenticated: cap lookups per client address against enumeration.
     verify_rate_per_minute: int = Field(default=120, ge=1)
-    # Checking a file (POST /verify/file): the largest PDF accepted, and lookups per client address.
+    # Checking a file (POST /verify/file): the largest PDF accepted (a certificate is ~40 KB, a stamped scan
+    # at most the upload cap), and checks per client address and minute (each costs ~20 ms of CPU).
     verify_file_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    verify_file_rate_per_minute: int = Field(default=30, ge=1)
 
     # The platform's PAdES signing material (certificate.signing). Production: the files of the Secret
     # lp-signing (the signing key, its certificate, and every CA certificate the verifier trusts: the

@@ -8,6 +8,7 @@ from kit.runtime import Runtime
 from kit.web import create_service_app
 
 from certificate import chains, consumers, workers
+from certificate.api import file_check
 from certificate.api.routes import public_router, router
 from certificate.config import BUCKET, Settings
 from certificate.offline import keyring_of
@@ -44,5 +45,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="证书服务",
         description="企业标准“领跑者”证书、盖章版回传、领跑者标识、星级产品标识与公开查验",
         route_name="certificates",
-        routers=[chains.router, router, public_router],
+        routers=[chains.router, router, file_check.router, public_router],
     )

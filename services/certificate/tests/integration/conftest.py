@@ -34,6 +34,9 @@ def settings(service_env) -> Settings:
             db_pool_size=3,
             expiry_poll_seconds=3600,
             verify_rate_per_minute=10_000,
+            verify_file_rate_per_minute=10_000,
+            # Small enough for a test to pass it without 20 MB of memory churn.
+            verify_file_max_bytes=2 * 1024 * 1024,
             public_base_url="https://lp.example.cn",
         )
     )

@@ -246,6 +246,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/certificates/verify/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 公开查验文件：上传证书或标识 PDF，校验平台电子签名、是否被改动及证书现状 */
+        post: operations["verifyFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -368,6 +385,14 @@ export interface components {
              */
             file: string;
         };
+        /** Body_verifyFile */
+        Body_verifyFile: {
+            /**
+             * File
+             * @description 平台签发的证书或标识 PDF
+             */
+            file: string;
+        };
         /** CertificateOut */
         CertificateOut: {
             /** Agency Name */
@@ -485,6 +510,49 @@ export interface components {
          */
         ErrorResponse: {
             error: components["schemas"]["ErrorInfo"];
+        };
+        /**
+         * FileVerdict
+         * @description The answer to a checked file (POST /verify/file): one of four, each with its Chinese label.
+         * @enum {string}
+         */
+        FileVerdict: "authentic" | "ended" | "altered" | "not_ours";
+        /**
+         * FileVerifyOut
+         * @description The answer to a checked file: the verdict, one sentence of what it means, and for a document the
+         *     platform issued, what the record says now (status, and since when and why it ended).
+         */
+        FileVerifyOut: {
+            /**
+             * Detail
+             * @description 判断依据，例如“签名之后文件被追加了修改”
+             */
+            detail?: string | null;
+            /** @description 平台记录中该证书或标识的现状 */
+            document?: components["schemas"]["VerifyOut"] | null;
+            /**
+             * Meaning
+             * @description 一句话说明结论的含义（给店员、消费者看）
+             */
+            meaning: string;
+            /**
+             * Number
+             * @description 文件中的证书或标识编号（仅在签名有效时给出）
+             */
+            number?: string | null;
+            /**
+             * Signed At
+             * @description 平台签名时间
+             */
+            signed_at?: string | null;
+            /**
+             * Signer
+             * @description 签名证书的名称
+             */
+            signer?: string | null;
+            verdict: components["schemas"]["FileVerdict"];
+            /** Verdict Label */
+            verdict_label: string;
         };
         /**
          * HistoryAction
@@ -1564,6 +1632,66 @@ export interface operations {
                 };
             };
             /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 查验过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    verifyFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_verifyFile"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileVerifyOut"];
+                };
+            };
+            /** @description 文件过大（file_too_large） */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 不是 PDF 或无法读取（verify_not_pdf、pdf_corrupt、file_empty） */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -171,6 +171,15 @@ export const HistoryAction = {
 } as const
 export type HistoryActionCode = keyof typeof HistoryAction
 
+/** certificate: FileVerdict */
+export const FileVerdict = {
+  "authentic": "真实有效",
+  "ended": "真实，但已失效",
+  "altered": "文件已被改动",
+  "not_ours": "非本平台签发",
+} as const
+export type FileVerdictCode = keyof typeof FileVerdict
+
 /** declaration: ListStatus */
 export const ListStatus = {
   "draft": "企业未提交",

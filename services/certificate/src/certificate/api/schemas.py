@@ -8,7 +8,7 @@ from typing import Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from certificate.domain.statuses import CertificateStatus, DocumentKind, HistoryAction, LabelKind
+from certificate.domain.statuses import CertificateStatus, DocumentKind, FileVerdict, HistoryAction, LabelKind
 from certificate.domain.validity import china_today
 from certificate.models import Certificate, Label
 
@@ -216,3 +216,17 @@ class OfflineKeysOut(BaseModel):
     """Every key a QR code's signature may name, for offline checks (cache them: they change at a rotation)."""
 
     keys: list[OfflineKeyOut]
+
+
+class FileVerifyOut(BaseModel):
+    """The answer to a checked file: the verdict, one sentence of what it means, and for a document the
+    platform issued, what the record says now (status, and since when and why it ended)."""
+
+    verdict: FileVerdict
+    verdict_label: str
+    meaning: str = Field(description="一句话说明结论的含义（给店员、消费者看）")
+    detail: str | None = Field(default=None, description="判断依据，例如“签名之后文件被追加了修改”")
+    number: str | None = Field(default=None, description="文件中的证书或标识编号（仅在签名有效时给出）")
+    signed_at: datetime | None = Field(default=None, description="平台签名时间")
+    signer: str | None = Field(default=None, description="签名证书的名称")
+    document: VerifyOut | None = Field(default=None, description="平台记录中该证书或标识的现状")

@@ -60,6 +60,24 @@ class DocumentKind(StrEnum):
         return cls(f"{kind.value}_label")
 
 
+class FileVerdict(StrEnum):
+    """The answer to a checked file (POST /verify/file): one of four, each with its Chinese label."""
+
+    AUTHENTIC = "authentic"  # signed by the platform, unaltered, and the document is in force
+    ENDED = "ended"  # signed by the platform, unaltered, but the certificate was revoked or expired
+    ALTERED = "altered"  # the platform's signature no longer matches the bytes, or changes follow it
+    NOT_OURS = "not_ours"  # no signature, another key's, or a number the platform never issued
+
+    @property
+    def label(self) -> str:
+        return {
+            FileVerdict.AUTHENTIC: "真实有效",
+            FileVerdict.ENDED: "真实，但已失效",
+            FileVerdict.ALTERED: "文件已被改动",
+            FileVerdict.NOT_OURS: "非本平台签发",
+        }[self]
+
+
 class HistoryAction(StrEnum):
     ISSUED = "issued"
     STAMPED = "stamped"
@@ -103,5 +121,6 @@ PUBLIC_ENUMS: tuple[type[StrEnum], ...] = (
     LabelKind,
     DocumentKind,
     HistoryAction,
+    FileVerdict,
     AuditBreakKind,  # the audit chain's verification (kit.audit_chain)
 )

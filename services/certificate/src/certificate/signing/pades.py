@@ -154,6 +154,7 @@ class Inspection:
     number: str | None = None
     content_sha256: str | None = None
     signer_fingerprint: str | None = None
+    signer_name: str | None = None
     signed_at: datetime | None = None
     detail: str | None = None
 
@@ -225,6 +226,7 @@ def inspect_pdf(data: bytes, keys: PlatformKeys) -> Inspection:
         number=_number(reader),
         content_sha256=byte_range_sha256(data, list(sig.sig_object["/ByteRange"])),
         signer_fingerprint=fingerprint(status.signing_cert),
+        signer_name=status.signing_cert.subject.native.get("common_name"),
         signed_at=signed_at,
     )
     if not (status.intact and status.valid):
