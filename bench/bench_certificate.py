@@ -13,13 +13,13 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from certificate import service
 from certificate.config import BUCKET, Settings
 from certificate.rendering import (
     CertificateContent,
@@ -29,6 +29,8 @@ from certificate.rendering import (
     render_certificate_pdf,
     render_label_pdf,
 )
+from certificate.service.certificates import issue_certificate
+from certificate.service.common import Context
 from common import percentile, write_report
 from contracts.declaration import DeclarationModel, DeclarationPublished
 from kit.db import Database
@@ -104,7 +106,14 @@ def declaration(i: int) -> DeclarationPublished:
     )
 
 
-async def issuing(n: int) -> list[float]:
+async def issuing(
+    n: int,
+    then: Callable[[Database, Settings, Storage], Awaitable[None]] | None = None,
+    cpu: list[float] | None = None,
+) -> list[float]:
+    """Issue ``n`` certificates (after a warm-up) in a fresh database; ``then`` runs on the same database,
+    settings and storage before they are dropped; ``cpu`` collects this process's CPU time per issue (all
+    its threads: rendering and signing run in worker threads)."""
     name = f"lpbench_certificate_{uuid.uuid4().hex[:6]}"
     url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
     admin = await asyncpg.connect(ADMIN)
@@ -126,13 +135,17 @@ async def issuing(n: int) -> list[float]:
         events = [declaration(i) for i in range(n + WARMUP)]
         latencies = []
         for i, event in enumerate(events):
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             async with db.transaction() as session:
-                await service.issue_certificate(
-                    session, service.Context(settings=settings, storage=storage, now=datetime.now(UTC)), event
+                await issue_certificate(
+                    session, Context(settings=settings, storage=storage, now=datetime.now(UTC)), event
                 )
             if i >= WARMUP:
                 latencies.append((time.perf_counter() - t0) * 1000)
+                if cpu is not None:
+                    cpu.append((time.process_time() - c0) * 1000)
+        if then is not None:
+            await then(db, settings, storage)
         return latencies
     finally:
         await db.dispose()

@@ -12,6 +12,7 @@ HERE = Path(__file__).resolve().parent
 SCRIPTS = [
     ("events (21)", "bench_events.py"),
     ("certificate rendering and issuing (20)", "bench_certificate.py"),
+    ("PAdES signing at issue and checking a file (20, issue 18)", "bench_signing.py"),
     ("comparison engine and compare route", "bench_benchmark.py"),
     ("declaration list, 100,000 rows (18)", "bench_declaration.py"),
     ("the physical floor under the declaration list (issue 17)", "bench_floor.py"),
