@@ -219,7 +219,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 下载标识（PDF 或 PNG） */
+        /** 下载标识（PDF 含平台电子签名，可用文件查验；PNG 为图片，不含签名） */
         get: operations["downloadLabel"];
         put?: never;
         post?: never;

@@ -323,7 +323,7 @@ async def get_label(
 @router.get(
     "/labels/{label_id}/file",
     operation_id="downloadLabel",
-    summary="下载标识（PDF 或 PNG）",
+    summary="下载标识（PDF 含平台电子签名，可用文件查验；PNG 为图片，不含签名）",
     response_model=DownloadLink,
     responses={**_file_responses("application/pdf", "image/png"), **FORERUNNER_GATE},
 )
