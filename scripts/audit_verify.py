@@ -33,6 +33,7 @@ from kit.db import Database
 # service package, its route name (the gateway's /api/<route>/audit/heads)
 CHAINED: tuple[tuple[str, str], ...] = (
     ("auth", "auth"),
+    ("benchmark", "benchmark"),
     ("declaration", "declarations"),
     ("certificate", "certificates"),
 )

@@ -7,13 +7,15 @@ from fastapi import FastAPI
 from kit.runtime import Runtime
 from kit.web import create_service_app
 
-from benchmark import consumers
+from benchmark import chains, consumers
 from benchmark.api.routes import internal, router
 from benchmark.config import Settings
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    return Runtime(settings, service="benchmark", handlers=consumers.HANDLERS)
+    return Runtime(
+        settings, service="benchmark", handlers=consumers.HANDLERS, background=(chains.chain_audit,)
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -23,5 +25,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="对标服务",
         description="重点领域产品、评估机构、评估方案与质量分级标准，以及领跑者/星级对标",
         route_name="benchmark",
-        routers=[router, internal],
+        routers=[chains.router, router, internal],
     )

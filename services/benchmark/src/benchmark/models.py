@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from kit.audit_chain import ChainedRow, heads_table
 from kit.db import new_metadata
 from sqlalchemy import (
     BigInteger,
@@ -72,10 +73,11 @@ class Designation(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class WithdrawnDesignation(Base):
+class WithdrawnDesignation(ChainedRow, Base):
     """A designation the working group withdrew (撤销), kept for the record: who, when and why. The live
     ``designations`` row is removed in the same transaction, so a product has at most one live designation
-    and may be designated again."""
+    and may be designated again. Append-only but the chainer's one linking of the row, and a hash chain
+    (kit.audit_chain) in the order the rows were written."""
 
     __tablename__ = "withdrawn_designations"
 
@@ -156,3 +158,7 @@ class ComparisonValue(Base):
     value: Mapped[str] = mapped_column(Text)  # decimal string, grade label, true/false
     enterprise_key: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# The daily heads of the withdrawal chain, published at GET /api/benchmark/audit/heads (kit.audit_chain).
+AUDIT_HEADS = heads_table(Base.metadata)

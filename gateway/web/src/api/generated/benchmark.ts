@@ -35,6 +35,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/benchmark/audit/heads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit Heads
+         * @description 公开（无需登录）：本服务各审计链每日的链头（日期、链序号、哈希）。保存一份，日后即可证明历史记录未被改写。
+         */
+        get: operations["benchmark_audit_heads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/benchmark/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit Verify
+         * @description 运营人员：逐行校验本服务的审计哈希链（含已公布的链头），报告第一个断点或“完好”及行数。
+         */
+        get: operations["benchmark_audit_verify"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/benchmark/compare/forerunner": {
         parameters: {
             query?: never;
@@ -333,6 +373,116 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+        };
+        /**
+         * AuditBreakKind
+         * @enum {string}
+         */
+        AuditBreakKind: "altered" | "deleted" | "reordered" | "inserted" | "unchained" | "truncated" | "head_mismatch";
+        /** AuditBreakOut */
+        AuditBreakOut: {
+            kind: components["schemas"]["AuditBreakKind"];
+            /** Message */
+            message: string;
+            /**
+             * Row Id
+             * @description 断在哪一行（主键）；链被截短时为 null
+             */
+            row_id: string | null;
+            /**
+             * Seq
+             * @description 断点的链序号
+             */
+            seq: number | null;
+        };
+        /** AuditChainOut */
+        AuditChainOut: {
+            /** @description 第一个断点；完好时为 null */
+            broken: components["schemas"]["AuditBreakOut"] | null;
+            /** Chain */
+            chain: string;
+            /** Head Hash */
+            head_hash: string;
+            /** Head Seq */
+            head_seq: number;
+            /**
+             * Heads Checked
+             * @description 对照过的已公布链头数
+             */
+            heads_checked: number;
+            /** Ok */
+            ok: boolean;
+            /**
+             * Rows
+             * @description 校验通过的已入链行数
+             */
+            rows: number;
+            /** Table */
+            table: string;
+            /**
+             * Unchained
+             * @description 尚未入链的行数
+             */
+            unchained: number;
+        };
+        /** AuditHeadOut */
+        AuditHeadOut: {
+            /**
+             * Chain
+             * @description 链名：本服务中被串成哈希链的审计表
+             */
+            chain: string;
+            /**
+             * Day
+             * Format: date
+             * @description 北京时间的日期（按平台时钟）
+             */
+            day: string;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /**
+             * Row Hash
+             * @description 该行的 SHA-256 链哈希（十六进制）
+             */
+            row_hash: string;
+            /**
+             * Seq
+             * @description 当日记录时链上最后一行的链序号（0 表示链尚为空）
+             */
+            seq: number;
+        };
+        /** AuditHeadPage */
+        AuditHeadPage: {
+            /** Items */
+            items: components["schemas"]["AuditHeadOut"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /**
+             * Service
+             * @description 发布这些链头的服务
+             */
+            service: string;
+            /** Total */
+            total: number;
+        };
+        /** AuditVerificationOut */
+        AuditVerificationOut: {
+            /** Chains */
+            chains: components["schemas"]["AuditChainOut"][];
+            /**
+             * Checked At
+             * Format: date-time
+             */
+            checked_at: string;
+            /** Ok */
+            ok: boolean;
+            /** Service */
+            service: string;
         };
         /**
          * BinOut
@@ -1048,6 +1198,79 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    benchmark_audit_heads: {
+        parameters: {
+            query?: {
+                chain?: string | null;
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数 */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditHeadPage"];
+                };
+            };
+            /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    benchmark_audit_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditVerificationOut"];
                 };
             };
             /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from kit.audit_chain import AuditBreakKind
+
 
 class Direction(StrEnum):
     """How an indicator's value is judged against its threshold (判定方向)."""
@@ -111,4 +113,5 @@ PUBLIC_ENUMS: tuple[type[StrEnum], ...] = (
     ClosedReason,
     ComparisonKind,
     Verdict,
+    AuditBreakKind,  # the audit chain's verification (kit.audit_chain)
 )
