@@ -66,6 +66,7 @@ export const CLOCK_PATH = '/workspace/operator/clock'
 
 const OPERATOR: MenuItem[] = [
   { title: '账号找回申请', icon: 'Key', path: '/workspace/operator/recovery' },
+  { title: '审计链校验', icon: 'Lock', path: '/workspace/operator/audit' },
   { title: '平台时钟', icon: 'Timer', path: CLOCK_PATH },
 ]
 
