@@ -13,6 +13,7 @@ import asyncio
 import base64
 import io
 import re
+import subprocess
 import uuid
 from datetime import timedelta
 
@@ -35,6 +36,20 @@ from .conftest import (
     shot,
     sms_messages,
 )
+
+
+def _scan_qr(png_path) -> str:
+    """What a phone's scanner reads from the label: zbar on the downloaded PNG."""
+    out = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", str(png_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    codes = [line for line in out.stdout.splitlines() if line]
+    assert len(codes) == 1, f"zbar read {codes} from the label"
+    return codes[0]
+
 
 DEMO_ENTERPRISE = ("91110108MA01C2Q57B", "LpDemo2024")
 DEMO_LISTED_PHONE = "13800000001"
@@ -287,8 +302,44 @@ async def test_forerunner_journey(portal, new_page, api, tmp_path):
         await expect(lrow.get_by_text("已申领")).to_be_visible(timeout=30_000)
         async with ent.expect_download() as dl:
             await lrow.get_by_role("button", name="下载PNG").click()
-        assert (await (await dl.value).path()).read_bytes().startswith(b"\x89PNG")
+        label_png = await (await dl.value).path()
+        assert label_png.read_bytes().startswith(b"\x89PNG")
         await shot(ent, "enterprise_labels")
+
+        # -- a shopper scans the label's QR code with a phone: live status, then the offline signature -----
+        scanned = _scan_qr(label_png)
+        assert "/verify/" in scanned and "#v1." in scanned, scanned
+        phone = await new_page()
+        await phone.set_viewport_size({"width": 390, "height": 844})
+        await phone.goto(portal.url + "/verify/" + scanned.split("/verify/", 1)[1])
+        await expect(phone.locator(".status .text")).to_have_text("有效")
+        offline_link = phone.get_by_role("link", name="核验离线签名")
+        await expect(offline_link).to_be_visible()
+        await shot(phone, "public_verify_label_qr_mobile")
+        await offline_link.click()
+        verdict = phone.locator("[data-test=offline-verdict]")
+        await expect(verdict).to_contain_text("离线签名有效")
+        fields = phone.locator("[data-test=offline-fields]")
+        await expect(fields).to_contain_text(model)
+        await expect(fields).to_contain_text(f"{cert['number']}-")
+        await expect(phone.get_by_text("领跑者标识有效")).to_be_visible()
+        assert await phone.evaluate("document.documentElement.scrollWidth <= 390")
+        await shot(phone, "public_verify_offline_signature_mobile")
+        # The network goes; the keys were kept on the phone: a pasted scan still checks, an altered one fails.
+        await phone.context.set_offline(True)
+        payload = scanned.split("#", 1)[1]
+        head, fields_b64, signature = payload.rsplit(".", 2)
+        box = phone.get_by_placeholder(re.compile("粘贴扫码内容"))
+        await box.fill(f"{head}.{fields_b64}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BA'}")
+        await phone.locator("[data-test=offline-submit]").click()
+        await expect(verdict).to_contain_text("离线签名无效")
+        await expect(phone.get_by_text("offline_bad_signature")).to_be_visible()
+        await shot(phone, "public_verify_offline_altered_mobile")
+        await box.fill(payload)
+        await phone.locator("[data-test=offline-submit]").click()
+        await expect(verdict).to_contain_text("离线签名有效")
+        await expect(phone.get_by_text("网络不可用，使用本机保存的平台公钥")).to_be_visible()
+        await phone.context.set_offline(False)
 
         # -- brand, promotion material, 上架 ----------------------------------------------------------------
         await ent.goto(portal.url + "/workspace/enterprise/brands")

@@ -73,6 +73,7 @@ declare module 'vue' {
     ImportReport: typeof import('./components/ImportReport.vue')['default']
     IndicatorInputs: typeof import('./components/IndicatorInputs.vue')['default']
     NoticePeriod: typeof import('./components/NoticePeriod.vue')['default']
+    OfflineCheck: typeof import('./components/OfflineCheck.vue')['default']
     PagerBar: typeof import('./components/PagerBar.vue')['default']
     PlatformMark: typeof import('./components/PlatformMark.vue')['default']
     ProfilePrompt: typeof import('./components/ProfilePrompt.vue')['default']

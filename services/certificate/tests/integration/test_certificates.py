@@ -412,6 +412,9 @@ async def test_the_verification_page_stylesheet_is_served_by_the_service(client)
     css = await client.get("/verify/static/verify.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert ".status" in css.text
+    js = await client.get("/verify/static/offline.js")
+    assert js.status_code == 200 and js.headers["content-type"].startswith("text/javascript")
+    assert "/verify?code=" in js.text
 
 
 async def test_a_typed_in_number_verifies_too(org, published, client):

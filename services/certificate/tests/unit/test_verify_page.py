@@ -1,6 +1,6 @@
 import re
 
-from certificate.api.pages import STYLESHEET_PATH, stylesheet, verify_page
+from certificate.api.pages import SCRIPT_PATH, STYLESHEET_PATH, script, stylesheet, verify_page
 from certificate.api.schemas import VerifyOut
 
 
@@ -28,11 +28,15 @@ def test_an_unknown_code_says_so_and_echoes_it_escaped():
     assert "<script>" not in page and "&quot;&gt;&lt;script&gt;" in page
 
 
-def test_no_script_and_no_inline_style_for_a_strict_csp():
+def test_no_inline_script_and_no_inline_style_for_a_strict_csp():
     page = verify_page(
         VerifyOut(status="valid", status_label="有效", kind="forerunner_label", kind_label="领跑者标识")
     )
-    assert "<script" not in page.lower()
+    # one script, the same-origin file that offers the offline check; nothing inline
+    assert re.findall(r"<script[^>]*>(.*?)</script>", page, re.S | re.I) == [""]
+    assert f'<script src="{SCRIPT_PATH}" defer></script>' in page
+    assert "hidden" in page.split('id="offline"')[1].split(">")[0]  # shown only by the script
+    assert "location.hash" in script().decode()
     assert "<style" not in page.lower() and not re.search(r"\sstyle=", page)
     assert f'<link rel="stylesheet" href="{STYLESHEET_PATH}">' in page
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in page

@@ -1,9 +1,11 @@
 """The public verification page behind every QR code (/verify/<code>, routed here by the gateway).
 
-Server-rendered and without script: a phone camera or an in-app browser opens it directly and it shows
-the live status at once, mobile first. The only other request is the page's stylesheet, served by this
-service from the same origin (``/verify/static/verify.css``), so a strict Content-Security-Policy needs no
-inline style or script. Every value is HTML-escaped.
+Server-rendered and readable without script: a phone camera or an in-app browser opens it directly and it
+shows the live status at once, mobile first. The only other requests are the page's stylesheet and a small
+optional script, served by this service from the same origin (``/verify/static/``), so a strict
+Content-Security-Policy needs no inline style or script. The script only offers the offline signature
+check when the QR code's URL carried its signed fragment (``certificate.offline``): a link to the portal's
+verify page with the fragment, which checks it in the browser. Every value is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -16,12 +18,18 @@ from certificate.api.schemas import VerifyOut
 from certificate.domain.statuses import UNKNOWN, UNKNOWN_LABEL
 
 STYLESHEET_PATH = "/verify/static/verify.css"
+SCRIPT_PATH = "/verify/static/offline.js"
 _ICONS = {"valid": "✔", "revoked": "✖", "expired": "⌛", "unknown": "?"}
 
 
 @cache
 def stylesheet() -> bytes:
     return (files("certificate.api") / "static" / "verify.css").read_bytes()
+
+
+@cache
+def script() -> bytes:
+    return (files("certificate.api") / "static" / "offline.js").read_bytes()
 
 
 def _row(label: str, value: object) -> str:
@@ -75,10 +83,13 @@ def _page(status: str, status_label: str, code: str, body: str) -> str:
 <meta name="robots" content="noindex">
 <title>证书与标识查验 - 质量分级及“领跑者”管理信息平台</title>
 <link rel="stylesheet" href="{STYLESHEET_PATH}">
+<script src="{SCRIPT_PATH}" defer></script>
 </head>
 <body><header>证书与标识查验<small>质量分级及“领跑者”管理信息平台</small></header>
 <main><section class="status {status}"><div class="icon">{_ICONS[status]}</div>
 <div class="text">{escape(status_label)}</div>{shown}</section>
 {body}
+<section class="offline" id="offline" hidden><p>本二维码带有平台国密 SM2 签名，可核验编号、企业、标准或型号、有效期是否为平台签发且未被改动。</p>
+<a id="offline-link" href="/verify">核验离线签名</a></section>
 <p class="actions"><a href="/">访问平台首页</a></p>
 <footer>查验结果实时来自质量分级及“领跑者”管理信息平台</footer></main></body></html>"""

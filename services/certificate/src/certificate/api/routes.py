@@ -25,7 +25,7 @@ from kit.security import (
 from kit.uploads import check_upload
 from kit.web import QueryText, ReadSessionDep, RuntimeDep, SessionDep, client_ip
 
-from certificate.api.pages import STYLESHEET_PATH, stylesheet, verify_page
+from certificate.api.pages import SCRIPT_PATH, STYLESHEET_PATH, script, stylesheet, verify_page
 from certificate.api.schemas import (
     CertificateOut,
     DownloadLink,
@@ -383,6 +383,16 @@ async def verify_stylesheet() -> Response:
     return Response(
         stylesheet(),
         media_type="text/css; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@public_router.get(SCRIPT_PATH, include_in_schema=False)
+async def verify_script() -> Response:
+    """The page's optional script: offers the offline check of the QR code's signed fragment."""
+    return Response(
+        script(),
+        media_type="text/javascript; charset=utf-8",
         headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
     )
 
