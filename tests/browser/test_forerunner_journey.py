@@ -314,6 +314,7 @@ async def test_forerunner_journey(portal, new_page, api, tmp_path):
         await phone.goto(portal.url + "/verify/" + scanned.split("/verify/", 1)[1])
         await expect(phone.locator(".status .text")).to_have_text("有效")
         offline_link = phone.get_by_role("link", name="核验离线签名")
+        await offline_link.scroll_into_view_if_needed()
         await expect(offline_link).to_be_visible()
         await shot(phone, "public_verify_label_qr_mobile")
         await offline_link.click()
@@ -324,6 +325,7 @@ async def test_forerunner_journey(portal, new_page, api, tmp_path):
         await expect(fields).to_contain_text(f"{cert['number']}-")
         await expect(phone.get_by_text("领跑者标识有效")).to_be_visible()
         assert await phone.evaluate("document.documentElement.scrollWidth <= 390")
+        await verdict.scroll_into_view_if_needed()
         await shot(phone, "public_verify_offline_signature_mobile")
         # The network goes; the keys were kept on the phone: a pasted scan still checks, an altered one fails.
         await phone.context.set_offline(True)
@@ -334,6 +336,7 @@ async def test_forerunner_journey(portal, new_page, api, tmp_path):
         await phone.locator("[data-test=offline-submit]").click()
         await expect(verdict).to_contain_text("离线签名无效")
         await expect(phone.get_by_text("offline_bad_signature")).to_be_visible()
+        await verdict.scroll_into_view_if_needed()
         await shot(phone, "public_verify_offline_altered_mobile")
         await box.fill(payload)
         await phone.locator("[data-test=offline-submit]").click()

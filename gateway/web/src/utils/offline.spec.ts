@@ -82,8 +82,14 @@ describe('published keys', () => {
   beforeEach(() => localStorage.clear())
 
   it('are stored when fetched and served from the store when the network is down', async () => {
-    const online = (async () => new Response(JSON.stringify({ keys }), { status: 200 })) as typeof fetch
+    const asked: RequestInit[] = []
+    const online = (async (_url: RequestInfo | URL, init?: RequestInit) => {
+      asked.push(init ?? {})
+      return new Response(JSON.stringify({ keys }), { status: 200 })
+    }) as typeof fetch
     const first = await loadKeys(online)
+    // revalidated, never answered from the HTTP cache: offline, the stored copy is used and says so
+    expect(asked[0].cache).toBe('no-cache')
     expect(first).toMatchObject({ fromCache: false, keys })
     expect(JSON.parse(localStorage.getItem(KEYS_STORAGE)!).keys).toEqual(keys)
 

@@ -209,7 +209,9 @@ function readCache(): CachedKeys | null {
  */
 export async function loadKeys(fetcher: typeof fetch = fetch): Promise<CachedKeys | null> {
   try {
-    const response = await fetcher(KEYS_URL, { headers: { Accept: 'application/json' } })
+    // Revalidated every time (ETag, a 304 costs nothing) so a rotation is seen at once; without the network
+    // the request fails instead of answering from the HTTP cache, and the stored copy says how old it is.
+    const response = await fetcher(KEYS_URL, { headers: { Accept: 'application/json' }, cache: 'no-cache' })
     if (response.ok) {
       const body = (await response.json()) as OfflineKeys
       const fresh = { keys: body.keys, fetchedAt: new Date().toISOString() }
