@@ -59,5 +59,6 @@ ENV PATH="/app/.venv/bin:${PATH}" \
     SERVICE_PORT=${PORT}
 USER 10001:10001
 EXPOSE ${PORT}
-# Kubernetes and compose give the command; this one serves HTTP when the image is run bare.
+# Kubernetes and compose give the command; this one serves HTTP when the image is run bare. One uvicorn
+# worker per container: capacity is more replicas (deploy/README.md, "One uvicorn worker per process").
 CMD ["sh", "-c", "exec uvicorn --factory \"${SERVICE_MODULE}.main:create_app\" --host 0.0.0.0 --port \"${SERVICE_PORT}\""]

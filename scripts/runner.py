@@ -124,7 +124,9 @@ class Platform:
     # per service): each service's relay, consumers and pollers run in their own ``python -m <name>.worker``
     # process, which serves /readyz and /metrics on ``worker_port(name)``. Off: one process does both.
     separate_workers: bool = False
-    # uvicorn ``--workers N`` for each service's HTTP process when above 1.
+    # uvicorn ``--workers N`` for each service's HTTP process when above 1. One, as in Compose and Kubernetes:
+    # a second worker costs more CPU per request and twice the memory (deploy/README.md, "One uvicorn worker
+    # per process"); the runner's processes already outnumber the machine's cores.
     http_workers: int = 1
     extra_env: dict[str, str] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
