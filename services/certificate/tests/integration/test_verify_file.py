@@ -201,3 +201,26 @@ async def test_what_is_not_a_pdf_or_too_big_is_refused_with_a_reason(client, set
     assert r.json()["error"]["code"] == "file_too_large" and "MB" in r.json()["error"]["message"]
     r = await client.post(URL)
     assert r.status_code == 422
+
+
+async def test_checks_per_address_are_limited(client, settings, monkeypatch):
+    """Anonymous file checks are limited per client address: beyond the limit a minute, 429 with Retry-After
+    (before the file is read), while another address still gets its answer."""
+    monkeypatch.setattr(settings, "verify_file_rate_per_minute", 3)
+    address = f"2001:db8::{uuid.uuid4().hex[:4]}"  # the gateway's X-Forwarded-For: one address per run
+    statuses = []
+    for _ in range(4):
+        r = await client.post(
+            URL,
+            files={"file": ("a.pdf", b"not a pdf", "application/pdf")},
+            headers={"X-Forwarded-For": address},
+        )
+        statuses.append(r.status_code)
+    assert statuses == [422, 422, 422, 429], statuses
+    assert r.json()["error"]["code"] == "rate_limited" and int(r.headers["Retry-After"]) > 0
+    other = await client.post(
+        URL,
+        files={"file": ("a.pdf", b"not a pdf", "application/pdf")},
+        headers={"X-Forwarded-For": f"2001:db8::{uuid.uuid4().hex[:4]}"},
+    )
+    assert other.status_code == 422
