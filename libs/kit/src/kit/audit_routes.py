@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import Table, func, select
 
@@ -18,6 +19,7 @@ from kit.audit_chain import AuditBreakKind, ChainReport, ChainSpec
 from kit.paging import Page, PageDep
 from kit.runtime import Runtime
 from kit.security import OperatorPrincipal
+from kit.web import QueryText
 
 
 class AuditHeadOut(BaseModel):
@@ -81,7 +83,11 @@ def audit_router(
     router = APIRouter(prefix=prefix, tags=["审计链"])
 
     @router.get("/audit/heads", response_model=AuditHeadPage, operation_id=f"{operation_prefix}_audit_heads")
-    async def audit_heads(request: Request, page: PageDep, chain: str | None = None) -> AuditHeadPage:
+    async def audit_heads(
+        request: Request,
+        page: PageDep,
+        chain: Annotated[QueryText, Query(max_length=64, description="只看这条链（链名）")] = None,
+    ) -> AuditHeadPage:
         """公开（无需登录）：本服务各审计链每日的链头（日期、链序号、哈希）。保存一份，日后即可证明历史记录未被改写。"""
         runtime: Runtime = request.app.state.runtime
         stmt = select(heads)

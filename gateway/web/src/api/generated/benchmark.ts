@@ -1214,6 +1214,7 @@ export interface operations {
     benchmark_audit_heads: {
         parameters: {
             query?: {
+                /** @description 只看这条链（链名） */
                 chain?: string | null;
                 /** @description 页码，从 1 开始 */
                 page?: number;

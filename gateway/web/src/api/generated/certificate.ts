@@ -1193,6 +1193,7 @@ export interface operations {
     certificates_audit_heads: {
         parameters: {
             query?: {
+                /** @description 只看这条链（链名） */
                 chain?: string | null;
                 /** @description 页码，从 1 开始 */
                 page?: number;
