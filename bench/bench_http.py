@@ -30,7 +30,7 @@ import httpx
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import write_report  # noqa: E402
+from common import process_tree, rss_mb, write_report  # noqa: E402
 
 ROOT = HERE.parent
 DEMO_LOGIN, DEMO_PASSWORD = "91110108MA01C2Q57B", "LpDemo2024"
@@ -131,28 +131,6 @@ def parse_wrk(out: str) -> dict:
 def wrk(url: str, **kw) -> dict:
     out = subprocess.run(wrk_command(url, **kw), capture_output=True, text=True, check=True).stdout
     return parse_wrk(out)
-
-
-def rss_mb(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
-
-
-def _descendants(pid: int) -> list[int]:
-    out = subprocess.run(
-        ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True
-    ).stdout.split()
-    pids = [pid]
-    for child in out:
-        pids += _descendants(int(child))
-    return pids
 
 
 async def _prepare(gw: str) -> dict:
@@ -327,7 +305,7 @@ end
         pids = []
         if platform is not None:
             for proc in platform.procs.values():
-                pids += _descendants(proc.pid)
+                pids += process_tree(proc.pid)
         mem_before = rss_mb(pids)
         secs = args.mixed_seconds
         browsing = subprocess.Popen(
