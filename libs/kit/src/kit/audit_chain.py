@@ -232,15 +232,7 @@ async def link(db: Database, spec: ChainSpec, *, batch: int = BATCH) -> int:
     async with db.engine.begin() as conn:
         if not await conn.scalar(select(func.pg_try_advisory_xact_lock(spec.lock_key))):
             return 0
-        last = (
-            await conn.execute(
-                select(t.c.chain_seq, t.c.row_hash)
-                .where(t.c.chain_seq.is_not(None))
-                .order_by(t.c.chain_seq.desc())
-                .limit(1)
-            )
-        ).first()
-        seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
+        seq, prev = await head(conn, spec)
         rows = (
             (
                 await conn.execute(
