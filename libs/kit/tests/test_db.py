@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from enum import StrEnum
 
 import asyncpg
 import pytest
-from kit.db import Database, asyncpg_dsn
+from kit.db import Database, StatementCache, asyncpg_dsn
 from kit.errors import is_outage
-from sqlalchemy import text
+from sqlalchemy import Column, Integer, MetaData, Table, Text, bindparam, select, text
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.dialects.postgresql import ARRAY
 
 
 async def _backend_pid(db: Database) -> int:
@@ -120,3 +123,105 @@ async def test_read_session_sends_no_transaction_and_sees_fresh_commits(scratch_
             await session.execute(text("INSERT INTO t VALUES (2)"))
             await session.rollback()
             assert await session.scalar(text("SELECT count(*) FROM t")) == 1
+
+
+# ---------------------------------------------------------------- statements compiled once per shape
+
+
+class _Colour(StrEnum):
+    RED = "red"
+    BLUE = "blue"
+
+
+_ITEMS = Table(
+    "lp_statement_cache_items",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("colour", SAEnum(_Colour, values_callable=lambda e: [m.value for m in e], native_enum=False)),
+    Column("tags", ARRAY(Text)),
+    Column("kind", Text),
+)
+
+
+def _items(shape):
+    """The shape names the filters present; the statement also carries a literal of its own."""
+    query = select(_ITEMS.c.id, _ITEMS.c.colour).where(_ITEMS.c.kind == "shown").order_by(_ITEMS.c.id)
+    if "colour" in shape:
+        query = query.where(_ITEMS.c.colour == bindparam("colour"))
+    if "tags" in shape:
+        query = query.where(_ITEMS.c.tags.contains(bindparam("tags")))
+    return query.limit(bindparam("limit"))
+
+
+async def _seeded(db: Database) -> None:
+    async with db.transaction() as session:
+        await session.run_sync(lambda s: _ITEMS.create(s.connection()))
+        await session.execute(
+            _ITEMS.insert(),
+            [
+                {"id": 1, "colour": _Colour.RED, "tags": ["a", "b"], "kind": "shown"},
+                {"id": 2, "colour": _Colour.BLUE, "tags": ["b"], "kind": "shown"},
+                {"id": 3, "colour": _Colour.RED, "tags": ["b"], "kind": "hidden"},
+            ],
+        )
+
+
+async def test_statement_cache_binds_values_by_name_and_keeps_the_statements_own_literals(scratch_db):
+    built: list[object] = []
+
+    def build(shape):
+        built.append(shape)
+        return _items(shape)
+
+    cache = StatementCache(build)
+    async with scratch_db() as db:
+        await _seeded(db)
+        async with db.read_session() as session:
+            everything = await cache.fetch(session, (), {"limit": 10})
+            # the literal 'shown' of the statement itself holds: row 3 is not listed
+            assert [r["id"] for r in everything] == [1, 2]
+            # an enum value is converted by the column's type, an array bound as one
+            red = await cache.fetch(session, ("colour",), {"colour": _Colour.RED, "limit": 10})
+            assert [(r["id"], r["colour"]) for r in red] == [(1, "red")]
+            tagged = await cache.fetch(
+                session, ("colour", "tags"), {"colour": _Colour.BLUE, "tags": ["b"], "limit": 10}
+            )
+            assert [r["id"] for r in tagged] == [2]
+            assert await cache.fetch(session, ("tags",), {"tags": ["a", "b"], "limit": 1}) == [(1, "red")]
+            # the same shape again: compiled once, other values
+            blue = await cache.fetch(session, ("colour",), {"colour": _Colour.BLUE, "limit": 10})
+            assert [r["id"] for r in blue] == [2]
+    assert built == [(), ("colour",), ("colour", "tags"), ("tags",)]
+
+
+async def test_statement_cache_refuses_a_missing_value_and_forgets_the_oldest_shape(scratch_db):
+    cache = StatementCache(_items, maxsize=2)
+    async with scratch_db() as db:
+        await _seeded(db)
+        async with db.read_session() as session:
+            with pytest.raises(TypeError, match="colour"):
+                await cache.fetch(session, ("colour",), {"limit": 10})
+            dialect = (await session.connection()).dialect
+    first = cache.compiled((), dialect)
+    cache.compiled(("colour",), dialect)
+    assert cache.compiled((), dialect) is first  # used last: kept
+    cache.compiled(("tags",), dialect)  # a third shape pushes out the one used longest ago, ("colour",)
+    assert cache.compiled((), dialect) is first
+    assert "$1" in first.sql and first.names[-1] == "limit"
+
+
+async def test_statement_cache_drops_a_broken_connection_from_the_pool(scratch_db):
+    cache = StatementCache(_items)
+    async with scratch_db(pool_size=1) as db:
+        await _seeded(db)
+        pid = await _backend_pid(db)
+        await _terminate(db, pid)
+        async with db.read_session() as session:
+            # the pool's ping is for rested connections only (this one is fresh): the statement meets the break
+            with pytest.raises(Exception) as caught:
+                await cache.fetch(session, (), {"limit": 10})
+            assert is_outage(caught.value)
+        # the next statement runs on a new connection rather than the dead one
+        assert await _backend_pid(db) != pid
+        async with db.read_session() as session:
+            assert len(await cache.fetch(session, (), {"limit": 10})) == 2

@@ -7,15 +7,30 @@ all. Anything else answers 404 (never 403), so ids of other tenants reveal nothi
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from types import SimpleNamespace
+from typing import Any, TypeVar, cast
 
+from kit.db import StatementCache
 from kit.paging import PageParams, count
 from kit.security import OrgType, Principal
-from sqlalchemy import ColumnElement, Integer, Select, and_, delete, func, literal_column, or_, select, update
-from sqlalchemy.engine import Row
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import ClauseElement
 
 from declaration.domain.search import Spelling
 from declaration.domain.statuses import EvidenceStatus, ListStatus, ObjectionStatus
@@ -41,14 +56,19 @@ Q = TypeVar("Q", bound=AnySelect)
 
 
 def scope(query: Q, principal: Principal) -> Q:
-    if principal.org_type == OrgType.enterprise:
-        return query.where(Declaration.org_id == principal.org_id)
+    return audience_scope(query, principal.org_type, principal.org_id)
+
+
+def audience_scope(query: Q, org_type: OrgType, org_id: Any) -> Q:
+    """``scope`` by organisation type, the organisation's id a value or a bind parameter."""
+    if org_type == OrgType.enterprise:
+        return query.where(Declaration.org_id == org_id)
     # a self-declared draft stays the enterprise's own until it is submitted (提交至评估机构端); standards
     # the agency listed itself are visible to it (and the working group) from the start
     shared = or_(Declaration.submitted_at.is_not(None), Declaration.origin == "candidate")
-    if principal.org_type == OrgType.agency:
-        return query.where(Declaration.agency_org_id == principal.org_id, shared)
-    if principal.org_type == OrgType.working_group:
+    if org_type == OrgType.agency:
+        return query.where(Declaration.agency_org_id == org_id, shared)
+    if org_type == OrgType.working_group:
         return query.where(shared)
     return query.where(Declaration.id.is_(None))
 
@@ -223,10 +243,15 @@ async def products_by_id(session: AsyncSession, product_ids: set[uuid.UUID]) -> 
 
 
 def list_columns() -> tuple[Any, ...]:
-    """The list's rows never show the documents (values, comparison, enterprise snapshot) nor the search
-    grams: not read for the 20 rows of a page."""
-    excluded = ("public_values", "comparison", "enterprise_snapshot", "search_grams")
-    return tuple(c for c in Declaration.__table__.c if c.key not in excluded)
+    """What a row of the list shows and decides its actions by: never the documents (values, comparison,
+    enterprise snapshot) nor the search grams, and none of the ids and dates the page does not show (a third
+    fewer columns to read, send and decode for the 20 rows of a page)."""
+    shown = (
+        "id", "origin", "agency_org_id", "year", "field", "product_name", "enterprise_name", "standard_no",
+        "standard_name", "comparison_verdict", "list_status", "evidence_status", "model_count", "evidence_count",
+        "notice_id", "created_at", "submitted_at",
+    )  # fmt: skip
+    return tuple(Declaration.__table__.c[name] for name in shown)
 
 
 LIST_COLUMNS = list_columns()
@@ -251,72 +276,128 @@ def _with_agency_names(page: AnySelect, *, total: bool = False) -> AnySelect:
     return select(*columns, _AGENCY_NAME).select_from(page.subquery("page")).order_by(*_PAGE_ORDER)
 
 
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """The list page's filters as the statement's shape (who asks, which filters there are: the SQL differs by
+    nothing else) and the values bound to it by name."""
+
+    shape: tuple[Hashable, ...]
+    values: dict[str, Any]
+
+
 def declarations_query(
     principal: Principal, *, year: int | None, field: str | None, standard_no: list[Spelling],
     enterprise_name: list[Spelling], list_status: ListStatus | None, evidence_status: EvidenceStatus | None,
     origin: str | None,
-) -> AnySelect:  # fmt: skip
+) -> ListQuery:  # fmt: skip
     """The list page's filters; a text filter matches any of its spellings (``domain.search``)."""
-    query = scope(select(Declaration), principal)
-    if year is not None:
-        query = query.where(Declaration.year == year)
-    if field:
-        query = query.where(Declaration.field == field)
-    texts = [(Declaration.standard_no, standard_no), (Declaration.enterprise_name, enterprise_name)]
+    values: dict[str, Any] = {"org_id": principal.org_id}
+    for name, value in (
+        ("year", year), ("field", field or None), ("list_status", list_status),
+        ("evidence_status", evidence_status), ("origin", origin),
+    ):  # fmt: skip
+        if value is not None:
+            values[name] = value
+    texts = (("standard_no", standard_no), ("enterprise_name", enterprise_name))
     if all(len(forms) <= 1 for _, forms in texts):
         # the usual case, one spelling per term: one index lookup for the grams of both
+        text_shape: tuple[Hashable, ...] = ("one",)
         grams = [g for _, forms in texts for s in forms for g in s.grams]
-        for column, forms in texts:
+        for name, forms in texts:
             for s in forms:
-                query = query.where(column.ilike(s.pattern))
+                values[name] = s.pattern
         if grams:
-            # an index lookup for terms of any length (pg_trgm has nothing for one or two characters)
-            query = query.where(Declaration.search_grams.contains(grams))
+            values["grams"] = grams
     else:
-        for column, forms in texts:
-            if forms:
-                query = query.where(or_(*(_spelled(column, s) for s in forms)))
-    if list_status is not None:
-        query = query.where(Declaration.list_status == list_status)
-    if evidence_status is not None:
-        query = query.where(Declaration.evidence_status == evidence_status)
-    if origin is not None:
-        query = query.where(Declaration.origin == origin)
+        # per term, per spelling: whether it has grams to look up (pg_trgm has nothing for a short term)
+        text_shape = ("any", tuple(tuple(bool(s.grams) for s in forms) for _, forms in texts))
+        for name, forms in texts:
+            for i, s in enumerate(forms):
+                values[f"{name}_{i}"] = s.pattern
+                values[f"{name}_{i}_grams"] = s.grams
+    shape = (principal.org_type, text_shape, *sorted(k for k in values if k != "org_id"))
+    return ListQuery(shape, values)
+
+
+def _filtered(shape: tuple[Hashable, ...]) -> AnySelect:
+    """The statement of a ``ListQuery`` shape: every value a bind parameter of the name it has there."""
+    org_type, text_shape, *present = cast(tuple[OrgType, tuple[Hashable, ...], str], shape)
+    names = set(present)
+    query = audience_scope(select(Declaration), org_type, bindparam("org_id"))
+    for column in (
+        Declaration.year, Declaration.field, Declaration.list_status, Declaration.evidence_status,
+        Declaration.origin,
+    ):  # fmt: skip
+        if column.key in names:
+            query = query.where(column == bindparam(column.key))
+    columns = (("standard_no", Declaration.standard_no), ("enterprise_name", Declaration.enterprise_name))
+    if text_shape[0] == "one":
+        for name, column in columns:
+            if name in names:
+                query = query.where(column.ilike(bindparam(name)))
+        if "grams" in names:
+            # an index lookup for terms of any length (pg_trgm has nothing for one or two characters)
+            query = query.where(Declaration.search_grams.contains(bindparam("grams")))
+        return query
+    for (name, column), spellings in zip(
+        columns, cast(tuple[tuple[bool, ...], ...], text_shape[1]), strict=True
+    ):
+        if spellings:
+            query = query.where(or_(*(_spelled(column, f"{name}_{i}", g) for i, g in enumerate(spellings))))
     return query
 
 
-def _spelled(column: Any, spelling: Spelling) -> ColumnElement[bool]:
-    match = column.ilike(spelling.pattern)
-    return and_(Declaration.search_grams.contains(spelling.grams), match) if spelling.grams else match
+def _spelled(column: Any, name: str, grams: bool) -> ColumnElement[bool]:
+    match = column.ilike(bindparam(name))
+    return and_(Declaration.search_grams.contains(bindparam(f"{name}_grams")), match) if grams else match
 
 
-async def declaration_page(
-    session: AsyncSession, query: AnySelect, *, offset: int, limit: int, known_total: int | None, cap: int
-) -> tuple[list[Row[Any]], int]:
-    """One page of plain rows (the listed columns, not ORM objects: nothing on the page is changed or lazily
-    loaded) with each row's ``agency_name``, and the total. Counting stops past ``cap``: a working group's
-    "10,000+" costs what 10,000 index entries cost, not all 100,000 rows on every page turn (QUALITY 18)."""
+def _list_statement(shape: Hashable) -> ClauseElement:
+    """The list page's three statements per filter shape: the page, the page with its (capped) total riding
+    along, and the total alone (for a page past the end)."""
+    kind, filters = cast(tuple[str, tuple[Hashable, ...]], shape)
+    query = _filtered(filters)
+    if kind == "count":
+        capped = query.with_only_columns(Declaration.id).order_by(None).limit(bindparam("cap"))
+        return select(func.count()).select_from(capped.subquery())
     ordered = (
         query.with_only_columns(*LIST_COLUMNS)
         .order_by(Declaration.created_at.desc(), Declaration.id.desc())
-        .offset(offset)
-        .limit(limit)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
     )
-    # executed on the connection: plain rows need none of the ORM's result set-up (a tenth of the request)
-    connection = await session.connection()
-    if known_total is not None:
-        return list((await connection.execute(_with_agency_names(ordered))).all()), known_total
-    capped = query.with_only_columns(Declaration.id).order_by(None).limit(cap + 1)
+    if kind == "page":
+        return _with_agency_names(ordered)
+    capped = query.with_only_columns(Declaration.id).order_by(None).limit(bindparam("cap"))
     count = select(func.count()).select_from(capped.subquery()).correlate(None)
     # the count rides along with the page as an uncorrelated subquery (computed once): one round trip
-    page = ordered.add_columns(count.scalar_subquery().label("total"))
-    rows = list((await connection.execute(_with_agency_names(page, total=True))).all())
+    return _with_agency_names(ordered.add_columns(count.scalar_subquery().label("total")), total=True)
+
+
+# compiled once per filter shape and run on asyncpg directly: SQLAlchemy's own cache walked the statement
+# on every request to find it, and its result set-up came on top (issue 17 §2)
+_LISTS = StatementCache(_list_statement)
+
+
+async def declaration_page(
+    session: AsyncSession, query: ListQuery, *, offset: int, limit: int, known_total: int | None, cap: int
+) -> tuple[list[SimpleNamespace], int]:
+    """One page of plain rows (the listed columns, not ORM objects: nothing on the page is changed or lazily
+    loaded) with each row's ``agency_name``, and the total. Counting stops past ``cap``: a working group's
+    "10,000+" costs what 10,000 index entries cost, not all 100,000 rows on every page turn (QUALITY 18).
+    For a read session (``Database.read_session``)."""
+    values = {**query.values, "offset": offset, "limit": limit, "cap": cap + 1}
+    kind = "page" if known_total is not None else "page_total"
+    rows = [SimpleNamespace(**r) for r in await _LISTS.fetch(session, (kind, query.shape), values)]
+    if known_total is not None:
+        return rows, known_total
     if rows:
         return rows, int(rows[0].total)
     if offset == 0:
         return rows, 0
     # a page past the end: the total still says how many there are
-    return rows, int(await session.scalar(count) or 0)
+    (counted,) = await _LISTS.fetch(session, ("count", query.shape), values)
+    return rows, int(counted[0])
 
 
 def published_query(*, year: int | None, field: str | None, patterns: list[str]) -> AnySelect:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from kit.downloads import sign_download
@@ -71,12 +72,12 @@ def check_standard(raw: str, now: datetime) -> str:
         raise InvalidStandardNo(exc.message, details={"field": "standard_no"}) from exc
 
 
-def comparison_ok(d: Declaration | Row[Any]) -> bool:
+def comparison_ok(d: Declaration | Row[Any] | SimpleNamespace) -> bool:
     """Passed, not required (服务类), or assessed by the agency itself (入围名单)."""
     return d.comparison_verdict in ("passed", "not_required", "assessed")
 
 
-def completion_of(d: Declaration | Row[Any]) -> Completion:
+def completion_of(d: Declaration | Row[Any] | SimpleNamespace) -> Completion:
     return completion(
         standard_no=d.standard_no,
         standard_name=d.standard_name,

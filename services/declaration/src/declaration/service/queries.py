@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import uuid
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from cachetools import TTLCache
@@ -114,7 +115,7 @@ class _RowExtras:
         self.notices: dict[uuid.UUID, dict[str, Any]] = {}
 
 
-async def _row_extras(session: AsyncSession, rows: list[Row[Any]], *, now: datetime) -> _RowExtras:
+async def _row_extras(session: AsyncSession, rows: list[SimpleNamespace], *, now: datetime) -> _RowExtras:
     extras = _RowExtras()
     in_notice = [d for d in rows if d.notice_id is not None]
     if in_notice:
@@ -173,7 +174,7 @@ def notice_json(
     }
 
 
-def actions_for(d: Declaration | Row[Any], principal: Principal) -> list[str]:
+def actions_for(d: Declaration | Row[Any] | SimpleNamespace, principal: Principal) -> list[str]:
     """The actions offered to this viewer, read from the transition table: the enterprise edits where it may
     (re)submit, a reviewer reviews where it has a decision to take."""
     state = (ListStatus(d.list_status), EvidenceStatus(d.evidence_status))
@@ -197,7 +198,7 @@ def actions_for(d: Declaration | Row[Any], principal: Principal) -> list[str]:
 EVIDENCE_UPLOADED_LABEL = "已上传，待提交"
 
 
-def evidence_label(d: Declaration | Row[Any], done: Completion) -> str:
+def evidence_label(d: Declaration | Row[Any] | SimpleNamespace, done: Completion) -> str:
     """证明材料状态 as shown: before the first submission the state says 未上传 even when files are there;
     the list then says they are uploaded and wait for 提交审核, so completion and status never disagree."""
     status = EvidenceStatus(d.evidence_status)
@@ -206,7 +207,9 @@ def evidence_label(d: Declaration | Row[Any], done: Completion) -> str:
     return status.label
 
 
-def row_json(d: Declaration | Row[Any], principal: Principal, *, seq: int) -> dict[str, Any]:
+def row_json(
+    d: Declaration | Row[Any] | SimpleNamespace, principal: Principal, *, seq: int
+) -> dict[str, Any]:
     done = completion_of(d)
     return {
         "seq": seq,
@@ -219,9 +222,9 @@ def row_json(d: Declaration | Row[Any], principal: Principal, *, seq: int) -> di
         "standard_name": d.standard_name,
         "completion": done.text,
         "created_at": d.created_at,
-        "list_status": d.list_status.value,
+        "list_status": ListStatus(d.list_status).value,
         "list_status_label": ListStatus(d.list_status).label,
-        "evidence_status": d.evidence_status.value,
+        "evidence_status": EvidenceStatus(d.evidence_status).value,
         "evidence_status_label": evidence_label(d, done),
         "origin": d.origin,
         "actions": actions_for(d, principal),
