@@ -1,5 +1,6 @@
 """Inbound events: keep the contact and declaration-owner read models, and turn what a person must hear
-about into in-site messages and pending SMS / e-mail deliveries (sent after commit by the dispatcher).
+about into in-site messages and pending SMS / e-mail deliveries (sent after commit by the dispatcher), and
+what subscribers asked for into webhook deliveries (sent after commit by ``notify.workers.webhooks``).
 The kit runs each handler in one transaction with the inbox row and commits; handlers never commit."""
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify import repository as repo
 from notify.config import Settings
-from notify.domain import templates
+from notify.domain import templates, webhooks
+from notify.domain.statuses import WebhookEventType
 from notify.domain.templates import Notice, Owner
 
 log = structlog.get_logger("notify.consumers")
@@ -39,16 +41,60 @@ SIMPLE: dict[str, tuple[type[BaseModel], Template]] = {
     "star_product.declared": (StarProductDeclared, templates.star_product_declared),
     "certificate.issued": (CertificateIssued, templates.certificate_issued),
     "certificate.stamped": (CertificateIssued, templates.certificate_stamped),
-    "certificate.revoked": (CertificateEnded, templates.certificate_revoked),
-    "certificate.expired": (CertificateEnded, templates.certificate_expired),
     "label.issued": (LabelIssued, templates.label_issued),
-    "mall.product_listed": (ProductListed, templates.product_listed),
-    "mall.product_unlisted": (ProductUnlisted, templates.product_unlisted),
 }
 
 
 def make_handlers(settings: Settings) -> dict[str, Handler]:
     email = settings.email_enabled
+    base_url = settings.public_base_url.rstrip("/")
+
+    async def webhook(
+        session: AsyncSession, event: Envelope, kind: WebhookEventType, data: dict[str, Any]
+    ) -> None:
+        # the webhook outbox, in the same transaction as the in-site messages and the inbox row
+        await repo.enqueue_webhook(
+            session,
+            event_id=event.id,
+            event_type=kind,
+            occurred_at=event.occurred_at,
+            data=data,
+            max_age=settings.webhook_max_age_seconds,
+        )
+
+    async def enterprise_name(session: AsyncSession, org_id: Any) -> str | None:
+        contact = await repo.contact(session, org_id)
+        return contact.name if contact is not None and contact.name else None
+
+    def certificate_ended(kind: WebhookEventType, template: Template) -> Handler:
+        async def handle(session: AsyncSession, event: Envelope) -> None:
+            p = CertificateEnded.model_validate(event.payload)
+            await repo.record_notices(session, event, template(p), email=email)
+            owner = await repo.declaration_owner(session, p.declaration_id)
+            declared = (
+                webhooks.Declared(owner.standard_no, owner.standard_name, owner.product_name)
+                if owner
+                else None
+            )
+            name = await enterprise_name(session, p.org_id)
+            data = webhooks.certificate_ended(p, enterprise_name=name, declared=declared, base_url=base_url)
+            await webhook(session, event, kind, data)
+
+        return handle
+
+    async def on_listed(session: AsyncSession, event: Envelope) -> None:
+        p = ProductListed.model_validate(event.payload)
+        await repo.record_notices(session, event, templates.product_listed(p), email=email)
+        name = await enterprise_name(session, p.org_id)
+        data = webhooks.product_listed(p, enterprise_name=name, base_url=base_url)
+        await webhook(session, event, WebhookEventType.STAR_PRODUCT_LISTED, data)
+
+    async def on_unlisted(session: AsyncSession, event: Envelope) -> None:
+        p = ProductUnlisted.model_validate(event.payload)
+        await repo.record_notices(session, event, templates.product_unlisted(p), email=email)
+        name = await enterprise_name(session, p.org_id)
+        data = webhooks.product_unlisted(p, enterprise_name=name, base_url=base_url)
+        await webhook(session, event, WebhookEventType.STAR_PRODUCT_UNLISTED, data)
 
     def simple(model: type[BaseModel], template: Template) -> Handler:
         async def handle(session: AsyncSession, event: Envelope) -> None:
@@ -97,6 +143,8 @@ def make_handlers(settings: Settings) -> dict[str, Handler]:
         owner = Owner(p.declaration_id, p.org_id, p.agency_org_id, p.standard_no, p.standard_name)
         await repo.remember_owner(session, owner, p.product_name)
         await repo.record_notices(session, event, templates.declaration_published(p), email=email)
+        data = webhooks.forerunner_published(p, base_url)
+        await webhook(session, event, WebhookEventType.FORERUNNER_PUBLISHED, data)
 
     async def on_notice_opened(session: AsyncSession, event: Envelope) -> None:
         p = NoticeOpened.model_validate(event.payload)
@@ -116,6 +164,14 @@ def make_handlers(settings: Settings) -> dict[str, Handler]:
         "declaration.published.v1": on_published,
         "notice.opened.v1": on_notice_opened,
         "notice.closed.v1": on_notice_closed,
+        "certificate.revoked.v1": certificate_ended(
+            WebhookEventType.CERTIFICATE_REVOKED, templates.certificate_revoked
+        ),
+        "certificate.expired.v1": certificate_ended(
+            WebhookEventType.CERTIFICATE_EXPIRED, templates.certificate_expired
+        ),
+        "mall.product_listed.v1": on_listed,
+        "mall.product_unlisted.v1": on_unlisted,
     }
     for event_type, (model, template) in SIMPLE.items():
         handlers.setdefault(f"{event_type}.v1", simple(model, template))

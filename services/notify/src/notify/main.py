@@ -9,9 +9,11 @@ from kit.runtime import Runtime
 from kit.web import create_service_app
 
 from notify.api.messages import router
+from notify.api.webhooks import router as webhooks_router
 from notify.config import Settings
 from notify.consumers import make_handlers
 from notify.workers.dispatch import dispatch_deliveries
+from notify.workers.webhooks import deliver_webhooks
 
 
 def build_runtime(settings: Settings) -> Runtime:
@@ -20,7 +22,7 @@ def build_runtime(settings: Settings) -> Runtime:
         settings,
         service="notify",
         handlers=make_handlers(settings),
-        background=(dispatch_deliveries,),
+        background=(dispatch_deliveries, deliver_webhooks),
         publishes=False,
     )
 
@@ -30,7 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         runtime=build_runtime(settings),
         title="消息通知服务",
-        description="站内消息、短信与邮件通知",
+        description="站内消息、短信与邮件通知；事件订阅（Webhooks）",
         route_name="notify",
-        routers=[router],
+        routers=[router, webhooks_router],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from kit.bus import Envelope
@@ -15,9 +15,24 @@ from sqlalchemy import Row, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notify.domain.statuses import Channel, DeliveryStatus, MessageCategory
+from notify.domain import webhooks
+from notify.domain.statuses import (
+    Channel,
+    DeliveryStatus,
+    MessageCategory,
+    WebhookDeliveryStatus,
+    WebhookEventType,
+)
 from notify.domain.templates import Notice, Owner, email_subject
-from notify.models import Contact, DeclarationOwner, Delivery, Message
+from notify.models import (
+    Contact,
+    DeclarationOwner,
+    Delivery,
+    Message,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 def recipient(org_id: uuid.UUID) -> str:
@@ -222,3 +237,224 @@ async def mark_retry(
     await session.execute(
         _RETRY, {"id": delivery_id, "max_attempts": max_attempts, "error": error, "backoff": backoff}
     )
+
+
+# --------------------------------------------------------------------------- webhooks
+WEBHOOK_CHANNEL = "lp_webhooks"  # NOTIFY at commit wakes the delivery worker
+
+
+async def enqueue_webhook(
+    session: AsyncSession,
+    *,
+    event_id: uuid.UUID,
+    event_type: WebhookEventType,
+    occurred_at: datetime,
+    data: dict[str, Any],
+    max_age: float,
+) -> int:
+    """The webhook outbox: one delivery per enabled endpoint subscribed to the type (paused ones too: their
+    deliveries wait for the resume), in the caller's transaction. Unique per (endpoint, event): a
+    redelivered event adds nothing. The NOTIFY reaches the worker when the transaction commits."""
+    endpoint_ids = (
+        await session.scalars(
+            select(WebhookEndpoint.id).where(
+                WebhookEndpoint.enabled, WebhookEndpoint.event_types.contains([event_type.value])
+            )
+        )
+    ).all()
+    if not endpoint_ids:
+        return 0
+    document = webhooks.body(event_type, occurred_at, data)
+    deadline = occurred_at + timedelta(seconds=max_age)
+    await session.execute(
+        insert(WebhookDelivery)
+        .values(
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "endpoint_id": endpoint_id,
+                    "event_id": event_id,
+                    "event_type": event_type.value,
+                    "body": document,
+                    "occurred_at": occurred_at,
+                    "deadline_at": deadline,
+                }
+                for endpoint_id in endpoint_ids
+            ]
+        )
+        .on_conflict_do_nothing(constraint="uq_webhook_deliveries_endpoint_event")
+    )
+    await wake_webhooks(session)
+    return len(endpoint_ids)
+
+
+async def wake_webhooks(session: AsyncSession) -> None:
+    await session.execute(text(f"NOTIFY {WEBHOOK_CHANNEL}"))
+
+
+async def declaration_owner(session: AsyncSession, declaration_id: uuid.UUID) -> DeclarationOwner | None:
+    return await session.get(DeclarationOwner, declaration_id)
+
+
+async def list_endpoints(session: AsyncSession, page: PageParams) -> tuple[list[WebhookEndpoint], int]:
+    stmt = select(WebhookEndpoint)
+    rows = await session.scalars(
+        stmt.order_by(WebhookEndpoint.created_at.desc(), WebhookEndpoint.id)
+        .offset(page.offset)
+        .limit(page.limit)
+    )
+    return list(rows.all()), await count(session, stmt)
+
+
+async def endpoint(
+    session: AsyncSession, endpoint_id: uuid.UUID, *, lock: bool = False
+) -> WebhookEndpoint | None:
+    stmt = select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def endpoints_by_id(
+    session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, WebhookEndpoint]:
+    rows = await session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.id.in_(ids)))
+    return {e.id: e for e in rows}
+
+
+async def delivery_counts(
+    session: AsyncSession, endpoint_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, int]]:
+    """Per endpoint: how many deliveries are in each status (the endpoint list's summary)."""
+    if not endpoint_ids:
+        return {}
+    rows = await session.execute(
+        select(WebhookDelivery.endpoint_id, WebhookDelivery.status, func.count())
+        .where(WebhookDelivery.endpoint_id.in_(endpoint_ids))
+        .group_by(WebhookDelivery.endpoint_id, WebhookDelivery.status)
+    )
+    counts: dict[uuid.UUID, dict[str, int]] = {}
+    for endpoint_id, status, n in rows:
+        counts.setdefault(endpoint_id, {})[status] = int(n)
+    return counts
+
+
+async def list_deliveries(
+    session: AsyncSession,
+    endpoint_id: uuid.UUID,
+    *,
+    status: WebhookDeliveryStatus | None,
+    event_type: WebhookEventType | None,
+    page: PageParams,
+) -> tuple[list[WebhookDelivery], int]:
+    stmt = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
+    if status is not None:
+        stmt = stmt.where(WebhookDelivery.status == status.value)
+    if event_type is not None:
+        stmt = stmt.where(WebhookDelivery.event_type == event_type.value)
+    rows = await session.scalars(
+        stmt.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id)
+        .offset(page.offset)
+        .limit(page.limit)
+    )
+    return list(rows.all()), await count(session, stmt)
+
+
+async def delivery(
+    session: AsyncSession, endpoint_id: uuid.UUID, delivery_id: uuid.UUID, *, lock: bool = False
+) -> WebhookDelivery | None:
+    stmt = select(WebhookDelivery).where(
+        WebhookDelivery.id == delivery_id, WebhookDelivery.endpoint_id == endpoint_id
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def attempts_of(session: AsyncSession, delivery_id: uuid.UUID) -> list[WebhookAttempt]:
+    rows = await session.scalars(
+        select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery_id).order_by(WebhookAttempt.id)
+    )
+    return list(rows.all())
+
+
+async def requeue_pending(session: AsyncSession, endpoint_id: uuid.UUID) -> int:
+    """A resumed endpoint's waiting deliveries are due at once."""
+    result = await session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "pending")
+        .values(next_attempt_at=func.now())
+    )
+    await wake_webhooks(session)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+_WEBHOOK_CLAIM = text(
+    """
+    UPDATE webhook_deliveries d
+       SET status = 'sending', attempts = d.attempts + 1,
+           claimed_until = now() + make_interval(secs => :claim_seconds)
+     WHERE d.id IN (
+        SELECT w.id FROM webhook_deliveries w
+          JOIN webhook_endpoints e ON e.id = w.endpoint_id
+         WHERE ((w.status = 'pending' AND w.next_attempt_at <= now())
+                OR (w.status = 'sending' AND w.claimed_until < now()))
+           AND e.enabled AND e.paused_at IS NULL
+         ORDER BY w.next_attempt_at LIMIT :batch
+           FOR UPDATE OF w SKIP LOCKED)
+    RETURNING d.id, d.endpoint_id, d.body, d.attempts, d.deadline_at, d.occurred_at, d.event_type
+    """
+)
+
+
+async def claim_webhooks(session: AsyncSession, *, batch: int, claim_seconds: int) -> Sequence[Row[Any]]:
+    """Due deliveries of active endpoints (and those whose claim went stale: a worker died mid-send),
+    claimed for ``claim_seconds``; ``FOR UPDATE SKIP LOCKED`` lets several workers share the work."""
+    return (await session.execute(_WEBHOOK_CLAIM, {"batch": batch, "claim_seconds": claim_seconds})).all()
+
+
+async def add_attempt(session: AsyncSession, **values: Any) -> None:
+    await session.execute(insert(WebhookAttempt).values(**values))
+
+
+async def mark_webhook(session: AsyncSession, delivery_id: uuid.UUID, **values: Any) -> None:
+    await session.execute(
+        update(WebhookDelivery).where(WebhookDelivery.id == delivery_id).values(claimed_until=None, **values)
+    )
+
+
+async def endpoint_succeeded(session: AsyncSession, endpoint_id: uuid.UUID) -> None:
+    await session.execute(
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.consecutive_failures > 0)
+        .values(consecutive_failures=0, failing_since=None)
+    )
+
+
+async def endpoint_failed(
+    session: AsyncSession, endpoint_id: uuid.UUID, at: datetime
+) -> WebhookEndpoint | None:
+    """Count one more failure in a row; the endpoint as it now stands (locked until commit)."""
+    result = await session.execute(
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint_id)
+        .values(
+            consecutive_failures=WebhookEndpoint.consecutive_failures + 1,
+            failing_since=func.coalesce(WebhookEndpoint.failing_since, at),
+        )
+        .returning(WebhookEndpoint)
+    )
+    return result.scalar_one_or_none()
+
+
+async def webhook_backlog(session: AsyncSession) -> tuple[int, float]:
+    """Deliveries still to go (pending or sending) and the age in seconds of the oldest one's event."""
+    row = (
+        await session.execute(
+            text(
+                "SELECT count(*), coalesce(extract(epoch FROM now() - min(occurred_at)), 0) "
+                "FROM webhook_deliveries WHERE status IN ('pending', 'sending')"
+            )
+        )
+    ).one()
+    return int(row[0]), float(row[1])

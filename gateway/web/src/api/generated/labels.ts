@@ -302,5 +302,34 @@ export const MessageCategory = {
   "label": "标识",
   "star_product": "星级产品",
   "mall": "商城",
+  "webhook": "事件订阅",
 } as const
 export type MessageCategoryCode = keyof typeof MessageCategory
+
+/** notify: WebhookEventType */
+export const WebhookEventType = {
+  "forerunner.published": "领跑者名单发布",
+  "certificate.revoked": "证书撤销",
+  "certificate.expired": "证书过期",
+  "star_product.listed": "星级产品上架",
+  "star_product.unlisted": "星级产品下架",
+  "webhook.test": "测试事件",
+} as const
+export type WebhookEventTypeCode = keyof typeof WebhookEventType
+
+/** notify: WebhookDeliveryStatus */
+export const WebhookDeliveryStatus = {
+  "pending": "待投递",
+  "sending": "投递中",
+  "delivered": "已送达",
+  "failed": "投递失败",
+} as const
+export type WebhookDeliveryStatusCode = keyof typeof WebhookDeliveryStatus
+
+/** notify: WebhookEndpointState */
+export const WebhookEndpointState = {
+  "active": "正常",
+  "paused": "已暂停",
+  "disabled": "已停用",
+} as const
+export type WebhookEndpointStateCode = keyof typeof WebhookEndpointState

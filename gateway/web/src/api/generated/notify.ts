@@ -86,10 +86,399 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/notify/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 推送端点列表 */
+        get: operations["list_endpoints_api_notify_webhooks_get"];
+        put?: never;
+        /** 新增推送端点（密钥只显示一次） */
+        post: operations["create_endpoint_api_notify_webhooks_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notify/webhooks/{endpoint_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 推送端点详情 */
+        get: operations["get_endpoint_api_notify_webhooks__endpoint_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** 修改推送端点（地址、事件类型、启用/停用） */
+        patch: operations["update_endpoint_api_notify_webhooks__endpoint_id__patch"];
+        trace?: never;
+    };
+    "/api/notify/webhooks/{endpoint_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 投递记录（最新在前） */
+        get: operations["list_deliveries_api_notify_webhooks__endpoint_id__deliveries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notify/webhooks/{endpoint_id}/deliveries/{delivery_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 投递详情及每次尝试 */
+        get: operations["get_delivery_api_notify_webhooks__endpoint_id__deliveries__delivery_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notify/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 重新投递（同一 webhook-id） */
+        post: operations["redeliver_api_notify_webhooks__endpoint_id__deliveries__delivery_id__redeliver_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notify/webhooks/{endpoint_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 恢复已暂停的推送 */
+        post: operations["resume_api_notify_webhooks__endpoint_id__resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notify/webhooks/{endpoint_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 更换签名密钥 */
+        post: operations["rotate_secret_api_notify_webhooks__endpoint_id__rotate_secret_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notify/webhooks/{endpoint_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 发送测试事件 */
+        post: operations["send_test_api_notify_webhooks__endpoint_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AttemptOut */
+        AttemptOut: {
+            /** Attempt */
+            attempt: number;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Error */
+            error: string | null;
+            /** Response */
+            response: string | null;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Status Code */
+            status_code: number | null;
+        };
+        /** DeliveryDetail */
+        DeliveryDetail: {
+            /** Attempt Log */
+            attempt_log: components["schemas"]["AttemptOut"][];
+            /** Attempts */
+            attempts: number;
+            /** Body */
+            body: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delivered At */
+            delivered_at: string | null;
+            /**
+             * Endpoint Id
+             * Format: uuid
+             */
+            endpoint_id: string;
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            event_type: components["schemas"]["WebhookEventType"];
+            /** Event Type Label */
+            event_type_label: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Error */
+            last_error: string | null;
+            /** Last Status Code */
+            last_status_code: number | null;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            status: components["schemas"]["WebhookDeliveryStatus"];
+            /** Status Label */
+            status_label: string;
+            /** Webhook Id */
+            webhook_id: string;
+        };
+        /** DeliveryOut */
+        DeliveryOut: {
+            /** Attempts */
+            attempts: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delivered At */
+            delivered_at: string | null;
+            /**
+             * Endpoint Id
+             * Format: uuid
+             */
+            endpoint_id: string;
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            event_type: components["schemas"]["WebhookEventType"];
+            /** Event Type Label */
+            event_type_label: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Error */
+            last_error: string | null;
+            /** Last Status Code */
+            last_status_code: number | null;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            status: components["schemas"]["WebhookDeliveryStatus"];
+            /** Status Label */
+            status_label: string;
+            /** Webhook Id */
+            webhook_id: string;
+        };
+        /** EndpointCreated */
+        EndpointCreated: {
+            /** Consecutive Failures */
+            consecutive_failures: number;
+            /** Contact */
+            contact: string;
+            /**
+             * Counts
+             * @description 各投递状态的数量
+             */
+            counts?: {
+                [key: string]: number;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            /** Enabled */
+            enabled: boolean;
+            /** Event Types */
+            event_types: components["schemas"]["WebhookEventType"][];
+            /** Failing Since */
+            failing_since: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Organisation */
+            organisation: string;
+            /** Paused At */
+            paused_at: string | null;
+            /** Previous Secret Until */
+            previous_secret_until: string | null;
+            /**
+             * Secret
+             * @description 签名密钥，只显示这一次，请妥善保存
+             */
+            secret: string;
+            state: components["schemas"]["WebhookEndpointState"];
+            /** State Label */
+            state_label: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Url */
+            url: string;
+        };
+        /** EndpointIn */
+        EndpointIn: {
+            /**
+             * Contact
+             * @description 订阅机构联系人及联系方式
+             */
+            contact: string;
+            /**
+             * Event Types
+             * @description 订阅的事件类型
+             */
+            event_types: components["schemas"]["WebhookEventType"][];
+            /**
+             * Organisation
+             * @description 订阅机构名称（如零售商、市场监管部门）
+             */
+            organisation: string;
+            /**
+             * Url
+             * @description 接收推送的 https 地址
+             */
+            url: string;
+        };
+        /** EndpointOut */
+        EndpointOut: {
+            /** Consecutive Failures */
+            consecutive_failures: number;
+            /** Contact */
+            contact: string;
+            /**
+             * Counts
+             * @description 各投递状态的数量
+             */
+            counts?: {
+                [key: string]: number;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            /** Enabled */
+            enabled: boolean;
+            /** Event Types */
+            event_types: components["schemas"]["WebhookEventType"][];
+            /** Failing Since */
+            failing_since: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Organisation */
+            organisation: string;
+            /** Paused At */
+            paused_at: string | null;
+            /** Previous Secret Until */
+            previous_secret_until: string | null;
+            state: components["schemas"]["WebhookEndpointState"];
+            /** State Label */
+            state_label: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Url */
+            url: string;
+        };
+        /** EndpointPatch */
+        EndpointPatch: {
+            /** Contact */
+            contact?: string | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            /** Event Types */
+            event_types?: components["schemas"]["WebhookEventType"][] | null;
+            /** Organisation */
+            organisation?: string | null;
+            /** Url */
+            url?: string | null;
+        };
         /** ErrorInfo */
         ErrorInfo: {
             /**
@@ -120,7 +509,7 @@ export interface components {
          * @description What an in-site message is about (the inbox's filter).
          * @enum {string}
          */
-        MessageCategory: "account" | "declaration" | "notice" | "certificate" | "label" | "star_product" | "mall";
+        MessageCategory: "account" | "declaration" | "notice" | "certificate" | "label" | "star_product" | "mall" | "webhook";
         /** MessageOut */
         MessageOut: {
             /** Body */
@@ -163,6 +552,28 @@ export interface components {
             /** Unread */
             unread: number;
         };
+        /** Page[DeliveryOut] */
+        Page_DeliveryOut_: {
+            /** Items */
+            items: components["schemas"]["DeliveryOut"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[EndpointOut] */
+        Page_EndpointOut_: {
+            /** Items */
+            items: components["schemas"]["EndpointOut"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
         /** ReadAllOut */
         ReadAllOut: {
             /** Unread */
@@ -170,11 +581,46 @@ export interface components {
             /** Updated */
             updated: number;
         };
+        /** SecretRotated */
+        SecretRotated: {
+            /**
+             * Previous Secret Until
+             * @description 旧密钥继续签名至此时间
+             */
+            previous_secret_until: string | null;
+            /**
+             * Secret
+             * @description 新的签名密钥，只显示这一次
+             */
+            secret: string;
+        };
         /** UnreadOut */
         UnreadOut: {
             /** Unread */
             unread: number;
         };
+        /**
+         * WebhookDeliveryStatus
+         * @description A webhook delivery: pending (waiting for its next attempt, or for its paused endpoint), sending
+         *     (claimed by a worker), delivered (a 2xx answer) or failed (every attempt within 24 h failed, the
+         *     endpoint answered 410 Gone, or was disabled).
+         * @enum {string}
+         */
+        WebhookDeliveryStatus: "pending" | "sending" | "delivered" | "failed";
+        /**
+         * WebhookEndpointState
+         * @description What an endpoint is doing: active, paused after repeated failure (until an operator resumes it) or
+         *     disabled (by an operator, or by a 410 Gone answer).
+         * @enum {string}
+         */
+        WebhookEndpointState: "active" | "paused" | "disabled";
+        /**
+         * WebhookEventType
+         * @description The public webhook event types (version 1 of each payload, docs in the service's README). Other
+         *     services' events are internal; subscribers see only these, with public facts.
+         * @enum {string}
+         */
+        WebhookEventType: "forerunner.published" | "certificate.revoked" | "certificate.expired" | "star_product.listed" | "star_product.unlisted" | "webhook.test";
     };
     responses: never;
     parameters: never;
@@ -356,6 +802,426 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UnreadOut"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_endpoints_api_notify_webhooks_get: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数 */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_EndpointOut_"];
+                };
+            };
+            /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_endpoint_api_notify_webhooks_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointCreated"];
+                };
+            };
+            /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_endpoint_api_notify_webhooks__endpoint_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointOut"];
+                };
+            };
+            /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    update_endpoint_api_notify_webhooks__endpoint_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointOut"];
+                };
+            };
+            /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_deliveries_api_notify_webhooks__endpoint_id__deliveries_get: {
+        parameters: {
+            query?: {
+                /** @description 事件类型 */
+                event_type?: components["schemas"]["WebhookEventType"] | null;
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数 */
+                page_size?: number;
+                /** @description 投递状态 */
+                status?: components["schemas"]["WebhookDeliveryStatus"] | null;
+            };
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DeliveryOut_"];
+                };
+            };
+            /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_delivery_api_notify_webhooks__endpoint_id__deliveries__delivery_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: string;
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryDetail"];
+                };
+            };
+            /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    redeliver_api_notify_webhooks__endpoint_id__deliveries__delivery_id__redeliver_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: string;
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"];
+                };
+            };
+            /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    resume_api_notify_webhooks__endpoint_id__resume_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointOut"];
+                };
+            };
+            /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    rotate_secret_api_notify_webhooks__endpoint_id__rotate_secret_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretRotated"];
+                };
+            };
+            /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    send_test_api_notify_webhooks__endpoint_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"];
+                };
+            };
+            /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */

@@ -16,6 +16,7 @@ class MessageCategory(StrEnum):
     LABEL = "label"
     STAR = "star_product"
     MALL = "mall"
+    WEBHOOK = "webhook"
 
     @property
     def label(self) -> str:
@@ -27,6 +28,7 @@ class MessageCategory(StrEnum):
             "label": "标识",
             "star_product": "星级产品",
             "mall": "商城",
+            "webhook": "事件订阅",
         }[self.value]
 
 
@@ -49,4 +51,66 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
 
 
-PUBLIC_ENUMS: tuple[type[StrEnum], ...] = (MessageCategory,)
+class WebhookEventType(StrEnum):
+    """The public webhook event types (version 1 of each payload, docs in the service's README). Other
+    services' events are internal; subscribers see only these, with public facts."""
+
+    FORERUNNER_PUBLISHED = "forerunner.published"
+    CERTIFICATE_REVOKED = "certificate.revoked"
+    CERTIFICATE_EXPIRED = "certificate.expired"
+    STAR_PRODUCT_LISTED = "star_product.listed"
+    STAR_PRODUCT_UNLISTED = "star_product.unlisted"
+    TEST = "webhook.test"
+
+    @property
+    def label(self) -> str:
+        return {
+            "forerunner.published": "领跑者名单发布",
+            "certificate.revoked": "证书撤销",
+            "certificate.expired": "证书过期",
+            "star_product.listed": "星级产品上架",
+            "star_product.unlisted": "星级产品下架",
+            "webhook.test": "测试事件",
+        }[self.value]
+
+
+# What an endpoint may subscribe to: the test event goes only where an operator sends it.
+SUBSCRIBABLE = tuple(t for t in WebhookEventType if t is not WebhookEventType.TEST)
+
+
+class WebhookDeliveryStatus(StrEnum):
+    """A webhook delivery: pending (waiting for its next attempt, or for its paused endpoint), sending
+    (claimed by a worker), delivered (a 2xx answer) or failed (every attempt within 24 h failed, the
+    endpoint answered 410 Gone, or was disabled)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "待投递", "sending": "投递中", "delivered": "已送达", "failed": "投递失败"}[
+            self.value
+        ]
+
+
+class WebhookEndpointState(StrEnum):
+    """What an endpoint is doing: active, paused after repeated failure (until an operator resumes it) or
+    disabled (by an operator, or by a 410 Gone answer)."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    DISABLED = "disabled"
+
+    @property
+    def label(self) -> str:
+        return {"active": "正常", "paused": "已暂停", "disabled": "已停用"}[self.value]
+
+
+PUBLIC_ENUMS: tuple[type[StrEnum], ...] = (
+    MessageCategory,
+    WebhookEventType,
+    WebhookDeliveryStatus,
+    WebhookEndpointState,
+)

@@ -1,0 +1,350 @@
+"""The webhook delivery worker: sends the deliveries the consumers wrote (the webhook outbox) after their
+transaction committed. A NOTIFY from that transaction wakes it at once (a short poll is the fallback);
+due rows are claimed with ``FOR UPDATE SKIP LOCKED`` (several workers share the work) and sent
+concurrently, at most ``LP_WEBHOOK_CONCURRENCY`` at a time, each signed per Standard Webhooks.
+
+Every attempt is logged (status, duration, a capped piece of the answer or the error). A 2xx answer
+delivers; 410 Gone disables the endpoint; anything else (an error status, a timeout, a refused
+connection, a redirect, a target now resolving to a private address) is retried on the back-off
+schedule until 24 h after the event, then the delivery fails. An endpoint whose every attempt failed for
+``LP_WEBHOOK_PAUSE_AFTER_SECONDS`` is paused and its operator told in-site; its deliveries wait for the
+resume. At least once: a crash between the receiver's answer and the mark sends again with the same
+``webhook-id``, which receivers dedupe on. Order is not guaranteed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+import httpx
+import structlog
+from kit.db import asyncpg_dsn
+from kit.runtime import Runtime
+from prometheus_client import Counter, Gauge, Histogram
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from standardwebhooks.webhooks import Webhook
+
+from notify import repository as repo
+from notify.config import Settings
+from notify.domain.statuses import MessageCategory, WebhookDeliveryStatus
+from notify.domain.webhooks import next_attempt, should_pause, webhook_id
+from notify.models import Message, WebhookEndpoint
+from notify.targets import make_client
+
+log = structlog.get_logger("notify.webhooks")
+
+OUTCOMES = Counter(
+    "notify_webhook_attempts_total",
+    "Webhook attempts by outcome (delivered, retried, failed: the last one failed, gone: 410)",
+    ["outcome"],
+)
+ATTEMPT_SECONDS = Histogram(
+    "notify_webhook_attempt_seconds",
+    "Duration of one webhook attempt (request to the receiver's answer or the error)",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+EVENT_TO_DELIVERY = Histogram(
+    "notify_webhook_delivery_latency_seconds",
+    "From the event's occurrence to its successful delivery",
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600, 86400),
+)
+BACKLOG = Gauge("notify_webhook_backlog", "Webhook deliveries pending or being sent")
+OLDEST = Gauge("notify_webhook_oldest_pending_seconds", "Age of the oldest pending webhook delivery's event")
+PAUSED = Counter("notify_webhook_endpoints_paused_total", "Endpoints paused after failing continuously")
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: uuid.UUID
+    endpoint_id: uuid.UUID
+    body: str
+    attempts: int
+    deadline_at: datetime
+    occurred_at: datetime
+    event_type: str
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    signers: tuple[Webhook, ...]
+
+
+@dataclass(frozen=True)
+class Answer:
+    status_code: int | None
+    error: str | None
+    response: str | None
+    duration_ms: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def signature(signers: tuple[Webhook, ...], msg_id: str, at: datetime, body: str) -> str:
+    """``v1,<base64>`` per secret, space-separated: during a rotation both the new and the old secret sign,
+    so a receiver holding either verifies."""
+    return " ".join(s.sign(msg_id=msg_id, timestamp=at, data=body) for s in signers)
+
+
+class WebhookSender:
+    def __init__(self, runtime: Runtime, client: httpx.AsyncClient) -> None:
+        self.runtime = runtime
+        self.settings = _settings(runtime)
+        self.client = client
+        self.slots = asyncio.Semaphore(self.settings.webhook_concurrency)
+        self.rng = random.Random()
+        self.in_flight: set[asyncio.Task[None]] = set()
+
+    async def run_once(self) -> int:
+        s = self.settings
+        free = s.webhook_concurrency - len(self.in_flight)
+        if free <= 0:
+            return 0
+        async with self.runtime.db.transaction() as session:
+            rows = await repo.claim_webhooks(
+                session, batch=min(s.webhook_batch, free), claim_seconds=s.webhook_claim_seconds
+            )
+            items = [Claimed(**row._asdict()) for row in rows]
+            endpoints = await repo.endpoints_by_id(session, list({i.endpoint_id for i in items}))
+            targets = {e.id: self._target(e) for e in endpoints.values()}
+        for item in items:
+            task = asyncio.create_task(self._deliver(item, targets[item.endpoint_id]))
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
+        return len(items)
+
+    def _target(self, endpoint: WebhookEndpoint) -> Target:
+        sealer = self.runtime.sealer
+        signers = [Webhook(sealer.unseal(endpoint.secret_sealed))]
+        until = endpoint.previous_secret_until
+        if endpoint.previous_secret_sealed and until is not None and until > datetime.now(UTC):
+            signers.append(Webhook(sealer.unseal(endpoint.previous_secret_sealed)))
+        return Target(endpoint.url, tuple(signers))
+
+    async def _deliver(self, item: Claimed, target: Target) -> None:
+        async with self.slots:
+            started = datetime.now(UTC)
+            answer = await self.post(target, item)
+        try:
+            await self._record(item, started, answer)
+        except Exception as exc:  # the database away: the claim goes stale and the delivery is sent again
+            log.warning("webhook_record_failed", delivery_id=str(item.id), error=type(exc).__name__)
+
+    async def post(self, target: Target, item: Claimed) -> Answer:
+        s = self.settings
+        msg_id = webhook_id(item.id)
+        now = datetime.now(UTC)
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": signature(target.signers, msg_id, now, item.body),
+        }
+        began = time.perf_counter()
+        status: int | None = None
+        error: str | None = None
+        kept: str | None = None
+        try:
+            # the whole attempt, answer included, within the timeout (a receiver trickling bytes is cut off)
+            async with asyncio.timeout(s.webhook_timeout):
+                async with self.client.stream(
+                    "POST", target.url, content=item.body.encode(), headers=headers
+                ) as response:
+                    status = response.status_code
+                    kept = await _read_capped(response, s.webhook_response_bytes)
+        except TimeoutError:
+            error = f"timeout after {s.webhook_timeout:g} s"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {str(exc)[:300]}"
+        duration = time.perf_counter() - began
+        ATTEMPT_SECONDS.observe(duration)
+        if status is not None and 300 <= status < 400:
+            error = "redirects are not followed"
+        return Answer(status, error, kept, int(duration * 1000))
+
+    async def _record(self, item: Claimed, started: datetime, answer: Answer) -> None:
+        s = self.settings
+        now = datetime.now(UTC)
+        paused: WebhookEndpoint | None = None
+        async with self.runtime.db.transaction() as session:
+            await repo.add_attempt(
+                session,
+                delivery_id=item.id,
+                attempt=item.attempts,
+                started_at=started,
+                duration_ms=answer.duration_ms,
+                status_code=answer.status_code,
+                error=answer.error,
+                response=answer.response,
+            )
+            common = {"last_status_code": answer.status_code, "last_error": answer.error}
+            if answer.ok:
+                await repo.mark_webhook(
+                    session, item.id, status=WebhookDeliveryStatus.DELIVERED.value, delivered_at=now, **common
+                )
+                await repo.endpoint_succeeded(session, item.endpoint_id)
+                outcome = "delivered"
+            elif answer.status_code == 410:
+                await repo.mark_webhook(session, item.id, status=WebhookDeliveryStatus.FAILED.value, **common)
+                endpoint = await repo.endpoint(session, item.endpoint_id, lock=True)
+                if endpoint is not None and endpoint.enabled:
+                    endpoint.enabled = False
+                    endpoint.disabled_reason = "接收方返回 410 Gone，已自动停用"
+                outcome = "gone"
+            else:
+                when = next_attempt(
+                    attempts=item.attempts,
+                    schedule=s.webhook_retry_schedule,
+                    now=now,
+                    deadline=item.deadline_at,
+                    rng=self.rng,
+                )
+                if when is None:
+                    await repo.mark_webhook(
+                        session, item.id, status=WebhookDeliveryStatus.FAILED.value, **common
+                    )
+                    outcome = "failed"
+                else:
+                    await repo.mark_webhook(
+                        session,
+                        item.id,
+                        status=WebhookDeliveryStatus.PENDING.value,
+                        next_attempt_at=when,
+                        **common,
+                    )
+                    outcome = "retried"
+                endpoint = await repo.endpoint_failed(session, item.endpoint_id, now)
+                if (
+                    endpoint is not None
+                    and endpoint.paused_at is None
+                    and should_pause(
+                        consecutive_failures=endpoint.consecutive_failures,
+                        failing_since=endpoint.failing_since,
+                        now=now,
+                        min_failures=s.webhook_pause_min_failures,
+                        after=s.webhook_pause_after_seconds,
+                    )
+                ):
+                    endpoint.paused_at = now
+                    await _tell_operator(session, endpoint, now)
+                    paused = endpoint
+        OUTCOMES.labels(outcome).inc()
+        if answer.ok:
+            EVENT_TO_DELIVERY.observe((now - item.occurred_at).total_seconds())
+        if paused is not None:
+            PAUSED.inc()
+            log.warning(
+                "webhook_endpoint_paused",
+                endpoint_id=str(paused.id),
+                failures=paused.consecutive_failures,
+                failing_since=paused.failing_since.isoformat() if paused.failing_since else None,
+            )
+        if not answer.ok:
+            log.info(
+                "webhook_attempt_failed",
+                delivery_id=str(item.id),
+                endpoint_id=str(item.endpoint_id),
+                attempt=item.attempts,
+                status_code=answer.status_code,
+                error=answer.error,
+                outcome=outcome,
+            )
+
+
+async def _read_capped(response: httpx.Response, limit: int) -> str:
+    """At most ``limit`` bytes of the answer, for the log; the rest is never read."""
+    kept = bytearray()
+    async for chunk in response.aiter_bytes():
+        kept.extend(chunk[: limit - len(kept)])
+        if len(kept) >= limit:
+            break
+    return kept.decode("utf-8", errors="replace")
+
+
+async def _tell_operator(session: AsyncSession, endpoint: WebhookEndpoint, now: datetime) -> None:
+    """An in-site message to the operator organisation that registered the endpoint."""
+    await session.execute(
+        insert(Message)
+        .values(
+            id=uuid.uuid4(),
+            org_id=endpoint.created_by_org,
+            event_id=uuid.uuid4(),
+            event_type="webhook.endpoint_paused",
+            category=MessageCategory.WEBHOOK.value,
+            title="事件订阅推送已暂停",
+            body=(
+                f"{endpoint.organisation} 的推送地址 {endpoint.url} 连续 {endpoint.consecutive_failures} 次"
+                "投递失败，已自动暂停；待投递的事件会保留，请确认接收方恢复后在“事件订阅”中恢复推送。"
+            ),
+            link="/workspace/operator/webhooks",
+            created_at=now,
+        )
+        .on_conflict_do_nothing(constraint="uq_messages_event_org")
+    )
+
+
+def _settings(runtime: Runtime) -> Settings:
+    settings = runtime.settings
+    assert isinstance(settings, Settings), "the webhook worker runs in the notify service"
+    return settings
+
+
+async def _listener(runtime: Runtime, wake: asyncio.Event) -> asyncpg.Connection | None:
+    try:
+        connection = await asyncpg.connect(asyncpg_dsn(runtime.settings.database_url))
+        await connection.add_listener(repo.WEBHOOK_CHANNEL, lambda *_: wake.set())
+        return connection
+    except (OSError, asyncpg.PostgresError) as exc:
+        log.warning("webhook_listen_unavailable", error=str(exc))
+        return None
+
+
+async def _pause(wake: asyncio.Event, in_flight: set[asyncio.Task[None]], timeout: float) -> None:
+    """Until a NOTIFY, a send finishing (its slot is free and a retry may be due) or the timeout."""
+    waiter = asyncio.ensure_future(wake.wait())
+    try:
+        await asyncio.wait({waiter, *in_flight}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+
+
+async def deliver_webhooks(runtime: Runtime) -> None:
+    """Background job (kit.runtime guards it): claim and send due deliveries for as long as the process
+    lives, woken by the NOTIFY of each committed batch, a finished send, or the poll interval."""
+    s = _settings(runtime)
+    wake = asyncio.Event()
+    listener: asyncpg.Connection | None = None
+    async with make_client(s) as client:
+        sender = WebhookSender(runtime, client)
+        rounds = 0
+        try:
+            while True:
+                if listener is None or listener.is_closed():
+                    listener = await _listener(runtime, wake)
+                wake.clear()
+                async with runtime.poll_round("deliver_webhooks"):
+                    claimed = await sender.run_once()
+                    rounds += 1
+                    if rounds % 20 == 1:
+                        async with runtime.db.session() as session:
+                            backlog, oldest = await repo.webhook_backlog(session)
+                        BACKLOG.set(backlog)
+                        OLDEST.set(oldest)
+                if claimed and len(sender.in_flight) < s.webhook_concurrency:
+                    continue  # more may be due: claim again before sleeping
+                await _pause(wake, sender.in_flight, s.webhook_poll_interval)
+        finally:
+            for task in list(sender.in_flight):
+                task.cancel()
+            if listener is not None:
+                with contextlib.suppress(Exception):
+                    await listener.close()
