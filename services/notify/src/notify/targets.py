@@ -19,10 +19,14 @@ from notify.config import Settings
 from notify.domain.webhooks import TargetRefused, address_refused, check_url
 
 
+RESOLVE_SECONDS = 5.0
+
+
 async def resolve(host: str, port: int) -> list[str]:
     try:
-        infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
+        with anyio.fail_after(RESOLVE_SECONDS):
+            infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, TimeoutError) as exc:
         raise TargetRefused(f"无法解析主机名 {host}") from exc
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses:
