@@ -18,7 +18,6 @@ from httpcore._backends.anyio import AnyIOBackend
 from notify.config import Settings
 from notify.domain.webhooks import TargetRefused, address_refused, check_url
 
-
 RESOLVE_SECONDS = 5.0
 
 
