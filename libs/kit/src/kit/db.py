@@ -164,6 +164,15 @@ class CompiledStatement:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class Shaped:
+    """A read statement as ``StatementCache`` takes it: its shape (what the SQL differs by, e.g. which filters a
+    request has) and the values bound to it by name."""
+
+    shape: tuple[Hashable, ...]
+    values: dict[str, Any]
+
+
 # the connection errors after which a connection must not go back to the pool
 _BROKEN = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.AdminShutdownError)
 

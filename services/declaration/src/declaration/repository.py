@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, TypeVar, cast
 
-from kit.db import StatementCache
+from kit.db import Shaped, StatementCache
 from kit.paging import PageParams, count
 from kit.security import OrgType, Principal
 from sqlalchemy import (
@@ -276,20 +275,11 @@ def _with_agency_names(page: AnySelect, *, total: bool = False) -> AnySelect:
     return select(*columns, _AGENCY_NAME).select_from(page.subquery("page")).order_by(*_PAGE_ORDER)
 
 
-@dataclass(frozen=True, slots=True)
-class ListQuery:
-    """The list page's filters as the statement's shape (who asks, which filters there are: the SQL differs by
-    nothing else) and the values bound to it by name."""
-
-    shape: tuple[Hashable, ...]
-    values: dict[str, Any]
-
-
 def declarations_query(
     principal: Principal, *, year: int | None, field: str | None, standard_no: list[Spelling],
     enterprise_name: list[Spelling], list_status: ListStatus | None, evidence_status: EvidenceStatus | None,
     origin: str | None,
-) -> ListQuery:  # fmt: skip
+) -> Shaped:  # fmt: skip
     """The list page's filters; a text filter matches any of its spellings (``domain.search``)."""
     values: dict[str, Any] = {"org_id": principal.org_id}
     for name, value in (
@@ -316,11 +306,11 @@ def declarations_query(
                 values[f"{name}_{i}"] = s.pattern
                 values[f"{name}_{i}_grams"] = s.grams
     shape = (principal.org_type, text_shape, *sorted(k for k in values if k != "org_id"))
-    return ListQuery(shape, values)
+    return Shaped(shape, values)
 
 
 def _filtered(shape: tuple[Hashable, ...]) -> AnySelect:
-    """The statement of a ``ListQuery`` shape: every value a bind parameter of the name it has there."""
+    """The statement of a ``Shaped`` shape: every value a bind parameter of the name it has there."""
     org_type, text_shape, *present = cast(tuple[OrgType, tuple[Hashable, ...], str], shape)
     names = set(present)
     query = audience_scope(select(Declaration), org_type, bindparam("org_id"))
@@ -380,7 +370,7 @@ _LISTS = StatementCache(_list_statement)
 
 
 async def declaration_page(
-    session: AsyncSession, query: ListQuery, *, offset: int, limit: int, known_total: int | None, cap: int
+    session: AsyncSession, query: Shaped, *, offset: int, limit: int, known_total: int | None, cap: int
 ) -> tuple[list[SimpleNamespace], int]:
     """One page of plain rows (the listed columns, not ORM objects: nothing on the page is changed or lazily
     loaded) with each row's ``agency_name``, and the total. Counting stops past ``cap``: a working group's

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from types import SimpleNamespace
 
 from kit.paging import Page
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -153,7 +154,7 @@ class CatalogueItem(BaseModel):
     listed_at: datetime | None
 
     @classmethod
-    def of(cls, p: Product) -> CatalogueItem:
+    def of(cls, p: Product | SimpleNamespace) -> CatalogueItem:
         return cls(
             id=p.model_id,
             source=Source(p.source),

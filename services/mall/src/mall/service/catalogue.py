@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import structlog
@@ -50,7 +51,7 @@ def refresh_search(product: Product) -> None:
 
 @dataclass
 class CataloguePage:
-    rows: list[Product]
+    rows: list[SimpleNamespace]  # the columns a catalogue row shows, by name (``repository.catalogue_rows``)
     total: int
     capped: bool  # more than ``total`` match: the portal shows "1000+"
 
@@ -62,7 +63,7 @@ async def search_catalogue(
     cap = settings_of(runtime).mall_search_max_results
     if offset + limit > cap:
         raise PageBeyondResults(f"最多显示前 {cap} 条结果，请使用关键词或分类缩小范围", details={"max": cap})
-    where = repository.catalogue_conditions(query)
+    where = repository.catalogue_query(query)
     # outside a transaction: the count and the page need no common snapshot, and BEGIN/ROLLBACK were two
     # round trips of the search's four
     async with runtime.db.read_session() as session:
