@@ -76,6 +76,9 @@ class DeclarationStatusChanged(BaseModel):
     # self: 企业自主申报 (the agency's pass lists it, and the enterprise may authenticate with its basic-info
     # phone); candidate: listed by the agency. None from producers before this field.
     origin: Literal["self", "candidate"] | None = None
+    # when the move happened by the platform's clock (the 审核记录's time, which a test or demo may move);
+    # None from producers before this field: consumers fall back to the envelope's occurred_at
+    at: datetime | None = None
 
 
 class DeclarationModel(BaseModel):
@@ -129,6 +132,30 @@ class NoticeClosed(NoticeOpened):
     """``notice.closed``: the notice period ended (declarations held by an objection stay unpublished)."""
 
     held_declaration_ids: list[uuid.UUID] = []
+
+
+class ObjectionRaised(BaseModel):
+    """``objection.raised``: someone objected to a standard during its public notice (公示异议); an open
+    objection holds the standard's publication. Who objected stays in the declaration service."""
+
+    objection_id: uuid.UUID
+    notice_id: uuid.UUID
+    declaration_id: uuid.UUID
+    product_id: uuid.UUID
+    year: int
+    raised_at: datetime
+
+
+class ObjectionResolved(BaseModel):
+    """``objection.resolved``: the working group upheld (``upheld``) or dismissed (``dismissed``) an
+    objection; upholding one also closes the other open objections against the same standard (one event
+    each)."""
+
+    objection_id: uuid.UUID
+    notice_id: uuid.UUID
+    declaration_id: uuid.UUID
+    status: Literal["upheld", "dismissed"]
+    resolved_at: datetime
 
 
 class StarIndicatorResult(BaseModel):

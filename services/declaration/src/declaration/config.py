@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kit.runtime import Runtime
 from kit.settings import ServiceSettings
+from pydantic import Field
 
 
 class Settings(ServiceSettings):
@@ -16,6 +17,8 @@ class Settings(ServiceSettings):
     benchmark_timeout_seconds: float = 5.0
     candidate_file_max_bytes: int = 5 * 1024 * 1024
     objection_limit_per_hour: int = 10
+    # the dashboard's 超期 at agency review: DOMAIN.md sets no deadline for the agency, so this is a setting
+    review_overdue_days: int = Field(default=30, ge=1, le=365)
 
     @classmethod
     def of(cls, runtime: Runtime) -> Settings:

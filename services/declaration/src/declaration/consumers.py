@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from declaration.domain.statuses import ListStatus
 from declaration.models import Declaration, Enterprise, Product, StarProduct
 from declaration.service.candidates import follow_enterprise_phone, link_enterprise
+from declaration.stats.consumers import HANDLERS as STATS_HANDLERS
 
 
 async def product_row(session: AsyncSession, product_id) -> Product:
@@ -178,6 +179,8 @@ def make_handlers(sealer: Sealer) -> dict[str, Handler]:
             "enterprise.registered.v1": on_enterprise_registered,
             "enterprise.updated.v1": enterprise_updated,
             "identity.forerunner_verified.v1": on_forerunner_verified,
+            # the dashboard's and the public statistics' read models (declaration.stats)
+            **STATS_HANDLERS,
         }
     )
 
@@ -191,4 +194,5 @@ ROUTING_KEYS = (
     "enterprise.registered.v1",
     "enterprise.updated.v1",
     "identity.forerunner_verified.v1",
+    *STATS_HANDLERS,
 )

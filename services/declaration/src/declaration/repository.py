@@ -509,9 +509,9 @@ async def open_objections(session: AsyncSession, declaration: Declaration) -> in
 
 async def uphold_other_objections(
     session: AsyncSession, objection: Objection, *, resolution: str, now: datetime
-) -> None:
-    """The other open objections against the same notice entry are moot once one is upheld."""
-    await session.execute(
+) -> list[uuid.UUID]:
+    """The other open objections against the same notice entry are moot once one is upheld; their ids."""
+    closed = await session.scalars(
         update(Objection)
         .where(
             Objection.declaration_id == objection.declaration_id,
@@ -519,7 +519,9 @@ async def uphold_other_objections(
             Objection.status == ObjectionStatus.OPEN,
         )
         .values(status=ObjectionStatus.UPHELD, resolution=resolution, resolved_at=now)
+        .returning(Objection.id)
     )
+    return list(closed)
 
 
 async def claim_ended_notice(session: AsyncSession, now: datetime) -> Notice | None:

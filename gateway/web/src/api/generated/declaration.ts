@@ -289,6 +289,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/declarations/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 工作组数据看板（全部面板） */
+        get: operations["group_dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/declarations/dashboard/{panel}.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 工作组数据看板：导出一个面板的数据（CSV） */
+        get: operations["group_dashboard_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/declarations/files/{token}": {
         parameters: {
             query?: never;
@@ -405,6 +439,40 @@ export interface paths {
         put?: never;
         /** 对公示提出异议（公开） */
         post: operations["raise_objection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/declarations/public/statistics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 领跑者统计数据（公开） */
+        get: operations["public_statistics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/declarations/public/statistics.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 领跑者统计数据：导出（CSV，公开） */
+        get: operations["public_statistics_csv"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -659,6 +727,12 @@ export interface components {
             /** File */
             file: string;
         };
+        /**
+         * Breakdown
+         * @description The public statistics' breakdowns of published forerunners.
+         * @enum {string}
+         */
+        Breakdown: "field" | "year" | "province" | "field_year";
         /** CandidateImport */
         CandidateImport: {
             /** Created */
@@ -775,6 +849,33 @@ export interface components {
             evidence: boolean;
             /** Product Info */
             product_info: boolean;
+        };
+        /** Dashboard */
+        Dashboard: {
+            certificates: components["schemas"]["ExpiringCertificates"];
+            /** Field */
+            field: string | null;
+            funnel: components["schemas"]["Funnel"];
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            notices: components["schemas"]["NoticesThisWeek"];
+            objections: components["schemas"]["Objections"];
+            options: components["schemas"]["Options"];
+            /** Pass Rates */
+            pass_rates: components["schemas"]["PassRate"][];
+            review_times: components["schemas"]["ReviewTimes"];
+            /** Year */
+            year: number | null;
+        };
+        /** DayCount */
+        DayCount: {
+            /** Count */
+            count: number;
+            /** Date */
+            date: string;
         };
         /** DeclarationCreate */
         DeclarationCreate: {
@@ -1151,6 +1252,101 @@ export interface components {
              */
             uploaded_at: string;
         };
+        /**
+         * ExpiringCertificates
+         * @description Valid certificates whose validity ends within the next 90 days (Beijing dates), by month.
+         */
+        ExpiringCertificates: {
+            /**
+             * First Day
+             * Format: date
+             */
+            first_day: string;
+            /**
+             * Last Day
+             * Format: date
+             */
+            last_day: string;
+            /** Months */
+            months: components["schemas"]["MonthCount"][];
+            /** Total */
+            total: number;
+        };
+        /** FieldCount */
+        FieldCount: {
+            /** Count */
+            count: number;
+            /** Field */
+            field: string;
+        };
+        /** FieldYearCount */
+        FieldYearCount: {
+            /** Count */
+            count: number;
+            /** Field */
+            field: string;
+            /** Year */
+            year: number;
+        };
+        /**
+         * ForerunnerStatistics
+         * @description Published forerunner standards by field, year and province (the enterprise's 行政区划, else the division
+         *     in its 统一社会信用代码; 未知 when neither names one).
+         */
+        ForerunnerStatistics: {
+            /** By Field */
+            by_field: components["schemas"]["FieldCount"][];
+            /** By Field Year */
+            by_field_year: components["schemas"]["FieldYearCount"][];
+            /** By Province */
+            by_province: components["schemas"]["ProvinceCount"][];
+            /** By Year */
+            by_year: components["schemas"]["YearCount"][];
+            /** Field */
+            field: string | null;
+            options: components["schemas"]["Options"];
+            /** Total */
+            total: number;
+            /** Year */
+            year: number | null;
+        };
+        /**
+         * Funnel
+         * @description How many declarations ever reached each stage, per field; and where they are now (名单状态).
+         */
+        Funnel: {
+            /** Current */
+            current: components["schemas"]["StatusCount"][];
+            /** Rows */
+            rows: components["schemas"]["FunnelRow"][];
+            /** Stages */
+            stages: components["schemas"]["Stage"][];
+            total: components["schemas"]["FunnelTotal"];
+        };
+        /** FunnelRow */
+        FunnelRow: {
+            /** Agency Passed */
+            agency_passed: number;
+            /** Field */
+            field: string;
+            /** Group Passed */
+            group_passed: number;
+            /** Published */
+            published: number;
+            /** Submitted */
+            submitted: number;
+        };
+        /** FunnelTotal */
+        FunnelTotal: {
+            /** Agency Passed */
+            agency_passed: number;
+            /** Group Passed */
+            group_passed: number;
+            /** Published */
+            published: number;
+            /** Submitted */
+            submitted: number;
+        };
         /** GroupReviewIn */
         GroupReviewIn: {
             /**
@@ -1252,6 +1448,13 @@ export interface components {
             /** Spec */
             spec: string;
         };
+        /** MonthCount */
+        MonthCount: {
+            /** Count */
+            count: number;
+            /** Month */
+            month: string;
+        };
         /**
          * NoticeBlock
          * @description The 14-day public notice (公示) of a declaration.
@@ -1303,6 +1506,43 @@ export interface components {
             starts_at: string;
             /** State Label */
             state_label: string;
+        };
+        /** NoticeItem */
+        NoticeItem: {
+            /** Closed */
+            closed: boolean;
+            /** Declarations */
+            declarations: number;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /**
+             * Notice Id
+             * Format: uuid
+             */
+            notice_id: string;
+            /** Product Name */
+            product_name: string;
+            /** Year */
+            year: number;
+        };
+        /** NoticeObjections */
+        NoticeObjections: {
+            /** Dismissed */
+            dismissed: number;
+            /**
+             * Notice Id
+             * Format: uuid
+             */
+            notice_id: string;
+            /** Open */
+            open: number;
+            /** Product Name */
+            product_name: string;
+            /** Upheld */
+            upheld: number;
         };
         /**
          * NoticeRow
@@ -1371,6 +1611,28 @@ export interface components {
             state_label: string;
             /** Year */
             year: number;
+        };
+        /**
+         * NoticesThisWeek
+         * @description Public notices whose 14 days end this week (Monday to Sunday, Beijing time, by the platform clock).
+         */
+        NoticesThisWeek: {
+            /** Count */
+            count: number;
+            /** Days */
+            days: components["schemas"]["DayCount"][];
+            /** Items */
+            items: components["schemas"]["NoticeItem"][];
+            /**
+             * Week End
+             * Format: date-time
+             */
+            week_end: string;
+            /**
+             * Week Start
+             * Format: date-time
+             */
+            week_start: string;
         };
         /** ObjectionIn */
         ObjectionIn: {
@@ -1448,6 +1710,15 @@ export interface components {
             resolved_at: string | null;
             status: components["schemas"]["ObjectionStatus"];
         };
+        /** Objections */
+        Objections: {
+            /** By Notice */
+            by_notice: components["schemas"]["NoticeObjections"][];
+            /** Closed */
+            closed: number;
+            /** Open */
+            open: number;
+        };
         /**
          * ObjectionStatus
          * @description An objection raised during a public notice: open until the working group upholds or dismisses it
@@ -1455,6 +1726,36 @@ export interface components {
          * @enum {string}
          */
         ObjectionStatus: "open" | "upheld" | "dismissed";
+        /** Options */
+        Options: {
+            /** Fields */
+            fields: string[];
+            /** Years */
+            years: number[];
+        };
+        /** OverdueItem */
+        OverdueItem: {
+            /** Agency Name */
+            agency_name: string;
+            /** Agency Org Id */
+            agency_org_id: string | null;
+            /**
+             * Declaration Id
+             * Format: uuid
+             */
+            declaration_id: string;
+            /** Product Name */
+            product_name: string;
+            /** Standard No */
+            standard_no: string;
+            /** Waiting Days */
+            waiting_days: number;
+            /**
+             * Waiting Since
+             * Format: date-time
+             */
+            waiting_since: string;
+        };
         /** Page[CandidateOut] */
         Page_CandidateOut_: {
             /** Items */
@@ -1532,6 +1833,35 @@ export interface components {
             /** Total */
             total: number;
         };
+        /**
+         * Panel
+         * @description The dashboard's panels, each downloadable as CSV.
+         * @enum {string}
+         */
+        Panel: "funnel" | "pass_rates" | "review_times" | "overdue" | "notices" | "objections" | "certificates";
+        /**
+         * PassRate
+         * @description Passed over decided (通过 / 通过+不通过+不完整) at agency review and at working-group review, per agency;
+         *     a rate is null when nothing was decided.
+         */
+        PassRate: {
+            /** Agency Decided */
+            agency_decided: number;
+            /** Agency Name */
+            agency_name: string;
+            /** Agency Org Id */
+            agency_org_id: string | null;
+            /** Agency Passed */
+            agency_passed: number;
+            /** Agency Rate */
+            agency_rate: number | null;
+            /** Group Decided */
+            group_decided: number;
+            /** Group Passed */
+            group_passed: number;
+            /** Group Rate */
+            group_rate: number | null;
+        };
         /** PhoneIn */
         PhoneIn: {
             /** Contact Phone */
@@ -1541,6 +1871,13 @@ export interface components {
         ProductsIn: {
             /** Models */
             models: components["schemas"]["ModelIn"][];
+        };
+        /** ProvinceCount */
+        ProvinceCount: {
+            /** Count */
+            count: number;
+            /** Province */
+            province: string;
         };
         /**
          * PublicNoticeRow
@@ -1692,6 +2029,41 @@ export interface components {
             list_to_label: string | null;
             /** Opinion */
             opinion: string | null;
+        };
+        /** ReviewTimeRow */
+        ReviewTimeRow: {
+            /** Agency Name */
+            agency_name: string;
+            /** Agency Org Id */
+            agency_org_id: string | null;
+            /** Overdue */
+            overdue: number;
+            /** P50 Hours */
+            p50_hours: number | null;
+            /** P90 Hours */
+            p90_hours: number | null;
+            /** Reviews */
+            reviews: number;
+        };
+        /**
+         * ReviewTimes
+         * @description From arriving on the agency's desk (评估机构未提交 / 工作组退回) to its decision; overdue: waiting there
+         *     longer than ``overdue_days`` (setting ``LP_REVIEW_OVERDUE_DAYS``).
+         */
+        ReviewTimes: {
+            /** Overdue Days */
+            overdue_days: number;
+            /** Overdue Items */
+            overdue_items: components["schemas"]["OverdueItem"][];
+            /** Rows */
+            rows: components["schemas"]["ReviewTimeRow"][];
+        };
+        /** Stage */
+        Stage: {
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
         };
         /**
          * StarAction
@@ -1857,6 +2229,22 @@ export interface components {
          * @enum {string}
          */
         StarStatus: "draft" | "declared";
+        /** StatusCount */
+        StatusCount: {
+            /** Count */
+            count: number;
+            /** Label */
+            label: string;
+            /** List Status */
+            list_status: string;
+        };
+        /** YearCount */
+        YearCount: {
+            /** Count */
+            count: number;
+            /** Year */
+            year: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -2796,6 +3184,90 @@ export interface operations {
             };
         };
     };
+    group_dashboard: {
+        parameters: {
+            query?: {
+                field?: string | null;
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    group_dashboard_csv: {
+        parameters: {
+            query?: {
+                field?: string | null;
+                year?: number | null;
+            };
+            header?: never;
+            path: {
+                panel: components["schemas"]["Panel"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV（UTF-8，带 BOM） */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     download_file: {
         parameters: {
             query?: never;
@@ -3081,6 +3553,90 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ObjectionRaised"];
+                };
+            };
+            /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    public_statistics: {
+        parameters: {
+            query?: {
+                field?: string | null;
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForerunnerStatistics"];
+                };
+            };
+            /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    public_statistics_csv: {
+        parameters: {
+            query: {
+                /** @description field 按领域, year 按年度, province 按省份, field_year 按领域和年度 */
+                by: components["schemas"]["Breakdown"];
+                field?: string | null;
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV（UTF-8，带 BOM） */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */

@@ -1,4 +1,4 @@
-from declaration.api import candidates, declarations, public, stars
+from declaration.api import candidates, dashboard, declarations, public, stars
 
 # the fixed paths (/candidate-lists, /star-products, /public/...) come before /{declaration_id}
-routers = [candidates.router, public.router, stars.router, declarations.router]
+routers = [candidates.router, dashboard.router, public.router, stars.router, declarations.router]

@@ -110,6 +110,7 @@ async def move(
             enterprise_must_know=step.enterprise_must_act,
             review_id=review.id,
             origin=declaration.origin,
+            at=now,
         ),
     )
     # a self-declared standard is on its agency's list while the agency's pass stands

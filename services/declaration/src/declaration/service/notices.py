@@ -4,14 +4,18 @@ working group, and the poller that ends notices and publishes (发布) what no o
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from contracts.declaration import NoticeClosed
+from contracts.declaration import ObjectionRaised as ObjectionRaisedEvent
+from contracts.declaration import ObjectionResolved as ObjectionResolvedEvent
 from kit.bus import emit
 from kit.paging import PageParams
 from kit.phones import mask
 from kit.runtime import Runtime
 from kit.security import Principal
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from declaration import repository
 from declaration.domain.statuses import Action, Actor, ListStatus, ObjectionStatus
@@ -106,7 +110,39 @@ async def raise_objection(
                 at=now,
             )
         )
+        await emit(
+            session,
+            "objection.raised",
+            ObjectionRaisedEvent(
+                objection_id=objection.id,
+                notice_id=notice.id,
+                declaration_id=d.id,
+                product_id=d.product_id,
+                year=d.year,
+                raised_at=now,
+            ),
+        )
     return objection
+
+
+async def _announce_resolved(
+    session: AsyncSession,
+    objection_id: uuid.UUID,
+    objection: Objection,
+    status: ObjectionStatus,
+    now: datetime,
+) -> None:
+    await emit(
+        session,
+        "objection.resolved",
+        ObjectionResolvedEvent(
+            objection_id=objection_id,
+            notice_id=objection.notice_id,
+            declaration_id=objection.declaration_id,
+            status=status.value,
+            resolved_at=now,
+        ),
+    )
 
 
 async def list_objections(
@@ -155,8 +191,11 @@ async def resolve_objection(
         objection.status = ObjectionStatus.UPHELD if uphold else ObjectionStatus.DISMISSED
         objection.resolution = opinion
         objection.resolved_at = now
+        await _announce_resolved(session, objection.id, objection, ObjectionStatus(objection.status), now)
         if uphold:
-            await repository.uphold_other_objections(session, objection, resolution=opinion, now=now)
+            others = await repository.uphold_other_objections(session, objection, resolution=opinion, now=now)
+            for other in others:
+                await _announce_resolved(session, other, objection, ObjectionStatus.UPHELD, now)
             await move(
                 session,
                 d,
