@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile, status
@@ -73,8 +75,10 @@ async def _context(runtime: Runtime) -> Context:
 
 
 def _certificate_out(
-    cert: Certificate, runtime: Runtime, issued: dict[uuid.UUID, uuid.UUID] | None = None
+    cert: Certificate | SimpleNamespace, runtime: Runtime, issued: Mapping[Any, Any] | None = None
 ) -> CertificateOut:
+    """A certificate as the API shows it, from its entity or a row of the list (``repository.certificate_page``);
+    ``issued``: model id → its forerunner label's id."""
     issued = issued or {}
     return CertificateOut(
         id=cert.id,
@@ -105,8 +109,8 @@ def _certificate_out(
         issued_at=cert.issued_on,
         product_name=cert.key_field_product,
         valid_until=cert.valid_until,
-        status=cert.status,
-        status_label=cert.status.label,
+        status=CertificateStatus(cert.status),
+        status_label=CertificateStatus(cert.status).label,
         stamped=cert.stamped_key is not None,
         stamped_at=cert.stamped_at,
         ended_at=cert.ended_at,
@@ -212,7 +216,7 @@ async def list_certificates(
         keyword=keyword.strip() if keyword else None,
         stamped=stamped,
     )
-    issued = await certificates.labels_by_model(session, [c.id for c in rows])
+    issued = {m.model_id: m.label_id for c in rows for m in c.models if m.label_id}
     return Page[CertificateOut].of([_certificate_out(c, runtime, issued) for c in rows], total, page)
 
 

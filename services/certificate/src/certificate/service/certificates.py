@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from datetime import datetime
+from types import SimpleNamespace
 
 from contracts import certificate as events
 from contracts.declaration import DeclarationModelAppended, DeclarationPublished
@@ -184,9 +185,11 @@ async def list_certificates(
     status: CertificateStatus | None = None,
     keyword: str | None = None,
     stamped: bool | None = None,
-) -> tuple[list[Certificate], int]:
-    stmt = repository.certificates(principal, year=year, status=status, keyword=keyword, stamped=stamped)
-    return await repository.page_of(session, stmt, params)
+) -> tuple[list[SimpleNamespace], int]:
+    """A page of the certificates this principal sees, each with its models and their forerunner labels'
+    ids (``repository.certificate_page``), and the total."""
+    query = repository.certificates(principal, year=year, status=status, keyword=keyword, stamped=stamped)
+    return await repository.certificate_page(session, query, params)
 
 
 async def get_certificate(
