@@ -4,11 +4,12 @@ public verification (uvicorn --factory certificate.main:create_app)."""
 from __future__ import annotations
 
 from fastapi import FastAPI
+from kit.open_data import schema_router
 from kit.runtime import Runtime
 from kit.web import create_service_app
 
 from certificate import chains, consumers, workers
-from certificate.api import file_check
+from certificate.api import file_check, open
 from certificate.api.routes import public_router, router
 from certificate.config import BUCKET, Settings
 from certificate.offline import keyring_of
@@ -45,5 +46,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="证书服务",
         description="企业标准“领跑者”证书、盖章版回传、领跑者标识、星级产品标识与公开查验",
         route_name="certificates",
-        routers=[chains.router, router, file_check.router, public_router],
+        routers=[chains.router, router, file_check.router, public_router, open.router, schema_router()],
     )
