@@ -29,6 +29,12 @@ class Settings(ServiceSettings):
     gateway_rate_limit_per_ip: int = Field(default=20000, ge=1)
     gateway_rate_limit_per_account: int = Field(default=10000, ge=1)
     gateway_rate_limit_prefix: str = "lp:gw:rl"
+    # The open data API (/api/open/v1): anonymous callers per address and window, callers with an
+    # operator-issued X-API-Key by the key's own limit; a revoked key is refused within the cache's seconds.
+    gateway_open_rate_per_ip: int = Field(default=60, ge=1)
+    gateway_api_key_cache_seconds: float = Field(default=5.0, ge=0, le=60)
+    # How long the merged OpenAPI document of the open data API is kept before it is read again.
+    gateway_open_openapi_seconds: float = Field(default=300.0, ge=0)
     # A revoked session is refused by the gateway within this many seconds (by the services at once).
     gateway_revocation_cache_seconds: float = Field(default=1.0, ge=0, le=30)
 

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from kit.errors import RateLimited, Unavailable
+from kit import api_keys
+from kit.api_keys import KeyGrant
+from kit.errors import RateLimited, Unauthorized, Unavailable
 from kit.security import (
     REVOKED_BEFORE,
     REVOKED_SESSION,
@@ -34,6 +36,18 @@ class ServiceUnavailable(Unavailable):
 
     code = "service_unavailable"
     message = "服务暂时不可用，请稍后再试"
+
+
+class ApiKeyInvalid(Unauthorized):
+    """An ``X-API-Key`` the platform did not issue, or one an operator revoked: refused, never taken for an
+    anonymous request (the caller would silently get the anonymous limit)."""
+
+    code = "api_key_invalid"
+    message = "开放数据接口密钥无效或已被撤销，请核对 X-API-Key 或联系平台运营人员"
+
+
+class OpenRateLimited(RateLimited):
+    message = "开放数据接口请求过于频繁，请稍后再试；需要更高额度可向平台运营人员申请接口密钥（X-API-Key）"
 
 
 log = structlog.get_logger("gateway.guard")
@@ -189,6 +203,54 @@ class RevocationCache:
         )
 
 
+class ApiKeyCache:
+    """Open-data API keys as auth published them in Redis (digest → id and limit), kept ``ttl`` seconds per
+    key so a busy key costs one Redis read per ``ttl``; a revoked key is refused within ``ttl``. When Redis
+    does not answer, a key seen before keeps its last grant and an unseen one is 503 (never anonymous)."""
+
+    def __init__(self, redis: Redis, *, ttl: float, size: int = 10_000) -> None:
+        self.redis = redis
+        self.ttl = ttl
+        self.size = size
+        self._items: dict[str, tuple[float, KeyGrant | None]] = {}
+        self._used_written: dict[str, float] = {}
+
+    async def grant(self, key: str) -> KeyGrant:
+        if not key or len(key) > 200:
+            raise ApiKeyInvalid()
+        digest = api_keys.digest(key)
+        now = time.monotonic()
+        cached = self._items.get(digest)
+        if cached is not None and cached[0] > now:
+            grant = cached[1]
+        else:
+            try:
+                raw = await self.redis.get(api_keys.redis_key(digest))
+            except (RedisError, OSError) as exc:
+                log.warning("gateway_api_key_redis_unavailable", error=type(exc).__name__)
+                if cached is not None and cached[1] is not None:
+                    return cached[1]
+                raise ServiceUnavailable() from exc
+            grant = KeyGrant.loads(str(raw)) if raw is not None else None
+            if len(self._items) >= self.size:
+                self._items.clear()
+            self._items[digest] = (now + self.ttl, grant)
+        if grant is None:
+            raise ApiKeyInvalid()
+        return grant
+
+    def used(self, grant: KeyGrant, wall_clock: float) -> None:
+        """Note that the key was used (auth lists it), at most once a minute per key, off the request path."""
+        if wall_clock - self._used_written.get(grant.id, 0.0) < 60:
+            return
+        self._used_written[grant.id] = wall_clock
+        asyncio.get_running_loop().create_task(self._write_used(grant.id, wall_clock))
+
+    async def _write_used(self, key_id: str, wall_clock: float) -> None:
+        with contextlib.suppress(RedisError, OSError):
+            await self.redis.set(api_keys.REDIS_LAST_USED.format(key_id=key_id), str(int(wall_clock)))
+
+
 class Guard:
     def __init__(self, settings: Settings, redis: Redis, *, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
@@ -196,6 +258,7 @@ class Guard:
         self.clock = clock  # wall-clock seconds, which place a request in its rate-limit window
         self.cache = TokenCache()
         self.revocations = RevocationCache(redis, ttl=settings.gateway_revocation_cache_seconds)
+        self.api_keys = ApiKeyCache(redis, ttl=settings.gateway_api_key_cache_seconds)
         self.limiter = WindowLimiter(
             redis,
             prefix=settings.gateway_rate_limit_prefix,
@@ -261,3 +324,20 @@ class Guard:
             wait = self.limiter.hit("acct", claims["sub"], s.gateway_rate_limit_per_account, now)
         if wait is not None:
             raise RateLimited(retry_after=wait)
+
+    async def admit_open(self, ip: str, api_key: str | None) -> None:
+        """The open data API's own limits, on top of ``admit``: per client address for anonymous callers,
+        per key (the key's own limit) with ``X-API-Key``; an unknown or revoked key is 401."""
+        s = self.settings
+        now = self.clock()
+        if api_key is not None:
+            grant = await self.api_keys.grant(api_key)
+            self.api_keys.used(grant, now)
+            kind, ident, limit = "open-key", grant.id, grant.limit
+        else:
+            kind, ident, limit = "open-ip", ip, s.gateway_open_rate_per_ip
+        if not s.gateway_rate_limit_enabled:
+            return
+        wait = self.limiter.hit(kind, ident, limit, now)
+        if wait is not None:
+            raise OpenRateLimited(retry_after=wait)

@@ -26,9 +26,10 @@ from starlette.types import Message, Receive, Scope, Send
 from gateway import proxy
 from gateway.config import Settings
 from gateway.guard import Guard
+from gateway.open_api import OpenApiDocument
 from gateway.portal import Portal, docs_page, send_html
 from gateway.responses import Readiness, send_error, send_json
-from gateway.routes import match_page, match_upstream, token_exempt
+from gateway.routes import OPEN_OPENAPI, is_open, match_page, match_upstream, token_exempt
 
 access_log = structlog.get_logger("gateway.access")
 log = structlog.get_logger("gateway")
@@ -44,6 +45,7 @@ class Gateway:
         # Compression for the portal's files only (the bundle is large; the API path stays untouched).
         self.portal = GZipMiddleware(Portal(settings.gateway_portal_dist), minimum_size=1024, compresslevel=6)
         self.docs = docs_page()
+        self.open_api = OpenApiDocument(settings, self.upstreams)
         self.session: aiohttp.ClientSession | None = None
         self.redis: Redis | None = None
         self.guard: Guard | None = None
@@ -127,11 +129,14 @@ class Gateway:
         rid = b""
         authorization = None
         declared = None
+        api_key = None
         for name, value in scope["headers"]:
             if name == b"x-request-id":
                 rid = value
             elif name == b"authorization":
                 authorization = value
+            elif name == b"x-api-key":
+                api_key = value
             elif name == b"content-length":
                 declared = value
         request_id = rid.decode("latin-1") if rid and _REQUEST_ID.match(rid) else uuid.uuid4().hex
@@ -154,10 +159,14 @@ class Gateway:
                 if upstream is None:
                     if path in ("/api/docs", "/api/docs/") and self.settings.serve_openapi:
                         await send_html(send_local, self.docs)
+                    elif path == OPEN_OPENAPI:
+                        await self.open_openapi(scope, send_local)
                     else:
                         await send_error(send_local, 404, "not_found", "接口不存在")
                     return
-                await self.proxy(scope, receive, send_local, upstream, request_id, authorization, declared)
+                await self.proxy(
+                    scope, receive, send_local, upstream, request_id, authorization, declared, api_key
+                )
             elif path in _LOCAL_PATHS:
                 if path != "/healthz" and not self.internal_caller(scope):
                     await send_error(send_local, 404, "not_found", "接口不存在")
@@ -188,6 +197,7 @@ class Gateway:
         request_id: str,
         authorization: bytes | None,
         declared: bytes | None,
+        api_key: bytes | None = None,
     ) -> None:
         started = time.perf_counter()
         s = self.settings
@@ -209,6 +219,8 @@ class Gateway:
                 if authorization is not None and not token_exempt(scope["path"]):
                     claims = self.guard.claims(authorization.decode("latin-1"))
                 await self.guard.admit(ip, claims)
+                if is_open(scope["path"]):
+                    await self.guard.admit_open(ip, None if api_key is None else api_key.decode("latin-1"))
                 status = await proxy.forward(
                     self.session,
                     base_url=self.upstreams[upstream],
@@ -239,6 +251,38 @@ class Gateway:
             upstream=upstream,
             request_id=request_id,
         )
+
+    async def open_openapi(self, scope: Scope, send: Send) -> None:
+        """The open data API's merged OpenAPI document (public, cached, with an ETag)."""
+        if scope["method"] not in ("GET", "HEAD"):
+            await send_error(
+                send, 405, "method_not_allowed", "不支持的请求方式", headers=[(b"allow", b"GET, HEAD")]
+            )
+            return
+        assert self.session is not None
+        try:
+            body, etag = await self.open_api.get(self.session)
+        except AppError as exc:
+            await send_error(send, exc.status_code, exc.code, exc.message)
+            return
+        headers = [(b"etag", etag.encode()), (b"cache-control", b"public, max-age=300")]
+        if any(n == b"if-none-match" and etag.encode() in v for n, v in scope["headers"]):
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    *headers,
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
     def _count(self, upstream: str, status: int) -> None:
         key = (upstream, status)

@@ -14,6 +14,20 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/api/notify", "notify"),
 )
 
+# The open data API (read-only, versioned): each list is served by the service that owns it, under the same
+# public path. Only these exact paths are routed; anything else under ``/api/open`` is 404 at the gateway.
+OPEN_PREFIX = "/api/open/v1"
+OPEN_ROUTES: dict[str, str] = {
+    "/api/open/v1/forerunners": "declaration",
+    "/api/open/v1/star-products": "declaration",
+    "/api/open/v1/certificates": "certificate",
+    "/api/open/v1/labels": "certificate",
+    "/api/open/v1/key-products": "benchmark",
+}
+# The open API's own OpenAPI document, merged by the gateway from the owning services' open routes.
+OPEN_OPENAPI = "/api/open/v1/openapi.json"
+OPEN_UPSTREAMS: tuple[str, ...] = ("declaration", "certificate", "benchmark")
+
 # OpenAPI documents as the services publish them (route-name per docs/CONVENTIONS.md), with a label.
 OPENAPI: tuple[tuple[str, str], ...] = (
     ("auth", "账号与身份（auth）"),
@@ -68,8 +82,14 @@ def token_exempt(path: str) -> bool:
     return path in TOKEN_EXEMPT or path.startswith(TOKEN_EXEMPT_PREFIXES)
 
 
+def is_open(path: str) -> bool:
+    return path == "/api/open" or path.startswith("/api/open/")
+
+
 def match_upstream(path: str) -> str | None:
     """The upstream name for an ``/api/...`` path, or None when no service owns it."""
+    if is_open(path):
+        return OPEN_ROUTES.get(path)
     for prefix, upstream in ROUTES:
         if path.startswith(prefix):
             rest = len(prefix)

@@ -39,6 +39,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from kit.errors import AppError
 from kit.security import require_internal
@@ -185,8 +186,11 @@ def decode_cursor(cursor: str, kinds: Sequence[type]) -> list[Any]:
         raise InvalidCursor() from exc
 
 
-def key_types(keys: Sequence[ColumnElement[Any]]) -> list[type]:
-    return [k.type.python_type for k in keys]
+Key = ColumnElement[Any] | QueryableAttribute[Any]
+
+
+def key_types(keys: Sequence[Key]) -> list[type]:
+    return [(k.expression if isinstance(k, QueryableAttribute) else k).type.python_type for k in keys]
 
 
 # ---------------------------------------------------------------- cells
@@ -283,8 +287,8 @@ class OpenList:
     """How one open list reads: its rows (``query``, a select without order or limit), the keyset it pages
     on (ascending, the last column unique), how a row becomes an item, and its download columns."""
 
-    query: Select[Any]
-    keys: Sequence[ColumnElement[Any]]
+    query: Select[*tuple[Any, ...]]
+    keys: Sequence[Key]
     key_of: Callable[[Any], Sequence[Any]]
     items: Callable[[AsyncSession, list[Any]], Awaitable[list[dict[str, Any]]]]
     columns: Sequence[Column]
@@ -293,7 +297,7 @@ class OpenList:
     scalars: bool = True
 
 
-async def _rows(session: AsyncSession, query: Select[Any], *, scalars: bool) -> list[Any]:
+async def _rows(session: AsyncSession, query: Select[*tuple[Any, ...]], *, scalars: bool) -> list[Any]:
     result = await session.execute(query)
     return list(result.scalars().all() if scalars else result.all())
 

@@ -60,6 +60,10 @@ class Settings(ServiceSettings):
     # cancel meanwhile. The poller looks for requests whose period ended every ``recovery_poll_seconds``.
     recovery_cooling_off_seconds: int = Field(default=24 * 3600, ge=0)
     recovery_poll_seconds: float = Field(default=30.0, gt=0)
+    # Open-data API keys: the limit a new key gets unless the operator sets one, and how often every active
+    # key is written to Redis again (the gateway reads them there; a flushed Redis heals within this).
+    api_key_default_limit: int = Field(default=1200, ge=1, le=1_000_000)
+    api_key_sync_seconds: float = Field(default=300.0, gt=0)
     recovery_codes_per_ip_hour: int = 20
     phone_change_max_failures: int = 5
 

@@ -302,3 +302,13 @@ class HashingBusy(RetryLater, Unavailable):
     code = "hashing_busy"
     message = "登录人数较多，请稍后再试"
     details_model = RetryAfter
+
+
+class ApiKeyNotFound(NotFound):
+    code = "api_key_not_found"
+    message = "开放数据接口密钥不存在"
+
+
+class ApiKeyRevoked(Conflict):
+    code = "api_key_revoked"
+    message = "该密钥已撤销"

@@ -7,7 +7,7 @@ from kit.runtime import Runtime
 from kit.web import create_service_app
 
 from auth import chains, consumers, workers
-from auth.api import accounts, dev, enterprise, forerunner, internal, operator, recovery
+from auth.api import accounts, api_keys, dev, enterprise, forerunner, internal, operator, recovery
 from auth.config import Settings
 
 BUCKETS = ("lp-logos", "lp-recovery")
@@ -19,7 +19,7 @@ def make_runtime(settings: Settings) -> Runtime:
         service="auth",
         buckets=BUCKETS,
         handlers=consumers.HANDLERS,
-        background=(workers.apply_due_recoveries, chains.chain_audit),
+        background=(workers.apply_due_recoveries, workers.sync_api_keys, chains.chain_audit),
     )
 
 
@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         forerunner.router,
         recovery.router,
         operator.router,
+        api_keys.router,
         chains.router,
         internal.router,
     ]

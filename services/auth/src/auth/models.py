@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     func,
@@ -212,3 +213,22 @@ class AuditEntry(ChainedRow, Base):
 
 # The daily heads of the audit chain, published at GET /api/auth/audit/heads (kit.audit_chain).
 AUDIT_HEADS = heads_table(Base.metadata)
+
+
+class ApiKey(Base):
+    """An open-data API key (开放数据接口密钥) an operator issued to an organisation that reads the open lists:
+    only its SHA-256 is kept (``kit.api_keys``), the key itself is shown once. Revoked keys stay as record."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[uuid.UUID] = _uuid()
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    contact: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    limit_per_minute: Mapped[int] = mapped_column(Integer, nullable=False)
+    digest: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    # The key's first characters, so an operator can tell which key a caller holds without the key.
+    hint: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[datetime] = _created()
+    created_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))

@@ -124,6 +124,8 @@ class AuditAction(StrEnum):
     phone_changed = "phone_changed"
     forerunner_verified = "forerunner_verified"
     organisation_created = "organisation_created"
+    api_key_issued = "api_key_issued"
+    api_key_revoked = "api_key_revoked"
 
     @property
     def label(self) -> str:
@@ -147,6 +149,8 @@ class AuditAction(StrEnum):
             "recovery_applied": "账号找回生效",
             "phone_changed": "更换预留手机号",
             "forerunner_verified": "领跑者企业身份认证",
+            "api_key_issued": "签发开放数据接口密钥",
+            "api_key_revoked": "撤销开放数据接口密钥",
             "organisation_created": "创建机构账号",
         }[self]
 

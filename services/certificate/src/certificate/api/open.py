@@ -13,7 +13,7 @@ from kit import open_data
 from kit.open_data import Column, OpenPage, OpenParamsDep
 from kit.web import QueryText, ReadSessionDep, RuntimeDep
 from pydantic import BaseModel
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from certificate.config import settings_of
@@ -220,7 +220,7 @@ async def open_labels(
     if status is not None:
         # a label's status is its certificate's; a star label (no certificate) is valid
         of_certificate = select(Certificate.id).where(Certificate.status == status)
-        condition = Label.certificate_id.in_(of_certificate)
+        condition: ColumnElement[bool] = Label.certificate_id.in_(of_certificate)
         if status is CertificateStatus.VALID:
             condition = or_(Label.certificate_id.is_(None), condition)
         query = query.where(condition)
