@@ -17,6 +17,9 @@ export type OwnRecoveryRequest = Schemas['OwnRecoveryOut']
 export type RecoveryAnswer = Schemas['RecoveryAnswerOut']
 export type ForerunnerStatus = Schemas['ForerunnerStatusOut']
 export type RecoveryFilters = Filters<Query<'/api/auth/recovery-requests'>>
+export type ApiKey = Schemas['ApiKeyOut']
+export type ApiKeyIssued = Schemas['ApiKeyIssued']
+export type ApiKeyIn = Schemas['ApiKeyIn']
 
 export const authApi = {
   sendSms: (phone: string, purpose: SmsPurpose, ref?: string) =>
@@ -64,6 +67,10 @@ export const authApi = {
   updateBrand: (id: string, form: FormData) =>
     put('/api/auth/enterprise/brands/{brand_id}', form, { path: { brand_id: id } }),
   deleteBrand: (id: string) => del('/api/auth/enterprise/brands/{brand_id}', { path: { brand_id: id } }),
+  /** 开放数据接口密钥 (operators): the key itself is in the issue answer only. */
+  listApiKeys: () => get('/api/auth/api-keys').then((list) => list.items),
+  issueApiKey: (body: ApiKeyIn) => post('/api/auth/api-keys', body),
+  revokeApiKey: (id: string) => del('/api/auth/api-keys/{key_id}', { path: { key_id: id } }),
   forerunnerStatus: () => get('/api/auth/forerunner-auth'),
   forerunnerVerify: (ref: string, sms_code: string) => post('/api/auth/forerunner-auth', { ref, sms_code }),
 }

@@ -33,6 +33,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'mall/products/:id', component: () => import('@/views/public/MallProduct.vue'), meta: { public: true, title: '产品详情' } },
       { path: 'verify', component: () => import('@/views/public/VerifyPage.vue'), meta: { public: true, title: '证书查验' } },
       { path: 'verify/:code', component: () => import('@/views/public/VerifyPage.vue'), meta: { public: true, title: '证书查验' } },
+      { path: 'open-data', component: () => import('@/views/public/OpenData.vue'), meta: { public: true, title: '开放数据' } },
       { path: 'audit-heads', component: () => import('@/views/public/AuditHeads.vue'), meta: { public: true, title: '审计链头公示' } },
     ],
   },
@@ -86,6 +87,7 @@ const routes: RouteRecordRaw[] = [
 
       { path: 'operator/recovery', component: () => import('@/views/operator/RecoveryRequests.vue'), meta: { roles: O, title: '账号找回申请' } },
       { path: 'operator/audit', component: () => import('@/views/operator/AuditChains.vue'), meta: { roles: O, title: '审计链校验' } },
+      { path: 'operator/api-keys', component: () => import('@/views/operator/ApiKeys.vue'), meta: { roles: O, title: '开放数据密钥' } },
       { path: 'operator/clock', component: () => import('@/views/operator/PlatformClock.vue'), meta: { roles: O, title: '平台时钟' } },
     ],
   },

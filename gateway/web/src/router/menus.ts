@@ -67,6 +67,7 @@ export const CLOCK_PATH = '/workspace/operator/clock'
 const OPERATOR: MenuItem[] = [
   { title: '账号找回申请', icon: 'Key', path: '/workspace/operator/recovery' },
   { title: '审计链校验', icon: 'Lock', path: '/workspace/operator/audit' },
+  { title: '开放数据密钥', icon: 'Connection', path: '/workspace/operator/api-keys' },
   { title: '平台时钟', icon: 'Timer', path: CLOCK_PATH },
 ]
 

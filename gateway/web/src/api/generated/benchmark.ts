@@ -360,6 +360,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/open/v1/key-products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 重点领域产品及其评估方案终稿（开放数据） */
+        get: operations["open_key_products"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -855,6 +872,35 @@ export interface components {
             /** @description 以建议门槛（无建议的取当前门槛）全部达到的比例 */
             suggested: components["schemas"]["ShareOut"] | null;
         };
+        /** KeyProductItem */
+        KeyProductItem: {
+            /** Code */
+            code: string;
+            /** Field */
+            field: string;
+            /** Finalised At */
+            finalised_at: string | null;
+            /** Group Standard */
+            group_standard: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Indicators */
+            indicators: components["schemas"]["IndicatorOut"][];
+            /** Name */
+            name: string;
+            /** Plan Title */
+            plan_title: string;
+            /** Plan Version */
+            plan_version: number;
+            product_type: components["schemas"]["ProductType"];
+            /** Product Type Label */
+            product_type_label: string;
+            /** Year */
+            year: number;
+        };
         /** NoticeOut */
         NoticeOut: {
             /**
@@ -869,6 +915,16 @@ export interface components {
              * Format: date-time
              */
             starts_at: string;
+        };
+        /** OpenPage[KeyProductItem] */
+        OpenPage_KeyProductItem_: {
+            /** Items */
+            items: components["schemas"]["KeyProductItem"][];
+            /**
+             * Next Cursor
+             * @description 下一页的游标，作为 cursor 参数传回；最后一页为 null
+             */
+            next_cursor: string | null;
         };
         /** Page[AgencyRef] */
         Page_AgencyRef_: {
@@ -2166,6 +2222,76 @@ export interface operations {
             };
             /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    open_key_products: {
+        parameters: {
+            query?: {
+                /** @description 上一页答复中的 next_cursor；不传即第一页 */
+                cursor?: string | null;
+                field?: string | null;
+                /** @description json（分页）、csv 或 xlsx（下载符合条件的全部记录）；也可用 Accept 请求头指定 */
+                format?: ("json" | "csv" | "xlsx") | null;
+                /** @description 每页条数（1–500，仅 JSON） */
+                limit?: number;
+                product_type?: components["schemas"]["ProductType"] | null;
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 重点领域产品：JSON 分页，或 CSV / XLSX 下载（全部符合条件的记录） */
+            200: {
+                headers: {
+                    /** @description 内容标签；下次请求以 If-None-Match 带上，未变化时答复 304 */
+                    ETag?: string;
+                    /** @description 下一页：<…>; rel="next"（仅 JSON，最后一页没有） */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenPage_KeyProductItem_"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description 未修改（If-None-Match 与当前 ETag 相同） */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 参数有误：invalid（如 limit 越界）、invalid_cursor、export_too_large */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 请求过于频繁（匿名按来源地址限流；使用 X-API-Key 可获得更高额度） */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -263,6 +263,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/open/v1/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 领跑者证书及其状态（开放数据） */
+        get: operations["open_certificates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/open/v1/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 领跑者标识与星级产品标识及其状态（开放数据） */
+        get: operations["open_labels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -392,6 +426,49 @@ export interface components {
              * @description 平台签发的证书或标识 PDF
              */
             file: string;
+        };
+        /**
+         * CertificateItem
+         * @description A forerunner certificate (企业标准“领跑者”证书) as its verification page shows it.
+         */
+        CertificateItem: {
+            /** Agency Name */
+            agency_name: string;
+            /** Ended At */
+            ended_at: string | null;
+            /** Enterprise Name */
+            enterprise_name: string;
+            /** Field */
+            field: string;
+            /**
+             * Issued On
+             * Format: date
+             */
+            issued_on: string;
+            /** Key Field Product */
+            key_field_product: string;
+            /** Models */
+            models: string[];
+            /** Number */
+            number: string;
+            /** Revoked Reason */
+            revoked_reason: string | null;
+            /** Standard Name */
+            standard_name: string;
+            /** Standard No */
+            standard_no: string;
+            status: components["schemas"]["CertificateStatus"];
+            /** Status Label */
+            status_label: string;
+            /**
+             * Valid Until
+             * Format: date
+             */
+            valid_until: string;
+            /** Verify Url */
+            verify_url: string;
+            /** Year */
+            year: number;
         };
         /** CertificateOut */
         CertificateOut: {
@@ -584,6 +661,41 @@ export interface components {
             model_id: string;
         };
         /**
+         * LabelItem
+         * @description A forerunner label or a star-product label with its live status (a forerunner label shares its
+         *     certificate's; a star label stands until revoked).
+         */
+        LabelItem: {
+            /** Certificate Number */
+            certificate_number: string | null;
+            /** Enterprise Name */
+            enterprise_name: string;
+            /** Key Field Product */
+            key_field_product: string;
+            kind: components["schemas"]["LabelKind"];
+            /** Kind Label */
+            kind_label: string;
+            /** Model */
+            model: string;
+            /** Number */
+            number: string;
+            /** Product Name */
+            product_name: string;
+            /** Standard */
+            standard: string;
+            /** Star */
+            star: number | null;
+            status: components["schemas"]["CertificateStatus"];
+            /** Status Label */
+            status_label: string;
+            /** Valid Until */
+            valid_until: string | null;
+            /** Verify Url */
+            verify_url: string;
+            /** Year */
+            year: number;
+        };
+        /**
          * LabelKind
          * @enum {string}
          */
@@ -709,6 +821,26 @@ export interface components {
         OfflineKeysOut: {
             /** Keys */
             keys: components["schemas"]["OfflineKeyOut"][];
+        };
+        /** OpenPage[CertificateItem] */
+        OpenPage_CertificateItem_: {
+            /** Items */
+            items: components["schemas"]["CertificateItem"][];
+            /**
+             * Next Cursor
+             * @description 下一页的游标，作为 cursor 参数传回；最后一页为 null
+             */
+            next_cursor: string | null;
+        };
+        /** OpenPage[LabelItem] */
+        OpenPage_LabelItem_: {
+            /** Items */
+            items: components["schemas"]["LabelItem"][];
+            /**
+             * Next Cursor
+             * @description 下一页的游标，作为 cursor 参数传回；最后一页为 null
+             */
+            next_cursor: string | null;
         };
         /** Page[CertificateOut] */
         Page_CertificateOut_: {
@@ -1702,6 +1834,148 @@ export interface operations {
                 };
             };
             /** @description 查验过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    open_certificates: {
+        parameters: {
+            query?: {
+                /** @description 上一页答复中的 next_cursor；不传即第一页 */
+                cursor?: string | null;
+                field?: string | null;
+                /** @description json（分页）、csv 或 xlsx（下载符合条件的全部记录）；也可用 Accept 请求头指定 */
+                format?: ("json" | "csv" | "xlsx") | null;
+                /** @description 每页条数（1–500，仅 JSON） */
+                limit?: number;
+                status?: components["schemas"]["CertificateStatus"] | null;
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 领跑者证书：JSON 分页，或 CSV / XLSX 下载（全部符合条件的记录） */
+            200: {
+                headers: {
+                    /** @description 内容标签；下次请求以 If-None-Match 带上，未变化时答复 304 */
+                    ETag?: string;
+                    /** @description 下一页：<…>; rel="next"（仅 JSON，最后一页没有） */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenPage_CertificateItem_"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description 未修改（If-None-Match 与当前 ETag 相同） */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 参数有误：invalid（如 limit 越界）、invalid_cursor、export_too_large */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 请求过于频繁（匿名按来源地址限流；使用 X-API-Key 可获得更高额度） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    open_labels: {
+        parameters: {
+            query?: {
+                /** @description 上一页答复中的 next_cursor；不传即第一页 */
+                cursor?: string | null;
+                /** @description json（分页）、csv 或 xlsx（下载符合条件的全部记录）；也可用 Accept 请求头指定 */
+                format?: ("json" | "csv" | "xlsx") | null;
+                kind?: components["schemas"]["LabelKind"] | null;
+                /** @description 每页条数（1–500，仅 JSON） */
+                limit?: number;
+                /** @description 星级（星级产品标识） */
+                star?: number | null;
+                status?: components["schemas"]["CertificateStatus"] | null;
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 标识：JSON 分页，或 CSV / XLSX 下载（全部符合条件的记录） */
+            200: {
+                headers: {
+                    /** @description 内容标签；下次请求以 If-None-Match 带上，未变化时答复 304 */
+                    ETag?: string;
+                    /** @description 下一页：<…>; rel="next"（仅 JSON，最后一页没有） */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenPage_LabelItem_"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description 未修改（If-None-Match 与当前 ETag 相同） */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 参数有误：invalid（如 limit 越界）、invalid_cursor、export_too_large */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 请求过于频繁（匿名按来源地址限流；使用 X-API-Key 可获得更高额度） */
             429: {
                 headers: {
                     [name: string]: unknown;

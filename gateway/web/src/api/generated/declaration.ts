@@ -549,6 +549,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/open/v1/forerunners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 已发布的领跑者榜单（开放数据） */
+        get: operations["open_forerunners"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/open/v1/star-products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 自我声明的星级产品（开放数据） */
+        get: operations["open_star_products"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1289,6 +1323,46 @@ export interface components {
             year: number;
         };
         /**
+         * ForerunnerItem
+         * @description One standard on a published forerunner list (领跑者榜单).
+         */
+        ForerunnerItem: {
+            /** Agency Name */
+            agency_name: string;
+            /** Agency Org Id */
+            agency_org_id: string | null;
+            /**
+             * Declaration Id
+             * Format: uuid
+             */
+            declaration_id: string;
+            /** Enterprise Name */
+            enterprise_name: string;
+            /** Field */
+            field: string;
+            /** Models */
+            models: components["schemas"]["ForerunnerModel"][];
+            /** Product Code */
+            product_code: string;
+            /** Product Name */
+            product_name: string;
+            /** Published At */
+            published_at: string | null;
+            /** Standard Name */
+            standard_name: string;
+            /** Standard No */
+            standard_no: string;
+            /** Year */
+            year: number;
+        };
+        /** ForerunnerModel */
+        ForerunnerModel: {
+            /** Name */
+            name: string;
+            /** Spec */
+            spec: string;
+        };
+        /**
          * ForerunnerStatistics
          * @description Published forerunner standards by field, year and province (the enterprise's 行政区划, else the division
          *     in its 统一社会信用代码; 未知 when neither names one).
@@ -1726,6 +1800,26 @@ export interface components {
          * @enum {string}
          */
         ObjectionStatus: "open" | "upheld" | "dismissed";
+        /** OpenPage[ForerunnerItem] */
+        OpenPage_ForerunnerItem_: {
+            /** Items */
+            items: components["schemas"]["ForerunnerItem"][];
+            /**
+             * Next Cursor
+             * @description 下一页的游标，作为 cursor 参数传回；最后一页为 null
+             */
+            next_cursor: string | null;
+        };
+        /** OpenPage[StarProductItem] */
+        OpenPage_StarProductItem_: {
+            /** Items */
+            items: components["schemas"]["StarProductItem"][];
+            /**
+             * Next Cursor
+             * @description 下一页的游标，作为 cursor 参数传回；最后一页为 null
+             */
+            next_cursor: string | null;
+        };
         /** Options */
         Options: {
             /** Fields */
@@ -2223,6 +2317,35 @@ export interface components {
             name?: string | null;
             /** Star */
             star?: (3 | 4) | null;
+        };
+        /**
+         * StarProductItem
+         * @description A star product an enterprise declared itself (自我声明 3 星级、4 星级).
+         */
+        StarProductItem: {
+            /** Declared At */
+            declared_at: string | null;
+            /** Enterprise Name */
+            enterprise_name: string;
+            /** Field */
+            field: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Model */
+            model: string;
+            /** Name */
+            name: string;
+            /** Plan Version */
+            plan_version: number | null;
+            /** Product Name */
+            product_name: string;
+            /** Star */
+            star: number;
+            /** Year */
+            year: number;
         };
         /**
          * StarStatus
@@ -3894,6 +4017,149 @@ export interface operations {
             };
             /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    open_forerunners: {
+        parameters: {
+            query?: {
+                /** @description 评估机构名称（全称） */
+                agency?: string | null;
+                agency_org_id?: string | null;
+                /** @description 上一页答复中的 next_cursor；不传即第一页 */
+                cursor?: string | null;
+                field?: string | null;
+                /** @description json（分页）、csv 或 xlsx（下载符合条件的全部记录）；也可用 Accept 请求头指定 */
+                format?: ("json" | "csv" | "xlsx") | null;
+                /** @description 每页条数（1–500，仅 JSON） */
+                limit?: number;
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 领跑者榜单：JSON 分页，或 CSV / XLSX 下载（全部符合条件的记录） */
+            200: {
+                headers: {
+                    /** @description 内容标签；下次请求以 If-None-Match 带上，未变化时答复 304 */
+                    ETag?: string;
+                    /** @description 下一页：<…>; rel="next"（仅 JSON，最后一页没有） */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenPage_ForerunnerItem_"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description 未修改（If-None-Match 与当前 ETag 相同） */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 参数有误：invalid（如 limit 越界）、invalid_cursor、export_too_large */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 请求过于频繁（匿名按来源地址限流；使用 X-API-Key 可获得更高额度） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    open_star_products: {
+        parameters: {
+            query?: {
+                /** @description 上一页答复中的 next_cursor；不传即第一页 */
+                cursor?: string | null;
+                field?: string | null;
+                /** @description json（分页）、csv 或 xlsx（下载符合条件的全部记录）；也可用 Accept 请求头指定 */
+                format?: ("json" | "csv" | "xlsx") | null;
+                /** @description 每页条数（1–500，仅 JSON） */
+                limit?: number;
+                /** @description 星级 */
+                star?: number | null;
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 自我声明星级产品：JSON 分页，或 CSV / XLSX 下载（全部符合条件的记录） */
+            200: {
+                headers: {
+                    /** @description 内容标签；下次请求以 If-None-Match 带上，未变化时答复 304 */
+                    ETag?: string;
+                    /** @description 下一页：<…>; rel="next"（仅 JSON，最后一页没有） */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenPage_StarProductItem_"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description 未修改（If-None-Match 与当前 ETag 相同） */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 参数有误：invalid（如 limit 越界）、invalid_cursor、export_too_large */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 请求过于频繁（匿名按来源地址限流；使用 X-API-Key 可获得更高额度） */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

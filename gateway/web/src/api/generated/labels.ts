@@ -76,6 +76,8 @@ export const AuditAction = {
   "phone_changed": "更换预留手机号",
   "forerunner_verified": "领跑者企业身份认证",
   "organisation_created": "创建机构账号",
+  "api_key_issued": "签发开放数据接口密钥",
+  "api_key_revoked": "撤销开放数据接口密钥",
 } as const
 export type AuditActionCode = keyof typeof AuditAction
 
