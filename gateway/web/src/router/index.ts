@@ -86,6 +86,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'group/certificates', component: () => import('@/views/group/CertificateManage.vue'), meta: { roles: G, title: '证书管理' } },
 
       { path: 'operator/recovery', component: () => import('@/views/operator/RecoveryRequests.vue'), meta: { roles: O, title: '账号找回申请' } },
+      { path: 'operator/webhooks', component: () => import('@/views/operator/WebhookEndpoints.vue'), meta: { roles: O, title: '事件订阅' } },
       { path: 'operator/audit', component: () => import('@/views/operator/AuditChains.vue'), meta: { roles: O, title: '审计链校验' } },
       { path: 'operator/api-keys', component: () => import('@/views/operator/ApiKeys.vue'), meta: { roles: O, title: '开放数据密钥' } },
       { path: 'operator/clock', component: () => import('@/views/operator/PlatformClock.vue'), meta: { roles: O, title: '平台时钟' } },

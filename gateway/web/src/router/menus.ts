@@ -68,6 +68,7 @@ const OPERATOR: MenuItem[] = [
   { title: '账号找回申请', icon: 'Key', path: '/workspace/operator/recovery' },
   { title: '审计链校验', icon: 'Lock', path: '/workspace/operator/audit' },
   { title: '开放数据密钥', icon: 'Connection', path: '/workspace/operator/api-keys' },
+  { title: '事件订阅', icon: 'Share', path: '/workspace/operator/webhooks' },
   { title: '平台时钟', icon: 'Timer', path: CLOCK_PATH },
 ]
 

@@ -14,6 +14,9 @@ import {
   ProductType,
   RecoveryStatus,
   StarStatus,
+  WebhookDeliveryStatus,
+  WebhookEndpointState,
+  WebhookEventType,
 } from '@/api/generated/labels'
 
 /** A code → label table, in the order the service declares its codes (the order of a page's options). */
@@ -33,6 +36,10 @@ export const DIRECTION: LabelTable = Direction
 export const ROLE_LABEL: LabelTable = Actor
 export const ENTERPRISE_NATURE: LabelTable = EnterpriseNature
 export const OBJECTION_STATUS: LabelTable = ObjectionStatus
+/** Webhooks (事件订阅): the public event types, a delivery's status, an endpoint's state. */
+export const WEBHOOK_EVENT: LabelTable = WebhookEventType
+export const WEBHOOK_DELIVERY_STATUS: LabelTable = WebhookDeliveryStatus
+export const WEBHOOK_ENDPOINT_STATE: LabelTable = WebhookEndpointState
 
 export interface LabelOption {
   value: string
@@ -60,8 +67,8 @@ export type TagType = 'success' | 'warning' | 'danger' | 'info' | 'primary'
 
 export function statusTone(code: unknown): TagType {
   const c = String(code ?? '')
-  if (/(pass|approved|published|valid|upheld|declared|submitted)/.test(c)) return 'success'
+  if (/(pass|approved|published|valid|upheld|declared|submitted|delivered|active)/.test(c)) return 'success'
   if (/(reject|fail|revoked|incomplete|returned)/.test(c)) return 'danger'
-  if (/(expired|draft|none|not_uploaded|closed|ended)/.test(c)) return 'info'
+  if (/(expired|draft|none|not_uploaded|closed|ended|disabled)/.test(c)) return 'info'
   return 'warning'
 }
