@@ -502,6 +502,8 @@ def platform_for_tests(name: str, *, redis_url: str, base_port: int, portal: boo
             "LP_RECOVERY_REQUESTS_PER_IP_HOUR": "100000",
             "LP_RECOVERY_CODES_PER_IP_HOUR": "100000",
             "LP_RECOVERY_POLL_SECONDS": "1",
+            # webhook retries in seconds rather than minutes, so a receiver's outage is over within a test
+            "LP_WEBHOOK_RETRY_SCHEDULE": "[0.5, 1, 2, 4, 8, 16, 32]",
             **THROTTLE_OFF,
         },
     )
