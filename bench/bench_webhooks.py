@@ -87,7 +87,7 @@ async def run(args: argparse.Namespace) -> dict:
     admin = await asyncpg.connect(ADMIN)
     await admin.execute(f'CREATE DATABASE "{name}"')
     await admin.close()
-    upgrade("notify", url, create=False)
+    await asyncio.to_thread(upgrade, "notify", url, create=False)  # alembic runs its own event loop
     schedule = json.dumps(args.schedule)
     env = {
         **os.environ,
@@ -164,6 +164,9 @@ async def run(args: argparse.Namespace) -> dict:
         stop(worker)
         await receiver.down()
         await db.dispose()
+        admin = await asyncpg.connect(ADMIN)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
     return summarise(args, receiver, sent, outage, published_for, cpu, created.endpoint.id)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 
+from kit.testing.fixtures import wait_until
 from kit.testing.receiver import Receiver
 from playwright.async_api import expect
 from standardwebhooks.webhooks import Webhook
@@ -28,7 +29,9 @@ async def test_operator_subscribes_and_reads_the_delivery_log(portal, new_page):
 
         await page.get_by_role("button", name="新增订阅").click()
         dialog = page.locator(".el-dialog", has_text="新增订阅")
-        await dialog.get_by_placeholder("如：某连锁超市有限公司、某市市场监督管理局").fill("某市市场监督管理局")
+        await dialog.get_by_placeholder("如：某连锁超市有限公司、某市市场监督管理局").fill(
+            "某市市场监督管理局"
+        )
         await dialog.get_by_placeholder("姓名及联系电话或邮箱").fill("赵六 0571-88880000")
         await dialog.get_by_placeholder("以 https 开头的完整地址").fill(receiver.url)
         await shot(page, "webhooks_create")
@@ -43,8 +46,11 @@ async def test_operator_subscribes_and_reads_the_delivery_log(portal, new_page):
         row = page.locator(".el-table__row", has_text="某市市场监督管理局")
         await expect(row.get_by_text("正常")).to_be_visible()
         await row.get_by_role("button", name="发送测试").click()
-        await expect.poll(lambda: len(receiver.received), timeout=15_000).to_be(1)
-        assert Webhook(secret).verify(receiver.received[0].body, receiver.received[0].headers)["type"] == "webhook.test"
+        await wait_until(lambda: len(receiver.received) == 1, timeout=15)
+        assert (
+            Webhook(secret).verify(receiver.received[0].body, receiver.received[0].headers)["type"]
+            == "webhook.test"
+        )
 
         await page.get_by_role("button", name="刷新").first.click()
         await expect(row.get_by_text("送达 1")).to_be_visible()
@@ -63,7 +69,7 @@ async def test_operator_subscribes_and_reads_the_delivery_log(portal, new_page):
 
         receiver.mode = "error"
         await drawer.get_by_role("button", name="重新投递").click()
-        await expect.poll(lambda: len(receiver.received), timeout=15_000).to_be_greater_than(1)
+        await wait_until(lambda: len(receiver.received) > 1, timeout=15)
         assert receiver.ids()[0] == receiver.ids()[1]  # the same webhook-id
         await drawer.get_by_role("button", name="刷新").click()
         await expect(drawer.get_by_text("待投递")).to_be_visible()

@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
+from kit.testing.receiver import Receiver
 
 from ._security_common import (
     DEMO,
@@ -378,6 +379,30 @@ async def world(platform) -> dict[str, Any]:
         "product_id": product["id"],
         "plan_id": plan["id"],
     }
+    # A webhook endpoint of the operator's at a receiver on this machine, with one delivered test event.
+    receiver = Receiver(port=int(os.environ.get("LP_E2E_MATRIX_WEBHOOK_PORT", "24521")))
+    await receiver.up()
+    ho = bearer(tokens["operator"])
+    r = await clients["operator"].post(
+        "/api/notify/webhooks",
+        headers=ho,
+        json={
+            "organisation": "矩阵订阅机构",
+            "contact": "矩阵联系人",
+            "url": receiver.url,
+            "event_types": ["certificate.revoked"],
+        },
+    )
+    assert r.status_code == 201, r.text
+    ids["endpoint_id"] = r.json()["id"]
+    r = await clients["operator"].post(f"/api/notify/webhooks/{ids['endpoint_id']}/test", headers=ho)
+    assert r.status_code == 202, r.text
+    ids["delivery_id"] = r.json()["id"]
+
+    async def webhook_received() -> bool:
+        return bool(receiver.received)
+
+    await wait_for(webhook_received, "the test webhook")
     try:
         yield {
             "clients": clients,
@@ -387,6 +412,7 @@ async def world(platform) -> dict[str, Any]:
             "own_product": own_product,
         }
     finally:
+        await receiver.down()
         for c in clients.values():
             await c.aclose()
 

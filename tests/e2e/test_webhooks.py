@@ -97,7 +97,9 @@ async def test_publication_and_revocation_reach_a_subscriber(gw, sms, platform):
         assert len(ids) == len(set(ids))  # nothing doubled
 
         r = await gw.get(
-            f"/api/notify/webhooks/{endpoint['id']}/deliveries", headers=operator, params={"status": "delivered"}
+            f"/api/notify/webhooks/{endpoint['id']}/deliveries",
+            headers=operator,
+            params={"status": "delivered"},
         )
         assert r.json()["total"] == 2
     finally:
