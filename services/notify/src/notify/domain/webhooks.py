@@ -60,7 +60,6 @@ def forerunner_published(p: DeclarationPublished, base_url: str) -> dict[str, An
         "product_id": str(p.product_id),
         "product_name": p.product_name,
         "enterprise_name": p.enterprise_name,
-        "credit_code": p.credit_code,
         "standard_no": p.standard_no,
         "standard_name": p.standard_name,
         "agency_name": p.agency_name,
