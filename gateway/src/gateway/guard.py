@@ -214,6 +214,7 @@ class ApiKeyCache:
         self.size = size
         self._items: dict[str, tuple[float, KeyGrant | None]] = {}
         self._used_written: dict[str, float] = {}
+        self._writes: set[asyncio.Task[None]] = set()  # held until done: the loop keeps only weak references
 
     async def grant(self, key: str) -> KeyGrant:
         if not key or len(key) > 200:
@@ -244,7 +245,9 @@ class ApiKeyCache:
         if wall_clock - self._used_written.get(grant.id, 0.0) < 60:
             return
         self._used_written[grant.id] = wall_clock
-        asyncio.get_running_loop().create_task(self._write_used(grant.id, wall_clock))
+        task = asyncio.get_running_loop().create_task(self._write_used(grant.id, wall_clock))
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
 
     async def _write_used(self, key_id: str, wall_clock: float) -> None:
         with contextlib.suppress(RedisError, OSError):

@@ -15,7 +15,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from kit import open_data
 from kit.errors import install_error_handlers
-from kit.open_data import Column, InvalidCursor, OpenParamsDep, csv_safe, decode_cursor, encode_cursor
+from kit.open_data import (
+    Column,
+    InvalidCursor,
+    OpenParamsDep,
+    csv_safe,
+    decode_cursor,
+    encode_cursor,
+    key_types,
+)
 from openpyxl import load_workbook
 from sqlalchemy import DateTime, Integer, MetaData, String, select
 from sqlalchemy.dialects.postgresql import UUID
@@ -122,14 +130,27 @@ async def test_cursor_round_trip_and_bad_cursors():
     values = [2024, datetime(2026, 1, 1, 8, tzinfo=UTC), uuid.UUID(int=5)]
     kinds = [int, datetime, uuid.UUID]
     assert decode_cursor(encode_cursor(values), kinds) == values
-    for bad in ("not-base64!!", encode_cursor([2024]), encode_cursor(["2024", "x", "y"]), "", "e30"):
+    moment, some = "2026-01-01T08:00:00+00:00", str(uuid.UUID(int=5))
+    for bad in (
+        "not-base64!!", encode_cursor([2024]), encode_cursor(["2024", "x", "y"]), "", "e30",
+        encode_cursor([2024, "2026-01-01T08:00:00", some]),  # no time zone
+        encode_cursor([True, moment, some]), encode_cursor([2024, moment, "not-a-uuid"]),
+    ):  # fmt: skip
         with pytest.raises(InvalidCursor):
             decode_cursor(bad, kinds)
+    # a number the key's column cannot hold, or text PostgreSQL refuses, is the client's mistake: never a 500
+    int32 = key_types([Entry.year, Entry.name])
+    assert int32[0] is open_data.Int32
+    for bad in (encode_cursor([2**31, "a"]), encode_cursor([2024, "a\x00b"])):
+        with pytest.raises(InvalidCursor):
+            decode_cursor(bad, int32)
+    assert decode_cursor(encode_cursor([2**31 - 1, "中文"]), int32) == [2**31 - 1, "中文"]
 
 
 async def test_bad_cursor_and_limit_are_422(client):
-    r = await client.get("/api/open/v1/entries", params={"cursor": "garbage"})
-    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_cursor"
+    for cursor in ("garbage", encode_cursor([2**40, "2026-01-01T00:00:00+00:00", str(uuid.uuid4())])):
+        r = await client.get("/api/open/v1/entries", params={"cursor": cursor})
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_cursor"
     r = await client.get("/api/open/v1/entries", params={"limit": 501})
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid"
     r = await client.get("/api/open/v1/entries", params={"format": "pdf"})

@@ -37,7 +37,7 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy import BigInteger, ColumnElement, Integer, Select, SmallInteger, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -152,11 +152,13 @@ def encode_cursor(values: Sequence[Any]) -> str:
 
 def _parse(value: Any, kind: type) -> Any:
     """A cursor value back as the key column's Python type; anything else is refused."""
-    if kind is bool or kind is int:
-        if type(value) is not kind:
+    if kind is bool or kind is int or kind is Int32:
+        # within the column's range: a larger number would fail in the database, not here
+        bits = 31 if kind is Int32 else 63
+        if type(value) is not (bool if kind is bool else int) or not -(2**bits) <= value < 2**bits:
             raise ValueError("wrong type")
         return value
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > MAX_CURSOR_LENGTH or "\x00" in value:
         raise ValueError("wrong type")
     if kind is str:
         return value
@@ -170,7 +172,10 @@ def _parse(value: Any, kind: type) -> Any:
     if kind is date:
         return date.fromisoformat(value)
     if kind is Decimal:
-        return Decimal(value)
+        number = Decimal(value)
+        if not number.is_finite():
+            raise ValueError("not a number")
+        return number
     raise ValueError(f"unsupported key type {kind!r}")
 
 
@@ -189,8 +194,17 @@ def decode_cursor(cursor: str, kinds: Sequence[type]) -> list[Any]:
 Key = ColumnElement[Any] | QueryableAttribute[Any]
 
 
+class Int32(int):
+    """The kind of a key column of PostgreSQL's ``integer`` (the cursor's value must fit it)."""
+
+
 def key_types(keys: Sequence[Key]) -> list[type]:
-    return [(k.expression if isinstance(k, QueryableAttribute) else k).type.python_type for k in keys]
+    kinds: list[type] = []
+    for key in keys:
+        column_type = (key.expression if isinstance(key, QueryableAttribute) else key).type
+        small = isinstance(column_type, Integer | SmallInteger) and not isinstance(column_type, BigInteger)
+        kinds.append(Int32 if small else column_type.python_type)
+    return kinds
 
 
 # ---------------------------------------------------------------- cells
