@@ -46,7 +46,9 @@ async def test_operator_issues_and_revokes_a_key(portal, new_page):
     await dialog.get_by_placeholder("联系人及联系方式（仅运营人员可见）").fill("赵工 010-88888888")
     await dialog.get_by_role("button", name="签发").click()
     await expect(dialog.get_by_text("密钥只显示这一次")).to_be_visible()
-    key = await dialog.locator("[data-test=issued-key] input").input_value()
+    key = await dialog.locator(
+        "input[data-test=issued-key], [data-test=issued-key] input"
+    ).first.input_value()
     assert key.startswith("lpk_") and len(key) > 40
     await shot(page, "operator_api_key_issued")
     await dialog.get_by_role("button", name="完成").click()
