@@ -34,6 +34,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'verify', component: () => import('@/views/public/VerifyPage.vue'), meta: { public: true, title: '证书查验' } },
       { path: 'verify/:code', component: () => import('@/views/public/VerifyPage.vue'), meta: { public: true, title: '证书查验' } },
       { path: 'open-data', component: () => import('@/views/public/OpenData.vue'), meta: { public: true, title: '开放数据' } },
+      { path: 'statistics', component: () => import('@/views/public/StatisticsPage.vue'), meta: { public: true, title: '统计数据' } },
       { path: 'audit-heads', component: () => import('@/views/public/AuditHeads.vue'), meta: { public: true, title: '审计链头公示' } },
     ],
   },
@@ -79,6 +80,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'agency/reviews', component: () => import('@/views/agency/ReviewQueue.vue'), meta: { roles: A, title: '申报审核' } },
       { path: 'agency/certificates', component: () => import('@/views/agency/StampedCertificates.vue'), meta: { roles: A, title: '盖章证书' } },
 
+      { path: 'group/dashboard', component: () => import('@/views/group/DashboardPage.vue'), meta: { roles: G, title: '数据看板' } },
       { path: 'group/products', component: () => import('@/views/group/KeyProducts.vue'), meta: { roles: G, title: '重点领域产品' } },
       { path: 'group/reviews', component: () => import('@/views/group/SecondReview.vue'), meta: { roles: G, title: '申报复审' } },
       { path: 'group/notices', component: () => import('@/views/group/NoticeManage.vue'), meta: { roles: G, title: '公示管理' } },

@@ -48,6 +48,7 @@ const AGENCY: MenuItem[] = [
 ]
 
 const GROUP: MenuItem[] = [
+  { title: '数据看板', icon: 'DataAnalysis', path: '/workspace/group/dashboard' },
   { title: '重点领域产品', icon: 'Grid', path: '/workspace/group/products' },
   { title: '申报复审', icon: 'Stamp', path: '/workspace/group/reviews' },
   {
