@@ -9,7 +9,9 @@ from pathlib import Path
 
 from playwright.async_api import expect
 
-from .conftest import assert_no_raw_text, login, shot
+from .conftest import assert_no_raw_text, demo_open_product, login, shot
+from .test_after_publication_journeys import _declare, _h, _new_enterprise
+from .test_forerunner_journey import _token
 
 DEMO_PASSWORD = "LpDemo2024"
 PANELS = ["申报漏斗（按阶段）", "当前名单状态", "审核通过率（按评估机构）", "评估机构审核用时", "本周结束的公示", "公示异议",
@@ -20,7 +22,12 @@ async def _fits(page) -> None:
     overflow = await page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
-    assert overflow <= 0, f"{page.url} is {overflow}px wider than the screen"
+    # the elements reaching past the screen's right edge, to say what is too wide
+    wide = await page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 1)"
+        ".slice(0, 5).map(e => e.tagName + '.' + e.className)"
+    )
+    assert overflow <= 0, f"{page.url} is {overflow}px wider than the screen: {wide}"
 
 
 async def _panels_drawn(page, titles: list[str]) -> None:
@@ -31,7 +38,35 @@ async def _panels_drawn(page, titles: list[str]) -> None:
         await expect(card.locator("canvas, .el-empty").first).to_be_visible()
 
 
-async def test_dashboard_on_desktop_and_phone(portal, browser, new_page):
+async def _some_reviews(api) -> None:
+    """Declarations at several stages (through the API), so that the panels have something to draw: one passed
+    by both reviews and in notice with an objection, one returned by the working group, one refused by the
+    agency."""
+    product = await demo_open_product(api, "家用电冰箱")
+    plan = (await api.get(f"/api/benchmark/products/{product['id']}/plan")).json()
+    agency = _h(await _token(api, "agency01", DEMO_PASSWORD))
+    group = _h(await _token(api, "workgroup01", DEMO_PASSWORD))
+    ids = []
+    for i in range(3):
+        enterprise = await _new_enterprise(api, f"看板示例企业{i}")
+        token = await _token(api, enterprise["credit"], enterprise["password"])
+        ids.append(await _declare(api, token, product, plan, f"Q/KBSL 00{i}-2026", f"BCD-4{i}0"))
+    for did, decision in zip(ids, ("pass", "pass", "fail"), strict=True):
+        r = await api.post(f"/api/declarations/{did}/agency-review", headers=agency,
+                           json={"decision": decision, "opinion": "检测报告缺页"})  # fmt: skip
+        assert r.status_code == 200, r.text
+    for did, decision in zip(ids[:2], ("pass", "fail"), strict=True):
+        r = await api.post(f"/api/declarations/{did}/group-review", headers=group,
+                           json={"decision": decision, "opinion": "请复核能效指标"})  # fmt: skip
+        assert r.status_code == 200, r.text
+    notice = (await api.get(f"/api/declarations/{ids[0]}", headers=group)).json()["notice"]["notice_id"]
+    r = await api.post(f"/api/declarations/public/notices/{notice}/objections",
+                       json={"name": "王五", "phone": "13900003333", "reason": "检测报告日期与申报不符"})  # fmt: skip
+    assert r.status_code == 201, r.text
+
+
+async def test_dashboard_on_desktop_and_phone(portal, browser, new_page, api):
+    await _some_reviews(api)
     page = await new_page()
     await login(page, portal, "workgroup01", DEMO_PASSWORD)
     # the first item of the working group's menu

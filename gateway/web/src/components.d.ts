@@ -14,6 +14,7 @@ declare module 'vue' {
     AppendModelDialog: typeof import('./components/AppendModelDialog.vue')['default']
     AuthImage: typeof import('./components/AuthImage.vue')['default']
     BrandCard: typeof import('./components/BrandCard.vue')['default']
+    ChartCard: typeof import('./components/ChartCard.vue')['default']
     ComparisonTable: typeof import('./components/ComparisonTable.vue')['default']
     DeclarationDetail: typeof import('./components/DeclarationDetail.vue')['default']
     ElAlert: typeof import('element-plus/es')['ElAlert']

@@ -12,7 +12,7 @@ export type StatsOption = ComposeOption<
 const COLORS = ['#1f5fa8', '#3aa675', '#e6a23c', '#d9534f', '#8e6bbf', '#4fb3c8', '#98a2b3']
 
 function bars(categories: string[], series: { name: string; data: (number | null)[] }[], opts: { horizontal?: boolean; percent?: boolean } = {}): StatsOption {
-  const category = { type: 'category' as const, data: categories, axisLabel: { interval: 0, overflow: 'truncate' as const, width: 96 } }
+  const category = { type: 'category' as const, data: categories, axisLabel: { interval: 0, overflow: 'break' as const, width: opts.horizontal ? 100 : 64 } }
   const value = {
     type: 'value' as const,
     minInterval: opts.percent ? undefined : 1,
@@ -23,7 +23,7 @@ function bars(categories: string[], series: { name: string; data: (number | null
     color: COLORS,
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     legend: series.length > 1 ? { top: 0, type: 'scroll' } : undefined,
-    grid: { left: 8, right: 16, top: series.length > 1 ? 32 : 12, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 24, top: series.length > 1 ? 40 : 24, bottom: 8, containLabel: true },
     xAxis: opts.horizontal ? value : category,
     yAxis: opts.horizontal ? { ...category, inverse: true } : value,
     series: series.map((s) => ({ type: 'bar', name: s.name, data: s.data, barMaxWidth: 36, label: { show: true, position: opts.horizontal ? 'right' : 'top', formatter: opts.percent ? '{c}%' : '{c}' } })),
@@ -76,7 +76,7 @@ export function reviewTimeOption(d: Dashboard): StatsOption {
 
 export function noticeOption(d: Dashboard): StatsOption {
   const names = ['周一', '周二', '周三', '周四', '周五', '周六', '周日']
-  return bars(d.notices.days.map((day, i) => `${names[i]} ${day.date.slice(5)}`), [{ name: '结束的公示', data: d.notices.days.map((day) => day.count) }])
+  return bars(d.notices.days.map((day, i) => `${names[i]}\n${day.date.slice(5)}`), [{ name: '结束的公示', data: d.notices.days.map((day) => day.count) }])
 }
 
 export function objectionOption(d: Dashboard): StatsOption {
