@@ -426,6 +426,8 @@ def path_value(world: dict[str, Any], method: str, path: str, name: str) -> str:
         return str(uuid.uuid4())
     if name in ("token", "code"):
         return "matrix" + uuid.uuid4().hex
+    if name == "panel":
+        return "funnel"  # a panel of the working group's dashboard (its CSV)
     return ids.get(name, str(uuid.uuid4()))
 
 
