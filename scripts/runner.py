@@ -69,6 +69,10 @@ THROTTLE_OFF = {
     "LP_THROTTLE_NETWORK_FREE": "1000000",
     "LP_THROTTLE_SMS_FREE": "1000000",
 }
+# The open data API's anonymous limit per address on test platforms: the fuzz suite sends its hundreds of
+# requests to the open lists from 127.0.0.1 and should reach their logic, not only the 429; the limit itself
+# is still proven (tests/e2e/test_open_data.py bursts past this one).
+OPEN_RATE_PER_IP_FOR_TESTS = 600
 
 
 def reset_clock(redis_url: str) -> None:
@@ -505,6 +509,7 @@ def platform_for_tests(name: str, *, redis_url: str, base_port: int, portal: boo
             # webhook retries in seconds rather than minutes, so a receiver's outage is over within a test
             "LP_WEBHOOK_RETRY_SCHEDULE": "[0.5, 1, 2, 4, 8, 16, 32]",
             **THROTTLE_OFF,
+            "LP_GATEWAY_OPEN_RATE_PER_IP": str(OPEN_RATE_PER_IP_FOR_TESTS),
         },
     )
     # The platform clock's offset lives in this Redis database and outlives a run: the demo data must be
