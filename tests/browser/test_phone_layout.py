@@ -9,7 +9,7 @@ from playwright.async_api import expect
 
 from .conftest import shot
 
-PAGES = ["/", "/verify", "/forerunners", "/notices", "/mall", "/statistics", "/audit-heads"]
+PAGES = ["/", "/verify", "/forerunners", "/notices", "/mall", "/statistics", "/audit-heads", "/open-data"]
 
 
 @pytest.mark.parametrize("path", PAGES)
