@@ -18,6 +18,7 @@ SCRIPTS = [
     ("the physical floor under the declaration list (issue 17)", "bench_floor.py"),
     ("mall catalogue search, 100,000 products", "bench_mall.py"),
     ("gateway, login under load, mixed journey (17, 19, 22)", "bench_http.py"),
+    ("webhook delivery at 50 events/s across a receiver outage (issue 19)", "bench_webhooks.py"),
 ]
 
 

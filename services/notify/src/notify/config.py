@@ -46,7 +46,7 @@ class Settings(ServiceSettings):
     # Paused once an endpoint has failed every attempt for this long and at least this many times in a row
     # (a short outage at a busy time makes many failures; only a long one pauses).
     webhook_pause_after_seconds: float = Field(default=6 * 3600, gt=0)
-    webhook_pause_min_failures: int = Field(default=10, ge=1)
+    webhook_pause_min_failures: int = Field(default=5, ge=1)
     # How long the secret replaced by a rotation still signs (receivers switch over within it).
     webhook_old_secret_seconds: int = Field(default=86400, ge=0)
     # Targets on loopback, private, link-local or reserved addresses and plain http: allowed in development

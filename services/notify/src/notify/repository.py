@@ -243,6 +243,21 @@ async def mark_retry(
 WEBHOOK_CHANNEL = "lp_webhooks"  # NOTIFY at commit wakes the delivery worker
 
 
+# One round trip for the subscribed endpoints and their rows (this runs for every event the consumer handles).
+_ENQUEUE = text(
+    """
+    WITH added AS (
+        INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, body, occurred_at, deadline_at)
+        SELECT gen_random_uuid(), e.id, :event_id, :event_type, :body, :occurred_at, :deadline_at
+          FROM webhook_endpoints e
+         WHERE e.enabled AND e.event_types @> ARRAY[CAST(:event_type AS text)]
+        ON CONFLICT ON CONSTRAINT uq_webhook_deliveries_endpoint_event DO NOTHING
+        RETURNING 1)
+    SELECT count(*) FROM added
+    """
+)
+
+
 async def enqueue_webhook(
     session: AsyncSession,
     *,
@@ -255,37 +270,21 @@ async def enqueue_webhook(
     """The webhook outbox: one delivery per enabled endpoint subscribed to the type (paused ones too: their
     deliveries wait for the resume), in the caller's transaction. Unique per (endpoint, event): a
     redelivered event adds nothing. The NOTIFY reaches the worker when the transaction commits."""
-    endpoint_ids = (
-        await session.scalars(
-            select(WebhookEndpoint.id).where(
-                WebhookEndpoint.enabled, WebhookEndpoint.event_types.contains([event_type.value])
-            )
+    added = (
+        await session.execute(
+            _ENQUEUE,
+            {
+                "event_id": event_id,
+                "event_type": event_type.value,
+                "body": webhooks.body(event_type, occurred_at, data),
+                "occurred_at": occurred_at,
+                "deadline_at": occurred_at + timedelta(seconds=max_age),
+            },
         )
-    ).all()
-    if not endpoint_ids:
-        return 0
-    document = webhooks.body(event_type, occurred_at, data)
-    deadline = occurred_at + timedelta(seconds=max_age)
-    await session.execute(
-        insert(WebhookDelivery)
-        .values(
-            [
-                {
-                    "id": uuid.uuid4(),
-                    "endpoint_id": endpoint_id,
-                    "event_id": event_id,
-                    "event_type": event_type.value,
-                    "body": document,
-                    "occurred_at": occurred_at,
-                    "deadline_at": deadline,
-                }
-                for endpoint_id in endpoint_ids
-            ]
-        )
-        .on_conflict_do_nothing(constraint="uq_webhook_deliveries_endpoint_event")
-    )
-    await wake_webhooks(session)
-    return len(endpoint_ids)
+    ).scalar_one()
+    if added:
+        await wake_webhooks(session)
+    return int(added)
 
 
 async def wake_webhooks(session: AsyncSession) -> None:
@@ -413,13 +412,25 @@ async def claim_webhooks(session: AsyncSession, *, batch: int, claim_seconds: in
     return (await session.execute(_WEBHOOK_CLAIM, {"batch": batch, "claim_seconds": claim_seconds})).all()
 
 
-async def add_attempt(session: AsyncSession, **values: Any) -> None:
-    await session.execute(insert(WebhookAttempt).values(**values))
+async def add_attempts(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    await session.execute(insert(WebhookAttempt).values(rows))
 
 
-async def mark_webhook(session: AsyncSession, delivery_id: uuid.UUID, **values: Any) -> None:
+async def mark_webhooks(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Each delivery's new state after its attempt (one executemany by primary key); the claim is released."""
+    await session.execute(update(WebhookDelivery), [{**row, "claimed_until": None} for row in rows])
+
+
+async def defer_webhooks(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Deliveries claimed but not sent (their endpoint is failing): back to waiting, claim released."""
+    await session.execute(update(WebhookDelivery), [{**row, "claimed_until": None} for row in rows])
+
+
+async def disable_endpoint(session: AsyncSession, endpoint_id: uuid.UUID, *, reason: str) -> None:
     await session.execute(
-        update(WebhookDelivery).where(WebhookDelivery.id == delivery_id).values(claimed_until=None, **values)
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.enabled)
+        .values(enabled=False, disabled_reason=reason)
     )
 
 
@@ -432,14 +443,14 @@ async def endpoint_succeeded(session: AsyncSession, endpoint_id: uuid.UUID) -> N
 
 
 async def endpoint_failed(
-    session: AsyncSession, endpoint_id: uuid.UUID, at: datetime
+    session: AsyncSession, endpoint_id: uuid.UUID, at: datetime, *, failures: int = 1
 ) -> WebhookEndpoint | None:
-    """Count one more failure in a row; the endpoint as it now stands (locked until commit)."""
+    """Count ``failures`` more failures in a row; the endpoint as it now stands (locked until commit)."""
     result = await session.execute(
         update(WebhookEndpoint)
         .where(WebhookEndpoint.id == endpoint_id)
         .values(
-            consecutive_failures=WebhookEndpoint.consecutive_failures + 1,
+            consecutive_failures=WebhookEndpoint.consecutive_failures + failures,
             failing_since=func.coalesce(WebhookEndpoint.failing_since, at),
         )
         .returning(WebhookEndpoint)

@@ -75,6 +75,7 @@ class Claimed:
 class Target:
     url: str
     signers: tuple[Webhook, ...]
+    failing: bool  # in a failure streak when claimed: a success has a streak to clear
 
 
 @dataclass(frozen=True)
@@ -95,18 +96,34 @@ def signature(signers: tuple[Webhook, ...], msg_id: str, at: datetime, body: str
     return " ".join(s.sign(msg_id=msg_id, timestamp=at, data=body) for s in signers)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt leads to: the delivery's new state and the counter it adds to."""
+
+    item: Claimed
+    answer: Answer
+    started: datetime
+    status: WebhookDeliveryStatus
+    next_attempt_at: datetime
+    label: str  # delivered | retried | failed | gone
+
+
 class WebhookSender:
+    """Claims a batch, sends it concurrently, then records the whole batch in one transaction (attempt
+    rows, delivery states, endpoint streaks): one commit per batch rather than per delivery. Several
+    batches may be in flight at once, at most ``webhook_concurrency`` deliveries in all."""
+
     def __init__(self, runtime: Runtime, client: httpx.AsyncClient) -> None:
         self.runtime = runtime
         self.settings = _settings(runtime)
         self.client = client
-        self.slots = asyncio.Semaphore(self.settings.webhook_concurrency)
         self.rng = random.Random()
         self.in_flight: set[asyncio.Task[None]] = set()
+        self.sending = 0
 
     async def run_once(self) -> int:
         s = self.settings
-        free = s.webhook_concurrency - len(self.in_flight)
+        free = s.webhook_concurrency - self.sending
         if free <= 0:
             return 0
         async with self.runtime.db.transaction() as session:
@@ -114,12 +131,14 @@ class WebhookSender:
                 session, batch=min(s.webhook_batch, free), claim_seconds=s.webhook_claim_seconds
             )
             items = [Claimed(**row._asdict()) for row in rows]
+            if not items:
+                return 0
             endpoints = await repo.endpoints_by_id(session, list({i.endpoint_id for i in items}))
             targets = {e.id: self._target(e) for e in endpoints.values()}
-        for item in items:
-            task = asyncio.create_task(self._deliver(item, targets[item.endpoint_id]))
-            self.in_flight.add(task)
-            task.add_done_callback(self.in_flight.discard)
+        self.sending += len(items)
+        task = asyncio.create_task(self._deliver(items, targets))
+        self.in_flight.add(task)
+        task.add_done_callback(self.in_flight.discard)
         return len(items)
 
     def _target(self, endpoint: WebhookEndpoint) -> Target:
@@ -128,16 +147,19 @@ class WebhookSender:
         until = endpoint.previous_secret_until
         if endpoint.previous_secret_sealed and until is not None and until > datetime.now(UTC):
             signers.append(Webhook(sealer.unseal(endpoint.previous_secret_sealed)))
-        return Target(endpoint.url, tuple(signers))
+        return Target(endpoint.url, tuple(signers), endpoint.consecutive_failures > 0)
 
-    async def _deliver(self, item: Claimed, target: Target) -> None:
-        async with self.slots:
-            started = datetime.now(UTC)
-            answer = await self.post(target, item)
+    async def _deliver(self, items: list[Claimed], targets: dict[uuid.UUID, Target]) -> None:
         try:
-            await self._record(item, started, answer)
-        except Exception as exc:  # the database away: the claim goes stale and the delivery is sent again
-            log.warning("webhook_record_failed", delivery_id=str(item.id), error=type(exc).__name__)
+            sent, deferred = _probe_failing(items, targets)
+            started = [datetime.now(UTC) for _ in sent]
+            answers = await asyncio.gather(*(self.post(targets[i.endpoint_id], i) for i in sent))
+            outcomes = [self._outcome(i, a, t) for i, a, t in zip(sent, answers, started, strict=True)]
+            await self._record(outcomes, deferred, failing={e for e, t in targets.items() if t.failing})
+        except Exception as exc:  # the database away: the claims go stale and the deliveries are sent again
+            log.warning("webhook_record_failed", deliveries=len(items), error=type(exc).__name__)
+        finally:
+            self.sending -= len(items)
 
     async def post(self, target: Target, item: Claimed) -> Answer:
         s = self.settings
@@ -171,58 +193,79 @@ class WebhookSender:
             error = "redirects are not followed"
         return Answer(status, error, kept, int(duration * 1000))
 
-    async def _record(self, item: Claimed, started: datetime, answer: Answer) -> None:
+    def _outcome(self, item: Claimed, answer: Answer, started: datetime) -> Outcome:
+        now = datetime.now(UTC)
+        if answer.ok:
+            return Outcome(item, answer, started, WebhookDeliveryStatus.DELIVERED, now, "delivered")
+        if answer.status_code == 410:
+            return Outcome(item, answer, started, WebhookDeliveryStatus.FAILED, now, "gone")
+        when = next_attempt(
+            attempts=item.attempts,
+            schedule=self.settings.webhook_retry_schedule,
+            now=now,
+            deadline=item.deadline_at,
+            rng=self.rng,
+        )
+        if when is None:
+            return Outcome(item, answer, started, WebhookDeliveryStatus.FAILED, now, "failed")
+        return Outcome(item, answer, started, WebhookDeliveryStatus.PENDING, when, "retried")
+
+    async def _record(
+        self, outcomes: list[Outcome], deferred: list[Claimed], *, failing: set[uuid.UUID]
+    ) -> None:
         s = self.settings
         now = datetime.now(UTC)
-        paused: WebhookEndpoint | None = None
+        paused: list[WebhookEndpoint] = []
+        recovered = {o.item.endpoint_id for o in outcomes if o.answer.ok} & failing
+        probe_next = {o.item.endpoint_id: o.next_attempt_at for o in outcomes}
         async with self.runtime.db.transaction() as session:
-            await repo.add_attempt(
+            if deferred:
+                await repo.defer_webhooks(session, [_deferral(d, probe_next, now) for d in deferred])
+            await repo.add_attempts(
                 session,
-                delivery_id=item.id,
-                attempt=item.attempts,
-                started_at=started,
-                duration_ms=answer.duration_ms,
-                status_code=answer.status_code,
-                error=answer.error,
-                response=answer.response,
+                [
+                    {
+                        "delivery_id": o.item.id,
+                        "attempt": o.item.attempts,
+                        "started_at": o.started,
+                        "duration_ms": o.answer.duration_ms,
+                        "status_code": o.answer.status_code,
+                        "error": o.answer.error,
+                        "response": o.answer.response,
+                    }
+                    for o in outcomes
+                ],
             )
-            common = {"last_status_code": answer.status_code, "last_error": answer.error}
-            if answer.ok:
-                await repo.mark_webhook(
-                    session, item.id, status=WebhookDeliveryStatus.DELIVERED.value, delivered_at=now, **common
-                )
-                await repo.endpoint_succeeded(session, item.endpoint_id)
-                outcome = "delivered"
-            elif answer.status_code == 410:
-                await repo.mark_webhook(session, item.id, status=WebhookDeliveryStatus.FAILED.value, **common)
-                endpoint = await repo.endpoint(session, item.endpoint_id, lock=True)
-                if endpoint is not None and endpoint.enabled:
-                    endpoint.enabled = False
-                    endpoint.disabled_reason = "接收方返回 410 Gone，已自动停用"
-                outcome = "gone"
-            else:
-                when = next_attempt(
-                    attempts=item.attempts,
-                    schedule=s.webhook_retry_schedule,
-                    now=now,
-                    deadline=item.deadline_at,
-                    rng=self.rng,
-                )
-                if when is None:
-                    await repo.mark_webhook(
-                        session, item.id, status=WebhookDeliveryStatus.FAILED.value, **common
+            await repo.mark_webhooks(
+                session,
+                [
+                    {
+                        "id": o.item.id,
+                        "status": o.status.value,
+                        "next_attempt_at": o.next_attempt_at,
+                        "delivered_at": now if o.status is WebhookDeliveryStatus.DELIVERED else None,
+                        "last_status_code": o.answer.status_code,
+                        "last_error": o.answer.error,
+                    }
+                    for o in outcomes
+                ],
+            )
+            for endpoint_id in sorted({o.item.endpoint_id for o in outcomes}):  # one lock order
+                mine = [o for o in outcomes if o.item.endpoint_id == endpoint_id]
+                if any(o.label == "gone" for o in mine):
+                    await repo.disable_endpoint(
+                        session, endpoint_id, reason="接收方返回 410 Gone，已自动停用"
                     )
-                    outcome = "failed"
-                else:
-                    await repo.mark_webhook(
-                        session,
-                        item.id,
-                        status=WebhookDeliveryStatus.PENDING.value,
-                        next_attempt_at=when,
-                        **common,
-                    )
-                    outcome = "retried"
-                endpoint = await repo.endpoint_failed(session, item.endpoint_id, now)
+                failures = sum(1 for o in mine if not o.answer.ok)
+                if failures < len(mine):
+                    # it answered in this batch: not failing continuously, whatever else failed beside;
+                    # back from a failure streak, everything it kept waiting is due at once
+                    if endpoint_id in failing:
+                        await repo.endpoint_succeeded(session, endpoint_id)
+                    if endpoint_id in recovered:
+                        await repo.requeue_pending(session, endpoint_id)
+                    continue
+                endpoint = await repo.endpoint_failed(session, endpoint_id, now, failures=failures)
                 if (
                     endpoint is not None
                     and endpoint.paused_at is None
@@ -236,28 +279,72 @@ class WebhookSender:
                 ):
                     endpoint.paused_at = now
                     await _tell_operator(session, endpoint, now)
-                    paused = endpoint
-        OUTCOMES.labels(outcome).inc()
-        if answer.ok:
-            EVENT_TO_DELIVERY.observe((now - item.occurred_at).total_seconds())
-        if paused is not None:
+                    paused.append(endpoint)
+        self._observe(outcomes, now, paused)
+
+    @staticmethod
+    def _observe(outcomes: list[Outcome], now: datetime, paused: list[WebhookEndpoint]) -> None:
+        for o in outcomes:
+            OUTCOMES.labels(o.label).inc()
+            if o.answer.ok:
+                EVENT_TO_DELIVERY.observe((now - o.item.occurred_at).total_seconds())
+            else:
+                log.info(
+                    "webhook_attempt_failed",
+                    delivery_id=str(o.item.id),
+                    endpoint_id=str(o.item.endpoint_id),
+                    attempt=o.item.attempts,
+                    status_code=o.answer.status_code,
+                    error=o.answer.error,
+                    outcome=o.label,
+                )
+        for endpoint in paused:
             PAUSED.inc()
             log.warning(
                 "webhook_endpoint_paused",
-                endpoint_id=str(paused.id),
-                failures=paused.consecutive_failures,
-                failing_since=paused.failing_since.isoformat() if paused.failing_since else None,
+                endpoint_id=str(endpoint.id),
+                failures=endpoint.consecutive_failures,
+                failing_since=endpoint.failing_since.isoformat() if endpoint.failing_since else None,
             )
-        if not answer.ok:
-            log.info(
-                "webhook_attempt_failed",
-                delivery_id=str(item.id),
-                endpoint_id=str(item.endpoint_id),
-                attempt=item.attempts,
-                status_code=answer.status_code,
-                error=answer.error,
-                outcome=outcome,
-            )
+
+
+def _probe_failing(
+    items: list[Claimed], targets: dict[uuid.UUID, Target]
+) -> tuple[list[Claimed], list[Claimed]]:
+    """What to send and what to defer. An endpoint in a failure streak gets one delivery of the batch, a
+    probe; its others wait for the probe's next attempt without spending one of theirs (an endpoint that
+    is down is not hit by every waiting delivery on every round), and are due at once when a probe
+    succeeds (a receiver that comes back gets its backlog without waiting for each one's back-off)."""
+    sent: list[Claimed] = []
+    deferred: list[Claimed] = []
+    probed: set[uuid.UUID] = set()
+    for item in items:
+        if targets[item.endpoint_id].failing and item.endpoint_id in probed:
+            deferred.append(item)
+        else:
+            sent.append(item)
+            probed.add(item.endpoint_id)
+    return sent, deferred
+
+
+def _deferral(item: Claimed, probe_next: dict[uuid.UUID, datetime], now: datetime) -> dict[str, object]:
+    """A deferred delivery back to pending, its claim's attempt given back; failed once past its deadline
+    (the endpoint failed all that time)."""
+    if item.deadline_at <= now:
+        return {
+            "id": item.id,
+            "status": WebhookDeliveryStatus.FAILED.value,
+            "attempts": item.attempts - 1,
+            "next_attempt_at": now,
+            "last_error": "the endpoint kept failing until the deadline",
+        }
+    return {
+        "id": item.id,
+        "status": WebhookDeliveryStatus.PENDING.value,
+        "attempts": item.attempts - 1,
+        "next_attempt_at": probe_next.get(item.endpoint_id, now),
+        "last_error": "waiting: the endpoint is failing",
+    }
 
 
 async def _read_capped(response: httpx.Response, limit: int) -> str:
@@ -309,7 +396,7 @@ async def _listener(runtime: Runtime, wake: asyncio.Event) -> asyncpg.Connection
 
 
 async def _pause(wake: asyncio.Event, in_flight: set[asyncio.Task[None]], timeout: float) -> None:
-    """Until a NOTIFY, a send finishing (its slot is free and a retry may be due) or the timeout."""
+    """Until a NOTIFY, a batch finishing (its slots are free and a retry may be due) or the timeout."""
     waiter = asyncio.ensure_future(wake.wait())
     try:
         await asyncio.wait({waiter, *in_flight}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
@@ -339,7 +426,7 @@ async def deliver_webhooks(runtime: Runtime) -> None:
                             backlog, oldest = await repo.webhook_backlog(session)
                         BACKLOG.set(backlog)
                         OLDEST.set(oldest)
-                if claimed and len(sender.in_flight) < s.webhook_concurrency:
+                if claimed and sender.sending < s.webhook_concurrency:
                     continue  # more may be due: claim again before sleeping
                 await _pause(wake, sender.in_flight, s.webhook_poll_interval)
         finally:
