@@ -19,7 +19,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
@@ -75,7 +75,11 @@ class Claimed:
 class Target:
     url: str
     signers: tuple[Webhook, ...]
-    failing: bool  # in a failure streak when claimed: a success has a streak to clear
+    failures: int  # its failure streak when claimed (0: healthy)
+
+    @property
+    def failing(self) -> bool:
+        return self.failures > 0
 
 
 @dataclass(frozen=True)
@@ -147,7 +151,7 @@ class WebhookSender:
         until = endpoint.previous_secret_until
         if endpoint.previous_secret_sealed and until is not None and until > datetime.now(UTC):
             signers.append(Webhook(sealer.unseal(endpoint.previous_secret_sealed)))
-        return Target(endpoint.url, tuple(signers), endpoint.consecutive_failures > 0)
+        return Target(endpoint.url, tuple(signers), endpoint.consecutive_failures)
 
     async def _deliver(self, items: list[Claimed], targets: dict[uuid.UUID, Target]) -> None:
         try:
@@ -155,7 +159,8 @@ class WebhookSender:
             started = [datetime.now(UTC) for _ in sent]
             answers = await asyncio.gather(*(self.post(targets[i.endpoint_id], i) for i in sent))
             outcomes = [self._outcome(i, a, t) for i, a, t in zip(sent, answers, started, strict=True)]
-            await self._record(outcomes, deferred, failing={e for e, t in targets.items() if t.failing})
+            streaks = {e: t.failures for e, t in targets.items()}
+            await self._record(outcomes, deferred, streaks)
         except Exception as exc:  # the database away: the claims go stale and the deliveries are sent again
             log.warning("webhook_record_failed", deliveries=len(items), error=type(exc).__name__)
         finally:
@@ -211,16 +216,17 @@ class WebhookSender:
         return Outcome(item, answer, started, WebhookDeliveryStatus.PENDING, when, "retried")
 
     async def _record(
-        self, outcomes: list[Outcome], deferred: list[Claimed], *, failing: set[uuid.UUID]
+        self, outcomes: list[Outcome], deferred: list[Claimed], streaks: dict[uuid.UUID, int]
     ) -> None:
         s = self.settings
+        failing = {e for e, n in streaks.items() if n > 0}
         now = datetime.now(UTC)
         paused: list[WebhookEndpoint] = []
         recovered = {o.item.endpoint_id for o in outcomes if o.answer.ok} & failing
-        probe_next = {o.item.endpoint_id: o.next_attempt_at for o in outcomes}
         async with self.runtime.db.transaction() as session:
             if deferred:
-                await repo.defer_webhooks(session, [_deferral(d, probe_next, now) for d in deferred])
+                rows = [_deferral(d, streaks[d.endpoint_id], s, now, self.rng) for d in deferred]
+                await repo.defer_webhooks(session, rows)
             await repo.add_attempts(
                 session,
                 [
@@ -327,9 +333,12 @@ def _probe_failing(
     return sent, deferred
 
 
-def _deferral(item: Claimed, probe_next: dict[uuid.UUID, datetime], now: datetime) -> dict[str, object]:
-    """A deferred delivery back to pending, its claim's attempt given back; failed once past its deadline
-    (the endpoint failed all that time)."""
+def _deferral(
+    item: Claimed, streak: int, settings: Settings, now: datetime, rng: random.Random
+) -> dict[str, object]:
+    """A deferred delivery back to waiting, its claim's attempt given back, for as long as the endpoint's
+    streak says on the back-off schedule (a probe that gets through makes it due at once); failed once past
+    its deadline (the endpoint failed all that time)."""
     if item.deadline_at <= now:
         return {
             "id": item.id,
@@ -338,11 +347,13 @@ def _deferral(item: Claimed, probe_next: dict[uuid.UUID, datetime], now: datetim
             "next_attempt_at": now,
             "last_error": "the endpoint kept failing until the deadline",
         }
+    schedule = settings.webhook_retry_schedule
+    delay = schedule[min(streak, len(schedule)) - 1] * rng.uniform(0.9, 1.1)
     return {
         "id": item.id,
         "status": WebhookDeliveryStatus.PENDING.value,
         "attempts": item.attempts - 1,
-        "next_attempt_at": probe_next.get(item.endpoint_id, now),
+        "next_attempt_at": min(now + timedelta(seconds=delay), item.deadline_at),
         "last_error": "waiting: the endpoint is failing",
     }
 
