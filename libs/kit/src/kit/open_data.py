@@ -43,7 +43,7 @@ from sqlalchemy.orm import QueryableAttribute
 
 from kit.errors import AppError
 from kit.security import require_internal
-from kit.web import document_responses
+from kit.web import QueryText, document_responses
 
 PREFIX = "/api/open/v1"
 SCHEMA_PATH = "/internal/open-api.json"
@@ -109,7 +109,7 @@ async def open_params(
         int, Query(ge=1, le=MAX_LIMIT, description=f"每页条数（1–{MAX_LIMIT}，仅 JSON）")
     ] = DEFAULT_LIMIT,
     cursor: Annotated[
-        str | None,
+        QueryText,  # control characters are refused as in every text parameter (422 invalid), before decoding
         Query(max_length=MAX_CURSOR_LENGTH, description="上一页答复中的 next_cursor；不传即第一页"),
     ] = None,
     format: Annotated[
