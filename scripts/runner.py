@@ -373,7 +373,7 @@ class Platform:
         log = self.state_dir / "logs" / f"{name}.log"
         return log.read_text(errors="replace")[-chars:] if log.exists() else ""
 
-    def wait_healthy(self, timeout: float = 60) -> None:
+    def wait_healthy(self, timeout: float = 120) -> None:
         urls = {name: self.service_url(name) for name in self.available_services()}
         # A worker's /readyz says its consumer's queue is bound (the HTTP process has no consumer then).
         urls.update({w: self.worker_url(w.removesuffix("-worker")) for w in self.worker_names()})

@@ -68,7 +68,7 @@ export const authApi = {
     put('/api/auth/enterprise/brands/{brand_id}', form, { path: { brand_id: id } }),
   deleteBrand: (id: string) => del('/api/auth/enterprise/brands/{brand_id}', { path: { brand_id: id } }),
   /** 开放数据接口密钥 (operators): the key itself is in the issue answer only. */
-  listApiKeys: () => get('/api/auth/api-keys').then((list) => list.items),
+  listApiKeys: () => get('/api/auth/api-keys', { query: { page_size: 100 } }).then((page) => page.items),
   issueApiKey: (body: ApiKeyIn) => post('/api/auth/api-keys', body),
   revokeApiKey: (id: string) => del('/api/auth/api-keys/{key_id}', { path: { key_id: id } }),
   forerunnerStatus: () => get('/api/auth/forerunner-auth'),

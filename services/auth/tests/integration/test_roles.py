@@ -39,6 +39,9 @@ ROUTES = [
     ("POST", "/api/auth/organisations", {"json": {}}, {"operator"}),
     ("GET", "/api/auth/audit-log", {}, {"operator"}),
     ("GET", "/api/auth/audit/verify", {}, {"operator"}),
+    ("GET", "/api/auth/api-keys", {}, {"operator"}),
+    ("POST", "/api/auth/api-keys", {"json": {}}, {"operator"}),
+    ("DELETE", f"/api/auth/api-keys/{ANY}", {}, {"operator"}),
 ]
 
 
@@ -108,7 +111,7 @@ def test_matrix_covers_every_protected_route(app):
         ("POST", "/api/auth/logout"),
     }
     documented = {
-        (m.upper(), p.replace("{brand_id}", ANY).replace("{request_id}", ANY))
+        (m.upper(), p.replace("{brand_id}", ANY).replace("{request_id}", ANY).replace("{key_id}", ANY))
         for p, ops in app.openapi()["paths"].items()
         for m in ops
     }

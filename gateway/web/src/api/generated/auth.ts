@@ -754,11 +754,6 @@ export interface components {
             /** Revoked At */
             revoked_at: string | null;
         };
-        /** ApiKeyList */
-        ApiKeyList: {
-            /** Items */
-            items: components["schemas"]["ApiKeyOut"][];
-        };
         /** ApiKeyOut */
         ApiKeyOut: {
             /** Active */
@@ -1398,6 +1393,17 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[ApiKeyOut] */
+        Page_ApiKeyOut_: {
+            /** Items */
+            items: components["schemas"]["ApiKeyOut"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
         /** PasswordChangeIn */
         PasswordChangeIn: {
             /** Current Password */
@@ -1617,7 +1623,12 @@ export type $defs = Record<string, never>;
 export interface operations {
     auth_list_api_keys: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数 */
+                page_size?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1630,7 +1641,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiKeyList"];
+                    "application/json": components["schemas"]["Page_ApiKeyOut_"];
+                };
+            };
+            /** @description 提交的数据不正确（invalid、invalid_page 或该操作自己的校验错误） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description 其他错误（未登录、无权、不存在、状态冲突、过大、过于频繁、服务暂不可用等），统一错误格式 */

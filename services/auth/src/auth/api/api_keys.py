@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, status
+from kit.paging import Page, PageDep
 from kit.security import OperatorPrincipal
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -44,10 +45,6 @@ class ApiKeyIssued(ApiKeyOut):
     key: str = Field(description="密钥本身：只在此次答复中出现，平台只保存其摘要，请立即妥善保存")
 
 
-class ApiKeyList(BaseModel):
-    items: list[ApiKeyOut]
-
-
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -63,10 +60,15 @@ async def issue_api_key(body: ApiKeyIn, operator: OperatorPrincipal, ctx: CtxDep
 
 
 @router.get(
-    "", response_model=ApiKeyList, operation_id="auth_list_api_keys", summary="开放数据接口密钥（运营）"
+    "",
+    response_model=Page[ApiKeyOut],
+    operation_id="auth_list_api_keys",
+    summary="开放数据接口密钥（运营）",
 )
-async def list_api_keys(operator: OperatorPrincipal, ctx: CtxDep) -> ApiKeyList:
-    return ApiKeyList.model_validate({"items": await api_keys.list_keys(ctx)})
+async def list_api_keys(operator: OperatorPrincipal, ctx: CtxDep, page: PageDep) -> Page[ApiKeyOut]:
+    # operators issue a handful of keys: read whole, paged in memory like the other short lists
+    keys = [ApiKeyOut.model_validate(k) for k in await api_keys.list_keys(ctx)]
+    return Page[ApiKeyOut].of_all(keys, page)
 
 
 @router.delete(
