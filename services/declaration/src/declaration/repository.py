@@ -347,9 +347,10 @@ def _list_statement(shape: Hashable) -> ClauseElement:
     along, and the total alone (for a page past the end)."""
     kind, filters = cast(tuple[str, tuple[Hashable, ...]], shape)
     query = _filtered(filters)
+    capped = query.with_only_columns(Declaration.id).order_by(None).limit(bindparam("cap"))
+    count = select(func.count()).select_from(capped.subquery()).correlate(None)
     if kind == "count":
-        capped = query.with_only_columns(Declaration.id).order_by(None).limit(bindparam("cap"))
-        return select(func.count()).select_from(capped.subquery())
+        return count
     ordered = (
         query.with_only_columns(*LIST_COLUMNS)
         .order_by(Declaration.created_at.desc(), Declaration.id.desc())
@@ -358,8 +359,6 @@ def _list_statement(shape: Hashable) -> ClauseElement:
     )
     if kind == "page":
         return _with_agency_names(ordered)
-    capped = query.with_only_columns(Declaration.id).order_by(None).limit(bindparam("cap"))
-    count = select(func.count()).select_from(capped.subquery()).correlate(None)
     # the count rides along with the page as an uncorrelated subquery (computed once): one round trip
     return _with_agency_names(ordered.add_columns(count.scalar_subquery().label("total")), total=True)
 
