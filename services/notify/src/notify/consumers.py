@@ -63,8 +63,7 @@ def make_handlers(settings: Settings) -> dict[str, Handler]:
         )
 
     async def enterprise_name(session: AsyncSession, org_id: Any) -> str | None:
-        contact = await repo.contact(session, org_id)
-        return contact.name if contact is not None and contact.name else None
+        return await repo.contact_name(session, org_id)
 
     def certificate_ended(kind: WebhookEventType, template: Template) -> Handler:
         async def handle(session: AsyncSession, event: Envelope) -> None:

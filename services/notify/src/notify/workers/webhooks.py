@@ -124,6 +124,7 @@ class WebhookSender:
         self.rng = random.Random()
         self.in_flight: set[asyncio.Task[None]] = set()
         self.sending = 0
+        self.signers: dict[str, Webhook] = {}  # sealed secret → its signer
 
     async def run_once(self) -> int:
         s = self.settings
@@ -134,24 +135,47 @@ class WebhookSender:
             rows = await repo.claim_webhooks(
                 session, batch=min(s.webhook_batch, free), claim_seconds=s.webhook_claim_seconds
             )
-            items = [Claimed(**row._asdict()) for row in rows]
-            if not items:
-                return 0
-            endpoints = await repo.endpoints_by_id(session, list({i.endpoint_id for i in items}))
-            targets = {e.id: self._target(e) for e in endpoints.values()}
+        if not rows:
+            return 0
+        items: list[Claimed] = []
+        targets: dict[uuid.UUID, Target] = {}
+        for row in rows:
+            item = Claimed(
+                row.id,
+                row.endpoint_id,
+                row.body,
+                row.attempts,
+                row.deadline_at,
+                row.occurred_at,
+                row.event_type,
+            )
+            items.append(item)
+            if item.endpoint_id not in targets:
+                targets[item.endpoint_id] = self._target(
+                    row.url, row.secret_sealed, row.previous_secret_sealed, row.consecutive_failures
+                )
         self.sending += len(items)
         task = asyncio.create_task(self._deliver(items, targets))
         self.in_flight.add(task)
         task.add_done_callback(self.in_flight.discard)
         return len(items)
 
-    def _target(self, endpoint: WebhookEndpoint) -> Target:
-        sealer = self.runtime.sealer
-        signers = [Webhook(sealer.unseal(endpoint.secret_sealed))]
-        until = endpoint.previous_secret_until
-        if endpoint.previous_secret_sealed and until is not None and until > datetime.now(UTC):
-            signers.append(Webhook(sealer.unseal(endpoint.previous_secret_sealed)))
-        return Target(endpoint.url, tuple(signers), endpoint.consecutive_failures)
+    def _target(self, url: str, sealed: str, previous_sealed: str | None, failures: int) -> Target:
+        """The endpoint as this batch sends to it: both secrets sign during a rotation (the claim gives the
+        previous one only while it is still valid)."""
+        signers = [self._signer(sealed)]
+        if previous_sealed:
+            signers.append(self._signer(previous_sealed))
+        return Target(url, tuple(signers), failures)
+
+    def _signer(self, sealed: str) -> Webhook:
+        """The signer for a sealed secret, unsealed once (a rotation seals a new secret: a new key here)."""
+        signer = self.signers.get(sealed)
+        if signer is None:
+            if len(self.signers) >= 1024:
+                self.signers.clear()
+            signer = self.signers[sealed] = Webhook(self.runtime.sealer.unseal(sealed))
+        return signer
 
     async def _deliver(self, items: list[Claimed], targets: dict[uuid.UUID, Target]) -> None:
         try:
@@ -224,35 +248,24 @@ class WebhookSender:
         paused: list[WebhookEndpoint] = []
         recovered = {o.item.endpoint_id for o in outcomes if o.answer.ok} & failing
         async with self.runtime.db.transaction() as session:
-            if deferred:
-                rows = [_deferral(d, streaks[d.endpoint_id], s, now, self.rng) for d in deferred]
-                await repo.defer_webhooks(session, rows)
-            await repo.add_attempts(
-                session,
-                [
-                    {
-                        "delivery_id": o.item.id,
-                        "attempt": o.item.attempts,
-                        "started_at": o.started,
-                        "duration_ms": o.answer.duration_ms,
-                        "status_code": o.answer.status_code,
-                        "error": o.answer.error,
-                        "response": o.answer.response,
-                    }
-                    for o in outcomes
-                ],
+            await repo.defer_webhooks(
+                session, [_deferral(d, streaks[d.endpoint_id], s, now, self.rng) for d in deferred]
             )
-            await repo.mark_webhooks(
+            await repo.record_attempts(
                 session,
                 [
-                    {
-                        "id": o.item.id,
-                        "status": o.status.value,
-                        "next_attempt_at": o.next_attempt_at,
-                        "delivered_at": now if o.status is WebhookDeliveryStatus.DELIVERED else None,
-                        "last_status_code": o.answer.status_code,
-                        "last_error": o.answer.error,
-                    }
+                    repo.AttemptRecord(
+                        delivery_id=o.item.id,
+                        attempt=o.item.attempts,
+                        started_at=o.started,
+                        duration_ms=o.answer.duration_ms,
+                        status_code=o.answer.status_code,
+                        error=o.answer.error,
+                        response=o.answer.response,
+                        status=o.status,
+                        next_attempt_at=o.next_attempt_at,
+                        delivered_at=now if o.status is WebhookDeliveryStatus.DELIVERED else None,
+                    )
                     for o in outcomes
                 ],
             )
@@ -335,27 +348,27 @@ def _probe_failing(
 
 def _deferral(
     item: Claimed, streak: int, settings: Settings, now: datetime, rng: random.Random
-) -> dict[str, object]:
+) -> repo.Deferral:
     """A deferred delivery back to waiting, its claim's attempt given back, for as long as the endpoint's
     streak says on the back-off schedule (a probe that gets through makes it due at once); failed once past
     its deadline (the endpoint failed all that time)."""
     if item.deadline_at <= now:
-        return {
-            "id": item.id,
-            "status": WebhookDeliveryStatus.FAILED.value,
-            "attempts": item.attempts - 1,
-            "next_attempt_at": now,
-            "last_error": "the endpoint kept failing until the deadline",
-        }
+        return repo.Deferral(
+            item.id,
+            WebhookDeliveryStatus.FAILED,
+            item.attempts - 1,
+            now,
+            "the endpoint kept failing until the deadline",
+        )
     schedule = settings.webhook_retry_schedule
     delay = schedule[min(streak, len(schedule)) - 1] * rng.uniform(0.9, 1.1)
-    return {
-        "id": item.id,
-        "status": WebhookDeliveryStatus.PENDING.value,
-        "attempts": item.attempts - 1,
-        "next_attempt_at": min(now + timedelta(seconds=delay), item.deadline_at),
-        "last_error": "waiting: the endpoint is failing",
-    }
+    return repo.Deferral(
+        item.id,
+        WebhookDeliveryStatus.PENDING,
+        item.attempts - 1,
+        min(now + timedelta(seconds=delay), item.deadline_at),
+        "waiting: the endpoint is failing",
+    )
 
 
 async def _read_capped(response: httpx.Response, limit: int) -> str:
