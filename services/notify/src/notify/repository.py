@@ -519,12 +519,31 @@ async def disable_endpoint(session: AsyncSession, endpoint_id: uuid.UUID, *, rea
     )
 
 
-async def endpoint_succeeded(session: AsyncSession, endpoint_id: uuid.UUID) -> None:
-    await session.execute(
+_LOCK_ENDPOINTS = text(
+    "SELECT id, consecutive_failures FROM webhook_endpoints WHERE id = ANY(CAST(:ids AS uuid[])) "
+    "ORDER BY id FOR UPDATE"
+)
+
+
+async def lock_endpoints(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Lock the endpoints (in one order) before a record changes their state or their waiting deliveries,
+    and return their failure streaks as they stand now: batches of one endpoint recorded concurrently
+    then change it one after the other (a recovery's requeue and another batch's streak update deadlocked
+    when each held what the other wanted)."""
+    if not ids:
+        return {}
+    rows = await session.execute(_LOCK_ENDPOINTS, {"ids": sorted(ids)})
+    return {row.id: int(row.consecutive_failures) for row in rows}
+
+
+async def endpoint_succeeded(session: AsyncSession, endpoint_id: uuid.UUID) -> bool:
+    """End the endpoint's failure streak; False when it had none (another batch ended it first)."""
+    result = await session.execute(
         update(WebhookEndpoint)
         .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.consecutive_failures > 0)
         .values(consecutive_failures=0, failing_since=None)
     )
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def endpoint_failed(

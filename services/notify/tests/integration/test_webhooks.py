@@ -10,13 +10,15 @@ import asyncio
 import itertools
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from kit.testing.fixtures import wait_until as _wait_until
 from kit.testing.receiver import Receiver
 from notify.config import Settings
-from notify.models import Message, WebhookEndpoint
+from notify.domain.statuses import WebhookDeliveryStatus
+from notify.models import Message, WebhookDelivery, WebhookEndpoint
+from sqlalchemy import select, update
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from .test_notifications import count
@@ -498,3 +500,70 @@ async def test_endpoint_list_counts(client, runtime, operator, receiver):
     mine = next(e for e in r.json()["items"] if e["id"] == endpoint["id"])
     assert mine["counts"] == {"delivered": 1} and mine["organisation"] == "某市市场监督管理局"
     assert await count(runtime, WebhookEndpoint, WebhookEndpoint.id == uuid.UUID(endpoint["id"])) == 1
+
+
+async def test_batches_of_a_recovering_endpoint_record_together(client, runtime, operator, receiver):
+    """Several batches of one failing endpoint, each with a probe that got through and deliveries held back
+    behind it, recorded at the same time (as the sender does when the receiver comes back): none deadlocks,
+    the streak ends once, and what every batch held back is due at once, even in a batch that claimed while
+    the endpoint was still failing and records after another batch ended the streak."""
+    from notify.workers.webhooks import Answer, Claimed, Outcome, WebhookSender
+
+    endpoint = await subscribe(client, operator, receiver.url)
+    endpoint_id = uuid.UUID(endpoint["id"])
+    now = datetime.now(UTC)
+    later = now + timedelta(hours=1)
+    async with runtime.db.transaction() as session:
+        # paused, so the service's own sender leaves these rows to this test
+        await session.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint_id)
+            .values(paused_at=now, consecutive_failures=4, failing_since=now - timedelta(seconds=30))
+        )
+        batches = []
+        for _ in range(4):
+            batch = []
+            for _ in range(4):
+                delivery = WebhookDelivery(
+                    endpoint_id=endpoint_id,
+                    event_id=uuid.uuid4(),
+                    event_type="certificate.revoked",
+                    body="{}",
+                    status="sending",
+                    attempts=1,
+                    occurred_at=now,
+                    deadline_at=later,
+                    claimed_until=later,
+                )
+                session.add(delivery)
+                batch.append(delivery)
+            batches.append(batch)
+        await session.flush()
+        claimed = [
+            [Claimed(d.id, endpoint_id, "{}", 1, later, now, "certificate.revoked") for d in batch]
+            for batch in batches
+        ]
+
+    sender = WebhookSender(runtime, client=None)  # type: ignore[arg-type]  # records only: sends nothing
+    answer = Answer(204, None, "", 3)
+
+    def record(batch: list[Claimed]):
+        probe, held = batch[0], batch[1:]
+        outcome = Outcome(probe, answer, now, WebhookDeliveryStatus.DELIVERED, now, "delivered")
+        return sender._record([outcome], held, {endpoint_id: 4})
+
+    await record(claimed[0])  # the first probe back ends the streak and requeues what waited
+    await asyncio.gather(*(record(b) for b in claimed[1:]))  # the others raced it: all claimed while failing
+
+    async with runtime.db.session() as session:
+        state = await session.get(WebhookEndpoint, endpoint_id, populate_existing=True)
+        assert state is not None and state.consecutive_failures == 0 and state.failing_since is None
+        rows = (
+            await session.scalars(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id))
+        ).all()
+    delivered = [r for r in rows if r.status == "delivered"]
+    held = [r for r in rows if r.status == "pending"]
+    assert len(delivered) == 4 and len(held) == 12
+    after = datetime.now(UTC)
+    # due at once, none waiting out a back-off of the ended streak; their attempts given back; claims released
+    assert all(r.next_attempt_at <= after and r.attempts == 0 and r.claimed_until is None for r in held)

@@ -246,10 +246,13 @@ class WebhookSender:
         failing = {e for e, n in streaks.items() if n > 0}
         now = datetime.now(UTC)
         paused: list[WebhookEndpoint] = []
-        recovered = {o.item.endpoint_id for o in outcomes if o.answer.ok} & failing
+        # the endpoints whose state this record may change: locked first, in one order
+        touched = failing | {o.item.endpoint_id for o in outcomes if not o.answer.ok}
         async with self.runtime.db.transaction() as session:
+            current = await repo.lock_endpoints(session, sorted(touched))
+            # deferred for as long as the streak says now (another batch's probe may have ended it meanwhile)
             await repo.defer_webhooks(
-                session, [_deferral(d, streaks[d.endpoint_id], s, now, self.rng) for d in deferred]
+                session, [_deferral(d, current.get(d.endpoint_id, 0), s, now, self.rng) for d in deferred]
             )
             await repo.record_attempts(
                 session,
@@ -278,10 +281,9 @@ class WebhookSender:
                 failures = sum(1 for o in mine if not o.answer.ok)
                 if failures < len(mine):
                     # it answered in this batch: not failing continuously, whatever else failed beside;
-                    # back from a failure streak, everything it kept waiting is due at once
-                    if endpoint_id in failing:
-                        await repo.endpoint_succeeded(session, endpoint_id)
-                    if endpoint_id in recovered:
+                    # back from a failure streak, everything it kept waiting is due at once (once: the batch
+                    # that ends the streak requeues)
+                    if endpoint_id in failing and await repo.endpoint_succeeded(session, endpoint_id):
                         await repo.requeue_pending(session, endpoint_id)
                     continue
                 endpoint = await repo.endpoint_failed(session, endpoint_id, now, failures=failures)
@@ -351,7 +353,7 @@ def _deferral(
 ) -> repo.Deferral:
     """A deferred delivery back to waiting, its claim's attempt given back, for as long as the endpoint's
     streak says on the back-off schedule (a probe that gets through makes it due at once); failed once past
-    its deadline (the endpoint failed all that time)."""
+    its deadline (the endpoint failed all that time). A streak already ended makes it due at once."""
     if item.deadline_at <= now:
         return repo.Deferral(
             item.id,
@@ -361,7 +363,7 @@ def _deferral(
             "the endpoint kept failing until the deadline",
         )
     schedule = settings.webhook_retry_schedule
-    delay = schedule[min(streak, len(schedule)) - 1] * rng.uniform(0.9, 1.1)
+    delay = schedule[min(streak, len(schedule)) - 1] * rng.uniform(0.9, 1.1) if streak > 0 else 0.0
     return repo.Deferral(
         item.id,
         WebhookDeliveryStatus.PENDING,
