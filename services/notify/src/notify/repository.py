@@ -41,7 +41,7 @@ def recipient(org_id: uuid.UUID) -> str:
 
 # One round trip per notice: the in-site message and its delivery log rows (the site row names the message;
 # SMS and e-mail rows wait for the dispatcher). Plain SQL compiled once: an ORM insert of a list of rows was
-# compiled again for every event (issue 19: a fifth of the consumer's CPU per event).
+# compiled again for every event (seen in a profile of the notify worker, issue 19).
 _NOTICE = text(
     """
     WITH message AS (
