@@ -225,3 +225,14 @@ async def test_statement_cache_drops_a_broken_connection_from_the_pool(scratch_d
         assert await _backend_pid(db) != pid
         async with db.read_session() as session:
             assert len(await cache.fetch(session, (), {"limit": 10})) == 2
+
+
+def test_a_protocol_that_cannot_go_on_is_an_outage():
+    # what asyncpg raises when the server's termination notice arrives as a statement begins (seen in CI):
+    # the connection is gone, so the client is told to try again and the pool drops it
+    import asyncpg
+
+    assert is_outage(
+        asyncpg.InternalClientError("cannot switch to state 11; another operation (2) is in progress")
+    )
+    assert not is_outage(ValueError("a bug is not an outage"))

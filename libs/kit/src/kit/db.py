@@ -173,8 +173,15 @@ class Shaped:
     values: dict[str, Any]
 
 
-# the connection errors after which a connection must not go back to the pool
-_BROKEN = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.AdminShutdownError)
+# the connection errors after which a connection must not go back to the pool (InternalClientError: asyncpg's
+# protocol met a state it cannot go on from, e.g. the server's termination notice arrived as a statement began)
+_BROKEN = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.AdminShutdownError,
+)
 
 
 class StatementCache:

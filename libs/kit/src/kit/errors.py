@@ -233,7 +233,10 @@ def is_outage(exc: BaseException) -> bool:
             | asyncpg.ConnectionDoesNotExistError
             | asyncpg.AdminShutdownError
             | asyncpg.TooManyConnectionsError
-            | asyncpg.InterfaceError,
+            | asyncpg.InterfaceError
+            # the protocol cannot go on (the server's termination notice met a statement starting): the
+            # connection is gone, as with the errors above
+            | asyncpg.InternalClientError,
         ):
             return True
         current = getattr(current, "orig", None) or current.__cause__ or current.__context__
