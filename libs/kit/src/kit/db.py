@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
+from kit.errors import is_outage
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -173,17 +175,6 @@ class Shaped:
     values: dict[str, Any]
 
 
-# the connection errors after which a connection must not go back to the pool (InternalClientError: asyncpg's
-# protocol met a state it cannot go on from, e.g. the server's termination notice arrived as a statement began)
-_BROKEN = (
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.InternalClientError,
-    asyncpg.AdminShutdownError,
-)
-
-
 class StatementCache:
     """Read statements compiled once per shape and run on the session's asyncpg connection.
 
@@ -233,9 +224,10 @@ class StatementCache:
         assert raw is not None, "the pooled connection has no asyncpg connection"
         try:
             return await raw.fetch(statement.sql, *statement.args(values))
-        except _BROKEN:
-            # SQLAlchemy did not see the failure: drop the connection from the pool here
-            await connection.invalidate()
+        except Exception as exc:
+            if is_outage(exc):
+                # the connection is gone, and SQLAlchemy did not see it fail: drop it from the pool here
+                await connection.invalidate()
             raise
 
 
