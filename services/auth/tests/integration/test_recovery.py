@@ -279,7 +279,9 @@ async def test_approval_waits_out_the_cooling_off_period_then_replaces_the_phone
     item = await _item(client, operator, request_id)
     assert item["closed_via"] == "cooling_off_elapsed" and item["closed_via_label"] == "冷静期届满后生效"
 
-    text = (await h.sms_to(client, new_phone))[0]
+    # The SMS are sent once the transaction committed, so they may arrive just after the status shows.
+    told = await wait_until(lambda: _sms_after(client, h, new_phone, 2), timeout=10)
+    text = told[0]
     assert "审核通过" in text and ready["credit_code"] in text
     password = re.search(r"新登录密码为 ([A-Za-z0-9]+)。", text).group(1)
     old_told = (await h.sms_to(client, ready["phone"]))[0]
@@ -324,6 +326,11 @@ async def test_approval_waits_out_the_cooling_off_period_then_replaces_the_phone
     assert replaced["detail"]["via"] == "recovery"
     assert replaced["detail"]["old_phone"] == _masked(ready["phone"])
     assert replaced["detail"]["new_phone"] == _masked(new_phone)
+
+
+async def _sms_after(client, h, phone: str, count: int) -> list[str]:
+    texts = await h.sms_to(client, phone)
+    return texts if len(texts) >= count else []
 
 
 async def _status_is(client, operator, request_id: str, status: str) -> bool:
