@@ -34,7 +34,6 @@ from certificate.api.schemas import (
     HistoryOut,
     LabelApplyIn,
     LabelOut,
-    ModelOut,
     OfflineKeyOut,
     OfflineKeysOut,
     RevokeIn,
@@ -79,43 +78,51 @@ def _certificate_out(
 ) -> CertificateOut:
     """A certificate as the API shows it, from its entity or a row of the list (``repository.certificate_page``);
     ``issued``: model id → its forerunner label's id."""
+    return CertificateOut.model_validate(_certificate_row(cert, runtime, issued))
+
+
+def _certificate_row(
+    cert: Certificate | SimpleNamespace, runtime: Runtime, issued: Mapping[Any, Any] | None = None
+) -> dict[str, Any]:
+    """``CertificateOut``'s fields as plain values (what the list renders with ``Page.response``)."""
     issued = issued or {}
-    return CertificateOut(
-        id=cert.id,
-        number=cert.number,
-        verify_url=numbers.verify_url(runtime.settings.public_base_url, cert.verify_code),
-        declaration_id=cert.declaration_id,
-        enterprise_name=cert.enterprise_name,
-        credit_code=cert.credit_code,
-        key_field_product=cert.key_field_product,
-        field=cert.field,
-        year=cert.year,
-        standard_no=cert.standard_no,
-        standard_name=cert.standard_name,
-        agency_name=cert.agency_name,
-        models=[
-            ModelOut(
-                model_id=m.model_id,
-                name=m.name,
-                spec=m.spec,
-                appended=m.appended,
-                id=m.model_id,
-                model=m.spec or m.name,
-                label_id=issued.get(m.model_id),
-            )
+    status = CertificateStatus(cert.status)
+    return {
+        "id": cert.id,
+        "number": cert.number,
+        "verify_url": numbers.verify_url(runtime.settings.public_base_url, cert.verify_code),
+        "declaration_id": cert.declaration_id,
+        "enterprise_name": cert.enterprise_name,
+        "credit_code": cert.credit_code,
+        "key_field_product": cert.key_field_product,
+        "field": cert.field,
+        "year": cert.year,
+        "standard_no": cert.standard_no,
+        "standard_name": cert.standard_name,
+        "agency_name": cert.agency_name,
+        "models": [
+            {
+                "model_id": m.model_id,
+                "name": m.name,
+                "spec": m.spec,
+                "appended": m.appended,
+                "id": m.model_id,
+                "model": m.spec or m.name,
+                "label_id": issued.get(m.model_id),
+            }
             for m in cert.models
         ],
-        issued_on=cert.issued_on,
-        issued_at=cert.issued_on,
-        product_name=cert.key_field_product,
-        valid_until=cert.valid_until,
-        status=CertificateStatus(cert.status),
-        status_label=CertificateStatus(cert.status).label,
-        stamped=cert.stamped_key is not None,
-        stamped_at=cert.stamped_at,
-        ended_at=cert.ended_at,
-        end_reason=cert.end_reason,
-    )
+        "issued_on": cert.issued_on,
+        "issued_at": cert.issued_on,
+        "product_name": cert.key_field_product,
+        "valid_until": cert.valid_until,
+        "status": status.value,
+        "status_label": status.label,
+        "stamped": cert.stamped_key is not None,
+        "stamped_at": cert.stamped_at,
+        "ended_at": cert.ended_at,
+        "end_reason": cert.end_reason,
+    }
 
 
 def _label_out(label: Label, runtime: Runtime) -> LabelOut:
@@ -205,7 +212,7 @@ async def list_certificates(
     status_: Annotated[CertificateStatus | None, Query(alias="status")] = None,
     keyword: Annotated[QueryText, Query(max_length=100, description="证书编号、企业名称或标准号")] = None,
     stamped: Annotated[bool | None, Query(description="是否已回传盖章版")] = None,
-) -> Page[CertificateOut]:
+) -> Response:
     require_forerunner_verified(principal)
     rows, total = await certificates.list_certificates(
         session,
@@ -217,7 +224,7 @@ async def list_certificates(
         stamped=stamped,
     )
     issued = {m.model_id: m.label_id for c in rows for m in c.models if m.label_id}
-    return Page[CertificateOut].of([_certificate_out(c, runtime, issued) for c in rows], total, page)
+    return Page[CertificateOut].response([_certificate_row(c, runtime, issued) for c in rows], total, page)
 
 
 # --- public keys of the QR signatures (before /{certificate_id} so "keys" is never read as an id) ------

@@ -37,12 +37,14 @@ from declaration.service import appended_models, declarations, queries, reviews
 router = APIRouter(prefix="/api/declarations", tags=["declarations"])
 
 
-@router.get("", operation_id="list_declarations", summary="企标领跑者申报列表")
+@router.get(
+    "", response_model=DeclarationPage, operation_id="list_declarations", summary="企标领跑者申报列表"
+)
 async def list_declarations(
     runtime: RuntimeDep, principal: CurrentPrincipal, page: PageDep, year: Year = None, field: Text = None,
     standard_no: Text = None, enterprise_name: Text = None, list_status: Text = None, evidence_status: Text = None,
     origin: Annotated[Literal["self", "candidate"] | None, Query(description="self: 自主申报; candidate: 入围名单（证明资料上传）")] = None,
-) -> DeclarationPage:  # fmt: skip
+) -> Response:  # fmt: skip
     items, total, exact = await queries.list_declarations(
         runtime,
         principal,
@@ -55,7 +57,7 @@ async def list_declarations(
         origin=origin,
         page=page,
     )
-    return DeclarationPage.of(items, total, page, total_exact=exact)
+    return DeclarationPage.response(items, total, page, total_exact=exact)
 
 
 @router.post("", status_code=201, operation_id="create_declaration", summary="新增申报")

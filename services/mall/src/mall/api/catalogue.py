@@ -48,7 +48,7 @@ async def search_products(
     region: Annotated[QueryText, Query(max_length=12, description="行政区划代码（GB/T 2260）")] = None,
     q: Annotated[QueryText, Query(max_length=MAX_QUERY_CHARS, description="关键词，支持中文")] = None,
     sort: Literal["latest", "oldest", "star", "name"] = "latest",
-) -> CataloguePage:
+) -> Response:
     query = CatalogueQuery(
         category=category or None,
         product_id=product_id,
@@ -59,8 +59,8 @@ async def search_products(
         sort=sort,
     )
     found = await catalogue.search_catalogue(runtime, query, offset=page.offset, limit=page.limit)
-    return CataloguePage.of(
-        [CatalogueItem.of(p) for p in found.rows], found.total, page, total_capped=found.capped
+    return CataloguePage.response(
+        [CatalogueItem.row(p) for p in found.rows], found.total, page, total_capped=found.capped
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from types import SimpleNamespace
+from typing import Any
 
 from kit.paging import Page
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -155,22 +156,28 @@ class CatalogueItem(BaseModel):
 
     @classmethod
     def of(cls, p: Product | SimpleNamespace) -> CatalogueItem:
-        return cls(
-            id=p.model_id,
-            source=Source(p.source),
-            star=p.star,
-            product_id=p.product_id,
-            product_name=p.product_name,
-            field=p.field,
-            name=p.name,
-            model=p.model,
-            enterprise_name=p.enterprise_name,
-            region_code=p.region_code,
-            brand_name=p.brand_name,
-            cover_url=picture_url(p.cover_picture_id) if p.cover_picture_id else None,
-            cover_thumb_url=picture_url(p.cover_picture_id, thumb=True) if p.cover_picture_id else None,
-            listed_at=p.listed_at,
-        )
+        return cls.model_validate(cls.row(p))
+
+    @staticmethod
+    def row(p: Product | SimpleNamespace) -> dict[str, Any]:
+        """The item as the plain values ``CataloguePage.response`` renders (the search's hot path)."""
+        cover = p.cover_picture_id
+        return {
+            "id": p.model_id,
+            "source": Source(p.source).value,
+            "star": p.star,
+            "product_id": p.product_id,
+            "product_name": p.product_name,
+            "field": p.field,
+            "name": p.name,
+            "model": p.model,
+            "enterprise_name": p.enterprise_name,
+            "region_code": p.region_code,
+            "brand_name": p.brand_name,
+            "cover_url": picture_url(cover) if cover else None,
+            "cover_thumb_url": picture_url(cover, thumb=True) if cover else None,
+            "listed_at": p.listed_at,
+        }
 
 
 class CataloguePage(Page[CatalogueItem]):
