@@ -31,6 +31,7 @@ from typing import Any
 
 import aio_pika
 import asyncpg
+import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import percentile, write_report
@@ -594,9 +595,9 @@ if __name__ == "__main__":
     )
     a = parser.parse_args()
     if a.role == "relay":
-        asyncio.run(relay_process(a.url, a.namespace, a.out))
+        uvloop.run(relay_process(a.url, a.namespace, a.out))  # the loop of kit.worker.serve
     elif a.role == "consumer":
-        asyncio.run(consumer_process(a.url, a.namespace, a.out))
+        uvloop.run(consumer_process(a.url, a.namespace, a.out))
     else:
         asyncio.run(
             main(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from kit.worker import run_worker
+from kit.worker import serve
 
 from certificate.config import Settings
 from certificate.main import build_runtime
@@ -13,7 +11,7 @@ from certificate.rendering import register_fonts
 
 def main() -> None:
     register_fonts()
-    asyncio.run(run_worker(build_runtime(Settings())))
+    serve(build_runtime(Settings()))
 
 
 if __name__ == "__main__":

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from kit.worker import run_worker
+from kit.worker import serve
 
 from mall.config import Settings
 from mall.main import make_runtime
 
 
 def main() -> None:
-    asyncio.run(run_worker(make_runtime(Settings())))
+    serve(make_runtime(Settings()))
 
 
 if __name__ == "__main__":

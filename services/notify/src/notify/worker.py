@@ -3,16 +3,14 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from kit.worker import run_worker
+from kit.worker import serve
 
 from notify.config import Settings
 from notify.main import build_runtime
 
 
 def main() -> None:
-    asyncio.run(run_worker(build_runtime(Settings())))
+    serve(build_runtime(Settings()))
 
 
 if __name__ == "__main__":
