@@ -11,7 +11,8 @@ machine's monotonic clock (shared by all processes), so the latency breaks down 
            ─▶ delivered to the consumer ─▶ handler starts (after the inbox insert)
 
 run: `uv run --frozen python bench/bench_events.py [--runs 2] [--profile DIR] [--no-report] [--json-out F]`
-(`--profile DIR` samples the relay and the consumer with py-spy during the steady phase)."""
+(`--profile DIR` samples the relay and the consumer with py-spy during the steady phase, and the consumer
+that drains the burst's backlog)."""
 
 from __future__ import annotations
 
@@ -333,29 +334,31 @@ async def run_once(
         relay_pid = await relay.start()
         await asyncio.sleep(0.5)
 
+        async def spy(role: str, pid: int) -> asyncio.subprocess.Process:
+            assert profile is not None
+            return await asyncio.create_subprocess_exec(
+                "py-spy",
+                "record",
+                "--pid",
+                str(pid),
+                "--duration",
+                str(seconds),
+                "--rate",
+                "500",
+                "--format",
+                "raw",
+                "--output",
+                str(Path(profile) / f"{role}.txt"),
+                "--nonblocking",
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+
         spies: list[asyncio.subprocess.Process] = []
         if profile:
             Path(profile).mkdir(parents=True, exist_ok=True)
             for role, pid in (("relay", relay_pid), ("consumer", consumer_pid)):
-                spies.append(
-                    await asyncio.create_subprocess_exec(
-                        "py-spy",
-                        "record",
-                        "--pid",
-                        str(pid),
-                        "--duration",
-                        str(seconds),
-                        "--rate",
-                        "500",
-                        "--format",
-                        "raw",
-                        "--output",
-                        str(Path(profile) / f"{role}.txt"),
-                        "--nonblocking",
-                        stdout=asyncio.subprocess.DEVNULL,
-                        stderr=asyncio.subprocess.DEVNULL,
-                    )
-                )
+                spies.append(await spy(role, pid))
 
         # Steady rate: each event committed in its own transaction, paced at `rate` per second.
         total = rate * seconds
@@ -379,8 +382,8 @@ async def run_once(
         while await handled() < total and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         steady_handled = await handled()
-        for spy in spies:
-            await spy.wait()
+        for sampler in spies:
+            await sampler.wait()
         relay.mark()
         consumer.mark()
         consumer_t = await consumer.stop()
@@ -410,7 +413,9 @@ async def run_once(
         burst_seconds = max(burst_confirms) - t_burst if burst_confirms else float("inf")
         burst_confirmed = len(burst_confirms)
         drain = part("consumer")
-        await drain.start()
+        drain_pid = await drain.start()
+        if profile and not single:  # the batches of a backlog (py-spy ends with the process)
+            spies.append(await spy("drain", drain_pid))
         t_drain = now()
         deadline = time.monotonic() + 60
         while await handled() < total + burst and time.monotonic() < deadline:
@@ -419,6 +424,8 @@ async def run_once(
         final_handled = await handled()
         drain.mark()
         drain_t = await drain.stop()
+        for sampler in spies:
+            await sampler.wait()
 
         connection = await aio_pika.connect_robust(settings.amqp_url)
         channel = await connection.channel()
