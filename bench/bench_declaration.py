@@ -38,7 +38,7 @@ import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import cpu_seconds, process_tree, rss_mb, spawn, stop, write_report
+from common import cpu_seconds, process_tree, py_spy, rss_mb, spawn, stop, write_report
 from kit.migrations import upgrade
 from kit.security import TokenIssuer, generate_keypair
 from kit.settings import DEV_S3_KEY, DEV_S3_SECRET
@@ -259,9 +259,9 @@ def start_profiles(label: str, pids: dict[str, int], seconds: int) -> list[subpr
     spies = []
     for name, pid in pids.items():
         out = PROFILES / f"declaration-{slug}-{name}.txt"
-        cmd = [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "200",
-               "--nonblocking", "--format", "raw", "--output", str(out)]  # fmt: skip
-        spies.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        spies.append(
+            subprocess.Popen(py_spy(pid, seconds, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        )
     return spies
 
 

@@ -35,7 +35,7 @@ import asyncpg
 import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import percentile, write_report
+from common import percentile, py_spy, write_report
 from kit.bus import Consumer, Envelope, OutboxRelay, bus_metadata, emit
 
 try:
@@ -337,19 +337,7 @@ async def run_once(
         async def spy(role: str, pid: int) -> asyncio.subprocess.Process:
             assert profile is not None
             return await asyncio.create_subprocess_exec(
-                "py-spy",
-                "record",
-                "--pid",
-                str(pid),
-                "--duration",
-                str(seconds),
-                "--rate",
-                "500",
-                "--format",
-                "raw",
-                "--output",
-                str(Path(profile) / f"{role}.txt"),
-                "--nonblocking",
+                *py_spy(pid, seconds, Path(profile) / f"{role}.txt", rate=500),
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.DEVNULL,
             )

@@ -36,7 +36,7 @@ import httpx
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from common import cpu_seconds, spawn, stop  # noqa: E402
+from common import cpu_seconds, py_spy, spawn, stop  # noqa: E402
 
 PG = os.environ.get("LP_BENCH_PG", "127.0.0.1:5432")
 ADMIN = f"postgresql://postgres@{PG}/postgres"
@@ -68,24 +68,9 @@ def wrk(url: str, *, token: str, connections: int, seconds: int) -> dict:
 def profile(label: str, pids: dict[str, int], seconds: int) -> list[subprocess.Popen]:
     PROFILES.mkdir(parents=True, exist_ok=True)
     slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
-    spy = str(Path(sys.executable).with_name("py-spy"))
     return [
         subprocess.Popen(
-            [
-                spy,
-                "record",
-                "--pid",
-                str(pid),
-                "--duration",
-                str(seconds),
-                "--rate",
-                "200",
-                "--nonblocking",
-                "--format",
-                "raw",
-                "--output",
-                str(PROFILES / f"lists-{slug}-{name}.txt"),
-            ],
+            py_spy(pid, seconds, PROFILES / f"lists-{slug}-{name}.txt"),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -8,6 +8,7 @@ import os
 import platform
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -52,6 +53,15 @@ def rss_mb(pids: list[int]) -> float:
         except FileNotFoundError:
             continue
     return total / 1024
+
+
+def py_spy(pid: int, seconds: int, out: Path, *, rate: int = 200) -> list[str]:
+    """The py-spy command sampling ``pid`` for ``seconds`` into ``out`` (collapsed stacks, for speedscope or
+    flamegraph.pl). py-spy is the one beside this interpreter (the project's virtualenv), not whatever PATH
+    finds; ``--nonblocking`` leaves the process running at full speed."""
+    spy = str(Path(sys.executable).with_name("py-spy"))
+    return [spy, "record", "--pid", str(pid), "--duration", str(seconds), "--rate", str(rate), "--nonblocking",
+            "--format", "raw", "--output", str(out)]  # fmt: skip
 
 
 def spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
