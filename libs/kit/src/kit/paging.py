@@ -74,16 +74,7 @@ class Page(BaseModel, Generic[T]):
         """Wraps rows already fetched (models, dicts or ORM objects, read by attribute) in this page class:
         ``Page[ThingOut].of(...)`` is a ``Page[ThingOut]``, ``ThingPage.of(..., unread=3)`` a ``ThingPage``
         (``extra`` fills the subclass's own fields)."""
-        return cls.model_validate(
-            {
-                "items": list(items),
-                "total": total,
-                "page": params.page,
-                "page_size": params.page_size,
-                **extra,
-            },
-            from_attributes=True,
-        )
+        return cls.model_validate(_page_fields(list(items), total, params, extra), from_attributes=True)
 
     @classmethod
     def response(
@@ -95,13 +86,7 @@ class Page(BaseModel, Generic[T]):
         serialising them again cost about a tenth of a list request's CPU. Under the test suite
         (``CHECK_RENDERING``) the bytes are checked against ``model_validate`` + ``model_dump``: a missing
         or extra field, a wrong type or a different spelling of a value fails the request."""
-        payload = {
-            "items": items,
-            "total": total,
-            "page": params.page,
-            "page_size": params.page_size,
-            **extra,
-        }
+        payload = _page_fields(items, total, params, extra)
         body = orjson.dumps(payload, default=_json_default, option=orjson.OPT_UTC_Z)
         if CHECK_RENDERING:
             expected = cls.model_validate(payload).model_dump(mode="json")
@@ -113,6 +98,13 @@ class Page(BaseModel, Generic[T]):
     def of_all(cls, items: Sequence[Any], params: PageParams, **extra: Any) -> Self:
         """One page of a list held whole in memory (a fixed set of options, captured messages)."""
         return cls.of(items[params.offset : params.offset + params.limit], len(items), params, **extra)
+
+
+def _page_fields(
+    items: Sequence[Any], total: int, params: PageParams, extra: dict[str, Any]
+) -> dict[str, Any]:
+    """A page's fields, whichever way it is rendered (``Page.of`` and ``Page.response``)."""
+    return {"items": items, "total": total, "page": params.page, "page_size": params.page_size, **extra}
 
 
 def _json_default(value: Any) -> str:
